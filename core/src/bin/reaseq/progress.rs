@@ -1,0 +1,17 @@
+//! Progress display on stderr; silent when stderr is not a terminal.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A spinner for a step of unknown length, e.g. reading and parsing a file.
+pub fn spinner(message: impl Into<String>) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(message.into());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}

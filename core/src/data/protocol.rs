@@ -1,0 +1,492 @@
+//! The evaluation protocol: a chronological per-user split, the beyond-log modes that hide part
+//! of each user's behaviour from the ranker, impressions (with optional sampled negatives) and
+//! the slices used in evaluation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, LabelPolicy};
+use crate::error::{Error, Result};
+use crate::rng::SeededRng;
+
+/// Where an interaction sits in the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Part {
+    Train,
+    Valid,
+    Test,
+    /// Real behaviour the ranker never sees (the reasoner's supervision and target).
+    OffLog,
+}
+
+/// Per user: the last `test_frac` of events are test, then off-log events are hidden from the
+/// rest, then the last `valid_frac` of what is left is validation. Every user with three or
+/// more events gets at least one train, one validation and one test event.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SplitConfig {
+    pub valid_frac: f64,
+    pub test_frac: f64,
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        Self {
+            valid_frac: 0.1,
+            test_frac: 0.1,
+        }
+    }
+}
+
+/// Which pre-test behaviour is off-log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BeyondLog {
+    /// Everything is logged.
+    None,
+    /// A seeded random fraction `rho` of each user's pre-test events.
+    Random { rho: f64 },
+    /// Every pre-test event on an item in one of these genres (indices into `Dataset::genres`).
+    Domain { genres: Vec<u32> },
+    /// The last `m` pre-test events of each user (the behaviour right after the log ends).
+    Future { m: usize },
+    /// Given per interaction (the synthetic world plants its own).
+    Planted { off_log: Vec<bool> },
+}
+
+impl BeyondLog {
+    /// A domain mode whose held-out genres are picked with `seed` until they cover at least
+    /// `share` of all interactions.
+    pub fn domain_with_share(ds: &Dataset, share: f64, seed: u64) -> Result<Self> {
+        if !(0.0..1.0).contains(&share) {
+            return Err(Error::Config(format!(
+                "domain share must be in [0, 1), got {share}"
+            )));
+        }
+        if ds.genres.is_empty() {
+            return Err(Error::Config(
+                "domain mode needs item genres, and this dataset has none".into(),
+            ));
+        }
+        let mut order: Vec<u32> = (0..ds.genres.len() as u32).collect();
+        SeededRng::derive(seed, 11).shuffle(&mut order);
+        let total = ds.interactions.len().max(1) as f64;
+        let mut chosen = Vec::new();
+        let mut covered = vec![false; ds.num_items()];
+        let mut count = 0usize;
+        let per_item = item_counts(ds);
+        for g in order {
+            if count as f64 / total >= share {
+                break;
+            }
+            chosen.push(g);
+            for (i, it) in ds.items.iter().enumerate() {
+                if !covered[i] && it.genres.contains(&g) {
+                    covered[i] = true;
+                    count += per_item[i] as usize;
+                }
+            }
+        }
+        Ok(BeyondLog::Domain { genres: chosen })
+    }
+}
+
+fn item_counts(ds: &Dataset) -> Vec<u32> {
+    let mut c = vec![0u32; ds.num_items()];
+    for x in &ds.interactions {
+        c[x.item as usize] += 1;
+    }
+    c
+}
+
+/// The protocol applied to one dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    /// Aligned with `Dataset::interactions`.
+    pub parts: Vec<Part>,
+    /// Per user, interaction indices in time order.
+    pub timelines: Vec<Vec<u32>>,
+}
+
+impl Protocol {
+    pub fn new(ds: &Dataset, split: SplitConfig, mode: &BeyondLog, seed: u64) -> Result<Self> {
+        for (name, f) in [
+            ("valid_frac", split.valid_frac),
+            ("test_frac", split.test_frac),
+        ] {
+            if !(0.0..0.5).contains(&f) {
+                return Err(Error::Config(format!(
+                    "{name} must be in [0, 0.5), got {f}"
+                )));
+            }
+        }
+        match mode {
+            BeyondLog::Random { rho } if !(0.0..1.0).contains(rho) => {
+                return Err(Error::Config(format!("rho must be in [0, 1), got {rho}")));
+            }
+            BeyondLog::Planted { off_log } if off_log.len() != ds.interactions.len() => {
+                return Err(Error::Config(format!(
+                    "planted off-log mask has {} entries for {} interactions",
+                    off_log.len(),
+                    ds.interactions.len()
+                )));
+            }
+            _ => {}
+        }
+        let timelines = ds.timelines();
+        let mut parts = vec![Part::Train; ds.interactions.len()];
+        let mut rng = SeededRng::derive(seed, 7);
+        for seq in &timelines {
+            let n = seq.len();
+            let n_test = if n >= 3 {
+                ((n as f64 * split.test_frac).round() as usize).max(1)
+            } else {
+                0
+            };
+            let pre = &seq[..n - n_test];
+            for &i in &seq[n - n_test..] {
+                parts[i as usize] = Part::Test;
+            }
+            // Off-log selection among pre-test events; keep at least two logged events.
+            let mut off = vec![false; pre.len()];
+            match mode {
+                BeyondLog::None => {}
+                BeyondLog::Random { rho } => {
+                    for o in off.iter_mut() {
+                        *o = rng.chance(*rho);
+                    }
+                }
+                BeyondLog::Domain { genres } => {
+                    for (o, &i) in off.iter_mut().zip(pre) {
+                        let item = &ds.items[ds.interactions[i as usize].item as usize];
+                        *o = item.genres.iter().any(|g| genres.contains(g));
+                    }
+                }
+                BeyondLog::Future { m } => {
+                    let k = (*m).min(pre.len().saturating_sub(2));
+                    for o in off.iter_mut().rev().take(k) {
+                        *o = true;
+                    }
+                }
+                BeyondLog::Planted { off_log } => {
+                    for (o, &i) in off.iter_mut().zip(pre) {
+                        *o = off_log[i as usize];
+                    }
+                }
+            }
+            let mut logged: Vec<u32> = Vec::with_capacity(pre.len());
+            for (&i, &o) in pre.iter().zip(&off) {
+                if o {
+                    parts[i as usize] = Part::OffLog;
+                } else {
+                    logged.push(i);
+                }
+            }
+            if n >= 3 && !logged.is_empty() {
+                let n_valid = ((logged.len() as f64 * split.valid_frac).round() as usize)
+                    .max(1)
+                    .min(logged.len().saturating_sub(1));
+                for &i in &logged[logged.len() - n_valid..] {
+                    parts[i as usize] = Part::Valid;
+                }
+            }
+        }
+        Ok(Self { parts, timelines })
+    }
+
+    pub fn count(&self, part: Part) -> usize {
+        self.parts.iter().filter(|&&p| p == part).count()
+    }
+
+    /// A user's events of one part, in time order.
+    pub fn events(&self, user: u32, part: Part) -> impl Iterator<Item = u32> + '_ {
+        self.timelines[user as usize]
+            .iter()
+            .copied()
+            .filter(move |&i| self.parts[i as usize] == part)
+    }
+
+    /// Interactions per item in the training part only (no leakage into slices or baselines).
+    pub fn train_popularity(&self, ds: &Dataset) -> Vec<u32> {
+        let mut c = vec![0u32; ds.num_items()];
+        for (x, p) in ds.interactions.iter().zip(&self.parts) {
+            if *p == Part::Train {
+                c[x.item as usize] += 1;
+            }
+        }
+        c
+    }
+}
+
+/// One row the ranker is trained or evaluated on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Impression {
+    pub user: u32,
+    pub item: u32,
+    pub timestamp: i64,
+    pub label: bool,
+    pub part: Part,
+    /// Drawn as a negative from items the user never interacted with.
+    pub sampled: bool,
+}
+
+/// Impressions of the train, validation and test parts (never off-log), and with
+/// `negatives_per_event > 0` that many sampled negatives per event, drawn with `seed` from items
+/// the user has no interaction with at all.
+pub fn impressions(
+    ds: &Dataset,
+    protocol: &Protocol,
+    policy: LabelPolicy,
+    negatives_per_event: usize,
+    seed: u64,
+) -> Result<Vec<Impression>> {
+    let mut out = Vec::with_capacity(ds.interactions.len() * (1 + negatives_per_event));
+    let mut rng = SeededRng::derive(seed, 13);
+    let mut seen = vec![u32::MAX; ds.num_items()];
+    for (u, seq) in protocol.timelines.iter().enumerate() {
+        for &i in seq {
+            seen[ds.interactions[i as usize].item as usize] = u as u32;
+        }
+        let unseen = ds.num_items()
+            - seq
+                .iter()
+                .map(|&i| ds.interactions[i as usize].item)
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+        if negatives_per_event > 0 && unseen == 0 {
+            return Err(Error::Config(format!(
+                "user '{}' has interacted with every item: no negatives can be sampled",
+                ds.users.name(u as u32)
+            )));
+        }
+        for &i in seq {
+            let x = &ds.interactions[i as usize];
+            let part = protocol.parts[i as usize];
+            if part == Part::OffLog {
+                continue;
+            }
+            out.push(Impression {
+                user: x.user,
+                item: x.item,
+                timestamp: x.timestamp,
+                label: policy.label(x),
+                part,
+                sampled: false,
+            });
+            for _ in 0..negatives_per_event {
+                let item = loop {
+                    let j = rng.below(ds.num_items());
+                    if seen[j] != u as u32 {
+                        break j as u32;
+                    }
+                };
+                out.push(Impression {
+                    user: x.user,
+                    item,
+                    timestamp: x.timestamp,
+                    label: false,
+                    part,
+                    sampled: true,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Item popularity slice, from training counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PopularityBucket {
+    /// No training interaction.
+    Cold,
+    /// Seen in training but outside the head.
+    LongTail,
+    /// The most popular items that together hold `head_share` of training interactions.
+    Head,
+}
+
+pub struct PopularityBuckets {
+    bucket: Vec<PopularityBucket>,
+}
+
+impl PopularityBuckets {
+    /// The head is the smallest set of most popular items holding at least `head_share` (e.g.
+    /// 0.5) of training interactions.
+    pub fn new(train_counts: &[u32], head_share: f64) -> Self {
+        let total: u64 = train_counts.iter().map(|&c| c as u64).sum();
+        let mut order: Vec<usize> = (0..train_counts.len()).collect();
+        order.sort_by(|&a, &b| train_counts[b].cmp(&train_counts[a]).then(a.cmp(&b)));
+        let mut bucket: Vec<PopularityBucket> = train_counts
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    PopularityBucket::Cold
+                } else {
+                    PopularityBucket::LongTail
+                }
+            })
+            .collect();
+        let mut acc = 0u64;
+        for i in order {
+            if total == 0 || acc as f64 >= head_share * total as f64 {
+                break;
+            }
+            acc += train_counts[i] as u64;
+            bucket[i] = PopularityBucket::Head;
+        }
+        Self { bucket }
+    }
+
+    pub fn of(&self, item: u32) -> PopularityBucket {
+        self.bucket
+            .get(item as usize)
+            .copied()
+            .unwrap_or(PopularityBucket::Cold)
+    }
+}
+
+/// History-length slice: the index of the first edge that `len` does not exceed (edges sorted
+/// ascending); `edges.len()` when it exceeds them all.
+pub fn history_bucket(len: usize, edges: &[usize]) -> usize {
+    edges.iter().position(|&e| len <= e).unwrap_or(edges.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::synthetic::{SyntheticConfig, SyntheticWorld};
+
+    fn world() -> SyntheticWorld {
+        SyntheticWorld::generate(&SyntheticConfig {
+            users: 40,
+            items: 60,
+            min_events: 8,
+            max_events: 25,
+            ..SyntheticConfig::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn split_is_chronological_and_complete() {
+        let w = world();
+        let ds = &w.dataset;
+        let p = Protocol::new(ds, SplitConfig::default(), &BeyondLog::None, 1).unwrap();
+        assert_eq!(p.count(Part::OffLog), 0);
+        for (u, seq) in p.timelines.iter().enumerate() {
+            let ts = |i: u32| ds.interactions[i as usize].timestamp;
+            let last_train = p.events(u as u32, Part::Train).map(ts).max().unwrap();
+            let first_valid = p.events(u as u32, Part::Valid).map(ts).min().unwrap();
+            let first_test = p.events(u as u32, Part::Test).map(ts).min().unwrap();
+            let last_valid = p.events(u as u32, Part::Valid).map(ts).max().unwrap();
+            assert!(last_train <= first_valid && last_valid <= first_test);
+            assert!(seq.len() >= 3);
+        }
+    }
+
+    #[test]
+    fn random_mode_hides_about_rho_and_never_test() {
+        let w = world();
+        let ds = &w.dataset;
+        let base = Protocol::new(ds, SplitConfig::default(), &BeyondLog::None, 1).unwrap();
+        let p = Protocol::new(
+            ds,
+            SplitConfig::default(),
+            &BeyondLog::Random { rho: 0.3 },
+            1,
+        )
+        .unwrap();
+        let pre = ds.interactions.len() - base.count(Part::Test);
+        let share = p.count(Part::OffLog) as f64 / pre as f64;
+        assert!((share - 0.3).abs() < 0.05, "off-log share {share}");
+        assert_eq!(p.count(Part::Test), base.count(Part::Test));
+        let again = Protocol::new(
+            ds,
+            SplitConfig::default(),
+            &BeyondLog::Random { rho: 0.3 },
+            1,
+        )
+        .unwrap();
+        assert_eq!(again, p);
+        let other = Protocol::new(
+            ds,
+            SplitConfig::default(),
+            &BeyondLog::Random { rho: 0.3 },
+            2,
+        )
+        .unwrap();
+        assert_ne!(other, p);
+    }
+
+    #[test]
+    fn future_mode_hides_the_events_right_before_test() {
+        let w = world();
+        let ds = &w.dataset;
+        let p = Protocol::new(ds, SplitConfig::default(), &BeyondLog::Future { m: 3 }, 1).unwrap();
+        for (u, seq) in p.timelines.iter().enumerate() {
+            let off: Vec<u32> = p.events(u as u32, Part::OffLog).collect();
+            assert_eq!(off.len(), 3);
+            let first_test = seq
+                .iter()
+                .position(|&i| p.parts[i as usize] == Part::Test)
+                .unwrap();
+            assert_eq!(&seq[first_test - 3..first_test], &off[..]);
+        }
+    }
+
+    #[test]
+    fn domain_mode_hides_exactly_the_held_out_genres() {
+        let w = world();
+        let ds = &w.dataset;
+        let mode = BeyondLog::domain_with_share(ds, 0.2, 5).unwrap();
+        let BeyondLog::Domain { genres } = &mode else {
+            panic!()
+        };
+        assert!(!genres.is_empty());
+        let p = Protocol::new(ds, SplitConfig::default(), &mode, 1).unwrap();
+        for (i, x) in ds.interactions.iter().enumerate() {
+            let held = ds.items[x.item as usize]
+                .genres
+                .iter()
+                .any(|g| genres.contains(g));
+            if p.parts[i] == Part::OffLog {
+                assert!(held);
+            } else if p.parts[i] != Part::Test {
+                assert!(!held);
+            }
+        }
+    }
+
+    #[test]
+    fn sampled_negatives_are_unseen_items() {
+        let w = world();
+        let ds = &w.dataset;
+        let p = Protocol::new(
+            ds,
+            SplitConfig::default(),
+            &BeyondLog::Random { rho: 0.3 },
+            1,
+        )
+        .unwrap();
+        let imps = impressions(ds, &p, LabelPolicy::default(), 2, 9).unwrap();
+        let logged = ds.interactions.len() - p.count(Part::OffLog);
+        assert_eq!(imps.len(), logged * 3);
+        for imp in imps.iter().filter(|i| i.sampled) {
+            assert!(!imp.label);
+            assert!(!ds
+                .interactions
+                .iter()
+                .any(|x| x.user == imp.user && x.item == imp.item));
+        }
+    }
+
+    #[test]
+    fn popularity_and_history_buckets() {
+        let b = PopularityBuckets::new(&[10, 0, 1, 5, 1], 0.5);
+        assert_eq!(b.of(0), PopularityBucket::Head);
+        assert_eq!(b.of(1), PopularityBucket::Cold);
+        assert_eq!(b.of(2), PopularityBucket::LongTail);
+        assert_eq!(b.of(3), PopularityBucket::LongTail);
+        assert_eq!(history_bucket(5, &[10, 50]), 0);
+        assert_eq!(history_bucket(10, &[10, 50]), 0);
+        assert_eq!(history_bucket(11, &[10, 50]), 1);
+        assert_eq!(history_bucket(51, &[10, 50]), 2);
+    }
+}

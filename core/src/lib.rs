@@ -1,0 +1,12 @@
+//! `reaseq-core`: everything in ReaSeq Workbench that computes.
+//!
+//! One module per concept of the paper: [`data`] (datasets, splits, the beyond-log protocol and the
+//! synthetic world) and [`metrics`] (exact AUC, GAUC, logloss, bootstrap intervals, ranking
+//! metrics). The same code runs natively (the `reaseq` CLI) and in the browser (WebAssembly).
+
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod rng;
+
+pub use error::{Error, Problem, Result};

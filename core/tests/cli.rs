@@ -1,0 +1,381 @@
+//! The `reaseq` binary end to end: golden metric values from scikit-learn, and a clear
+//! `file:line` error (exit 1, never a panic) for every kind of malformed input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn reaseq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args(args)
+        .env("REASEQ_DATA", "/nonexistent-reaseq-data")
+        .output()
+        .expect("run reaseq")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/metrics")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn metrics_json_matches_scikit_learn_golden_values() {
+    let golden: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("golden.json")).unwrap()).unwrap();
+    let cases = golden["cases"].as_object().unwrap();
+    assert!(cases.len() >= 5);
+    for (name, want) in cases {
+        let path = fixtures().join(format!("{name}.csv"));
+        let out = reaseq(&["metrics", "--scores", path.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object");
+        let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        for key in ["auc", "gauc", "logloss"] {
+            let (g, w) = (got[key].as_f64().unwrap(), want[key].as_f64().unwrap());
+            assert!(
+                (g - w).abs() < 1e-9,
+                "{name} {key}: {g} vs scikit-learn {w}"
+            );
+        }
+        for key in ["n", "users_total", "users_used"] {
+            assert_eq!(got[key], want[key], "{name} {key}");
+        }
+    }
+}
+
+#[test]
+fn metrics_bootstrap_adds_intervals() {
+    let path = fixtures().join("heavy_ties.csv");
+    let out = reaseq(&[
+        "metrics",
+        "--scores",
+        path.to_str().unwrap(),
+        "--json",
+        "--bootstrap",
+        "200",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (lo, hi, auc) = (
+        v["auc_ci"][0].as_f64().unwrap(),
+        v["auc_ci"][1].as_f64().unwrap(),
+        v["auc"].as_f64().unwrap(),
+    );
+    assert!(lo < auc && auc < hi);
+}
+
+/// Writes `files` into a fresh directory and returns it.
+fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, body) in files {
+        std::fs::write(d.path().join(name), body).unwrap();
+    }
+    d
+}
+
+/// Asserts exit code 1 (not a panic's 101) and that stderr names `needle` (a `file:line` prefix
+/// and reason).
+fn assert_rejected(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in stderr:\n{err}");
+    }
+}
+
+const ITEMS: &[u8] = b"item_id,title,genres,year\ni1,Alpha,Drama|War,1990\ni2,\"Beta, the \"\"film\"\"\",Comedy,2001\n";
+const INTER: &[u8] = b"user_id,item_id,timestamp,rating\nu1,i1,100,5\nu1,i2,200,3\nu2,i2,150,4\n";
+
+fn validate(inter: &[u8], items: Option<&[u8]>) -> (tempfile::TempDir, Output) {
+    let mut files: Vec<(&str, &[u8])> = vec![("interactions.csv", inter)];
+    if let Some(i) = items {
+        files.push(("items.csv", i));
+    }
+    let d = dir_with(&files);
+    let inter_path = d.path().join("interactions.csv");
+    let items_path = d.path().join("items.csv");
+    let mut args = vec![
+        "data",
+        "validate",
+        "--interactions",
+        inter_path.to_str().unwrap(),
+    ];
+    if items.is_some() {
+        args.extend(["--items", items_path.to_str().unwrap()]);
+    }
+    let out = reaseq(&args);
+    (d, out)
+}
+
+#[test]
+fn valid_files_pass_and_stats_report_counts() {
+    let (d, out) = validate(INTER, Some(ITEMS));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = reaseq(&[
+        "data",
+        "stats",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["users"].as_u64(),
+            v["items"].as_u64(),
+            v["interactions"].as_u64()
+        ),
+        (Some(2), Some(2), Some(3))
+    );
+}
+
+#[test]
+fn every_malformed_interactions_file_is_rejected_with_its_line() {
+    let big = format!("user_id,item_id,timestamp\nu1,i1,{}\n", "9".repeat(3 << 20));
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "bad number",
+            b"user_id,item_id,timestamp\nu1,i1,12x\n".to_vec(),
+            vec!["interactions.csv:2: timestamp: not a timestamp"],
+        ),
+        (
+            "missing field",
+            b"user_id,item_id,timestamp\nu1,i1\n".to_vec(),
+            vec!["interactions.csv:2: record: expected 3 fields, found 2"],
+        ),
+        (
+            "empty field",
+            b"user_id,item_id,timestamp\n,i1,5\n".to_vec(),
+            vec!["interactions.csv:2: user_id: missing value"],
+        ),
+        (
+            "unterminated quote",
+            b"user_id,item_id,timestamp\nu1,\"i1,5\nu2,i1,6\n".to_vec(),
+            vec!["interactions.csv:2: item_id: quoted field is never closed"],
+        ),
+        (
+            "stray quote",
+            b"user_id,item_id,timestamp\nu1,i\"1,5\n".to_vec(),
+            vec!["interactions.csv:2: item_id: quote inside an unquoted field"],
+        ),
+        (
+            "text after quote",
+            b"user_id,item_id,timestamp\nu1,\"i1\"x,5\n".to_vec(),
+            vec!["interactions.csv:2: item_id: unexpected character after a closing quote"],
+        ),
+        (
+            "not UTF-8",
+            b"user_id,item_id,timestamp\nu\xff1,i1,5\n".to_vec(),
+            vec!["interactions.csv:2: user_id: not valid UTF-8"],
+        ),
+        (
+            "label not 0/1",
+            b"user_id,item_id,timestamp,label\nu1,i1,5,2\n".to_vec(),
+            vec!["interactions.csv:2: label: label must be 0 or 1, found '2'"],
+        ),
+        (
+            "empty file",
+            b"".to_vec(),
+            vec!["interactions.csv:1: header: file is empty"],
+        ),
+        (
+            "header only",
+            b"user_id,item_id,timestamp\n".to_vec(),
+            vec!["interactions.csv:1: header: header only"],
+        ),
+        (
+            "wrong header",
+            b"customer,product,when\nu1,i1,5\n".to_vec(),
+            vec!["interactions.csv:1: header: missing column 'user_id'"],
+        ),
+        (
+            "field of megabytes",
+            big.into_bytes(),
+            vec!["interactions.csv:2: timestamp: field of 3145728 bytes is over"],
+        ),
+        (
+            "non-finite rating",
+            b"user_id,item_id,timestamp,rating\nu1,i1,5,inf\n".to_vec(),
+            vec!["interactions.csv:2: rating: not a finite number"],
+        ),
+    ];
+    for (what, body, needles) in cases {
+        let (_d, out) = validate(&body, None);
+        eprintln!("case: {what}");
+        assert_rejected(&out, &needles);
+    }
+}
+
+#[test]
+fn item_problems_and_unknown_items_are_all_reported() {
+    let items = b"item_id,title,year\ni1,A,1990\ni1,Again,1991\ni2,B,19x0\ni3,\"C \xff\",2000\n";
+    let inter = b"user_id,item_id,timestamp\nu1,i1,1\nu1,i9,2\n";
+    let (_d, out) = validate(inter, Some(items));
+    assert_rejected(
+        &out,
+        &[
+            "items.csv:3: item_id: duplicate item id 'i1'",
+            "items.csv:4: year: not a year: '19x0'",
+            "items.csv:5: title: not valid UTF-8",
+            "interactions.csv:3: item_id: unknown item 'i9' (not in ",
+        ],
+    );
+    let description = "x".repeat(2 << 20);
+    let items = format!("item_id,title,description\ni1,A,{description}\n");
+    let (_d, out) = validate(
+        b"user_id,item_id,timestamp\nu1,i1,1\n",
+        Some(items.as_bytes()),
+    );
+    assert_rejected(
+        &out,
+        &["items.csv:2: description: field of 2097152 bytes is over"],
+    );
+}
+
+#[test]
+fn lenient_stats_skip_bad_rows_and_count_them() {
+    let d = dir_with(&[(
+        "interactions.csv",
+        b"user_id,item_id,timestamp\nu1,i1,1\nu1,i2,zz\nu2,i1,3\n",
+    )]);
+    let out = reaseq(&[
+        "data",
+        "stats",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--json",
+        "--lenient",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["interactions"], 2);
+    assert_eq!(v["skipped_rows"], 1);
+    let out = reaseq(&["data", "stats", "--data", d.path().to_str().unwrap()]);
+    assert_rejected(&out, &["interactions.csv:3: timestamp"]);
+}
+
+#[test]
+fn recbole_atomic_files_load_with_typed_headers() {
+    let d = dir_with(&[
+        ("toy.inter", b"user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t10\t4\t881250949\n2\t10\t2\t881250950\n"),
+        ("toy.item", b"item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n10\tToy Story\t1995\tAnimation Children's Comedy\n"),
+        ("toy.link", b"item_id:token\tentity_id:token\n10\tm.1\n"),
+        ("toy.kg", b"head_id:token\trelation_id:token\ttail_id:token\nm.1\tfilm.film.directed_by\tm.2\n"),
+    ]);
+    let out = reaseq(&[
+        "data",
+        "stats",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kg_triples"], 1);
+    assert_eq!(v["items_linked_to_kg"], 1);
+    assert_eq!(v["genres"][0][0], "Animation");
+    let d = dir_with(&[("bad.inter", b"user_id\titem_id:token\n1\t10\n")]);
+    let out = reaseq(&["data", "validate", "--data", d.path().to_str().unwrap()]);
+    assert_rejected(
+        &out,
+        &["bad.inter:1: header: column 'user_id' needs a RecBole type"],
+    );
+}
+
+#[test]
+fn malformed_score_files_exit_1_with_their_line() {
+    let cases: Vec<(&str, &[u8], &str)> = vec![
+        (
+            "one class",
+            b"user_id,label,score\na,1,0.5\nb,1,0.7\n",
+            "AUC is undefined with one class",
+        ),
+        (
+            "NaN",
+            b"user_id,label,score\na,1,0.5\na,0,NaN\n",
+            "scores.csv:3: score: score 'NaN' is not finite",
+        ),
+        (
+            "inf",
+            b"user_id,label,score\na,1,inf\na,0,0.1\n",
+            "scores.csv:2: score: score 'inf' is not finite",
+        ),
+        (
+            "out of range",
+            b"user_id,label,score\na,1,1.2\na,0,0.1\n",
+            "scores.csv:2: score: score 1.2 is outside [0, 1]",
+        ),
+        (
+            "negative",
+            b"user_id,label,score\na,1,-0.2\na,0,0.1\n",
+            "scores.csv:2: score: score -0.2 is outside [0, 1]",
+        ),
+        (
+            "label",
+            b"user_id,label,score\na,2,0.2\na,0,0.1\n",
+            "scores.csv:2: label: label must be 0 or 1",
+        ),
+        (
+            "malformed row",
+            b"user_id,label,score\na,1\na,0,0.1\n",
+            "scores.csv:2: record: expected 3 fields, found 2",
+        ),
+        (
+            "bad quoting",
+            b"user_id,label,score\n\"a,1,0.2\na,0,0.1\n",
+            "scores.csv:2: user_id: quoted field is never closed",
+        ),
+        (
+            "wrong header",
+            b"uid,y_true,p\na,1,0.2\n",
+            "scores.csv:1: header: missing column 'user_id'",
+        ),
+        ("empty", b"", "scores.csv:1: header: file is empty"),
+        (
+            "header only",
+            b"user_id,label,score\n",
+            "scores.csv:1: header: header only",
+        ),
+    ];
+    for (what, body, needle) in cases {
+        let d = dir_with(&[("scores.csv", body)]);
+        let path = d.path().join("scores.csv");
+        eprintln!("case: {what}");
+        for json in [false, true] {
+            let mut args = vec!["metrics", "--scores", path.to_str().unwrap()];
+            if json {
+                args.push("--json");
+            }
+            assert_rejected(&reaseq(&args), &[needle]);
+        }
+    }
+}
+
+#[test]
+fn stats_without_fetched_data_says_what_to_do() {
+    let out = reaseq(&["data", "stats"]);
+    assert_rejected(&out, &["reaseq data fetch"]);
+}
+
+#[test]
+fn synth_writes_files_that_validate() {
+    let d = tempfile::tempdir().unwrap();
+    let out = reaseq(&[
+        "data",
+        "synth",
+        "--out",
+        d.path().to_str().unwrap(),
+        "--users",
+        "30",
+        "--items",
+        "150",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = reaseq(&["data", "validate", "--data", d.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid: 30 users, 150 items"));
+}
