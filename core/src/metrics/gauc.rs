@@ -27,50 +27,51 @@ pub struct Gauc {
 
 /// Per-user AUC, indexed by user id (`users` holds dense ids; ids never seen get `n = 0`).
 ///
-/// Rows are bucketed by user with a counting sort, then each user's scores are sorted in a
-/// scratch buffer reused across users: O(n log n) and no allocation per user.
+/// Rows are bucketed by user and class with a counting sort, then each bucket is sorted in
+/// place: O(n log n) and no allocation per user.
 pub fn per_user_auc(users: &[u32], labels: &[bool], scores: &[f64]) -> Result<Vec<UserAuc>> {
     check_lengths(labels.len(), scores.len(), "scores")?;
     check_lengths(labels.len(), users.len(), "users")?;
     check_finite(scores)?;
     let n_users = users.iter().max().map_or(0, |&m| m as usize + 1);
-    let mut start = vec![0u32; n_users + 1];
-    for &u in users {
-        start[u as usize + 1] += 1;
+    // Counting sort straight into two key arrays, positives and negatives, each grouped by
+    // user; then every user's two segments are sorted in place.
+    let mut pos_start = vec![0u32; n_users + 1];
+    let mut neg_start = vec![0u32; n_users + 1];
+    for (&u, &l) in users.iter().zip(labels) {
+        let c = if l { &mut pos_start } else { &mut neg_start };
+        c[u as usize + 1] += 1;
     }
     for u in 0..n_users {
-        start[u + 1] += start[u];
+        pos_start[u + 1] += pos_start[u];
+        neg_start[u + 1] += neg_start[u];
     }
-    // Scatter (key, label) into user order.
-    let mut keys = vec![0u64; users.len()];
-    let mut is_pos = vec![false; users.len()];
-    let mut fill = start.clone();
+    let mut pos = vec![0u64; pos_start[n_users] as usize];
+    let mut neg = vec![0u64; neg_start[n_users] as usize];
+    let (mut pos_fill, mut neg_fill) = (pos_start.clone(), neg_start.clone());
     for i in 0..users.len() {
         let u = users[i] as usize;
-        let at = fill[u] as usize;
-        keys[at] = score_key(scores[i]);
-        is_pos[at] = labels[i];
+        let (keys, fill) = if labels[i] {
+            (&mut pos, &mut pos_fill)
+        } else {
+            (&mut neg, &mut neg_fill)
+        };
+        keys[fill[u] as usize] = score_key(scores[i]);
         fill[u] += 1;
     }
     let mut out = Vec::with_capacity(n_users);
-    let (mut pos, mut neg) = (Vec::new(), Vec::new());
     for u in 0..n_users {
-        let (a, b) = (start[u] as usize, start[u + 1] as usize);
-        pos.clear();
-        neg.clear();
-        for k in a..b {
-            if is_pos[k] {
-                pos.push(keys[k]);
-            } else {
-                neg.push(keys[k]);
-            }
-        }
-        pos.sort_unstable();
-        neg.sort_unstable();
-        out.push(UserAuc {
-            n: (b - a) as u32,
-            auc: auc_sorted(&pos, &neg),
-        });
+        let p = &mut pos[pos_start[u] as usize..pos_start[u + 1] as usize];
+        let q = &mut neg[neg_start[u] as usize..neg_start[u + 1] as usize];
+        let n = (p.len() + q.len()) as u32;
+        let auc = if p.is_empty() || q.is_empty() {
+            None
+        } else {
+            p.sort_unstable();
+            q.sort_unstable();
+            auc_sorted(p, q)
+        };
+        out.push(UserAuc { n, auc });
     }
     Ok(out)
 }
