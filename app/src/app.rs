@@ -1,0 +1,34 @@
+//! The shell: navigation and routes. Each view keeps its state in the URL query, so any view
+//! can be shared as a link.
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use crate::pages::{metrics::MetricsPage, overview::Overview, sequences::Sequences};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <header class="top">
+                <span class="brand">"ReaSeq Workbench"</span>
+                <nav>
+                    <A href="/">"Overview"</A>
+                    <A href="/sequences">"Sequences"</A>
+                    <A href="/metrics">"Metrics"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="notice">"No such view. "<a href="/">"Back to the overview"</a></p> }>
+                    <Route path=path!("/") view=Overview/>
+                    <Route path=path!("/sequences") view=Sequences/>
+                    <Route path=path!("/metrics") view=MetricsPage/>
+                </Routes>
+            </main>
+            <footer>
+                "ReaSeq-style reasoning-enhanced sequential recommendation (after arXiv 2512.21257). Computed in your browser by reaseq-core."
+            </footer>
+        </Router>
+    }
+}

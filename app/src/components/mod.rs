@@ -1,0 +1,3 @@
+pub mod stat;
+
+pub use stat::{Stat, WorldControls};

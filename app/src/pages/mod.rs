@@ -1,0 +1,3 @@
+pub mod metrics;
+pub mod overview;
+pub mod sequences;

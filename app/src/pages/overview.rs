@@ -1,0 +1,105 @@
+//! Overview: what the dataset looks like and how the protocol splits it.
+
+use leptos::prelude::*;
+use reaseq_core::data::{BeyondLog, DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
+
+use crate::components::{Stat, WorldControls};
+use crate::world::{config_from_query, now, world};
+
+#[derive(Clone, PartialEq)]
+struct Summary {
+    stats: DatasetStats,
+    parts: [(Part, usize); 4],
+    generate_ms: f64,
+    summarise_ms: f64,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let cfg = config_from_query();
+    let world = world(cfg);
+    let summary = Memo::new(move |_| {
+        world.get().and_then(|g| {
+            let t = now();
+            let ds = &g.world.dataset;
+            let stats = DatasetStats::compute(ds, LabelPolicy::default());
+            let mode = BeyondLog::Planted {
+                off_log: g.world.truth.off_log.clone(),
+            };
+            let p = Protocol::new(ds, SplitConfig::default(), &mode, cfg.get().seed).map_err(|e| e.to_string())?;
+            let parts = [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
+            Ok(Summary {
+                stats,
+                parts,
+                generate_ms: g.millis,
+                summarise_ms: now() - t,
+            })
+        })
+    });
+    view! {
+        <h1>"Overview"</h1>
+        <p class="lead">
+            "ReaSeq adds world knowledge to a sequential ranker in two ways: agents reason about every item (explicit reasoning, REP) and a diffusion model infers behaviour that never reached the logs (implicit reasoning, GBR). "
+            "This workbench runs small versions of both in your browser. Below: the seeded synthetic world, whose hidden behaviour is known, so every model can be checked against ground truth."
+        </p>
+        <WorldControls cfg=cfg/>
+        {move || match summary.get() {
+            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Ok(s) => {
+                let st = s.stats.clone();
+                let h = st.history_length.clone();
+                let max_genre = st.genres.first().map_or(1, |g| g.1.max(1));
+                let total: usize = s.parts.iter().map(|p| p.1).sum();
+                view! {
+                    <section class="stats" id="dataset-stats">
+                        <Stat label="users" value=st.users.to_string()/>
+                        <Stat label="items" value=st.items.to_string()/>
+                        <Stat label="interactions" value=st.interactions.to_string()/>
+                        <Stat label="density" value=pct(st.density) hint="interactions / (users × items)"/>
+                        <Stat label="positive share" value=pct(st.positive_share) hint="label 1 = rating ≥ 4"/>
+                        <Stat label="median history" value=format!("{}", h.median) hint="interactions per user"/>
+                        <Stat label="long-tail share" value=pct(st.long_tail_share) hint="interactions outside the 20% most popular items"/>
+                        <Stat label="KG triples" value=st.kg_triples.to_string()/>
+                    </section>
+                    <div class="two-col">
+                        <section class="card">
+                            <h2>"History length"</h2>
+                            <table class="figures">
+                                <tr><th>"min"</th><th>"p25"</th><th>"median"</th><th>"p75"</th><th>"p90"</th><th>"max"</th><th>"mean"</th></tr>
+                                <tr>
+                                    <td>{h.min}</td><td>{h.p25}</td><td>{h.median}</td><td>{h.p75}</td>
+                                    <td>{format!("{:.1}", h.p90)}</td><td>{h.max}</td><td>{format!("{:.1}", h.mean)}</td>
+                                </tr>
+                            </table>
+                            <h2>"Protocol"</h2>
+                            <p class="muted">"Chronological per user: last 10% test, planted off-log behaviour hidden from the ranker, last 10% of the rest validation."</p>
+                            <div class="parts">
+                                {s.parts.iter().map(|(part, n)| {
+                                    let width = format!("width: {:.2}%", 100.0 * *n as f64 / total.max(1) as f64);
+                                    let name = format!("{part:?}");
+                                    view! { <div class=format!("part part-{}", name.to_lowercase()) style=width title=format!("{name}: {n}")>{format!("{name} {n}")}</div> }
+                                }).collect_view()}
+                            </div>
+                        </section>
+                        <section class="card">
+                            <h2>"Genres"</h2>
+                            <div class="bars">
+                                {st.genres.iter().map(|(g, c)| {
+                                    let width = format!("width: {:.1}%", 100.0 * *c as f64 / max_genre as f64);
+                                    view! { <div class="bar-row"><span class="bar-label">{g.clone()}</span><span class="bar" style=width></span><span class="bar-value">{*c}</span></div> }
+                                }).collect_view()}
+                            </div>
+                        </section>
+                    </div>
+                    <p class="muted timing" id="timing">
+                        {format!("Generated in {:.1} ms and summarised in {:.1} ms by reaseq-core (WebAssembly) in this browser.", s.generate_ms, s.summarise_ms)}
+                    </p>
+                }.into_any()
+            }
+        }}
+    }
+}

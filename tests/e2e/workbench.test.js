@@ -1,0 +1,97 @@
+// The built workbench (dist/) in headless Chromium: it renders statistics computed by
+// reaseq-core in WebAssembly, keeps its state in the URL, and logs no console error.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "./server.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = process.env.REASEQ_DIST ?? join(here, "../../dist");
+const shots = join(here, "screenshots");
+let browser, site, errors;
+
+before(async () => {
+  site = await serve(dist);
+  await mkdir(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    // Playwright gives every launch a fresh profile; the flags keep Chromium off the network.
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+});
+
+async function open(path) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(site.url + path);
+  return page;
+}
+
+const stat = (page, label) => page.locator(`[data-stat="${label}"]`).innerText();
+
+test("overview renders the synthetic world's statistics", async () => {
+  const page = await open("/");
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
+  assert.equal(await stat(page, "users"), "300");
+  assert.equal(await stat(page, "items"), "400");
+  const n = Number(await stat(page, "interactions"));
+  assert.ok(n > 300 * 20 && n <= 300 * 60, `interactions ${n}`);
+  assert.match(await page.locator("#timing").innerText(), /by reaseq-core \(WebAssembly\)/);
+  assert.equal(await page.locator("#panic").count(), 0);
+  await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the URL query sets the world, so a view can be shared", async () => {
+  const page = await open("/?users=50&items=120&seed=7");
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
+  assert.equal(await stat(page, "users"), "50");
+  assert.equal(await stat(page, "items"), "120");
+  const first = await stat(page, "interactions");
+  const again = await open("/?users=50&items=120&seed=7");
+  await again.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
+  assert.equal(await stat(again, "interactions"), first, "same seed, same world");
+  assert.deepEqual(errors, []);
+});
+
+test("sequences show a user's timeline with off-log behaviour", async () => {
+  const page = await open("/sequences?user=u5");
+  await page.locator("#timeline li").first().waitFor({ timeout: 30000 });
+  const events = await page.locator("#timeline li").count();
+  assert.ok(events >= 20, `${events} events`);
+  assert.ok((await page.locator("#timeline .part-offlog").count()) > 0);
+  assert.ok((await page.locator("#timeline .part-test").count()) > 0);
+  await page.locator("#user-list li", { hasText: "u7" }).first().click();
+  await page.waitForURL(/user=u7/);
+  assert.match(await page.locator("h2", { hasText: "Timeline" }).innerText(), /u7/);
+  await page.screenshot({ path: join(shots, "sequences.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("metrics calculator runs the exact metrics and reports bad rows by line", async () => {
+  const page = await open("/metrics");
+  await page.locator('[data-metric="auc"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('[data-metric="auc"]').innerText(), "0.708333");
+  assert.equal(await page.locator('[data-metric="gauc"]').innerText(), "0.625000");
+  await page.locator("#scores-input").fill("user_id,label,score\na,0,0.5\na,1,0.9\na,1,0.5\n");
+  await page.waitForFunction(() => document.querySelector('[data-metric="auc"]')?.textContent === "0.750000");
+  await page.locator("#scores-input").fill("user_id,label,score\na,0,0.5\na,1,1.7\n");
+  const msg = await page.locator("#metrics-result .error").innerText();
+  assert.match(msg, /pasted scores:3: score: score 1.7 is outside \[0, 1\]/);
+  await page.screenshot({ path: join(shots, "metrics.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
