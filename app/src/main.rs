@@ -15,10 +15,16 @@ fn main() {
 
 /// A panic is shown in the page, not left as a blank screen.
 fn show_panic(message: &str) {
-    let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
+    let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    else {
         return;
     };
-    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let html = format!(
         "<div id=\"panic\" role=\"alert\"><strong>The workbench crashed.</strong> Reload the page; if it happens again, report this message:<pre>{escaped}</pre></div>"
     );

@@ -13,7 +13,8 @@ pub fn config_from_query() -> Memo<SyntheticConfig> {
     Memo::new(move |_| {
         let q = query.get();
         let d = SyntheticConfig::default();
-        let num = |k: &str, default: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let num =
+            |k: &str, default: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
         SyntheticConfig {
             users: num("users", d.users),
             items: num("items", d.items),

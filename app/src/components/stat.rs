@@ -6,7 +6,11 @@ use reaseq_core::data::SyntheticConfig;
 
 /// One labelled figure.
 #[component]
-pub fn Stat(label: &'static str, value: String, #[prop(optional)] hint: &'static str) -> impl IntoView {
+pub fn Stat(
+    label: &'static str,
+    value: String,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
     view! {
         <div class="stat" title=hint>
             <div class="stat-value" data-stat=label>{value}</div>
@@ -22,14 +26,21 @@ pub fn WorldControls(cfg: Memo<SyntheticConfig>) -> impl IntoView {
     let location = use_location();
     let set = move |key: &'static str, value: String| {
         let c = cfg.get_untracked();
-        let mut q = vec![("users", c.users.to_string()), ("items", c.items.to_string()), ("seed", c.seed.to_string())];
+        let mut q = [
+            ("users", c.users.to_string()),
+            ("items", c.items.to_string()),
+            ("seed", c.seed.to_string()),
+        ];
         for kv in q.iter_mut() {
             if kv.0 == key {
                 kv.1 = value.clone();
             }
         }
         let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        navigate(&format!("{}?{}", location.pathname.get_untracked(), query.join("&")), Default::default());
+        navigate(
+            &format!("{}?{}", location.pathname.get_untracked(), query.join("&")),
+            Default::default(),
+        );
     };
     let field = move |key: &'static str, label: &'static str, value: String| {
         let set = set.clone();

@@ -6,10 +6,12 @@ use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::Strictness;
 use reaseq_core::metrics::{evaluate, Evaluation};
 
-const EXAMPLE: &str = "user_id,label,score\nu1,0,0.5\nu1,1,0.9\nu1,1,0.5\nu2,0,0.2\nu2,1,0.7\nu2,0,0.8\nu3,1,0.6\n";
+const EXAMPLE: &str =
+    "user_id,label,score\nu1,0,0.5\nu1,1,0.9\nu1,1,0.5\nu2,0,0.2\nu2,1,0.7\nu2,0,0.8\nu3,1,0.6\n";
 
 fn compute(text: &str) -> Result<Evaluation, String> {
-    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict).map_err(|e| e.to_string())?;
+    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict)
+        .map_err(|e| e.to_string())?;
     evaluate(&t.user, &t.label, &t.score).map_err(|e| e.to_string())
 }
 

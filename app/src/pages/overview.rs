@@ -30,8 +30,10 @@ pub fn Overview() -> impl IntoView {
             let mode = BeyondLog::Planted {
                 off_log: g.world.truth.off_log.clone(),
             };
-            let p = Protocol::new(ds, SplitConfig::default(), &mode, cfg.get().seed).map_err(|e| e.to_string())?;
-            let parts = [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
+            let p = Protocol::new(ds, SplitConfig::default(), &mode, cfg.get().seed)
+                .map_err(|e| e.to_string())?;
+            let parts =
+                [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
             Ok(Summary {
                 stats,
                 parts,

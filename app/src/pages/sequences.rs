@@ -30,9 +30,14 @@ pub fn Sequences() -> impl IntoView {
             let mode = BeyondLog::Planted {
                 off_log: g.world.truth.off_log.clone(),
             };
-            Protocol::new(&g.world.dataset, SplitConfig::default(), &mode, cfg.get().seed)
-                .map(|p| (g, p))
-                .map_err(|e| e.to_string())
+            Protocol::new(
+                &g.world.dataset,
+                SplitConfig::default(),
+                &mode,
+                cfg.get().seed,
+            )
+            .map(|p| (g, p))
+            .map_err(|e| e.to_string())
         })
     });
     let selected = Memo::new(move |_| query.get().get("user").unwrap_or_else(|| "u0".to_owned()));
@@ -45,12 +50,19 @@ pub fn Sequences() -> impl IntoView {
             .collect();
         pairs.push(("user".into(), user));
         let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        navigate(&format!("{}?{}", location.pathname.get_untracked(), q.join("&")), Default::default());
+        navigate(
+            &format!("{}?{}", location.pathname.get_untracked(), q.join("&")),
+            Default::default(),
+        );
     };
     let timeline = Memo::new(move |_| {
-        let Ok((g, p)) = protocol.get() else { return Vec::new() };
+        let Ok((g, p)) = protocol.get() else {
+            return Vec::new();
+        };
         let ds = &g.world.dataset;
-        let Some(u) = ds.users.get(&selected.get()) else { return Vec::new() };
+        let Some(u) = ds.users.get(&selected.get()) else {
+            return Vec::new();
+        };
         let policy = LabelPolicy::default();
         p.timelines[u as usize]
             .iter()
@@ -59,7 +71,12 @@ pub fn Sequences() -> impl IntoView {
                 let item = &ds.items[x.item as usize];
                 Event {
                     title: item.display_title(),
-                    genres: item.genres.iter().map(|&g| ds.genres.name(g)).collect::<Vec<_>>().join(", "),
+                    genres: item
+                        .genres
+                        .iter()
+                        .map(|&g| ds.genres.name(g))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     rating: x.rating.map_or(String::new(), |r| format!("{r}")),
                     part: p.parts[i as usize],
                     label: policy.label(x),

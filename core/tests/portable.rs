@@ -1,0 +1,87 @@
+//! Runs natively and in headless Chromium (wasm-bindgen-test): the same seed and the same input
+//! give the same numbers on both, and those numbers match scikit-learn.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+use reaseq_core::data::load::read_scores_csv;
+use reaseq_core::data::{
+    BeyondLog, Part, Protocol, SplitConfig, Strictness, SyntheticConfig, SyntheticWorld,
+};
+use reaseq_core::metrics::{auc, bootstrap_ci, evaluate, BootstrapConfig, Metric};
+
+/// Fingerprint of the default synthetic world (seed 42), pinned so that a change to the
+/// generator, or a platform difference, is caught.
+const DEFAULT_WORLD_FINGERPRINT: u64 = 14297767688728533684;
+
+#[test]
+fn synthetic_world_is_identical_on_every_platform() {
+    let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
+    assert_eq!(w.dataset.fingerprint(), DEFAULT_WORLD_FINGERPRINT);
+    let p = Protocol::new(
+        &w.dataset,
+        SplitConfig::default(),
+        &BeyondLog::Random { rho: 0.3 },
+        1,
+    )
+    .unwrap();
+    assert_eq!(
+        [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| p.count(x)),
+        PROTOCOL_COUNTS
+    );
+}
+
+const PROTOCOL_COUNTS: [usize; 4] = [6683, 750, 1202, 3253];
+
+macro_rules! fixture {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../tests/fixtures/metrics/", $name, ".csv")),
+        )
+    };
+}
+
+#[test]
+fn metrics_match_scikit_learn_golden_values() {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/metrics/golden.json")).unwrap();
+    for (name, csv) in [
+        fixture!("heavy_ties"),
+        fixture!("skewed_users"),
+        fixture!("single_class_users"),
+        fixture!("extreme_scores"),
+        fixture!("brief_example"),
+    ] {
+        let t = read_scores_csv(name, csv.as_bytes(), Strictness::Strict).unwrap();
+        let e = evaluate(&t.user, &t.label, &t.score).unwrap();
+        let want = &golden["cases"][name];
+        for (key, got) in [("auc", e.auc), ("gauc", e.gauc), ("logloss", e.logloss)] {
+            let w = want[key].as_f64().unwrap();
+            assert!((got - w).abs() < 1e-9, "{name} {key}: {got} vs {w}");
+        }
+        assert_eq!(e.users_used as u64, want["users_used"].as_u64().unwrap());
+    }
+}
+
+#[test]
+fn bootstrap_is_reproducible_across_platforms() {
+    let (_, csv) = fixture!("heavy_ties");
+    let t = read_scores_csv("heavy_ties", csv.as_bytes(), Strictness::Strict).unwrap();
+    let cfg = BootstrapConfig {
+        replicates: 100,
+        seed: 3,
+        ..BootstrapConfig::default()
+    };
+    let ci = bootstrap_ci(Metric::Gauc, &t.user, &t.label, &t.score, &cfg).unwrap();
+    assert_eq!(
+        [ci.lower.to_bits(), ci.upper.to_bits()],
+        BOOTSTRAP_BITS,
+        "{ci:?}"
+    );
+    assert_eq!(auc(&[false, true, true], &[0.5, 0.9, 0.5]).unwrap(), 0.75);
+}
+
+const BOOTSTRAP_BITS: [u64; 2] = [4605561907260092070, 4605811300197246116];
