@@ -151,25 +151,6 @@ pub fn auc_weighted(labels: &[bool], scores: &[f64], weights: &[f64]) -> Result<
 mod tests {
     use super::*;
 
-    /// Pairwise definition, O(n²).
-    pub(crate) fn brute(labels: &[bool], scores: &[f64], w: &[f64]) -> Option<f64> {
-        let (mut num, mut den) = (0.0, 0.0);
-        for i in 0..labels.len() {
-            for j in 0..labels.len() {
-                if labels[i] && !labels[j] {
-                    let ww = w[i] * w[j];
-                    den += ww;
-                    if scores[i] > scores[j] {
-                        num += ww;
-                    } else if scores[i] == scores[j] {
-                        num += 0.5 * ww;
-                    }
-                }
-            }
-        }
-        (den > 0.0).then(|| num / den)
-    }
-
     #[test]
     fn brief_tie_example() {
         assert_eq!(auc(&[false, true, true], &[0.5, 0.9, 0.5]).unwrap(), 0.75);
@@ -211,6 +192,25 @@ mod tests {
     mod props {
         use super::*;
         use proptest::prelude::*;
+
+        /// Pairwise definition, O(n²).
+        fn brute(labels: &[bool], scores: &[f64], w: &[f64]) -> Option<f64> {
+            let (mut num, mut den) = (0.0, 0.0);
+            for i in 0..labels.len() {
+                for j in 0..labels.len() {
+                    if labels[i] && !labels[j] {
+                        let ww = w[i] * w[j];
+                        den += ww;
+                        if scores[i] > scores[j] {
+                            num += ww;
+                        } else if scores[i] == scores[j] {
+                            num += 0.5 * ww;
+                        }
+                    }
+                }
+            }
+            (den > 0.0).then(|| num / den)
+        }
 
         fn rows() -> impl Strategy<Value = Vec<(bool, u8, u8)>> {
             // Few distinct scores so ties are frequent.

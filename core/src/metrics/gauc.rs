@@ -110,7 +110,6 @@ pub fn gauc(users: &[u32], labels: &[bool], scores: &[f64]) -> Result<Gauc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::auc;
 
     #[test]
     fn weights_by_impressions_and_skips_single_class_users() {
@@ -148,6 +147,7 @@ mod tests {
             let users: Vec<u32> = rows.iter().map(|r| r.0).collect();
             let labels: Vec<bool> = rows.iter().map(|r| r.1).collect();
             let scores: Vec<f64> = rows.iter().map(|r| r.2 as f64).collect();
+            use crate::metrics::auc;
             let (mut num, mut den) = (0.0, 0.0);
             for u in 0..5u32 {
                 let idx: Vec<usize> = (0..rows.len()).filter(|&i| users[i] == u).collect();
