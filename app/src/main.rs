@@ -3,7 +3,7 @@
 mod app;
 mod components;
 mod pages;
-mod world;
+mod source;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {

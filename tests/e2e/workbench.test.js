@@ -44,7 +44,7 @@ async function open(path) {
 const stat = (page, label) => page.locator(`[data-stat="${label}"]`).innerText();
 
 test("overview renders the synthetic world's statistics", async () => {
-  const page = await open("/");
+  const page = await open("/?data=synthetic");
   await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
   assert.equal(await stat(page, "users"), "300");
   assert.equal(await stat(page, "items"), "400");
@@ -53,6 +53,23 @@ test("overview renders the synthetic world's statistics", async () => {
   assert.match(await page.locator("#timing").innerText(), /by reaseq-core \(WebAssembly\)/);
   assert.equal(await page.locator("#panic").count(), 0);
   await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the default data is MovieLens-100k when the build carries it, else the synthetic world", async () => {
+  const deployed = (await fetch(site.url + "/data/ml-100k/ml-100k.inter")).headers.get("content-type") !== "text/html; charset=utf-8";
+  const page = await open("/");
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 60000 });
+  if (deployed) {
+    assert.equal(await page.locator("#dataset-label").innerText(), "MovieLens-100k");
+    assert.equal(await stat(page, "users"), "943");
+    assert.equal(await stat(page, "items"), "1682");
+    assert.equal(await stat(page, "interactions"), "100000");
+    await page.screenshot({ path: join(shots, "overview-ml-100k.png"), fullPage: true });
+  } else {
+    assert.match(await page.locator("#data-note").innerText(), /not in this build/);
+    assert.equal(await stat(page, "users"), "300");
+  }
   assert.deepEqual(errors, []);
 });
 
@@ -69,7 +86,7 @@ test("the URL query sets the world, so a view can be shared", async () => {
 });
 
 test("sequences show a user's timeline with off-log behaviour", async () => {
-  const page = await open("/sequences?user=u5");
+  const page = await open("/sequences?data=synthetic&user=u5");
   await page.locator("#timeline li").first().waitFor({ timeout: 30000 });
   const events = await page.locator("#timeline li").count();
   assert.ok(events >= 20, `${events} events`);

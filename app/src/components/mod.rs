@@ -1,3 +1,5 @@
+pub mod controls;
 pub mod stat;
 
-pub use stat::{Stat, WorldControls};
+pub use controls::{use_set_query, DataControls};
+pub use stat::Stat;

@@ -1,17 +1,36 @@
 //! Overview: what the dataset looks like and how the protocol splits it.
 
 use leptos::prelude::*;
-use reaseq_core::data::{BeyondLog, DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
+use reaseq_core::data::{DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::{Stat, WorldControls};
-use crate::world::{config_from_query, now, world};
+use crate::components::{DataControls, Stat};
+use crate::source::{now, source, Source};
 
 #[derive(Clone, PartialEq)]
 struct Summary {
     stats: DatasetStats,
     parts: [(Part, usize); 4],
-    generate_ms: f64,
+    load_ms: f64,
     summarise_ms: f64,
+    label: String,
+    note: Option<String>,
+}
+
+fn summarise(src: &Source) -> Result<Summary, String> {
+    let t = now();
+    let ds = &src.dataset;
+    let stats = DatasetStats::compute(ds, LabelPolicy::default());
+    let p = Protocol::new(ds, SplitConfig::default(), &src.mode, src.seed)
+        .map_err(|e| e.to_string())?;
+    let parts = [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
+    Ok(Summary {
+        stats,
+        parts,
+        load_ms: src.load_ms,
+        summarise_ms: now() - t,
+        label: src.label.clone(),
+        note: src.note.clone(),
+    })
 }
 
 fn pct(x: f64) -> String {
@@ -20,43 +39,26 @@ fn pct(x: f64) -> String {
 
 #[component]
 pub fn Overview() -> impl IntoView {
-    let cfg = config_from_query();
-    let world = world(cfg);
-    let summary = Memo::new(move |_| {
-        world.get().and_then(|g| {
-            let t = now();
-            let ds = &g.world.dataset;
-            let stats = DatasetStats::compute(ds, LabelPolicy::default());
-            let mode = BeyondLog::Planted {
-                off_log: g.world.truth.off_log.clone(),
-            };
-            let p = Protocol::new(ds, SplitConfig::default(), &mode, cfg.get().seed)
-                .map_err(|e| e.to_string())?;
-            let parts =
-                [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
-            Ok(Summary {
-                stats,
-                parts,
-                generate_ms: g.millis,
-                summarise_ms: now() - t,
-            })
-        })
-    });
+    let src = source();
+    let summary = move || src.get().map(|r| r.and_then(|s| summarise(&s)));
     view! {
         <h1>"Overview"</h1>
         <p class="lead">
             "ReaSeq adds world knowledge to a sequential ranker in two ways: agents reason about every item (explicit reasoning, REP) and a diffusion model infers behaviour that never reached the logs (implicit reasoning, GBR). "
-            "This workbench runs small versions of both in your browser. Below: the seeded synthetic world, whose hidden behaviour is known, so every model can be checked against ground truth."
+            "This workbench runs small versions of both in your browser, on MovieLens-100k or on a seeded synthetic world whose hidden behaviour is known, so every model can be checked against ground truth."
         </p>
-        <WorldControls cfg=cfg/>
-        {move || match summary.get() {
-            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            Ok(s) => {
+        <DataControls/>
+        {move || match summary() {
+            None => view! { <p class="muted" id="loading">"Loading data…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Some(Ok(s)) => {
                 let st = s.stats.clone();
                 let h = st.history_length.clone();
                 let max_genre = st.genres.first().map_or(1, |g| g.1.max(1));
                 let total: usize = s.parts.iter().map(|p| p.1).sum();
                 view! {
+                    {s.note.clone().map(|n| view! { <p class="notice" id="data-note">{n}</p> })}
+                    <h2 id="dataset-label">{s.label.clone()}</h2>
                     <section class="stats" id="dataset-stats">
                         <Stat label="users" value=st.users.to_string()/>
                         <Stat label="items" value=st.items.to_string()/>
@@ -78,7 +80,7 @@ pub fn Overview() -> impl IntoView {
                                 </tr>
                             </table>
                             <h2>"Protocol"</h2>
-                            <p class="muted">"Chronological per user: last 10% test, planted off-log behaviour hidden from the ranker, last 10% of the rest validation."</p>
+                            <p class="muted">"Chronological per user: the last 10% of events are test; off-log behaviour is hidden from the ranker (planted in the synthetic world; a random 30% of pre-test events on real data); the last 10% of the rest is validation."</p>
                             <div class="parts">
                                 {s.parts.iter().map(|(part, n)| {
                                     let width = format!("width: {:.2}%", 100.0 * *n as f64 / total.max(1) as f64);
@@ -98,7 +100,7 @@ pub fn Overview() -> impl IntoView {
                         </section>
                     </div>
                     <p class="muted timing" id="timing">
-                        {format!("Generated in {:.1} ms and summarised in {:.1} ms by reaseq-core (WebAssembly) in this browser.", s.generate_ms, s.summarise_ms)}
+                        {format!("Loaded in {:.1} ms and summarised in {:.1} ms by reaseq-core (WebAssembly) in this browser.", s.load_ms, s.summarise_ms)}
                     </p>
                 }.into_any()
             }

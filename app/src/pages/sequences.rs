@@ -2,11 +2,11 @@
 //! behaviour the ranker never sees.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
-use reaseq_core::data::{BeyondLog, LabelPolicy, Part, Protocol, SplitConfig};
+use leptos_router::hooks::use_query_map;
+use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::WorldControls;
-use crate::world::{config_from_query, world};
+use crate::components::{use_set_query, DataControls};
+use crate::source::{source, Source};
 
 #[derive(Clone, PartialEq)]
 struct Event {
@@ -19,47 +19,32 @@ struct Event {
 
 #[component]
 pub fn Sequences() -> impl IntoView {
-    let cfg = config_from_query();
-    let world = world(cfg);
+    let src = source();
     let query = use_query_map();
-    let navigate = use_navigate();
-    let location = use_location();
+    let set_query = use_set_query();
     let (min_len, set_min_len) = signal(0usize);
     let protocol = Memo::new(move |_| {
-        world.get().and_then(|g| {
-            let mode = BeyondLog::Planted {
-                off_log: g.world.truth.off_log.clone(),
-            };
-            Protocol::new(
-                &g.world.dataset,
-                SplitConfig::default(),
-                &mode,
-                cfg.get().seed,
-            )
-            .map(|p| (g, p))
-            .map_err(|e| e.to_string())
+        src.get().map(|r| {
+            r.and_then(|s: Source| {
+                Protocol::new(&s.dataset, SplitConfig::default(), &s.mode, s.seed)
+                    .map(|p| (s, p))
+                    .map_err(|e| e.to_string())
+            })
         })
     });
-    let selected = Memo::new(move |_| query.get().get("user").unwrap_or_else(|| "u0".to_owned()));
-    let select = move |user: String| {
-        let mut pairs: Vec<(String, String)> = query
-            .get_untracked()
-            .into_iter()
-            .filter(|(k, _)| k != "user")
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        pairs.push(("user".into(), user));
-        let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        navigate(
-            &format!("{}?{}", location.pathname.get_untracked(), q.join("&")),
-            Default::default(),
-        );
-    };
+    let selected = Memo::new(move |_| {
+        let first = protocol.with(|p| match p {
+            Some(Ok((s, _))) => s.dataset.users.names().first().cloned(),
+            _ => None,
+        });
+        query.get().get("user").or(first).unwrap_or_default()
+    });
+    let select = move |user: String| set_query(&[("user", Some(user))]);
     let timeline = Memo::new(move |_| {
-        let Ok((g, p)) = protocol.get() else {
+        let Some(Ok((s, p))) = protocol.get() else {
             return Vec::new();
         };
-        let ds = &g.world.dataset;
+        let ds = &s.dataset;
         let Some(u) = ds.users.get(&selected.get()) else {
             return Vec::new();
         };
@@ -86,8 +71,8 @@ pub fn Sequences() -> impl IntoView {
     });
     view! {
         <h1>"Sequences"</h1>
-        <p class="lead">"Each user's behaviour in time order. Grey events are off-log: real behaviour hidden from the ranker, which the diffusion reasoner will try to infer."</p>
-        <WorldControls cfg=cfg/>
+        <p class="lead">"Each user's behaviour in time order. Grey events are off-log: real behaviour hidden from the ranker (planted in the synthetic world, a random 30% on real data), which the diffusion reasoner will try to infer."</p>
+        <DataControls/>
         <div class="two-col wide-right">
             <section class="card">
                 <h2>"Users"</h2>
@@ -97,9 +82,10 @@ pub fn Sequences() -> impl IntoView {
                 </label>
                 <ul class="user-list" id="user-list">
                     {move || match protocol.get() {
-                        Err(e) => view! { <li class="error">{e}</li> }.into_any(),
-                        Ok((g, p)) => {
-                            let ds = &g.world.dataset;
+                        None => view! { <li class="muted">"Loading data…"</li> }.into_any(),
+                        Some(Err(e)) => view! { <li class="error">{e}</li> }.into_any(),
+                        Some(Ok((s, p))) => {
+                            let ds = &s.dataset;
                             let select = select.clone();
                             p.timelines.iter().enumerate()
                                 .filter(|(_, t)| t.len() >= min_len.get())

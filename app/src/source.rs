@@ -1,0 +1,151 @@
+//! The dataset a view works on, chosen by the URL query: `?data=ml-100k` (MovieLens-100k, when
+//! the build carries it) or `?data=synthetic&users=&items=&seed=` (the seeded synthetic world).
+//! Without `data=`, MovieLens-100k when present, else the synthetic world.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use reaseq_core::data::load::{load_recbole_bytes, RecboleFiles};
+use reaseq_core::data::{BeyondLog, Dataset, LoadOptions, SyntheticConfig, SyntheticWorld};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Choice {
+    /// MovieLens-100k if it was deployed; `explicit` when the URL asked for it.
+    MovieLens {
+        explicit: bool,
+    },
+    Synthetic(SyntheticConfig),
+}
+
+pub const ML_DIR: &str = "/data/ml-100k";
+
+pub fn choice_from_query() -> Memo<Choice> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let q = query.get();
+        let d = SyntheticConfig::default();
+        let num =
+            |k: &str, default: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let synthetic = SyntheticConfig {
+            users: num("users", d.users),
+            items: num("items", d.items),
+            seed: q.get("seed").and_then(|v| v.parse().ok()).unwrap_or(d.seed),
+            ..d
+        };
+        match q.get("data").as_deref() {
+            Some("synthetic") => Choice::Synthetic(synthetic),
+            Some("ml-100k") => Choice::MovieLens { explicit: true },
+            _ if q.get("users").is_some() || q.get("seed").is_some() => {
+                Choice::Synthetic(synthetic)
+            }
+            _ => Choice::MovieLens { explicit: false },
+        }
+    })
+}
+
+/// A loaded dataset with the beyond-log mode its views use.
+#[derive(Clone, PartialEq)]
+pub struct Source {
+    pub label: String,
+    pub dataset: Arc<Dataset>,
+    /// Planted off-log behaviour for the synthetic world; `random`, rho 0.3, for real data.
+    pub mode: BeyondLog,
+    pub seed: u64,
+    pub synthetic: Option<SyntheticConfig>,
+    pub load_ms: f64,
+    /// Why MovieLens-100k is not shown, when it was asked for implicitly and is absent.
+    pub note: Option<String>,
+}
+
+pub fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> Result<Source, String> {
+    let t = now();
+    let w = SyntheticWorld::generate(cfg).map_err(|e| e.to_string())?;
+    Ok(Source {
+        label: format!("synthetic world (seed {})", cfg.seed),
+        mode: BeyondLog::Planted {
+            off_log: w.truth.off_log.clone(),
+        },
+        dataset: Arc::new(w.dataset),
+        seed: cfg.seed,
+        synthetic: Some(cfg.clone()),
+        load_ms: now() - t,
+        note,
+    })
+}
+
+/// Fetches one deployed file; `Ok(None)` when the deployment does not have it.
+async fn fetch_file(name: &str) -> Result<Option<Vec<u8>>, String> {
+    let url = format!("{ML_DIR}/{name}");
+    let resp = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let is_html = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.contains("text/html"));
+    if !resp.ok() || is_html {
+        return Ok(None);
+    }
+    resp.binary()
+        .await
+        .map(Some)
+        .map_err(|e| format!("{url}: {e}"))
+}
+
+async fn movielens() -> Result<Option<Source>, String> {
+    let t = now();
+    let Some(inter) = fetch_file("ml-100k.inter").await? else {
+        return Ok(None);
+    };
+    let item = fetch_file("ml-100k.item").await?;
+    let kg = fetch_file("ml-100k.kg").await?;
+    let link = fetch_file("ml-100k.link").await?;
+    let files = RecboleFiles {
+        name: "ml-100k".into(),
+        inter: ("ml-100k.inter".into(), &inter),
+        item: item.as_deref().map(|b| ("ml-100k.item".to_owned(), b)),
+        kg: kg.as_deref().map(|b| ("ml-100k.kg".to_owned(), b)),
+        link: link.as_deref().map(|b| ("ml-100k.link".to_owned(), b)),
+    };
+    let loaded = load_recbole_bytes(files, LoadOptions::default()).map_err(|e| e.to_string())?;
+    Ok(Some(Source {
+        label: "MovieLens-100k".into(),
+        dataset: Arc::new(loaded.dataset),
+        mode: BeyondLog::Random { rho: 0.3 },
+        seed: 42,
+        synthetic: None,
+        load_ms: now() - t,
+        note: None,
+    }))
+}
+
+pub async fn load(choice: Choice) -> Result<Source, String> {
+    match choice {
+        Choice::Synthetic(cfg) => synthetic(&cfg, None),
+        Choice::MovieLens { explicit } => match movielens().await? {
+            Some(s) => Ok(s),
+            None if explicit => Err(
+                "MovieLens-100k is not in this build: run `reaseq data fetch`, then build again (scripts/workbench.sh does both)."
+                    .into(),
+            ),
+            None => synthetic(
+                &SyntheticConfig::default(),
+                Some("MovieLens-100k is not in this build, so the synthetic world is shown.".into()),
+            ),
+        },
+    }
+}
+
+/// The source for the current URL, loaded asynchronously.
+pub fn source() -> LocalResource<Result<Source, String>> {
+    let choice = choice_from_query();
+    LocalResource::new(move || load(choice.get()))
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# trunk post-build hook: when MovieLens-100k has been fetched (reaseq data fetch), copy it
+# into the build so the browser can load it. Nothing is copied otherwise, and data/ stays out
+# of git. A public deployment of dist/ therefore embeds the dataset: mind its terms.
+set -eu
+src="data/ml-100k"
+[ -f "$src/ml-100k.inter" ] || exit 0
+dest="${TRUNK_STAGING_DIR:?}/data/ml-100k"
+mkdir -p "$dest"
+for ext in inter item kg link; do
+  [ -f "$src/ml-100k.$ext" ] && cp "$src/ml-100k.$ext" "$dest/"
+done
+echo "staged MovieLens-100k into $dest"
