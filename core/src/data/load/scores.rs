@@ -69,7 +69,7 @@ mod tests {
     fn reads_any_column_order() {
         let t = read_scores_csv(
             "s.csv",
-            b"score,user_id,label\n0.5,a,0\n0.9,a,1\n0.5,b,1\n",
+            b"Score,user_id,LABEL,extra\n0.5,a,0,x\n0.9,a,1.0,y\n 0.5 ,\"b\",true,z\r\n",
             Strictness::Strict,
         )
         .unwrap();

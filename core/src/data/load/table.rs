@@ -207,9 +207,11 @@ impl<'a> Table<'a> {
         }
         let mut index = Vec::with_capacity(specs.len());
         for spec in specs {
-            let pos = names
-                .iter()
-                .position(|n| n == spec.name || spec.aliases.contains(&n.as_str()));
+            let pos = names.iter().position(|n| {
+                // Header names match case-insensitively: `User_ID` is `user_id`.
+                let n = n.to_ascii_lowercase();
+                n == spec.name || spec.aliases.contains(&n.as_str())
+            });
             if pos.is_none() && spec.required {
                 return Err(Error::Format(Problem::new(
                     file,
