@@ -110,19 +110,18 @@ fn validate(inter: &[u8], items: Option<&[u8]>) -> (tempfile::TempDir, Output) {
     (d, out)
 }
 
+/// `reaseq data stats --data DIR --json`, which must succeed.
+fn stats_json(dir: &Path) -> serde_json::Value {
+    let out = reaseq(&["data", "stats", "--data", dir.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn valid_files_pass_and_stats_report_counts() {
     let (d, out) = validate(INTER, Some(ITEMS));
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = reaseq(&[
-        "data",
-        "stats",
-        "--data",
-        d.path().to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stats_json(d.path());
     assert_eq!(
         (
             v["users"].as_u64(),
@@ -266,15 +265,7 @@ fn recbole_atomic_files_load_with_typed_headers() {
         ("toy.link", b"item_id:token\tentity_id:token\n10\tm.1\n"),
         ("toy.kg", b"head_id:token\trelation_id:token\ttail_id:token\nm.1\tfilm.film.directed_by\tm.2\n"),
     ]);
-    let out = reaseq(&[
-        "data",
-        "stats",
-        "--data",
-        d.path().to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = stats_json(d.path());
     assert_eq!(v["kg_triples"], 1);
     assert_eq!(v["items_linked_to_kg"], 1);
     assert_eq!(v["genres"][0][0], "Animation");

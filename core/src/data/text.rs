@@ -188,6 +188,19 @@ impl<'a> RecordReader<'a> {
         if how == FieldEnd::Line {
             bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         }
+        let s = self.field_text(line, field, Cow::Borrowed(bytes))?;
+        // Only a good field moves the reader, so a bad one is skipped with the rest of its line.
+        self.pos = next;
+        Ok((s, how))
+    }
+
+    /// Checks a field's size and UTF-8, borrowing from the input when it can.
+    fn field_text(
+        &self,
+        line: u64,
+        field: usize,
+        bytes: Cow<'a, [u8]>,
+    ) -> Result<Cow<'a, str>, Problem> {
         if bytes.len() > MAX_FIELD_BYTES {
             return Err(self.problem(
                 line,
@@ -198,16 +211,16 @@ impl<'a> RecordReader<'a> {
                 ),
             ));
         }
-        let s = std::str::from_utf8(bytes).map_err(|e| {
-            self.problem(
-                line,
-                field,
-                format!("not valid UTF-8 (byte {})", e.valid_up_to()),
-            )
-        })?;
-        // Only a good field moves the reader, so a bad one is skipped with the rest of its line.
-        self.pos = next;
-        Ok((Cow::Borrowed(s), how))
+        let bad_utf8 =
+            |at: usize| self.problem(line, field, format!("not valid UTF-8 (byte {at})"));
+        match bytes {
+            Cow::Borrowed(b) => std::str::from_utf8(b)
+                .map(Cow::Borrowed)
+                .map_err(|e| bad_utf8(e.valid_up_to())),
+            Cow::Owned(b) => String::from_utf8(b)
+                .map(Cow::Owned)
+                .map_err(|e| bad_utf8(e.utf8_error().valid_up_to())),
+        }
     }
 
     fn quoted_field(
@@ -262,33 +275,8 @@ impl<'a> RecordReader<'a> {
                     ));
                 }
             };
-            if bytes.len() > MAX_FIELD_BYTES {
-                return Err(self.problem(
-                    line,
-                    field,
-                    format!(
-                        "field of {} bytes is over the {MAX_FIELD_BYTES}-byte limit",
-                        bytes.len()
-                    ),
-                ));
-            }
+            let s = self.field_text(line, field, bytes)?;
             self.pos = next;
-            let s = match bytes {
-                Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|e| {
-                    self.problem(
-                        line,
-                        field,
-                        format!("not valid UTF-8 (byte {})", e.valid_up_to()),
-                    )
-                })?),
-                Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|e| {
-                    self.problem(
-                        line,
-                        field,
-                        format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
-                    )
-                })?),
-            };
             return Ok((s, how));
         }
     }
