@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod error;
+pub mod knowledge;
 pub mod metrics;
 pub mod rng;
 

@@ -1,0 +1,139 @@
+//! The knowledge card of one item.
+
+use serde::{Deserialize, Serialize};
+
+/// Who made a claim, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub agent: String,
+    /// The model behind an LLM agent; `None` for rule-based agents.
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    /// The agent's chain of thought, kept for inspection.
+    pub reasoning: Option<String>,
+}
+
+impl Provenance {
+    pub fn rule(agent: &str) -> Self {
+        Self {
+            agent: agent.to_owned(),
+            model: None,
+            prompt_version: None,
+            reasoning: None,
+        }
+    }
+}
+
+/// One kind of knowledge about an item (`genres`, `era`, `director` …) and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    pub name: String,
+    pub values: Vec<String>,
+    pub provenance: Provenance,
+}
+
+/// A claim the critic removed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub facet: String,
+    pub value: String,
+    pub agent: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeCard {
+    pub item_id: String,
+    pub title: String,
+    pub facets: Vec<Facet>,
+    pub dropped: Vec<Dropped>,
+}
+
+/// Facets in the order the canonical text lists them; others follow by name.
+const ORDER: &[&str] = &[
+    "genres",
+    "era",
+    "year",
+    "description",
+    "audience",
+    "themes",
+    "mood",
+    "related interests",
+    "director",
+    "writer",
+    "actors",
+    "producer",
+    "language",
+    "country",
+];
+
+/// At most this many values of one facet go into the text (actor lists run long).
+const MAX_TEXT_VALUES: usize = 6;
+
+impl KnowledgeCard {
+    pub fn facet(&self, name: &str) -> Option<&Facet> {
+        self.facets.iter().find(|f| f.name == name)
+    }
+
+    /// The canonical text rendering the encoders read: `Title. genres: a, b. era: 1990s. …`,
+    /// facets in a fixed order so the same knowledge always gives the same text.
+    pub fn text(&self) -> String {
+        let mut facets: Vec<&Facet> = self
+            .facets
+            .iter()
+            .filter(|f| !f.values.is_empty())
+            .collect();
+        let rank = |name: &str| ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len());
+        facets.sort_by(|a, b| {
+            rank(&a.name)
+                .cmp(&rank(&b.name))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let mut out = self.title.clone();
+        for f in facets {
+            let values: Vec<&str> = f
+                .values
+                .iter()
+                .take(MAX_TEXT_VALUES)
+                .map(String::as_str)
+                .collect();
+            out.push_str(&format!(". {}: {}", f.name, values.join(", ")));
+        }
+        out.push('.');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facet(name: &str, values: &[&str]) -> Facet {
+        Facet {
+            name: name.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            provenance: Provenance::rule("test"),
+        }
+    }
+
+    #[test]
+    fn text_is_canonical_whatever_the_facet_order() {
+        let mut card = KnowledgeCard {
+            item_id: "1".into(),
+            title: "Toy Story (1995)".into(),
+            facets: vec![
+                facet("director", &["m.1"]),
+                facet("era", &["1990s"]),
+                facet("genres", &["Animation", "Comedy"]),
+            ],
+            dropped: vec![],
+        };
+        let text = card.text();
+        assert_eq!(
+            text,
+            "Toy Story (1995). genres: Animation, Comedy. era: 1990s. director: m.1."
+        );
+        card.facets.reverse();
+        assert_eq!(card.text(), text);
+    }
+}

@@ -1,0 +1,14 @@
+//! Explicit reasoning (REP): agents describe every item, a critic checks what they claim, and the
+//! result is one [`KnowledgeCard`] per item — JSON facets with provenance plus a canonical text.
+
+pub mod agent;
+pub mod card;
+pub mod catalog;
+pub mod critic;
+pub mod graph;
+
+pub use agent::{build_cards, Agent};
+pub use card::{Dropped, Facet, KnowledgeCard, Provenance};
+pub use catalog::CatalogAgent;
+pub use critic::Critic;
+pub use graph::GraphAgent;
