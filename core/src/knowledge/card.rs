@@ -24,11 +24,23 @@ impl Provenance {
     }
 }
 
+/// Whether a facet's values are words (for the text encoder) or entity ids (for the graph
+/// embedding only: an id such as `m.04jspq` means nothing to a language model).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FacetKind {
+    #[default]
+    Text,
+    Entity,
+}
+
 /// One kind of knowledge about an item (`genres`, `era`, `director` …) and its values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facet {
     pub name: String,
     pub values: Vec<String>,
+    #[serde(default)]
+    pub kind: FacetKind,
     pub provenance: Provenance,
 }
 
@@ -75,13 +87,13 @@ impl KnowledgeCard {
         self.facets.iter().find(|f| f.name == name)
     }
 
-    /// The canonical text rendering the encoders read: `Title. genres: a, b. era: 1990s. …`,
-    /// facets in a fixed order so the same knowledge always gives the same text.
+    /// The canonical text rendering the text encoders read: `Title. genres: a, b. era: 1990s.
+    /// …`, text facets only, in a fixed order so the same knowledge always gives the same text.
     pub fn text(&self) -> String {
         let mut facets: Vec<&Facet> = self
             .facets
             .iter()
-            .filter(|f| !f.values.is_empty())
+            .filter(|f| f.kind == FacetKind::Text && !f.values.is_empty())
             .collect();
         let rank = |name: &str| ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len());
         facets.sort_by(|a, b| {
@@ -108,10 +120,11 @@ impl KnowledgeCard {
 mod tests {
     use super::*;
 
-    fn facet(name: &str, values: &[&str]) -> Facet {
+    fn facet(name: &str, values: &[&str], kind: FacetKind) -> Facet {
         Facet {
             name: name.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
+            kind,
             provenance: Provenance::rule("test"),
         }
     }
@@ -122,16 +135,17 @@ mod tests {
             item_id: "1".into(),
             title: "Toy Story (1995)".into(),
             facets: vec![
-                facet("director", &["m.1"]),
-                facet("era", &["1990s"]),
-                facet("genres", &["Animation", "Comedy"]),
+                facet("director", &["m.1"], FacetKind::Entity),
+                facet("mood", &["playful"], FacetKind::Text),
+                facet("era", &["1990s"], FacetKind::Text),
+                facet("genres", &["Animation", "Comedy"], FacetKind::Text),
             ],
             dropped: vec![],
         };
         let text = card.text();
         assert_eq!(
             text,
-            "Toy Story (1995). genres: Animation, Comedy. era: 1990s. director: m.1."
+            "Toy Story (1995). genres: Animation, Comedy. era: 1990s. mood: playful."
         );
         card.facets.reverse();
         assert_eq!(card.text(), text);

@@ -4,7 +4,7 @@ use crate::data::Dataset;
 use crate::error::Result;
 
 use super::agent::Agent;
-use super::card::{Facet, Provenance};
+use super::card::{Facet, FacetKind, Provenance};
 
 pub struct CatalogAgent;
 
@@ -25,6 +25,7 @@ impl Agent for CatalogAgent {
         let facet = |name: &str, values: Vec<String>| Facet {
             name: name.to_owned(),
             values,
+            kind: FacetKind::Text,
             provenance: Provenance::rule(CATALOG),
         };
         let mut out = Vec::new();

@@ -70,6 +70,7 @@ impl Critic {
                 None => facets.push(Facet {
                     name: claim.name,
                     values: kept,
+                    kind: claim.kind,
                     provenance: claim.provenance,
                 }),
             }
@@ -107,7 +108,7 @@ fn contradiction(
 mod tests {
     use super::*;
     use crate::data::{SyntheticConfig, SyntheticWorld};
-    use crate::knowledge::{build_cards, Agent, CatalogAgent, GraphAgent, Provenance};
+    use crate::knowledge::{build_cards, Agent, CatalogAgent, FacetKind, GraphAgent, Provenance};
 
     fn world() -> SyntheticWorld {
         SyntheticWorld::generate(&SyntheticConfig {
@@ -132,7 +133,10 @@ mod tests {
                 "{c:?}"
             );
             assert_eq!(c.facet("director").unwrap().provenance.agent, "graph");
-            assert!(c.text().contains("director: director_"));
+            assert!(
+                !c.text().contains("director_"),
+                "entity ids stay out of the text"
+            );
         }
     }
 
@@ -145,6 +149,7 @@ mod tests {
         let llm = |name: &str, values: &[&str]| Facet {
             name: name.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
+            kind: FacetKind::Text,
             provenance: Provenance {
                 agent: "llm-themes".into(),
                 model: Some("test".into()),

@@ -6,7 +6,7 @@ use crate::data::Dataset;
 use crate::error::Result;
 
 use super::agent::Agent;
-use super::card::{Facet, Provenance};
+use super::card::{Facet, FacetKind, Provenance};
 
 pub struct GraphAgent;
 
@@ -62,6 +62,7 @@ impl Agent for GraphAgent {
                 None => out.push(Facet {
                     name: name.to_owned(),
                     values: vec![value],
+                    kind: FacetKind::Entity,
                     provenance: Provenance::rule(GRAPH),
                 }),
             }

@@ -8,7 +8,7 @@ pub mod critic;
 pub mod graph;
 
 pub use agent::{build_cards, Agent};
-pub use card::{Dropped, Facet, KnowledgeCard, Provenance};
+pub use card::{Dropped, Facet, FacetKind, KnowledgeCard, Provenance};
 pub use catalog::CatalogAgent;
 pub use critic::Critic;
 pub use graph::GraphAgent;

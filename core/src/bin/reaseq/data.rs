@@ -4,15 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
-use reaseq_core::data::fetch::{fetch_ml100k, ml100k_dir, Fetched};
-use reaseq_core::data::load::{load_csv_files, load_dir};
-use reaseq_core::data::{
-    DatasetStats, LabelPolicy, LoadOptions, Loaded, Strictness, SyntheticConfig, SyntheticWorld,
-};
+use clap::Subcommand;
+use reaseq_core::data::fetch::{fetch_ml100k, Fetched};
+use reaseq_core::data::{DatasetStats, LabelPolicy, Strictness, SyntheticConfig, SyntheticWorld};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
+use crate::source::{load, Source};
 
 #[derive(Subcommand)]
 pub enum DataCommand {
@@ -49,41 +47,6 @@ pub enum DataCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
-}
-
-#[derive(Args)]
-pub struct Source {
-    /// A directory with interactions.csv (+ items.csv) or RecBole atomic files.
-    #[arg(long, conflicts_with_all = ["interactions", "items"])]
-    data: Option<PathBuf>,
-    /// interactions.csv: user_id,item_id,timestamp[,label|rating]
-    #[arg(long)]
-    interactions: Option<PathBuf>,
-    /// items.csv: item_id,title[,genres][,year][,description]
-    #[arg(long, requires = "interactions")]
-    items: Option<PathBuf>,
-}
-
-fn load(source: &Source, strictness: Strictness) -> std::result::Result<Loaded, Error> {
-    let opts = LoadOptions { strictness };
-    let pb = spinner("loading");
-    let loaded = match (&source.data, &source.interactions) {
-        (Some(dir), _) => load_dir(dir, opts),
-        (None, Some(inter)) => load_csv_files(inter, source.items.as_deref(), opts),
-        (None, None) => {
-            let dir = ml100k_dir(&crate::default_data_dir());
-            if !dir.exists() {
-                pb.finish_and_clear();
-                return Err(Error::Config(format!(
-                    "{} does not exist: run `reaseq data fetch` first, or pass --data DIR",
-                    dir.display()
-                )));
-            }
-            load_dir(&dir, opts)
-        }
-    };
-    pb.finish_and_clear();
-    loaded
 }
 
 pub fn run(cmd: DataCommand) -> Result<ExitCode> {

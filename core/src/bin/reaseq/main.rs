@@ -2,8 +2,10 @@
 //! workbench shows can be reproduced from here.
 
 mod data;
+mod knowledge;
 mod metrics;
 mod progress;
+mod source;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +26,11 @@ enum Command {
         #[command(subcommand)]
         command: data::DataCommand,
     },
+    /// Build and inspect the items' knowledge cards (explicit reasoning).
+    Knowledge {
+        #[command(subcommand)]
+        command: knowledge::KnowledgeCommand,
+    },
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
 }
@@ -34,9 +41,16 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`reaseq … | head`) instead of panicking in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Data { command } => data::run(command),
+        Command::Knowledge { command } => knowledge::run(command),
         Command::Metrics(args) => metrics::run(args),
     };
     match result {
