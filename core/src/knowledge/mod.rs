@@ -6,6 +6,8 @@ pub mod card;
 pub mod catalog;
 pub mod critic;
 pub mod graph;
+pub mod graph_embedding;
+pub mod neighbours;
 
 pub use agent::{build_cards, Agent};
 pub use card::{Dropped, Facet, FacetKind, KnowledgeCard, Provenance};
