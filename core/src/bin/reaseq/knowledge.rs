@@ -5,10 +5,17 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::Subcommand;
+use candle_core::{Device, Tensor};
+use clap::{Args, Subcommand};
+use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::{Dataset, Strictness};
+use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+use reaseq_core::knowledge::neighbours::nearest;
+use reaseq_core::knowledge::teacher::TeacherEncoder;
+use reaseq_core::knowledge::vectors::{fuse, GRAPH_WEIGHT};
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 
+use crate::progress::{bar, spinner};
 use crate::source::{load, Source};
 
 #[derive(Subcommand)]
@@ -20,7 +27,12 @@ pub enum KnowledgeCommand {
         /// Comma-separated agents: catalog, graph.
         #[arg(long, default_value = "catalog,graph")]
         agents: String,
+        /// Text encoder for the knowledge vectors: minilm (the teacher), or none for cards only.
+        #[arg(long, default_value = "minilm")]
+        encoder: String,
     },
+    /// The items nearest to an item, a title, or a free text (in knowledge space).
+    Neighbours(NeighboursArgs),
     /// Print one item's card: its canonical text, facets with provenance, and what the critic dropped.
     Show {
         #[command(flatten)]
@@ -33,12 +45,189 @@ pub enum KnowledgeCommand {
     },
 }
 
+#[derive(Args)]
+pub struct NeighboursArgs {
+    #[command(flatten)]
+    source: Source,
+    /// An item id as written in the data.
+    #[arg(long, group = "query")]
+    item: Option<String>,
+    /// A title as shown, e.g. "Toy Story (1995)" (case-insensitive; a unique substring works).
+    #[arg(long, group = "query")]
+    title: Option<String>,
+    /// Free text, e.g. a new film's title and description; embedded by the text encoder.
+    #[arg(long, group = "query")]
+    text: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// A JSON array of {item_id, title, score}.
+    #[arg(long)]
+    json: bool,
+}
+
+fn knowledge_dir(ds: &Dataset) -> PathBuf {
+    crate::default_data_dir().join("knowledge").join(&ds.name)
+}
+
 /// `{data}/knowledge/{dataset}/cards.json`
 fn cards_path(ds: &Dataset) -> PathBuf {
-    crate::default_data_dir()
-        .join("knowledge")
-        .join(&ds.name)
-        .join("cards.json")
+    knowledge_dir(ds).join("cards.json")
+}
+
+/// `{data}/knowledge/{dataset}/vectors.safetensors`: `text`, `graph` (when there is a graph)
+/// and `knowledge` (fused), one row per item.
+fn vectors_path(ds: &Dataset) -> PathBuf {
+    knowledge_dir(ds).join("vectors.safetensors")
+}
+
+fn teacher() -> Result<TeacherEncoder> {
+    let data = crate::default_data_dir();
+    let pb = spinner("fetching all-MiniLM-L6-v2");
+    fetch_minilm(&data, &mut |line| pb.println(line))?;
+    pb.finish_and_clear();
+    Ok(TeacherEncoder::load(&minilm_dir(&data))?)
+}
+
+fn to_tensor(rows: &[Vec<f32>]) -> Result<Tensor> {
+    let dim = rows.first().map_or(0, Vec::len);
+    let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+    Ok(Tensor::from_vec(flat, (rows.len(), dim), &Device::Cpu)?)
+}
+
+fn build_vectors(ds: &Dataset, cards: &[KnowledgeCard]) -> Result<()> {
+    let encoder = teacher()?;
+    let texts: Vec<String> = cards.iter().map(KnowledgeCard::text).collect();
+    let t = Instant::now();
+    let pb = bar(texts.len() as u64, "teacher (all-MiniLM-L6-v2)");
+    let text = encoder.embed(&texts, 32, &mut |done| pb.set_position(done as u64))?;
+    pb.finish_and_clear();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "teacher: {} items in {secs:.1}s ({:.1} items/s)",
+        texts.len(),
+        texts.len() as f64 / secs
+    );
+    let t = Instant::now();
+    let graph = match ds.graph {
+        Some(_) => Some(graph_embedding(ds, &GraphEmbeddingConfig::default())?),
+        None => None,
+    };
+    if graph.is_some() {
+        println!("graph embedding: {:.2}s", t.elapsed().as_secs_f64());
+    }
+    let fused = fuse(&text, graph.as_deref(), GRAPH_WEIGHT);
+    let mut tensors = std::collections::HashMap::new();
+    tensors.insert("text".to_owned(), to_tensor(&text)?);
+    if let Some(g) = &graph {
+        tensors.insert("graph".to_owned(), to_tensor(g)?);
+    }
+    tensors.insert("knowledge".to_owned(), to_tensor(&fused)?);
+    let path = vectors_path(ds);
+    candle_core::safetensors::save(&tensors, &path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "knowledge vectors ({} dims) → {}",
+        fused.first().map_or(0, Vec::len),
+        path.display()
+    );
+    Ok(())
+}
+
+fn read_matrix(ds: &Dataset, name: &str) -> Result<Vec<Vec<f32>>> {
+    let path = vectors_path(ds);
+    let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
+        .with_context(|| format!("{}: run `reaseq knowledge build` first", path.display()))?;
+    let t = tensors
+        .get(name)
+        .with_context(|| format!("{}: no tensor '{name}'", path.display()))?;
+    let rows = t.to_vec2::<f32>()?;
+    if rows.len() != ds.num_items() {
+        bail!(
+            "{}: {} rows for {} items: rebuild it",
+            path.display(),
+            rows.len(),
+            ds.num_items()
+        );
+    }
+    Ok(rows)
+}
+
+fn find_title(ds: &Dataset, title: &str) -> Result<usize> {
+    let want = title.to_lowercase();
+    let shown = |i: usize| ds.items[i].display_title().to_lowercase();
+    if let Some(i) = (0..ds.num_items()).find(|&i| shown(i) == want) {
+        return Ok(i);
+    }
+    let hits: Vec<usize> = (0..ds.num_items())
+        .filter(|&i| shown(i).contains(&want))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("no item titled '{title}'"),
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .take(8)
+                .map(|&i| ds.items[i].display_title())
+                .collect();
+            bail!(
+                "'{title}' matches {} items: {} …",
+                many.len(),
+                names.join("; ")
+            )
+        }
+    }
+}
+
+fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
+    let ds = load(&args.source, Strictness::Strict)?.dataset;
+    // An item query searches the fused space; free text has no graph part, so the text space.
+    let (space, exclude, text_query) = match (&args.item, &args.title, &args.text) {
+        (Some(id), _, _) => (
+            "knowledge",
+            Some(
+                ds.item_index(id)
+                    .with_context(|| format!("no item '{id}'"))? as usize,
+            ),
+            None,
+        ),
+        (_, Some(title), _) => ("knowledge", Some(find_title(&ds, title)?), None),
+        (_, _, Some(text)) => (
+            "text",
+            None,
+            teacher()?
+                .embed(std::slice::from_ref(text), 1, &mut |_| {})?
+                .pop(),
+        ),
+        _ => bail!("give one of --item, --title or --text"),
+    };
+    let vectors = read_matrix(&ds, space)?;
+    let query = match (text_query, exclude) {
+        (Some(q), _) => q,
+        (None, Some(i)) => vectors[i].clone(),
+        (None, None) => bail!("the text encoder returned no vector"),
+    };
+    let nn = nearest(&vectors, &query, args.k, exclude);
+    if args.json {
+        let rows: Vec<serde_json::Value> = nn
+            .iter()
+            .map(|&(i, s)| serde_json::json!({"item_id": ds.items[i].id, "title": ds.items[i].display_title(), "score": s}))
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(i) = exclude {
+        println!(
+            "nearest to {} ({space} space):",
+            ds.items[i].display_title()
+        );
+    }
+    for (i, s) in nn {
+        let it = &ds.items[i];
+        let genres: Vec<&str> = it.genres.iter().map(|&g| ds.genres.name(g)).collect();
+        println!("{s:.3}  {}  [{}]", it.display_title(), genres.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn agents(list: &str) -> Result<Vec<Box<dyn Agent>>> {
@@ -64,9 +253,11 @@ fn read_cards(ds: &Dataset) -> Result<Vec<KnowledgeCard>> {
 
 pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
     match cmd {
+        KnowledgeCommand::Neighbours(args) => neighbours(args),
         KnowledgeCommand::Build {
             source,
             agents: list,
+            encoder,
         } => {
             let ds = load(&source, Strictness::Strict)?.dataset;
             let mut agents = agents(&list)?;
@@ -92,6 +283,11 @@ pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
                 println!("  {name:<20} {n:>5} items");
             }
             println!("  critic dropped {dropped} claims");
+            match encoder.as_str() {
+                "minilm" => build_vectors(&ds, &cards)?,
+                "none" => {}
+                other => bail!("unknown encoder '{other}' (available: minilm, none)"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         KnowledgeCommand::Show { source, item, json } => {
