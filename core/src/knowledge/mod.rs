@@ -8,6 +8,7 @@ pub mod critic;
 pub mod graph;
 pub mod graph_embedding;
 pub mod neighbours;
+pub mod semantic_id;
 #[cfg(feature = "teacher")]
 pub mod teacher;
 pub mod vectors;

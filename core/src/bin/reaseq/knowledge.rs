@@ -11,6 +11,7 @@ use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::{Dataset, Strictness};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::neighbours::nearest;
+use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::knowledge::teacher::TeacherEncoder;
 use reaseq_core::knowledge::vectors::{fuse, GRAPH_WEIGHT};
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
@@ -130,7 +131,38 @@ fn build_vectors(ds: &Dataset, cards: &[KnowledgeCard]) -> Result<()> {
         fused.first().map_or(0, Vec::len),
         path.display()
     );
+    let t = Instant::now();
+    let ids = residual_quantise(&fused, &RqConfig::default())?;
+    let st = &ids.stats;
+    let uses: Vec<String> = st
+        .codebook_use
+        .iter()
+        .map(|u| format!("{:.0}%", u * 100.0))
+        .collect();
+    println!(
+        "semantic IDs: {} levels × {} codes in {:.1}s; codebook use {}; residual MSE {:?}; collisions {:.1}% of items (max {} share a code)",
+        ids.config.levels,
+        ids.config.codebook_size,
+        t.elapsed().as_secs_f64(),
+        uses.join(" / "),
+        st.residual_mse.iter().map(|m| (m * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+        st.collision_rate * 100.0,
+        st.max_collisions
+    );
+    let path = semantic_ids_path(ds);
+    std::fs::write(&path, serde_json::to_vec(&ids)?)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// `{data}/knowledge/{dataset}/semantic_ids.json`
+fn semantic_ids_path(ds: &Dataset) -> PathBuf {
+    knowledge_dir(ds).join("semantic_ids.json")
+}
+
+fn read_semantic_ids(ds: &Dataset) -> Option<SemanticIds> {
+    let bytes = std::fs::read(semantic_ids_path(ds)).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 fn read_matrix(ds: &Dataset, name: &str) -> Result<Vec<Vec<f32>>> {
@@ -301,6 +333,9 @@ pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             println!("{}\n", card.text());
+            if let (Some(ids), Some(i)) = (read_semantic_ids(&ds), ds.item_index(&item)) {
+                println!("{:<20} {}", "semantic ID", ids.display(i as usize));
+            }
             for f in &card.facets {
                 let p = &f.provenance;
                 let by = match (&p.model, &p.prompt_version) {
