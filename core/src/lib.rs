@@ -4,6 +4,7 @@
 //! synthetic world) and [`metrics`] (exact AUC, GAUC, logloss, bootstrap intervals, ranking
 //! metrics). The same code runs natively (the `reaseq` CLI) and in the browser (WebAssembly).
 
+pub mod bundle;
 pub mod data;
 pub mod error;
 pub mod knowledge;

@@ -85,3 +85,18 @@ fn bootstrap_is_reproducible_across_platforms() {
 }
 
 const BOOTSTRAP_BITS: [u64; 2] = [4605561907260092070, 4605811300197246116];
+
+#[test]
+fn student_encoder_gives_the_same_vector_on_every_platform() {
+    use reaseq_core::knowledge::student::{StudentConfig, StudentEncoder};
+    let s = StudentEncoder::init(StudentConfig::default(), 3);
+    let v = s.embed("Toy Story (1995). genres: Animation, Children's, Comedy. era: 1990s.");
+    for (got, want) in v.iter().zip(STUDENT_PREFIX) {
+        assert!((got - want).abs() < 1e-5, "{v:?}");
+    }
+    let (m, w) = s.to_bundle(None, Default::default()).unwrap();
+    let back = StudentEncoder::from_bundle("student", &m, &w).unwrap();
+    assert_eq!(back.embed("a film no log has seen"), s.embed("a film no log has seen"));
+}
+
+const STUDENT_PREFIX: [f32; 4] = [0.11017322, 0.0013399003, 0.15469518, 0.1588351];

@@ -105,7 +105,7 @@ fn orthonormalise(m: &mut [f64], n: usize, l: usize) {
 
 /// Eigen-decomposition of a symmetric l × l matrix by cyclic Jacobi rotations: (values, vectors
 /// as columns), values descending.
-fn symmetric_eigen(mut a: Vec<f64>, l: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn symmetric_eigen(mut a: Vec<f64>, l: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0.0; l * l];
     for i in 0..l {
         v[i * l + i] = 1.0;

@@ -5,10 +5,13 @@ pub mod agent;
 pub mod card;
 pub mod catalog;
 pub mod critic;
+#[cfg(feature = "teacher")]
+pub mod distill;
 pub mod graph;
 pub mod graph_embedding;
 pub mod neighbours;
 pub mod semantic_id;
+pub mod student;
 #[cfg(feature = "teacher")]
 pub mod teacher;
 pub mod vectors;

@@ -9,9 +9,11 @@ use candle_core::{Device, Tensor};
 use clap::{Args, Subcommand};
 use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::{Dataset, Strictness};
+use reaseq_core::knowledge::distill::{distill, pca, DistillConfig};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::neighbours::nearest;
 use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
+use reaseq_core::knowledge::student::{StudentConfig, StudentEncoder};
 use reaseq_core::knowledge::teacher::TeacherEncoder;
 use reaseq_core::knowledge::vectors::{fuse, GRAPH_WEIGHT};
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
@@ -149,10 +151,65 @@ fn build_vectors(ds: &Dataset, cards: &[KnowledgeCard]) -> Result<()> {
         st.collision_rate * 100.0,
         st.max_collisions
     );
+    distill_student(ds, &texts, &text)?;
     let path = semantic_ids_path(ds);
     std::fs::write(&path, serde_json::to_vec(&ids)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// The student learns, from card text alone, the knowledge vectors' top principal directions
+/// (the compact REP vector); it is written as a bundle, and the REP vectors next to the others.
+fn distill_student(ds: &Dataset, texts: &[String], fused: &[Vec<f32>]) -> Result<()> {
+    let cfg = StudentConfig::default();
+    let t = Instant::now();
+    let rep = pca(fused, cfg.dim);
+    let pb = spinner("distilling the student encoder");
+    let (student, agreement) = distill(texts, &rep, cfg, &DistillConfig::default())?;
+    pb.finish_and_clear();
+    println!(
+        "student ({} params, {:.2} MB f32) in {:.1}s: held-out cosine {:.3} (train {:.3}), neighbour overlap@10 {:.3} on {} held-out items",
+        cfg.parameters(),
+        cfg.parameters() as f64 * 4.0 / 1e6,
+        t.elapsed().as_secs_f64(),
+        agreement.heldout_cosine,
+        agreement.train_cosine,
+        agreement.heldout_overlap_at_10,
+        agreement.heldout_items
+    );
+    let metrics = std::collections::BTreeMap::from([
+        ("heldout_cosine".to_owned(), agreement.heldout_cosine),
+        ("train_cosine".to_owned(), agreement.train_cosine),
+        (
+            "heldout_overlap_at_10".to_owned(),
+            agreement.heldout_overlap_at_10,
+        ),
+    ]);
+    let (manifest, weights) = student.to_bundle(Some(ds.fingerprint()), metrics)?;
+    for (ext, bytes) in [("json", manifest), ("safetensors", weights)] {
+        let path = knowledge_dir(ds).join(format!("student.{ext}"));
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let path = knowledge_dir(ds).join("rep.safetensors");
+    let mut tensors = std::collections::HashMap::new();
+    tensors.insert("rep".to_owned(), to_tensor(&rep)?);
+    candle_core::safetensors::save(&tensors, &path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn read_student(ds: &Dataset) -> Result<StudentEncoder> {
+    let dir = knowledge_dir(ds);
+    let read = |ext: &str| {
+        let p = dir.join(format!("student.{ext}"));
+        std::fs::read(&p)
+            .with_context(|| format!("{}: run `reaseq knowledge build` first", p.display()))
+    };
+    Ok(StudentEncoder::from_bundle(
+        "student",
+        &read("json")?,
+        &read("safetensors")?,
+    )?)
 }
 
 /// `{data}/knowledge/{dataset}/semantic_ids.json`
@@ -166,7 +223,11 @@ fn read_semantic_ids(ds: &Dataset) -> Option<SemanticIds> {
 }
 
 fn read_matrix(ds: &Dataset, name: &str) -> Result<Vec<Vec<f32>>> {
-    let path = vectors_path(ds);
+    let path = if name == "rep" {
+        knowledge_dir(ds).join("rep.safetensors")
+    } else {
+        vectors_path(ds)
+    };
     let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
         .with_context(|| format!("{}: run `reaseq knowledge build` first", path.display()))?;
     let t = tensors
@@ -213,7 +274,7 @@ fn find_title(ds: &Dataset, title: &str) -> Result<usize> {
 
 fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
     let ds = load(&args.source, Strictness::Strict)?.dataset;
-    // An item query searches the fused space; free text has no graph part, so the text space.
+    // An item query searches the fused teacher space; free text goes through the student.
     let (space, exclude, text_query) = match (&args.item, &args.title, &args.text) {
         (Some(id), _, _) => (
             "knowledge",
@@ -224,13 +285,8 @@ fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
             None,
         ),
         (_, Some(title), _) => ("knowledge", Some(find_title(&ds, title)?), None),
-        (_, _, Some(text)) => (
-            "text",
-            None,
-            teacher()?
-                .embed(std::slice::from_ref(text), 1, &mut |_| {})?
-                .pop(),
-        ),
+        // The student places a text no log has seen in the compact knowledge (REP) space.
+        (_, _, Some(text)) => ("rep", None, Some(read_student(&ds)?.embed(text))),
         _ => bail!("give one of --item, --title or --text"),
     };
     let vectors = read_matrix(&ds, space)?;

@@ -1,0 +1,243 @@
+//! The distilled student encoder: card text → a small knowledge vector, cheap enough for the
+//! browser. Hashed word and character-trigram features (so a never-seen title still has
+//! features), a mean-pooled embedding bag, tanh, a linear map, L2 norm. Inference is plain Rust,
+//! identical natively and in wasm; training (native, candle) lives in [`super::distill`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::rng::SeededRng;
+
+use super::graph_embedding::normalise;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentConfig {
+    /// Hash buckets of the feature embedding.
+    pub buckets: usize,
+    pub hidden: usize,
+    /// Size of the knowledge vector.
+    pub dim: usize,
+}
+
+impl Default for StudentConfig {
+    fn default() -> Self {
+        Self {
+            buckets: 8192,
+            hidden: 32,
+            dim: 48,
+        }
+    }
+}
+
+impl StudentConfig {
+    pub fn parameters(&self) -> usize {
+        self.buckets * self.hidden + self.hidden * self.dim + self.dim
+    }
+}
+
+/// Weights, row-major: `embedding` (buckets × hidden), `weight` (hidden × dim), `bias` (dim).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudentEncoder {
+    pub config: StudentConfig,
+    pub embedding: Vec<f32>,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for p in parts {
+        for &b in *p {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Feature buckets of a text: each lower-cased word, and each character trigram of `<word>`.
+pub fn features(text: &str, buckets: usize) -> Vec<u32> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    for word in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push((fnv(&[b"w:", word.as_bytes()]) % buckets as u64) as u32);
+        let padded: Vec<char> = std::iter::once('<')
+            .chain(word.chars())
+            .chain(std::iter::once('>'))
+            .collect();
+        for tri in padded.windows(3) {
+            let s: String = tri.iter().collect();
+            out.push((fnv(&[b"t:", s.as_bytes()]) % buckets as u64) as u32);
+        }
+    }
+    out
+}
+
+impl StudentEncoder {
+    /// Seeded small random weights (the start of training, and a fixture for tests).
+    pub fn init(config: StudentConfig, seed: u64) -> Self {
+        let mut rng = SeededRng::derive(seed, 31);
+        let mut draw = |n: usize, scale: f64| -> Vec<f32> {
+            (0..n).map(|_| (rng.gaussian() * scale) as f32).collect()
+        };
+        Self {
+            embedding: draw(config.buckets * config.hidden, 0.1),
+            weight: draw(
+                config.hidden * config.dim,
+                1.0 / (config.hidden as f64).sqrt(),
+            ),
+            bias: vec![0.0; config.dim],
+            config,
+        }
+    }
+
+    pub fn check(&self) -> Result<()> {
+        let c = &self.config;
+        let ok = self.embedding.len() == c.buckets * c.hidden
+            && self.weight.len() == c.hidden * c.dim
+            && self.bias.len() == c.dim;
+        if !ok || c.buckets == 0 {
+            return Err(Error::Model(format!(
+                "student weights do not fit their config {c:?}: embedding {}, weight {}, bias {}",
+                self.embedding.len(),
+                self.weight.len(),
+                self.bias.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The mean of the feature embeddings (zeros for a text with no features).
+    pub fn pooled(&self, text: &str) -> Vec<f32> {
+        let h = self.config.hidden;
+        let feats = features(text, self.config.buckets);
+        let mut acc = vec![0f32; h];
+        for &f in &feats {
+            let row = &self.embedding[f as usize * h..(f as usize + 1) * h];
+            for (a, r) in acc.iter_mut().zip(row) {
+                *a += r;
+            }
+        }
+        if !feats.is_empty() {
+            let n = feats.len() as f32;
+            acc.iter_mut().for_each(|a| *a /= n);
+        }
+        acc
+    }
+
+    /// The unit knowledge vector of `text`.
+    pub fn embed(&self, text: &str) -> Vec<f32> {
+        let (h, d) = (self.config.hidden, self.config.dim);
+        let pooled = self.pooled(text);
+        let mut out = self.bias.clone();
+        for (i, p) in pooled.iter().enumerate() {
+            let a = libm::tanhf(*p);
+            let row = &self.weight[i * d..(i + 1) * d];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += a * w;
+            }
+        }
+        debug_assert_eq!(pooled.len(), h);
+        normalise(&mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::neighbours::dot;
+
+    #[test]
+    fn features_cover_words_and_trigrams_and_are_stable() {
+        let f = features("Toy Story", 4096);
+        // 2 words + 5 trigrams of <toy> + 7 of <story>.
+        assert_eq!(f.len(), 2 + 3 + 5);
+        assert_eq!(f, features("toy  STORY!", 4096));
+        assert!(features("", 4096).is_empty());
+    }
+
+    #[test]
+    fn embeddings_are_unit_and_similar_texts_are_closer() {
+        let s = StudentEncoder::init(StudentConfig::default(), 1);
+        s.check().unwrap();
+        let a = s.embed("space adventure with starships");
+        assert!((dot(&a, &a) - 1.0).abs() < 1e-5);
+        let b = s.embed("space adventure with a starship");
+        let c = s.embed("romantic wedding comedy");
+        assert!(dot(&a, &b) > dot(&a, &c));
+        assert!(
+            StudentConfig::default().parameters() * 4 < 2 << 20,
+            "under 2 MB of f32 weights"
+        );
+    }
+}
+
+/// The bundle kind of a student encoder.
+pub const STUDENT_KIND: &str = "student-encoder";
+
+impl StudentEncoder {
+    /// (manifest JSON, weights) in the shared bundle format.
+    pub fn to_bundle(
+        &self,
+        dataset_fingerprint: Option<u64>,
+        metrics: std::collections::BTreeMap<String, f64>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let c = self.config;
+        let mut t = crate::bundle::Tensors::new();
+        t.insert(
+            "embedding".into(),
+            (vec![c.buckets, c.hidden], self.embedding.clone()),
+        );
+        t.insert(
+            "weight".into(),
+            (vec![c.hidden, c.dim], self.weight.clone()),
+        );
+        t.insert("bias".into(), (vec![c.dim], self.bias.clone()));
+        let config =
+            serde_json::to_value(c).map_err(|e| Error::Model(format!("student config: {e}")))?;
+        crate::bundle::encode(STUDENT_KIND, config, dataset_fingerprint, metrics, &t)
+    }
+
+    /// Reads a student from its bundle, checking checksum and shapes.
+    pub fn from_bundle(name: &str, manifest: &[u8], weights: &[u8]) -> Result<Self> {
+        let (m, mut t) = crate::bundle::decode(name, STUDENT_KIND, manifest, weights)?;
+        let config: StudentConfig = serde_json::from_value(m.config)
+            .map_err(|e| Error::Model(format!("{name}: student config: {e}")))?;
+        let mut take = |k: &str| {
+            t.remove(k)
+                .map(|x| x.1)
+                .ok_or_else(|| Error::Model(format!("{name}: no tensor '{k}'")))
+        };
+        let s = Self {
+            config,
+            embedding: take("embedding")?,
+            weight: take("weight")?,
+            bias: take("bias")?,
+        };
+        s.check()?;
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod bundle_tests {
+    use super::*;
+
+    #[test]
+    fn bundle_round_trip_gives_the_same_vectors() {
+        let cfg = StudentConfig {
+            buckets: 256,
+            hidden: 8,
+            dim: 4,
+        };
+        let s = StudentEncoder::init(cfg, 3);
+        let (m, w) = s.to_bundle(Some(7), Default::default()).unwrap();
+        let back = StudentEncoder::from_bundle("s", &m, &w).unwrap();
+        assert_eq!(back.embed("a space opera"), s.embed("a space opera"));
+        assert!(StudentEncoder::from_bundle("s", &m, &w[..10]).is_err());
+    }
+}
