@@ -96,7 +96,10 @@ fn student_encoder_gives_the_same_vector_on_every_platform() {
     }
     let (m, w) = s.to_bundle(None, Default::default()).unwrap();
     let back = StudentEncoder::from_bundle("student", &m, &w).unwrap();
-    assert_eq!(back.embed("a film no log has seen"), s.embed("a film no log has seen"));
+    assert_eq!(
+        back.embed("a film no log has seen"),
+        s.embed("a film no log has seen")
+    );
 }
 
 const STUDENT_PREFIX: [f32; 4] = [0.11017322, 0.0013399003, 0.15469518, 0.1588351];
