@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-use crate::pages::{metrics::MetricsPage, overview::Overview, sequences::Sequences};
+use crate::pages::{
+    knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview, sequences::Sequences,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -16,6 +18,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <A href="/">"Overview"</A>
                     <A href="/sequences">"Sequences"</A>
+                    <A href="/knowledge">"Knowledge"</A>
                     <A href="/metrics">"Metrics"</A>
                 </nav>
             </header>
@@ -23,6 +26,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="notice">"No such view. "<a href="/">"Back to the overview"</a></p> }>
                     <Route path=path!("/") view=Overview/>
                     <Route path=path!("/sequences") view=Sequences/>
+                    <Route path=path!("/knowledge") view=KnowledgePage/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                 </Routes>
             </main>

@@ -28,7 +28,10 @@ fn main() {
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
-    println!("student (native, one text at a time): {:.0} items/s", texts.len() as f64 / best);
+    println!(
+        "student (native, one text at a time): {:.0} items/s",
+        texts.len() as f64 / best
+    );
 
     // Benches run in core/: default to the workspace's data directory.
     let data = std::env::var_os("REASEQ_DATA").map_or_else(
@@ -49,7 +52,14 @@ fn main() {
     for batch in [1usize, 32] {
         let n = if batch == 1 { 64 } else { texts.len() };
         let t = Instant::now();
-        std::hint::black_box(teacher.embed(&texts[..n], batch, &mut |_| {}).expect("embed"));
-        println!("teacher (native, batch {batch}): {:.1} items/s", n as f64 / t.elapsed().as_secs_f64());
+        std::hint::black_box(
+            teacher
+                .embed(&texts[..n], batch, &mut |_| {})
+                .expect("embed"),
+        );
+        println!(
+            "teacher (native, batch {batch}): {:.1} items/s",
+            n as f64 / t.elapsed().as_secs_f64()
+        );
     }
 }

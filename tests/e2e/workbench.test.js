@@ -112,3 +112,17 @@ test("metrics calculator runs the exact metrics and reports bad rows by line", a
   await page.screenshot({ path: join(shots, "metrics.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("knowledge view shows an item's card, semantic ID and neighbours", async () => {
+  const page = await open("/knowledge?data=synthetic&item=i3");
+  await page.locator("#card-text").waitFor({ timeout: 60000 });
+  assert.match(await page.locator("#card-text").innerText(), /genres: /);
+  assert.match(await page.locator("#semantic-id").innerText(), /^\d+-\d+-\d+-\d+$/);
+  assert.equal(await page.locator("#neighbours li").count(), 10);
+  await page.locator("#neighbours li").first().click();
+  await page.waitForURL((u) => !u.toString().includes("item=i3"));
+  await page.locator("#item-search").fill("of the");
+  assert.ok((await page.locator("#item-list li").count()) > 0);
+  await page.screenshot({ path: join(shots, "knowledge.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

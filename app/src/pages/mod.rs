@@ -1,3 +1,4 @@
+pub mod knowledge;
 pub mod metrics;
 pub mod overview;
 pub mod sequences;

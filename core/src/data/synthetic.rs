@@ -203,6 +203,7 @@ impl SyntheticWorld {
         let mut by_genre: Vec<Vec<u32>> = vec![Vec::new(); cfg.genres];
         let mut graph = KnowledgeGraph::default();
         let directed_by = graph.relations.intern("film.film.directed_by");
+        let subjects = graph.relations.intern("film.film.subjects");
         for i in 0..cfg.items {
             let g = if i < cfg.genres * 2 {
                 i % cfg.genres
@@ -243,6 +244,26 @@ impl SyntheticWorld {
                 head: entity,
                 relation: directed_by,
                 tail: director,
+            });
+            // Two subjects from the genre's pool and one from the mood's, so items by one
+            // director still differ.
+            for _ in 0..2 {
+                let subject = graph
+                    .entities
+                    .intern(&format!("subject_{gname}_{}", rng.below(8)));
+                graph.triples.push(Triple {
+                    head: entity,
+                    relation: subjects,
+                    tail: subject,
+                });
+            }
+            let tone = graph
+                .entities
+                .intern(&format!("subject_{mname}_{}", rng.below(3)));
+            graph.triples.push(Triple {
+                head: entity,
+                relation: subjects,
+                tail: tone,
             });
             graph.item_entity.push(Some(entity));
             item_genre.push(g as u32);

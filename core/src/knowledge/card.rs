@@ -110,7 +110,8 @@ impl KnowledgeCard {
                 .take(MAX_TEXT_VALUES)
                 .map(String::as_str)
                 .collect();
-            out.push_str(&format!(". {}: {}", f.name, values.join(", ")));
+            let joined = values.join(", ");
+            out.push_str(&format!(". {}: {}", f.name, joined.trim_end_matches('.')));
         }
         out.push('.');
         out
