@@ -237,34 +237,20 @@ impl SyntheticWorld {
                 })
                 .ok_or_else(|| Error::Config("duplicate synthetic item id".into()))?;
             let entity = graph.entities.intern(&format!("e{i}"));
-            let director = graph
-                .entities
-                .intern(&format!("director_{gname}_{}", rng.below(5)));
-            graph.triples.push(Triple {
-                head: entity,
-                relation: directed_by,
-                tail: director,
-            });
-            // Two subjects from the genre's pool and one from the mood's, so items by one
-            // director still differ.
-            for _ in 0..2 {
-                let subject = graph
-                    .entities
-                    .intern(&format!("subject_{gname}_{}", rng.below(8)));
+            let mut link = |relation: u32, tail: String| {
+                let tail = graph.entities.intern(&tail);
                 graph.triples.push(Triple {
                     head: entity,
-                    relation: subjects,
-                    tail: subject,
+                    relation,
+                    tail,
                 });
-            }
-            let tone = graph
-                .entities
-                .intern(&format!("subject_{mname}_{}", rng.below(3)));
-            graph.triples.push(Triple {
-                head: entity,
-                relation: subjects,
-                tail: tone,
-            });
+            };
+            link(directed_by, format!("director_{gname}_{}", rng.below(5)));
+            // Two subjects from the genre's pool and one from the mood's, so items by one
+            // director still differ.
+            link(subjects, format!("subject_{gname}_{}", rng.below(8)));
+            link(subjects, format!("subject_{gname}_{}", rng.below(8)));
+            link(subjects, format!("subject_{mname}_{}", rng.below(3)));
             graph.item_entity.push(Some(entity));
             item_genre.push(g as u32);
             item_mood.push(m as u32);
