@@ -370,3 +370,74 @@ fn synth_writes_files_that_validate() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid: 30 users, 150 items"));
 }
+
+#[test]
+fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("data");
+    let world = d.path().join("world");
+    let out = reaseq(&[
+        "data",
+        "synth",
+        "--out",
+        world.to_str().unwrap(),
+        "--users",
+        "20",
+        "--items",
+        "150",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reaseq"))
+            .args(args)
+            .env("REASEQ_DATA", &data)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "knowledge",
+        "build",
+        "--data",
+        world.to_str().unwrap(),
+        "--encoder",
+        "none",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cards: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("knowledge/world/cards.json")).unwrap())
+            .unwrap();
+    assert_eq!(cards.as_array().unwrap().len(), 150);
+    let out = run(&[
+        "knowledge",
+        "show",
+        "--data",
+        world.to_str().unwrap(),
+        "--item",
+        "i0",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("genres:"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "knowledge",
+        "build",
+        "--data",
+        world.to_str().unwrap(),
+        "--agents",
+        "catalog,llm",
+        "--encoder",
+        "none",
+    ]);
+    assert_rejected(&out, &["need --llm URL"]);
+    let out = run(&[
+        "knowledge",
+        "build",
+        "--data",
+        world.to_str().unwrap(),
+        "--agents",
+        "oracle",
+    ]);
+    assert_rejected(&out, &["unknown agent 'oracle'"]);
+}

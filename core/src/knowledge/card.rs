@@ -42,6 +42,9 @@ pub struct Facet {
     #[serde(default)]
     pub kind: FacetKind,
     pub provenance: Provenance,
+    /// Set when the agent's answer could not be parsed (the critic drops the claim and says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<String>,
 }
 
 /// A claim the critic removed, and why.
@@ -128,6 +131,7 @@ mod tests {
             values: values.iter().map(|v| v.to_string()).collect(),
             kind,
             provenance: Provenance::rule("test"),
+            malformed: None,
         }
     }
 

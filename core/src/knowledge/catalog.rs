@@ -27,6 +27,7 @@ impl Agent for CatalogAgent {
             values,
             kind: FacetKind::Text,
             provenance: Provenance::rule(CATALOG),
+            malformed: None,
         };
         let mut out = Vec::new();
         let genres: Vec<String> = it

@@ -26,6 +26,15 @@ impl Critic {
         let mut dropped = Vec::new();
         for claim in claims {
             let agent = claim.provenance.agent.clone();
+            if let Some(why) = &claim.malformed {
+                dropped.push(Dropped {
+                    facet: claim.name.clone(),
+                    value: String::new(),
+                    agent,
+                    reason: format!("malformed answer: {why}"),
+                });
+                continue;
+            }
             let mut kept = Vec::new();
             for value in claim.values {
                 let v = value.trim().to_owned();
@@ -72,6 +81,7 @@ impl Critic {
                     values: kept,
                     kind: claim.kind,
                     provenance: claim.provenance,
+                    malformed: None,
                 }),
             }
         }
@@ -150,6 +160,7 @@ mod tests {
             name: name.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
             kind: FacetKind::Text,
+            malformed: None,
             provenance: Provenance {
                 agent: "llm-themes".into(),
                 model: Some("test".into()),

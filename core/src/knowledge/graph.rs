@@ -64,6 +64,7 @@ impl Agent for GraphAgent {
                     values: vec![value],
                     kind: FacetKind::Entity,
                     provenance: Provenance::rule(GRAPH),
+                    malformed: None,
                 }),
             }
         }

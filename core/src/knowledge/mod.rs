@@ -9,6 +9,7 @@ pub mod critic;
 pub mod distill;
 pub mod graph;
 pub mod graph_embedding;
+pub mod llm;
 pub mod neighbours;
 pub mod semantic_id;
 pub mod student;

@@ -27,9 +27,19 @@ pub enum KnowledgeCommand {
     Build {
         #[command(flatten)]
         source: Source,
-        /// Comma-separated agents: catalog, graph.
+        /// Comma-separated agents: catalog, graph, llm (audience, themes and related interests).
         #[arg(long, default_value = "catalog,graph")]
         agents: String,
+        /// The LLM agents' backend: the URL of an OpenAI-compatible server (llama.cpp, Ollama,
+        /// vLLM), e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        llm: Option<String>,
+        /// Model name sent to the server.
+        #[arg(long, default_value = "default")]
+        llm_model: String,
+        /// Seconds before an LLM request is abandoned (it is then retried, within a budget).
+        #[arg(long, default_value_t = 120)]
+        llm_timeout: u64,
         /// Text encoder for the knowledge vectors: minilm (the teacher), or none for cards only.
         #[arg(long, default_value = "minilm")]
         encoder: String,
@@ -414,18 +424,52 @@ fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn agents(list: &str) -> Result<Vec<Box<dyn Agent>>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(|a| -> Result<Box<dyn Agent>> {
-            match a {
-                "catalog" => Ok(Box::new(CatalogAgent)),
-                "graph" => Ok(Box::new(GraphAgent)),
-                other => bail!("unknown agent '{other}' (available: catalog, graph)"),
+/// How the LLM agents reach a model.
+struct LlmChoice<'a> {
+    url: Option<&'a str>,
+    model: &'a str,
+    timeout: u64,
+}
+
+fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
+    use reaseq_core::knowledge::llm::openai::OpenAiBackend;
+    use reaseq_core::knowledge::llm::{LlmAgent, LlmCache, LlmFacet};
+    let mut out: Vec<Box<dyn Agent>> = Vec::new();
+    for a in list.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        match a {
+            "catalog" => out.push(Box::new(CatalogAgent)),
+            "graph" => out.push(Box::new(GraphAgent)),
+            "llm" => {
+                let Some(url) = llm.url else {
+                    bail!("the llm agents need --llm URL (an OpenAI-compatible server); the embedded SmolLM2 backend is not built yet")
+                };
+                let cache = crate::default_data_dir()
+                    .join("knowledge")
+                    .join("cache")
+                    .join("llm.jsonl");
+                for facet in [
+                    LlmFacet::Audience,
+                    LlmFacet::Themes,
+                    LlmFacet::RelatedInterests,
+                ] {
+                    let api_key = std::env::var("REASEQ_LLM_API_KEY").ok();
+                    let backend = OpenAiBackend::new(
+                        url,
+                        llm.model,
+                        api_key,
+                        std::time::Duration::from_secs(llm.timeout),
+                    );
+                    out.push(Box::new(LlmAgent::new(
+                        facet,
+                        Box::new(backend),
+                        LlmCache::open(&cache)?,
+                    )));
+                }
             }
-        })
-        .collect()
+            other => bail!("unknown agent '{other}' (available: catalog, graph, llm)"),
+        }
+    }
+    Ok(out)
 }
 
 fn read_cards(ds: &Dataset) -> Result<Vec<KnowledgeCard>> {
@@ -443,9 +487,17 @@ pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
             source,
             agents: list,
             encoder,
+            llm,
+            llm_model,
+            llm_timeout,
         } => {
             let ds = load(&source, Strictness::Strict)?.dataset;
-            let mut agents = agents(&list)?;
+            let choice = LlmChoice {
+                url: llm.as_deref(),
+                model: &llm_model,
+                timeout: llm_timeout,
+            };
+            let mut agents = agents(&list, &choice)?;
             let t = Instant::now();
             let cards = build_cards(&ds, &mut agents, &Critic)?;
             let secs = t.elapsed().as_secs_f64();

@@ -16,6 +16,11 @@ pub use scores::{read_scores_csv, ScoreTable};
 use crate::data::Dataset;
 use crate::error::{Error, Report, Result};
 
+/// At most 40 characters of `s`, for quoting a bad value in a message.
+pub fn shorten_str(s: &str) -> String {
+    table::shorten(s).into_owned()
+}
+
 /// Strict mode fails on the first file with any bad row (after reporting all of them); lenient
 /// mode skips bad rows and counts them in the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
