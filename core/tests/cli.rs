@@ -4,10 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs `reaseq` with no fetched data around.
 fn reaseq(args: &[&str]) -> Output {
+    reaseq_with_data(Path::new("/nonexistent-reaseq-data"), args)
+}
+
+/// Runs `reaseq` with `data` as its data directory.
+fn reaseq_with_data(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reaseq"))
         .args(args)
-        .env("REASEQ_DATA", "/nonexistent-reaseq-data")
+        .env("REASEQ_DATA", data)
         .output()
         .expect("run reaseq")
 }
@@ -387,13 +393,7 @@ fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
         "150",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_reaseq"))
-            .args(args)
-            .env("REASEQ_DATA", &data)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| reaseq_with_data(&data, args);
     let out = run(&[
         "knowledge",
         "build",
