@@ -85,7 +85,14 @@ pub fn Overview() -> impl IntoView {
                                 {s.parts.iter().map(|(part, n)| {
                                     let width = format!("width: {:.2}%", 100.0 * *n as f64 / total.max(1) as f64);
                                     let name = format!("{part:?}");
-                                    view! { <div class=format!("part part-{}", name.to_lowercase()) style=width title=format!("{name}: {n}")>{format!("{name} {n}")}</div> }
+                                    view! { <div class=format!("part part-{}", name.to_lowercase()) style=width title=format!("{name}: {n}")></div> }
+                                }).collect_view()}
+                            </div>
+                            // Counts below the bar: a thin segment has no room for its label.
+                            <div class="legend parts-legend" id="protocol-counts">
+                                {s.parts.iter().map(|(part, n)| {
+                                    let name = format!("{part:?}");
+                                    view! { <span class=format!("chip part-{}", name.to_lowercase())>{format!("{name} {n}")}</span> }
                                 }).collect_view()}
                             </div>
                         </section>
