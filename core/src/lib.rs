@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod data;
 pub mod error;
+pub mod hash;
 pub mod knowledge;
 pub mod metrics;
 pub mod rng;

@@ -2,6 +2,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hash::Fnv1a;
+
 /// Raw string ids interned to dense `u32` indices in first-seen order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "Vec<String>", into = "Vec<String>")]
@@ -211,7 +213,7 @@ impl Dataset {
     /// A content hash (FNV-1a, 64 bit) that is the same on every platform: ties bundles and test
     /// expectations to exact data.
     pub fn fingerprint(&self) -> u64 {
-        let mut h = Fnv::new();
+        let mut h = Fnv1a::new();
         h.str(&self.name);
         for u in self.users.names() {
             h.str(u);
@@ -238,28 +240,7 @@ impl Dataset {
                 h.u64(t.relation as u64);
             }
         }
-        h.0
-    }
-}
-
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u64;
-            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
-        self.bytes(&[0xff]);
-    }
-    fn u64(&mut self, x: u64) {
-        self.bytes(&x.to_le_bytes());
+        h.finish()
     }
 }
 

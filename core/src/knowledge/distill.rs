@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
-use super::graph_embedding::{normalise, symmetric_eigen};
-use super::neighbours::{dot, nearest};
+use super::graph_embedding::symmetric_eigen;
+use super::neighbours::{dot, nearest, normalise};
 use super::student::{features, StudentConfig, StudentEncoder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

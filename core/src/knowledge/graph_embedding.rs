@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
 use super::graph::facet_name;
+use super::neighbours::normalise;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GraphEmbeddingConfig {
@@ -227,14 +228,6 @@ pub fn graph_embedding(ds: &Dataset, cfg: &GraphEmbeddingConfig) -> Result<Vec<V
         out.push(v);
     }
     Ok(out)
-}
-
-/// Scales `v` to unit length (leaves a zero vector alone).
-pub fn normalise(v: &mut [f32]) {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,14 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Scales `v` to unit length (leaves a zero vector alone).
+pub fn normalise(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
 /// The `k` items most similar to `query` (highest first, ties by index), skipping `exclude`.
 pub fn nearest(
     vectors: &[Vec<f32>],
@@ -28,7 +36,7 @@ pub fn nearest(
 pub fn knn_purity(vectors: &[Vec<f32>], labels: &[u32], k: usize) -> f64 {
     let mut unit: Vec<Vec<f32>> = vectors.to_vec();
     for v in &mut unit {
-        super::graph_embedding::normalise(v);
+        normalise(v);
     }
     let mut total = 0.0;
     for (i, v) in unit.iter().enumerate() {

@@ -6,9 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::hash::Fnv1a;
 use crate::rng::SeededRng;
 
-use super::graph_embedding::normalise;
+use super::neighbours::normalise;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StudentConfig {
@@ -44,15 +45,9 @@ pub struct StudentEncoder {
     pub bias: Vec<f32>,
 }
 
-fn fnv(parts: &[&[u8]]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for p in parts {
-        for &b in *p {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    h
+/// The bucket of a feature with a kind prefix (`w:` word, `t:` trigram).
+fn bucket(kind: &[u8], feature: &str, buckets: usize) -> u32 {
+    (Fnv1a::new().bytes(kind).bytes(feature.as_bytes()).finish() % buckets as u64) as u32
 }
 
 /// Feature buckets of a text: each lower-cased word, and each character trigram of `<word>`.
@@ -63,14 +58,14 @@ pub fn features(text: &str, buckets: usize) -> Vec<u32> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        out.push((fnv(&[b"w:", word.as_bytes()]) % buckets as u64) as u32);
+        out.push(bucket(b"w:", word, buckets));
         let padded: Vec<char> = std::iter::once('<')
             .chain(word.chars())
             .chain(std::iter::once('>'))
             .collect();
         for tri in padded.windows(3) {
             let s: String = tri.iter().collect();
-            out.push((fnv(&[b"t:", s.as_bytes()]) % buckets as u64) as u32);
+            out.push(bucket(b"t:", &s, buckets));
         }
     }
     out

@@ -1,6 +1,6 @@
 //! Knowledge vectors: the teacher's text vector of each card fused with the item's graph vector.
 
-use super::graph_embedding::normalise;
+use super::neighbours::normalise;
 
 /// Weight of the graph part: the fused cosine is (cos_text + w² · cos_graph) / (1 + w²) for
 /// items that have both parts.

@@ -2,6 +2,7 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
+use crate::hash::Fnv1a;
 use crate::knowledge::agent::Agent;
 use crate::knowledge::card::{Facet, FacetKind, Provenance};
 
@@ -79,12 +80,7 @@ pub fn parse_answer(reply: &str, key: &str) -> std::result::Result<(Vec<String>,
 }
 
 fn fnv_hex(s: &str) -> String {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", Fnv1a::of(s.as_bytes()))
 }
 
 pub struct LlmAgent {
