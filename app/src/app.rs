@@ -8,6 +8,7 @@ use leptos_router::path;
 use crate::pages::{
     knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview, sequences::Sequences,
 };
+use crate::source::DataProvider;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -23,12 +24,14 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main>
+                <DataProvider>
                 <Routes fallback=|| view! { <p class="notice">"No such view. "<a href="/">"Back to the overview"</a></p> }>
                     <Route path=path!("/") view=Overview/>
                     <Route path=path!("/sequences") view=Sequences/>
                     <Route path=path!("/knowledge") view=KnowledgePage/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                 </Routes>
+                </DataProvider>
             </main>
             <footer>
                 "ReaSeq-style reasoning-enhanced sequential recommendation (after arXiv 2512.21257). Computed in your browser by reaseq-core."

@@ -144,8 +144,23 @@ pub async fn load(choice: Choice) -> Result<Source, String> {
     }
 }
 
-/// The source for the current URL, loaded asynchronously.
-pub fn source() -> LocalResource<Result<Source, String>> {
+pub type SourceResource = LocalResource<Result<Source, String>>;
+
+/// Loads the source for the current URL once for all views: [`DataProvider`] holds it, so
+/// moving between views does not fetch and parse the dataset again. It reloads only when the
+/// dataset choice in the query changes.
+#[component]
+pub fn DataProvider(children: Children) -> impl IntoView {
     let choice = choice_from_query();
-    LocalResource::new(move || load(choice.get()))
+    let resource: SourceResource = LocalResource::new(move || load(choice.get()));
+    provide_context(resource);
+    children()
+}
+
+/// The shared source (see [`DataProvider`]); a view rendered outside it loads its own.
+pub fn source() -> SourceResource {
+    use_context::<SourceResource>().unwrap_or_else(|| {
+        let choice = choice_from_query();
+        LocalResource::new(move || load(choice.get()))
+    })
 }
