@@ -393,51 +393,27 @@ fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
         "150",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let run = |args: &[&str]| reaseq_with_data(&data, args);
-    let out = run(&[
-        "knowledge",
-        "build",
-        "--data",
-        world.to_str().unwrap(),
-        "--encoder",
-        "none",
-    ]);
+    // `reaseq knowledge ARGS --data WORLD` with its own data directory.
+    let knowledge = |args: &[&str]| {
+        let mut all = vec!["knowledge"];
+        all.extend_from_slice(args);
+        all.extend(["--data", world.to_str().unwrap()]);
+        reaseq_with_data(&data, &all)
+    };
+    let out = knowledge(&["build", "--encoder", "none"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let cards: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data.join("knowledge/world/cards.json")).unwrap())
             .unwrap();
     assert_eq!(cards.as_array().unwrap().len(), 150);
-    let out = run(&[
-        "knowledge",
-        "show",
-        "--data",
-        world.to_str().unwrap(),
-        "--item",
-        "i0",
-    ]);
+    let out = knowledge(&["show", "--item", "i0"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("genres:"),
         "{}",
         stderr(&out)
     );
-    let out = run(&[
-        "knowledge",
-        "build",
-        "--data",
-        world.to_str().unwrap(),
-        "--agents",
-        "catalog,llm",
-        "--encoder",
-        "none",
-    ]);
+    let out = knowledge(&["build", "--agents", "catalog,llm", "--encoder", "none"]);
     assert_rejected(&out, &["need --llm URL"]);
-    let out = run(&[
-        "knowledge",
-        "build",
-        "--data",
-        world.to_str().unwrap(),
-        "--agents",
-        "oracle",
-    ]);
+    let out = knowledge(&["build", "--agents", "oracle"]);
     assert_rejected(&out, &["unknown agent 'oracle'"]);
 }

@@ -165,28 +165,28 @@ impl Dataset {
         if self.item_index.contains_key(&item.id) {
             return None;
         }
+        Some(self.push_item(item))
+    }
+
+    /// Appends an item whose id is known to be new.
+    fn push_item(&mut self, item: Item) -> u32 {
         let i = self.items.len() as u32;
         self.item_index.insert(item.id.clone(), i);
         self.items.push(item);
-        Some(i)
+        i
     }
 
     /// The item with this id, created with an empty title when the source has no item file.
     pub fn item_or_insert(&mut self, id: &str) -> u32 {
         match self.item_index(id) {
             Some(i) => i,
-            None => {
-                let i = self.items.len() as u32;
-                self.item_index.insert(id.to_owned(), i);
-                self.items.push(Item {
-                    id: id.to_owned(),
-                    title: String::new(),
-                    year: None,
-                    genres: Vec::new(),
-                    description: None,
-                });
-                i
-            }
+            None => self.push_item(Item {
+                id: id.to_owned(),
+                title: String::new(),
+                year: None,
+                genres: Vec::new(),
+                description: None,
+            }),
         }
     }
 

@@ -241,15 +241,16 @@ pub fn impressions(
     let mut rng = SeededRng::derive(seed, 13);
     let mut seen = vec![u32::MAX; ds.num_items()];
     for (u, seq) in protocol.timelines.iter().enumerate() {
+        // Mark the user's items (counting distinct ones) so negatives can avoid them.
+        let mut distinct = 0;
         for &i in seq {
-            seen[ds.interactions[i as usize].item as usize] = u as u32;
+            let item = ds.interactions[i as usize].item as usize;
+            if seen[item] != u as u32 {
+                seen[item] = u as u32;
+                distinct += 1;
+            }
         }
-        let unseen = ds.num_items()
-            - seq
-                .iter()
-                .map(|&i| ds.interactions[i as usize].item)
-                .collect::<std::collections::HashSet<_>>()
-                .len();
+        let unseen = ds.num_items() - distinct;
         if negatives_per_event > 0 && unseen == 0 {
             return Err(Error::Config(format!(
                 "user '{}' has interacted with every item: no negatives can be sampled",

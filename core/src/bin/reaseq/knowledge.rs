@@ -103,6 +103,11 @@ fn vectors_path(ds: &Dataset) -> PathBuf {
     knowledge_dir(ds).join("vectors.safetensors")
 }
 
+/// `{data}/knowledge/{dataset}/rep.safetensors`: the compact REP vectors the student learns.
+fn rep_path(ds: &Dataset) -> PathBuf {
+    knowledge_dir(ds).join("rep.safetensors")
+}
+
 fn teacher() -> Result<TeacherEncoder> {
     let data = crate::default_data_dir();
     let pb = spinner("fetching all-MiniLM-L6-v2");
@@ -210,7 +215,7 @@ fn distill_student(ds: &Dataset, texts: &[String], fused: &[Vec<f32>]) -> Result
         let path = knowledge_dir(ds).join(format!("student.{ext}"));
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
-    let path = knowledge_dir(ds).join("rep.safetensors");
+    let path = rep_path(ds);
     let mut tensors = std::collections::HashMap::new();
     tensors.insert("rep".to_owned(), to_tensor(&rep)?);
     candle_core::safetensors::save(&tensors, &path)
@@ -242,13 +247,9 @@ fn read_semantic_ids(ds: &Dataset) -> Option<SemanticIds> {
     serde_json::from_slice(&bytes).ok()
 }
 
-fn read_matrix(ds: &Dataset, name: &str) -> Result<Vec<Vec<f32>>> {
-    let path = if name == "rep" {
-        knowledge_dir(ds).join("rep.safetensors")
-    } else {
-        vectors_path(ds)
-    };
-    let tensors = candle_core::safetensors::load(&path, &Device::Cpu)
+/// Tensor `name` of the safetensors file at `path`, one row per item of `ds`.
+fn read_matrix(ds: &Dataset, path: &std::path::Path, name: &str) -> Result<Vec<Vec<f32>>> {
+    let tensors = candle_core::safetensors::load(path, &Device::Cpu)
         .with_context(|| format!("{}: run `reaseq knowledge build` first", path.display()))?;
     let t = tensors
         .get(name)
@@ -381,21 +382,29 @@ fn find_title(ds: &Dataset, title: &str) -> Result<usize> {
 fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
     let ds = load(&args.source, Strictness::Strict)?.dataset;
     // An item query searches the fused teacher space; free text goes through the student.
-    let (space, exclude, text_query) = match (&args.item, &args.title, &args.text) {
-        (Some(id), _, _) => (
+    let (file, space, exclude, text_query) = match (&args.item, &args.title, &args.text) {
+        (Some(id), _, _) => {
+            let i = ds
+                .item_index(id)
+                .with_context(|| format!("no item '{id}'"))?;
+            (vectors_path(&ds), "knowledge", Some(i as usize), None)
+        }
+        (_, Some(title), _) => (
+            vectors_path(&ds),
             "knowledge",
-            Some(
-                ds.item_index(id)
-                    .with_context(|| format!("no item '{id}'"))? as usize,
-            ),
+            Some(find_title(&ds, title)?),
             None,
         ),
-        (_, Some(title), _) => ("knowledge", Some(find_title(&ds, title)?), None),
         // The student places a text no log has seen in the compact knowledge (REP) space.
-        (_, _, Some(text)) => ("rep", None, Some(read_student(&ds)?.embed(text))),
+        (_, _, Some(text)) => (
+            rep_path(&ds),
+            "rep",
+            None,
+            Some(read_student(&ds)?.embed(text)),
+        ),
         _ => bail!("give one of --item, --title or --text"),
     };
-    let vectors = read_matrix(&ds, space)?;
+    let vectors = read_matrix(&ds, &file, space)?;
     let query = match (text_query, exclude) {
         (Some(q), _) => q,
         (None, Some(i)) => vectors[i].clone(),

@@ -98,13 +98,14 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
 /// Loads whatever dataset `dir` holds (see [`detect_format`]).
 pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded> {
     match detect_format(dir)? {
-        Format::Csv => load_csv_files(
-            &dir.join("interactions.csv"),
-            Some(&dir.join("items.csv"))
-                .filter(|p| p.exists())
-                .map(|p| p.as_path()),
-            opts,
-        ),
+        Format::Csv => {
+            let items = dir.join("items.csv");
+            load_csv_files(
+                &dir.join("interactions.csv"),
+                items.exists().then_some(items.as_path()),
+                opts,
+            )
+        }
         Format::Recbole { name } => {
             let p = |ext: &str| dir.join(format!("{name}.{ext}"));
             let inter = read(&p("inter"))?;

@@ -3,7 +3,7 @@
 
 use crate::data::text::Dialect;
 use crate::data::Vocab;
-use crate::error::{Problem, Result};
+use crate::error::Result;
 
 use super::table::{col, conclude, ColumnSpec, Table};
 use super::Strictness;
@@ -42,12 +42,9 @@ pub fn read_scores_csv(file: &str, data: &[u8], strictness: Strictness) -> Resul
             Ok(_) => return Err(row.problem(2, format!("score '{raw}' is not finite"))),
             Err(_) if raw.is_empty() => return Err(row.problem(2, "missing value")),
             Err(_) => {
-                return Err(Problem::new(
-                    file,
-                    row.line(),
-                    "score",
-                    format!("not a number: '{}'", super::table::shorten(raw)),
-                ))
+                return Err(
+                    row.problem(2, format!("not a number: '{}'", super::table::shorten(raw)))
+                )
             }
         };
         out.user.push(out.users.intern(user));
