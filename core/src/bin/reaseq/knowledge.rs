@@ -452,22 +452,18 @@ fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
                 let Some(url) = llm.url else {
                     bail!("the llm agents need --llm URL (an OpenAI-compatible server); the embedded SmolLM2 backend is not built yet")
                 };
-                let cache = crate::default_data_dir()
-                    .join("knowledge")
-                    .join("cache")
-                    .join("llm.jsonl");
+                // One cache file per agent, so each agent reads only its own answers.
+                let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
+                let api_key = std::env::var("REASEQ_LLM_API_KEY").ok();
                 for facet in [
                     LlmFacet::Audience,
                     LlmFacet::Themes,
                     LlmFacet::RelatedInterests,
                 ] {
-                    let api_key = std::env::var("REASEQ_LLM_API_KEY").ok();
-                    let backend = OpenAiBackend::new(
-                        url,
-                        llm.model,
-                        api_key,
-                        std::time::Duration::from_secs(llm.timeout),
-                    );
+                    let timeout = std::time::Duration::from_secs(llm.timeout);
+                    let backend = OpenAiBackend::new(url, llm.model, api_key.clone(), timeout);
+                    let cache =
+                        cache_dir.join(format!("llm-{}.jsonl", facet.name().replace(' ', "-")));
                     out.push(Box::new(LlmAgent::new(
                         facet,
                         Box::new(backend),
