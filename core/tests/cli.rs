@@ -412,8 +412,16 @@ fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
         "{}",
         stderr(&out)
     );
-    let out = knowledge(&["build", "--agents", "catalog,llm", "--encoder", "none"]);
-    assert_rejected(&out, &["need --llm URL"]);
+    let out = knowledge(&[
+        "build",
+        "--agents",
+        "catalog,llm",
+        "--llm",
+        "ollama",
+        "--encoder",
+        "none",
+    ]);
+    assert_rejected(&out, &["--llm 'ollama'", "smollm2 or the http(s) URL"]);
     let out = knowledge(&["build", "--agents", "oracle"]);
     assert_rejected(&out, &["unknown agent 'oracle'"]);
 }

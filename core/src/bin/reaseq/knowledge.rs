@@ -30,10 +30,18 @@ pub enum KnowledgeCommand {
         /// Comma-separated agents: catalog, graph, llm (audience, themes and related interests).
         #[arg(long, default_value = "catalog,graph")]
         agents: String,
-        /// The LLM agents' backend: the URL of an OpenAI-compatible server (llama.cpp, Ollama,
-        /// vLLM), e.g. http://127.0.0.1:8080.
+        /// The LLM agents' backend: smollm2 (embedded SmolLM2-135M-Instruct, fetched with pip),
+        /// or the URL of an OpenAI-compatible server (llama.cpp, Ollama, vLLM), e.g.
+        /// http://127.0.0.1:8080.
+        #[arg(long, default_value = "smollm2")]
+        llm: String,
+        /// Sequences the embedded model decodes together.
+        #[arg(long, default_value_t = 128)]
+        llm_batch: usize,
+        /// Also write this run's LLM answers to the committed asset (assets/knowledge/llm), which
+        /// later builds read before asking the model.
         #[arg(long)]
-        llm: Option<String>,
+        write_asset: bool,
         /// Model name sent to the server.
         #[arg(long, default_value = "default")]
         llm_model: String,
@@ -435,40 +443,149 @@ fn neighbours(args: NeighboursArgs) -> Result<ExitCode> {
 
 /// How the LLM agents reach a model.
 struct LlmChoice<'a> {
-    url: Option<&'a str>,
+    backend: &'a str,
     model: &'a str,
     timeout: u64,
+    batch: usize,
+}
+
+/// Committed assets: `$REASEQ_ASSETS`, else `./assets`.
+fn assets_dir() -> PathBuf {
+    std::env::var_os("REASEQ_ASSETS").map_or_else(|| PathBuf::from("assets"), PathBuf::from)
+}
+
+const LLM_FACETS: [reaseq_core::knowledge::llm::LlmFacet; 3] = [
+    reaseq_core::knowledge::llm::LlmFacet::Audience,
+    reaseq_core::knowledge::llm::LlmFacet::Themes,
+    reaseq_core::knowledge::llm::LlmFacet::RelatedInterests,
+];
+
+fn llm_file(facet: reaseq_core::knowledge::llm::LlmFacet) -> String {
+    format!("llm-{}.jsonl", facet.name().replace(' ', "-"))
+}
+
+/// Copies the answers in the run's cache files to the asset, one sorted line per answer.
+fn write_llm_asset() -> Result<()> {
+    use reaseq_core::knowledge::llm::CachedAnswer;
+    let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
+    let asset_dir = assets_dir().join("knowledge").join("llm");
+    std::fs::create_dir_all(&asset_dir)
+        .with_context(|| format!("creating {}", asset_dir.display()))?;
+    for facet in LLM_FACETS {
+        let mut lines = std::collections::BTreeMap::new();
+        for dir in [&asset_dir, &cache_dir] {
+            let path = dir.join(llm_file(facet));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for line in text.lines() {
+                if let Ok(a) = serde_json::from_str::<CachedAnswer>(line) {
+                    lines.insert(
+                        (
+                            a.key.agent.clone(),
+                            a.key.model.clone(),
+                            a.key.text_hash.clone(),
+                        ),
+                        serde_json::to_string(&a)?,
+                    );
+                }
+            }
+        }
+        let path = asset_dir.join(llm_file(facet));
+        let body: String = lines.values().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+        println!("  {} answers → {}", lines.len(), path.display());
+    }
+    Ok(())
 }
 
 fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
+    use reaseq_core::data::fetch::{fetch_smollm2, smollm2_path};
     use reaseq_core::knowledge::llm::openai::OpenAiBackend;
-    use reaseq_core::knowledge::llm::{LlmAgent, LlmCache, LlmFacet};
+    use reaseq_core::knowledge::llm::smollm::SmolLm;
+    use reaseq_core::knowledge::llm::{
+        LazyBackend, LlmAgent, LlmBackend, LlmCache, LlmProgress, SharedBackend,
+    };
+    use std::cell::RefCell;
+    use std::rc::Rc;
     let mut out: Vec<Box<dyn Agent>> = Vec::new();
     for a in list.split(',').map(str::trim).filter(|a| !a.is_empty()) {
         match a {
             "catalog" => out.push(Box::new(CatalogAgent)),
             "graph" => out.push(Box::new(GraphAgent)),
             "llm" => {
-                let Some(url) = llm.url else {
-                    bail!("the llm agents need --llm URL (an OpenAI-compatible server); the embedded SmolLM2 backend is not built yet")
-                };
-                // One cache file per agent, so each agent reads only its own answers.
+                // One cache file per agent, so each agent reads only its own answers; the
+                // committed asset is read first, so the model only sees items it lacks.
                 let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
-                let api_key = std::env::var("REASEQ_LLM_API_KEY").ok();
-                for facet in [
-                    LlmFacet::Audience,
-                    LlmFacet::Themes,
-                    LlmFacet::RelatedInterests,
-                ] {
+                let asset_dir = assets_dir().join("knowledge").join("llm");
+                if llm.backend != "smollm2"
+                    && !llm.backend.starts_with("http://")
+                    && !llm.backend.starts_with("https://")
+                {
+                    bail!(
+                        "--llm '{}': expected smollm2 or the http(s) URL of an OpenAI-compatible server",
+                        llm.backend
+                    );
+                }
+                let backends: Vec<Box<dyn LlmBackend>> = if llm.backend == "smollm2" {
+                    let data = crate::default_data_dir();
+                    let batch = llm.batch.max(1);
+                    // Fetched and loaded only if some item is missing from the cache and asset.
+                    let model = LazyBackend::new(SmolLm::MODEL, move || {
+                        fetch_smollm2(&data, &mut |l| eprintln!("{l}"))?;
+                        let mut model = SmolLm::load(&smollm2_path(&data))?;
+                        model.batch_size = batch;
+                        Ok(model)
+                    });
+                    let shared = Rc::new(RefCell::new(model));
+                    (0..3)
+                        .map(|_| {
+                            Box::new(SharedBackend::new(shared.clone())) as Box<dyn LlmBackend>
+                        })
+                        .collect()
+                } else {
+                    let api_key = std::env::var("REASEQ_LLM_API_KEY").ok();
                     let timeout = std::time::Duration::from_secs(llm.timeout);
-                    let backend = OpenAiBackend::new(url, llm.model, api_key.clone(), timeout);
-                    let cache =
-                        cache_dir.join(format!("llm-{}.jsonl", facet.name().replace(' ', "-")));
-                    out.push(Box::new(LlmAgent::new(
-                        facet,
-                        Box::new(backend),
-                        LlmCache::open(&cache)?,
-                    )));
+                    (0..3)
+                        .map(|_| {
+                            Box::new(OpenAiBackend::new(
+                                llm.backend,
+                                llm.model,
+                                api_key.clone(),
+                                timeout,
+                            )) as Box<dyn LlmBackend>
+                        })
+                        .collect()
+                };
+                for (facet, backend) in LLM_FACETS.into_iter().zip(backends) {
+                    let mut cache = LlmCache::open(&cache_dir.join(llm_file(facet)))?;
+                    cache.seed(&asset_dir.join(llm_file(facet)))?;
+                    let mut agent = LlmAgent::new(facet, backend, cache);
+                    agent.chunk = llm.batch.max(1) * 2;
+                    let pb = bar(0, format!("llm {}", facet.name()));
+                    let started = Instant::now();
+                    agent.progress = Some(Box::new(move |p: LlmProgress| {
+                        pb.set_length(p.total as u64);
+                        pb.set_position(p.done as u64);
+                        let secs = started.elapsed().as_secs_f64().max(1e-9);
+                        pb.set_message(format!(
+                            "llm {} ({} generated, {:.0} tokens/s)",
+                            facet.name(),
+                            p.generated,
+                            p.usage.generated_tokens as f64 / secs
+                        ));
+                        if p.done == p.total {
+                            pb.finish_and_clear();
+                            eprintln!(
+                                "llm {}: {} items, {} asked the model, {:.0} s",
+                                facet.name(),
+                                p.total,
+                                p.generated,
+                                started.elapsed().as_secs_f64()
+                            );
+                        }
+                    }));
+                    out.push(Box::new(agent));
                 }
             }
             other => bail!("unknown agent '{other}' (available: catalog, graph, llm)"),
@@ -493,14 +610,17 @@ pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
             agents: list,
             encoder,
             llm,
+            llm_batch,
+            write_asset,
             llm_model,
             llm_timeout,
         } => {
             let ds = load(&source, Strictness::Strict)?.dataset;
             let choice = LlmChoice {
-                url: llm.as_deref(),
+                backend: &llm,
                 model: &llm_model,
                 timeout: llm_timeout,
+                batch: llm_batch,
             };
             let mut agents = agents(&list, &choice)?;
             let t = Instant::now();
@@ -525,6 +645,9 @@ pub fn run(cmd: KnowledgeCommand) -> Result<ExitCode> {
                 println!("  {name:<20} {n:>5} items");
             }
             println!("  critic dropped {dropped} claims");
+            if write_asset {
+                write_llm_asset()?;
+            }
             match encoder.as_str() {
                 "minilm" => build_vectors(&ds, &cards)?,
                 "none" => {}

@@ -7,10 +7,10 @@ use crate::knowledge::agent::Agent;
 use crate::knowledge::card::{Facet, FacetKind, Provenance};
 
 use super::cache::{CacheKey, CachedAnswer, LlmCache};
-use super::{ChatRequest, LlmBackend};
+use super::{AnswerFormat, ChatRequest, LlmBackend, Usage};
 
 /// Bumped whenever a prompt changes, so cached answers of an old prompt are not reused.
-pub const PROMPT_VERSION: &str = "v1";
+pub const PROMPT_VERSION: &str = "v3";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LlmFacet {
@@ -34,6 +34,55 @@ impl LlmFacet {
             LlmFacet::Audience => "audience",
             LlmFacet::Themes => "themes",
             LlmFacet::RelatedInterests => "related",
+        }
+    }
+
+    /// Worked answers for two films outside MovieLens-100k (both released after 1998), so the
+    /// examples cannot leak into any item's answer.
+    fn examples(self) -> [(&'static str, &'static str, &'static str); 2] {
+        const NEMO: &str = "Finding Nemo (2003) — genres: Animation, Children's, Comedy";
+        const NEMO_WHY: &str =
+            "An animated adventure about a clownfish father who crosses the ocean to find his son.";
+        const KNIGHT: &str = "The Dark Knight (2008) — genres: Action, Crime, Drama";
+        const KNIGHT_WHY: &str =
+            "A dark superhero crime thriller in which Batman faces the Joker's chaos.";
+        match self {
+            LlmFacet::Audience => [
+                (
+                    NEMO,
+                    NEMO_WHY,
+                    r#"["young children", "families", "animation fans"]"#,
+                ),
+                (
+                    KNIGHT,
+                    KNIGHT_WHY,
+                    r#"["adults", "comic book fans", "crime thriller fans"]"#,
+                ),
+            ],
+            LlmFacet::Themes => [
+                (
+                    NEMO,
+                    NEMO_WHY,
+                    r#"["parenthood", "ocean adventure", "courage"]"#,
+                ),
+                (
+                    KNIGHT,
+                    KNIGHT_WHY,
+                    r#"["chaos", "moral choices", "vigilante justice"]"#,
+                ),
+            ],
+            LlmFacet::RelatedInterests => [
+                (
+                    NEMO,
+                    NEMO_WHY,
+                    r#"["Pixar films", "sea animals", "aquariums"]"#,
+                ),
+                (
+                    KNIGHT,
+                    KNIGHT_WHY,
+                    r#"["superhero comics", "heist films", "gritty crime dramas"]"#,
+                ),
+            ],
         }
     }
 
@@ -83,6 +132,17 @@ fn fnv_hex(s: &str) -> String {
     format!("{:016x}", Fnv1a::of(s.as_bytes()))
 }
 
+/// How far an agent is, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct LlmProgress {
+    /// Items answered (from the cache or the model) out of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// Items the model answered in this run (not from the cache).
+    pub generated: usize,
+    pub usage: Usage,
+}
+
 pub struct LlmAgent {
     facet: LlmFacet,
     name: String,
@@ -92,6 +152,10 @@ pub struct LlmAgent {
     pub retries: usize,
     pub max_tokens: usize,
     pub seed: u64,
+    /// Requests per call to the backend; the cache is written after each, so an interrupted
+    /// run resumes where it stopped.
+    pub chunk: usize,
+    pub progress: Option<Box<dyn FnMut(LlmProgress)>>,
 }
 
 impl LlmAgent {
@@ -104,6 +168,8 @@ impl LlmAgent {
             retries: 2,
             max_tokens: 160,
             seed: 0,
+            chunk: 64,
+            progress: None,
         }
     }
 
@@ -114,17 +180,51 @@ impl LlmAgent {
         format!("{} — genres: {}", it.display_title(), genres.join(", "))
     }
 
+    /// The user turn for one film. The question comes first and the film last, so that all
+    /// prompts of an agent share a prefix that a backend can compute once.
+    fn user_turn(&self, item_text: &str) -> String {
+        format!(
+            "{}\nFirst think in one sentence. Then write a last line: ANSWER: {{\"{}\": [\"...\", \"...\"]}}\nFilm: {item_text}.",
+            self.facet.question(),
+            self.facet.key()
+        )
+    }
+
     fn request(&self, item_text: &str, attempt: usize) -> ChatRequest {
+        let key = self.facet.key();
         ChatRequest {
             system: "You are a film expert. Be brief and factual.".into(),
-            user: format!(
-                "Film: {item_text}.\n{}\nFirst think in one or two sentences. Then write a last line: ANSWER: {{\"{}\": [\"...\", \"...\"]}}",
-                self.facet.question(),
-                self.facet.key()
-            ),
+            examples: self
+                .facet
+                .examples()
+                .iter()
+                .map(|(film, why, answer)| {
+                    (
+                        self.user_turn(film),
+                        format!("{why}\nANSWER: {{\"{key}\": {answer}}}"),
+                    )
+                })
+                .collect(),
+            user: self.user_turn(item_text),
             max_tokens: self.max_tokens,
             temperature: if attempt == 0 { 0.0 } else { 0.7 },
             seed: self.seed.wrapping_add(attempt as u64),
+            format: Some(AnswerFormat {
+                key: key.to_owned(),
+                ..AnswerFormat::default()
+            }),
+        }
+    }
+
+    fn report(&mut self, done: usize, total: usize, generated: usize) {
+        let usage = self.backend.usage();
+        if let Some(p) = self.progress.as_mut() {
+            p(LlmProgress {
+                done,
+                total,
+                generated,
+                usage,
+            });
         }
     }
 
@@ -178,33 +278,45 @@ impl Agent for LlmAgent {
             })
             .collect();
         let mut last_error: Vec<String> = vec![String::new(); items.len()];
-        for attempt in 0..=self.retries {
-            let pending: Vec<usize> = (0..items.len()).filter(|&i| out[i].is_none()).collect();
-            if pending.is_empty() {
-                break;
-            }
-            let requests: Vec<ChatRequest> = pending
-                .iter()
-                .map(|&i| self.request(&texts[i], attempt))
-                .collect();
-            let replies = self.backend.chat(&requests);
-            for (&i, reply) in pending.iter().zip(replies) {
-                match reply.map_err(|e| e.to_string()).and_then(|r| {
-                    parse_answer(&r, self.facet.key()).map_err(|why| {
-                        format!("{why} (reply: {})", crate::data::load::shorten_str(&r))
-                    })
-                }) {
-                    Ok((values, reasoning)) => {
-                        self.cache.put(CachedAnswer {
-                            key: keys[i].clone(),
-                            values: values.clone(),
-                            reasoning: reasoning.clone(),
-                        })?;
-                        out[i] = Some(vec![self.facet_of(values, Some(reasoning), None)]);
+        let total = items.len();
+        let mut generated = 0;
+        let pending: Vec<usize> = (0..total).filter(|&i| out[i].is_none()).collect();
+        self.report(total - pending.len(), total, generated);
+        for chunk in pending.chunks(self.chunk.max(1)) {
+            for attempt in 0..=self.retries {
+                let todo: Vec<usize> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|&i| out[i].is_none())
+                    .collect();
+                if todo.is_empty() {
+                    break;
+                }
+                let requests: Vec<ChatRequest> = todo
+                    .iter()
+                    .map(|&i| self.request(&texts[i], attempt))
+                    .collect();
+                let replies = self.backend.chat(&requests);
+                for (&i, reply) in todo.iter().zip(replies) {
+                    match reply.map_err(|e| e.to_string()).and_then(|r| {
+                        parse_answer(&r, self.facet.key()).map_err(|why| {
+                            format!("{why} (reply: {})", crate::data::load::shorten_str(&r))
+                        })
+                    }) {
+                        Ok((values, reasoning)) => {
+                            self.cache.put(CachedAnswer {
+                                key: keys[i].clone(),
+                                values: values.clone(),
+                                reasoning: reasoning.clone(),
+                            })?;
+                            out[i] = Some(vec![self.facet_of(values, Some(reasoning), None)]);
+                        }
+                        Err(why) => last_error[i] = why,
                     }
-                    Err(why) => last_error[i] = why,
                 }
             }
+            generated += chunk.len();
+            self.report(total - pending.len() + generated, total, generated);
         }
         // What still failed after the budget goes to the critic as a malformed claim.
         Ok(out

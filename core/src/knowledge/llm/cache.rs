@@ -56,6 +56,25 @@ impl LlmCache {
         })
     }
 
+    /// Adds the answers of a read-only file (the committed asset), if it exists; answers
+    /// already in the cache win.
+    pub fn seed(&mut self, path: &Path) -> Result<usize> {
+        if !path.exists() {
+            return Ok(0);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut added = 0;
+        for line in text.lines() {
+            if let Ok(a) = serde_json::from_str::<CachedAnswer>(line) {
+                if !self.entries.contains_key(&a.key) {
+                    self.entries.insert(a.key.clone(), a);
+                    added += 1;
+                }
+            }
+        }
+        Ok(added)
+    }
+
     pub fn get(&self, key: &CacheKey) -> Option<&CachedAnswer> {
         self.entries.get(key)
     }

@@ -33,12 +33,15 @@ impl OpenAiBackend {
     }
 
     fn one(&self, r: &ChatRequest) -> Result<String> {
+        let mut messages = vec![serde_json::json!({"role": "system", "content": r.system})];
+        for (user, assistant) in &r.examples {
+            messages.push(serde_json::json!({"role": "user", "content": user}));
+            messages.push(serde_json::json!({"role": "assistant", "content": assistant}));
+        }
+        messages.push(serde_json::json!({"role": "user", "content": r.user}));
         let body = serde_json::json!({
             "model": self.model,
-            "messages": [
-                {"role": "system", "content": r.system},
-                {"role": "user", "content": r.user},
-            ],
+            "messages": messages,
             "max_tokens": r.max_tokens,
             "temperature": r.temperature,
             "seed": r.seed,

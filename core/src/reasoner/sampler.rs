@@ -1,0 +1,426 @@
+//! The diffusion sampler: T steps of predict-all / commit-most-confident (low-confidence
+//! remasking), or a threshold mode that commits every position above a confidence; decoding is
+//! constrained so that every slot ends as a real item that is neither logged nor repeated, and
+//! every step is recorded in a trace the browser can replay.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::rng::SeededRng;
+
+use super::vocab::{ItemVocab, MASK};
+
+/// Something that predicts every position of a token sequence at once (the mask predictor).
+pub trait MaskPredictor {
+    /// Logits `(positions, vocab)` for `tokens`, flattened row by row.
+    fn predict(&mut self, tokens: &[u32]) -> Result<Vec<f32>>;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplerConfig {
+    /// Items to infer (M).
+    pub slots: usize,
+    /// Denoising steps (T); each commits about slots·L / T positions.
+    pub steps: usize,
+    /// Threshold mode: commit every position whose confidence is at least this (and at least
+    /// one position per step), instead of a fixed number per step.
+    pub threshold: Option<f32>,
+    /// 0 for greedy; otherwise the softmax temperature of a seeded draw.
+    pub temperature: f32,
+    pub seed: u64,
+    /// Alternatives kept per committed position in the trace.
+    pub top_alternatives: usize,
+}
+
+impl Default for SamplerConfig {
+    fn default() -> Self {
+        Self {
+            slots: 8,
+            steps: 8,
+            threshold: None,
+            temperature: 0.0,
+            seed: 0,
+            top_alternatives: 3,
+        }
+    }
+}
+
+/// One position committed at one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Commit {
+    pub slot: usize,
+    pub level: usize,
+    pub token: u32,
+    /// Its probability among the tokens the constraint allowed.
+    pub prob: f32,
+    /// The next most likely allowed tokens and their probabilities.
+    pub alternatives: Vec<(u32, f32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    pub step: usize,
+    pub commits: Vec<Commit>,
+}
+
+/// What the sampler inferred and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inference {
+    /// The inferred item per slot, in slot order; None when no admissible item was left.
+    pub items: Vec<Option<u32>>,
+    pub trace: Vec<TraceStep>,
+    /// Forward passes of the mask predictor.
+    pub forward_passes: usize,
+}
+
+/// Per slot: which items still agree with what has been committed.
+struct SlotState {
+    committed: Vec<Option<u32>>,
+    candidates: Vec<u32>,
+}
+
+fn softmax_over(logits: &[f32], allowed: &[u32], temperature: f32) -> Vec<(u32, f32)> {
+    let t = if temperature > 0.0 { temperature } else { 1.0 };
+    let max = allowed
+        .iter()
+        .map(|&a| logits[a as usize])
+        .fold(f32::NEG_INFINITY, f32::max);
+    let mut out: Vec<(u32, f32)> = allowed
+        .iter()
+        .map(|&a| (a, ((logits[a as usize] - max) / t).exp()))
+        .collect();
+    let z: f32 = out.iter().map(|x| x.1).sum();
+    for x in &mut out {
+        x.1 /= z;
+    }
+    // Highest first; ties by token id, so the order never depends on the input order.
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// Runs the sampler for one user. `excluded` marks items that may not be inferred (the user's
+/// logged history).
+pub fn infer(
+    predictor: &mut dyn MaskPredictor,
+    vocab: &ItemVocab,
+    history: &[u32],
+    excluded: &[bool],
+    cfg: &SamplerConfig,
+) -> Result<Inference> {
+    let levels = vocab.levels();
+    let mut tokens = vocab.prompt(history, cfg.slots);
+    let start = tokens.len() - cfg.slots * levels;
+    let admissible: Vec<u32> = (0..vocab.num_items() as u32)
+        .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
+        .collect();
+    let mut slots: Vec<SlotState> = (0..cfg.slots)
+        .map(|_| SlotState {
+            committed: vec![None; levels],
+            candidates: admissible.clone(),
+        })
+        .collect();
+    let mut taken = vec![false; vocab.num_items()];
+    let mut rng = SeededRng::new(cfg.seed);
+    let mut trace = Vec::new();
+    let mut forward_passes = 0;
+    let total = cfg.slots * levels;
+    let mut done = 0;
+    let steps = cfg.steps.max(1);
+    let mut step = 0;
+    while done < total {
+        let logits = predictor.predict(&tokens)?;
+        forward_passes += 1;
+        let v = vocab.size();
+        if logits.len() != tokens.len() * v {
+            return Err(Error::Model(format!(
+                "mask predictor gave {} logits for {} positions of {} tokens",
+                logits.len(),
+                tokens.len(),
+                v
+            )));
+        }
+        // Each open position's best admissible token and its distribution.
+        let mut proposals: Vec<(usize, usize, Vec<(u32, f32)>)> = Vec::new();
+        for (s, slot) in slots.iter().enumerate() {
+            for l in 0..levels {
+                if slot.committed[l].is_some() {
+                    continue;
+                }
+                let allowed = allowed_tokens(vocab, slot, l, &taken);
+                if allowed.is_empty() {
+                    continue;
+                }
+                let p = start + s * levels + l;
+                let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
+                proposals.push((s, l, dist));
+            }
+        }
+        if proposals.is_empty() {
+            break; // Every open slot has run out of admissible items.
+        }
+        proposals.sort_by(|a, b| {
+            b.2[0]
+                .1
+                .total_cmp(&a.2[0].1)
+                .then((a.0, a.1).cmp(&(b.0, b.1)))
+        });
+        let open = total - done;
+        let quota = match cfg.threshold {
+            Some(tau) => proposals.iter().filter(|p| p.2[0].1 >= tau).count().max(1),
+            None => open.div_ceil(steps.saturating_sub(step).max(1)),
+        };
+        let mut commits = Vec::new();
+        for (s, l, _) in proposals.into_iter() {
+            if commits.len() >= quota {
+                break;
+            }
+            // Recomputed: an earlier commit of this step may have narrowed the slot.
+            let allowed = allowed_tokens(vocab, &slots[s], l, &taken);
+            if allowed.is_empty() {
+                continue;
+            }
+            let p = start + s * levels + l;
+            let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
+            let pick = if cfg.temperature > 0.0 {
+                let w: Vec<f64> = dist.iter().map(|x| x.1 as f64).collect();
+                rng.weighted(&w)
+            } else {
+                0
+            };
+            let (token, prob) = dist[pick];
+            let alternatives = dist
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != pick)
+                .take(cfg.top_alternatives)
+                .map(|(_, &x)| x)
+                .collect();
+            let slot = &mut slots[s];
+            slot.committed[l] = Some(token);
+            slot.candidates.retain(|&i| vocab.tokens(i)[l] == token);
+            tokens[p] = token;
+            if slot.committed.iter().all(Option::is_some) {
+                if let Some(&item) = slot.candidates.first() {
+                    taken[item as usize] = true;
+                }
+            }
+            commits.push(Commit {
+                slot: s,
+                level: l,
+                token,
+                prob,
+                alternatives,
+            });
+        }
+        if commits.is_empty() {
+            break;
+        }
+        done += commits.len();
+        trace.push(TraceStep { step, commits });
+        step += 1;
+    }
+    let items = slots
+        .iter()
+        .map(|s| {
+            s.committed
+                .iter()
+                .all(Option::is_some)
+                .then(|| s.candidates.first().copied())
+                .flatten()
+        })
+        .collect();
+    debug_assert!(tokens[start..].iter().all(|&t| t != MASK) || done < total);
+    Ok(Inference {
+        items,
+        trace,
+        forward_passes,
+    })
+}
+
+/// Tokens at level `l` of items that agree with the slot's commits and are not yet taken.
+fn allowed_tokens(vocab: &ItemVocab, slot: &SlotState, l: usize, taken: &[bool]) -> Vec<u32> {
+    let mut out: Vec<u32> = slot
+        .candidates
+        .iter()
+        .filter(|&&i| !taken[i as usize])
+        .map(|&i| vocab.tokens(i)[l])
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Semantic consistency of an inferred item with the user's history: the cosine of its
+/// knowledge vector with the mean of the history's (unit) vectors.
+pub fn semantic_consistency(vectors: &[Vec<f32>], history: &[u32], item: u32) -> f32 {
+    let dim = vectors.first().map_or(0, Vec::len);
+    let mut mean = vec![0f32; dim];
+    for &h in history {
+        for (m, x) in mean.iter_mut().zip(&vectors[h as usize]) {
+            *m += x;
+        }
+    }
+    let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm == 0.0 {
+        return 0.0;
+    }
+    let v = &vectors[item as usize];
+    let vn = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    mean.iter().zip(v).map(|(m, x)| m * x).sum::<f32>() / (norm * vn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
+
+    fn vocab(codes: Vec<Vec<u16>>) -> ItemVocab {
+        ItemVocab::new(&SemanticIds {
+            config: RqConfig::default(),
+            codes,
+            codebooks: Vec::new(),
+            stats: RqStats {
+                codebook_use: Vec::new(),
+                residual_mse: Vec::new(),
+                collision_rate: 0.0,
+                max_collisions: 0,
+            },
+        })
+        .unwrap()
+    }
+
+    /// Prefers, at every response position, the tokens of one fixed item list in order.
+    struct Prefers {
+        vocab: ItemVocab,
+        wanted: Vec<u32>,
+        calls: usize,
+    }
+
+    impl MaskPredictor for Prefers {
+        fn predict(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+            self.calls += 1;
+            let v = self.vocab.size();
+            let l = self.vocab.levels();
+            let mut out = vec![0f32; tokens.len() * v];
+            let start = tokens.len() - self.wanted.len() * l;
+            for (s, &item) in self.wanted.iter().enumerate() {
+                for (k, &t) in self.vocab.tokens(item).iter().enumerate() {
+                    // Later slots are less sure, so the commit order is visible.
+                    out[(start + s * l + k) * v + t as usize] = 5.0 - s as f32;
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    fn codes() -> Vec<Vec<u16>> {
+        // 6 items, 2 levels + collision index; items 0 and 1 share their first two codes.
+        vec![
+            vec![0, 0, 0],
+            vec![0, 0, 1],
+            vec![0, 1, 0],
+            vec![1, 0, 0],
+            vec![1, 1, 0],
+            vec![2, 0, 0],
+        ]
+    }
+
+    #[test]
+    fn infers_what_the_predictor_prefers_in_t_steps_with_a_full_trace() {
+        let vocab = vocab(codes());
+        let mut p = Prefers {
+            vocab: vocab.clone(),
+            wanted: vec![4, 2],
+            calls: 0,
+        };
+        let cfg = SamplerConfig {
+            slots: 2,
+            steps: 3,
+            ..SamplerConfig::default()
+        };
+        let out = infer(
+            &mut p,
+            &vocab,
+            &[0],
+            &[true, false, false, false, false, false],
+            &cfg,
+        )
+        .unwrap();
+        assert_eq!(out.items, vec![Some(4), Some(2)]);
+        assert_eq!(out.forward_passes, 3);
+        assert_eq!(out.trace.len(), 3);
+        let committed: usize = out.trace.iter().map(|s| s.commits.len()).sum();
+        assert_eq!(committed, 6);
+        // The most confident slot (slot 0) is committed first.
+        assert!(out.trace[0].commits.iter().all(|c| c.slot == 0));
+    }
+
+    #[test]
+    fn never_infers_a_logged_or_repeated_item_and_threshold_mode_needs_fewer_passes() {
+        let vocab = vocab(codes());
+        // The predictor wants the logged item 0 in both slots.
+        let mut p = Prefers {
+            vocab: vocab.clone(),
+            wanted: vec![0, 0],
+            calls: 0,
+        };
+        let excluded = [true, false, false, false, false, false];
+        let cfg = SamplerConfig {
+            slots: 2,
+            steps: 6,
+            ..SamplerConfig::default()
+        };
+        let out = infer(&mut p, &vocab, &[0], &excluded, &cfg).unwrap();
+        let items: Vec<u32> = out.items.iter().flatten().copied().collect();
+        assert_eq!(items.len(), 2);
+        assert!(!items.contains(&0));
+        assert_ne!(items[0], items[1]);
+        let fast = infer(
+            &mut p,
+            &vocab,
+            &[0],
+            &excluded,
+            &SamplerConfig {
+                threshold: Some(0.5),
+                ..cfg.clone()
+            },
+        )
+        .unwrap();
+        assert!(
+            fast.forward_passes < out.forward_passes,
+            "{}",
+            fast.forward_passes
+        );
+        assert!(fast.items.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn sampling_is_seeded() {
+        let vocab = vocab(codes());
+        let mut p = Prefers {
+            vocab: vocab.clone(),
+            wanted: vec![3, 5, 2],
+            calls: 0,
+        };
+        let cfg = |seed| SamplerConfig {
+            slots: 3,
+            steps: 4,
+            temperature: 2.0,
+            seed,
+            ..SamplerConfig::default()
+        };
+        let none = [false; 6];
+        let a = infer(&mut p, &vocab, &[], &none, &cfg(1)).unwrap();
+        let b = infer(&mut p, &vocab, &[], &none, &cfg(1)).unwrap();
+        assert_eq!(a, b);
+        assert!(a.items.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn consistency_is_the_cosine_with_the_mean_history_vector() {
+        let v = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
+        let c = semantic_consistency(&v, &[0, 1], 2);
+        assert!((c - 1.0).abs() < 1e-6);
+        assert!(semantic_consistency(&v, &[0], 1).abs() < 1e-6);
+    }
+}
