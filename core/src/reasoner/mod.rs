@@ -3,9 +3,16 @@
 //! constrained, traced sampler; the mask predictor is anything that implements
 //! [`MaskPredictor`].
 
+pub mod baselines;
+#[cfg(feature = "train")]
+pub mod crossfit;
+pub mod model;
 pub mod sampler;
+#[cfg(feature = "train")]
+pub mod train;
 pub mod vocab;
 
+pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };

@@ -12,8 +12,9 @@ use super::vocab::{ItemVocab, MASK};
 
 /// Something that predicts every position of a token sequence at once (the mask predictor).
 pub trait MaskPredictor {
-    /// Logits `(positions, vocab)` for `tokens`, flattened row by row.
-    fn predict(&mut self, tokens: &[u32]) -> Result<Vec<f32>>;
+    /// Logits `(positions, vocab)` for `tokens`, flattened row by row; the first `prefix`
+    /// tokens are the clean input (BOS, history, SEP), the rest the response.
+    fn predict(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>>;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,7 +129,7 @@ pub fn infer(
     let steps = cfg.steps.max(1);
     let mut step = 0;
     while done < total {
-        let logits = predictor.predict(&tokens)?;
+        let logits = predictor.predict(&tokens, start)?;
         forward_passes += 1;
         let v = vocab.size();
         if logits.len() != tokens.len() * v {
@@ -297,7 +298,7 @@ mod tests {
     }
 
     impl MaskPredictor for Prefers {
-        fn predict(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+        fn predict(&mut self, tokens: &[u32], _prefix: usize) -> Result<Vec<f32>> {
             self.calls += 1;
             let v = self.vocab.size();
             let l = self.vocab.levels();

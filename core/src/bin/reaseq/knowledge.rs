@@ -246,6 +246,11 @@ fn read_student(ds: &Dataset) -> Result<StudentEncoder> {
 }
 
 /// `{data}/knowledge/{dataset}/semantic_ids.json`
+/// The fused knowledge vector of every item (from `reaseq knowledge build`).
+pub fn read_knowledge_vectors(ds: &Dataset) -> Result<Vec<Vec<f32>>> {
+    read_matrix(ds, &vectors_path(ds), "knowledge")
+}
+
 fn semantic_ids_path(ds: &Dataset) -> PathBuf {
     knowledge_dir(ds).join("semantic_ids.json")
 }

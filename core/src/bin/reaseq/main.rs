@@ -5,6 +5,7 @@ mod data;
 mod knowledge;
 mod metrics;
 mod progress;
+mod reasoner;
 mod source;
 
 use std::path::PathBuf;
@@ -31,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: knowledge::KnowledgeCommand,
     },
+    /// Train and evaluate the diffusion reasoner (implicit reasoning).
+    Reasoner {
+        #[command(subcommand)]
+        command: reasoner::ReasonerCommand,
+    },
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
 }
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Data { command } => data::run(command),
         Command::Knowledge { command } => knowledge::run(command),
+        Command::Reasoner { command } => reasoner::run(command),
         Command::Metrics(args) => metrics::run(args),
     };
     match result {

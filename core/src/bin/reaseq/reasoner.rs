@@ -1,0 +1,255 @@
+//! `reaseq reasoner …`: train the diffusion reasoner (cross-fitted over user folds) and measure
+//! how well it infers real off-log behaviour against simple baselines.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig, Strictness};
+use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
+use reaseq_core::reasoner::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
+use reaseq_core::reasoner::crossfit::{
+    baseline_lists, cross_fit, evaluated_users, paired_mean_bootstrap, score_lists, CrossFitConfig,
+};
+use reaseq_core::reasoner::train::TrainConfig;
+use reaseq_core::reasoner::{ItemVocab, ReasonerConfig, SamplerConfig};
+
+use crate::source::{load, Source};
+
+#[derive(Subcommand)]
+pub enum ReasonerCommand {
+    /// Cross-fit the reasoner over user folds, infer every user's off-log behaviour, and score
+    /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Use a seeded synthetic world (planted off-log behaviour) instead of a dataset.
+    #[arg(long)]
+    synthetic: bool,
+    /// Users and items of the synthetic world.
+    #[arg(long, default_value_t = 300)]
+    world_users: usize,
+    #[arg(long, default_value_t = 200)]
+    world_items: usize,
+    /// Beyond-log mode for datasets: random or future (synthetic worlds use their planted one).
+    #[arg(long, default_value = "random")]
+    mode: String,
+    #[arg(long, default_value_t = 0.3)]
+    rho: f64,
+    /// Items inferred per user (M); Recall and NDCG are measured at M.
+    #[arg(long, default_value_t = 10)]
+    slots: usize,
+    /// Denoising steps (T).
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    #[arg(long, default_value_t = 2)]
+    folds: usize,
+    #[arg(long, default_value_t = 8)]
+    epochs: usize,
+    #[arg(long, default_value_t = 30)]
+    max_history: usize,
+    #[arg(long, default_value_t = 64)]
+    dim: usize,
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// The dataset, its protocol, semantic IDs and knowledge vectors.
+fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32>>)> {
+    if args.synthetic {
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: args.world_users,
+            items: args.world_items,
+            seed: args.seed,
+            ..SyntheticConfig::default()
+        })?;
+        let ds = world.dataset;
+        let mode = BeyondLog::Planted {
+            off_log: world.truth.off_log,
+        };
+        let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
+        let vectors = graph_embedding(&ds, &GraphEmbeddingConfig::default())?;
+        let ids = residual_quantise(
+            &vectors,
+            &RqConfig {
+                seed: args.seed,
+                ..RqConfig::default()
+            },
+        )?;
+        return Ok((ds, protocol, ids, vectors));
+    }
+    let ds = load(&args.source, Strictness::Strict)?.dataset;
+    let mode = match args.mode.as_str() {
+        "random" => BeyondLog::Random { rho: args.rho },
+        "future" => BeyondLog::Future { m: args.slots },
+        other => bail!("unknown mode '{other}' (available: random, future)"),
+    };
+    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
+    let dir = crate::default_data_dir().join("knowledge").join(&ds.name);
+    let ids_path = dir.join("semantic_ids.json");
+    let ids: SemanticIds =
+        serde_json::from_slice(&std::fs::read(&ids_path).with_context(|| {
+            format!("{}: run `reaseq knowledge build` first", ids_path.display())
+        })?)
+        .with_context(|| format!("{}: not a semantic-ID file", ids_path.display()))?;
+    let vectors = crate::knowledge::read_knowledge_vectors(&ds)?;
+    if ids.codes.len() != ds.num_items() {
+        bail!(
+            "{}: {} items, the dataset has {}: rebuild the knowledge",
+            ids_path.display(),
+            ids.codes.len(),
+            ds.num_items()
+        );
+    }
+    Ok((ds, protocol, ids, vectors))
+}
+
+fn reasoner_dir(ds: &Dataset) -> PathBuf {
+    crate::default_data_dir().join("reasoner").join(&ds.name)
+}
+
+fn eval(args: EvalArgs) -> Result<ExitCode> {
+    let (ds, protocol, ids, vectors) = setup(&args)?;
+    let vocab = ItemVocab::new(&ids)?;
+    let levels = vocab.levels();
+    let cfg = CrossFitConfig {
+        folds: args.folds.max(2),
+        max_history: args.max_history,
+        model: ReasonerConfig {
+            vocab: vocab.size(),
+            max_len: 2 + (args.max_history + args.slots) * levels,
+            dim: args.dim,
+            layers: args.layers,
+            heads: 4,
+            ffn: args.dim * 2,
+        },
+        train: TrainConfig {
+            epochs: args.epochs,
+            seed: args.seed,
+            ..TrainConfig::default()
+        },
+        sampler: SamplerConfig {
+            slots: args.slots,
+            steps: args.steps,
+            seed: args.seed,
+            ..SamplerConfig::default()
+        },
+        seed: args.seed,
+    };
+    let t = Instant::now();
+    let fit = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |l| eprintln!("{l}"))?;
+    let fit_secs = t.elapsed().as_secs_f64();
+    let users = evaluated_users(&ds, &protocol);
+    let k = args.slots;
+    let ours = score_lists(&ds, &protocol, &users, &fit.inferred, k);
+    let baselines: Vec<Box<dyn OffLogBaseline>> = vec![
+        Box::new(Popularity::new(&ds, &protocol)),
+        Box::new(CoOccurrence::new(&ds, &protocol)),
+        Box::new(KnowledgeKnn::new(vectors)),
+    ];
+    let mut table = BTreeMap::new();
+    let mut paired = BTreeMap::new();
+    for b in &baselines {
+        let lists = baseline_lists(&ds, &protocol, b.as_ref(), &users, args.max_history, k);
+        let s = score_lists(&ds, &protocol, &users, &lists, k);
+        let (est, lo, hi, p) = paired_mean_bootstrap(&ours.recall, &s.recall, 1000, args.seed);
+        paired.insert(
+            b.name().to_owned(),
+            serde_json::json!({"recall_difference": est, "lower": lo, "upper": hi, "p_value": p}),
+        );
+        table.insert(
+            b.name().to_owned(),
+            serde_json::json!({
+                format!("recall_at_{k}"): s.mean_recall(),
+                format!("ndcg_at_{k}"): s.mean_ndcg(),
+            }),
+        );
+    }
+    let dir = reasoner_dir(&ds);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut metrics = BTreeMap::new();
+    metrics.insert(format!("recall_at_{k}"), ours.mean_recall());
+    metrics.insert(format!("ndcg_at_{k}"), ours.mean_ndcg());
+    let (manifest, weights) = fit.model.to_bundle(Some(ds.fingerprint()), metrics)?;
+    std::fs::write(dir.join("reasoner.json"), manifest)?;
+    std::fs::write(dir.join("reasoner.safetensors"), weights)?;
+    std::fs::write(
+        dir.join("inferred.json"),
+        serde_json::to_vec(&fit.inferred)?,
+    )?;
+    let out = serde_json::json!({
+        "dataset": ds.name,
+        "users": ours.users.len(),
+        format!("recall_at_{k}"): ours.mean_recall(),
+        format!("ndcg_at_{k}"): ours.mean_ndcg(),
+        "baselines": table,
+        "paired_vs_baselines": paired,
+        "folds": cfg.folds,
+        "parameters": fit.model.num_parameters(),
+        "seconds": fit_secs,
+        "epochs": fit.epochs.iter().map(|e| e.iter().map(|r| r.loss).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: {} users, M = {k}, T = {}, {} folds, {} parameters, {:.0} s",
+        ds.name,
+        ours.users.len(),
+        args.steps,
+        cfg.folds,
+        fit.model.num_parameters(),
+        fit_secs
+    );
+    println!(
+        "{:<22} {:>10} {:>10}",
+        "method",
+        format!("Recall@{k}"),
+        format!("NDCG@{k}")
+    );
+    println!(
+        "{:<22} {:>10.4} {:>10.4}",
+        "diffusion reasoner",
+        ours.mean_recall(),
+        ours.mean_ndcg()
+    );
+    for b in &baselines {
+        let row = &table[b.name()];
+        println!(
+            "{:<22} {:>10.4} {:>10.4}",
+            b.name(),
+            row[format!("recall_at_{k}")].as_f64().unwrap_or(f64::NAN),
+            row[format!("ndcg_at_{k}")].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    for (name, p) in &paired {
+        println!(
+            "reasoner − {name}: Recall {:+.4} [{:+.4}, {:+.4}], p = {:.3}",
+            p["recall_difference"].as_f64().unwrap_or(f64::NAN),
+            p["lower"].as_f64().unwrap_or(f64::NAN),
+            p["upper"].as_f64().unwrap_or(f64::NAN),
+            p["p_value"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(cmd: ReasonerCommand) -> Result<ExitCode> {
+    match cmd {
+        ReasonerCommand::Eval(args) => eval(args),
+    }
+}

@@ -1,0 +1,163 @@
+//! What the reasoner must beat at guessing off-log behaviour: popularity, item co-occurrence kNN
+//! and knowledge-vector kNN. All three learn from training interactions only (or from item
+//! knowledge), never from off-log or test events.
+
+use crate::data::protocol::{Part, Protocol};
+use crate::data::Dataset;
+
+/// A scorer of every item for a user's logged history.
+pub trait OffLogBaseline {
+    fn name(&self) -> &str;
+    fn scores(&self, history: &[u32]) -> Vec<f64>;
+}
+
+/// The `k` best-scored items that are not in `excluded`, best first (ties by item id).
+pub fn top_k(scores: &[f64], excluded: &[bool], k: usize) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..scores.len() as u32)
+        .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
+        .collect();
+    idx.sort_by(|&a, &b| {
+        scores[b as usize]
+            .total_cmp(&scores[a as usize])
+            .then(a.cmp(&b))
+    });
+    idx.truncate(k);
+    idx
+}
+
+/// Training-part interactions per user, in time order.
+fn train_histories(ds: &Dataset, protocol: &Protocol) -> Vec<Vec<u32>> {
+    (0..ds.num_users() as u32)
+        .map(|u| {
+            protocol
+                .events(u, Part::Train)
+                .map(|i| ds.interactions[i as usize].item)
+                .collect()
+        })
+        .collect()
+}
+
+pub struct Popularity {
+    counts: Vec<f64>,
+}
+
+impl Popularity {
+    pub fn new(ds: &Dataset, protocol: &Protocol) -> Self {
+        Self {
+            counts: protocol
+                .train_popularity(ds)
+                .into_iter()
+                .map(f64::from)
+                .collect(),
+        }
+    }
+}
+
+impl OffLogBaseline for Popularity {
+    fn name(&self) -> &str {
+        "popularity"
+    }
+
+    fn scores(&self, _history: &[u32]) -> Vec<f64> {
+        self.counts.clone()
+    }
+}
+
+/// Item-item cosine of co-occurrence in training histories; a user's score for an item is the
+/// sum of its similarities to the history.
+pub struct CoOccurrence {
+    /// Sparse rows: for each item, (other item, cosine).
+    neighbours: Vec<Vec<(u32, f64)>>,
+}
+
+impl CoOccurrence {
+    pub fn new(ds: &Dataset, protocol: &Protocol) -> Self {
+        let n = ds.num_items();
+        let mut counts: Vec<std::collections::HashMap<u32, f64>> = vec![Default::default(); n];
+        let mut pop = vec![0f64; n];
+        for h in train_histories(ds, protocol) {
+            let mut items = h.clone();
+            items.sort_unstable();
+            items.dedup();
+            for &a in &items {
+                pop[a as usize] += 1.0;
+                for &b in &items {
+                    if a != b {
+                        *counts[a as usize].entry(b).or_default() += 1.0;
+                    }
+                }
+            }
+        }
+        let neighbours = counts
+            .into_iter()
+            .enumerate()
+            .map(|(a, row)| {
+                let mut r: Vec<(u32, f64)> = row
+                    .into_iter()
+                    .map(|(b, c)| (b, c / (pop[a] * pop[b as usize]).sqrt()))
+                    .collect();
+                r.sort_by_key(|x| x.0);
+                r
+            })
+            .collect();
+        Self { neighbours }
+    }
+}
+
+impl OffLogBaseline for CoOccurrence {
+    fn name(&self) -> &str {
+        "co-occurrence kNN"
+    }
+
+    fn scores(&self, history: &[u32]) -> Vec<f64> {
+        let mut s = vec![0f64; self.neighbours.len()];
+        for &h in history {
+            for &(b, w) in &self.neighbours[h as usize] {
+                s[b as usize] += w;
+            }
+        }
+        s
+    }
+}
+
+/// Cosine of each item's knowledge vector with the mean of the history's.
+pub struct KnowledgeKnn {
+    vectors: Vec<Vec<f32>>,
+}
+
+impl KnowledgeKnn {
+    pub fn new(vectors: Vec<Vec<f32>>) -> Self {
+        Self { vectors }
+    }
+}
+
+impl OffLogBaseline for KnowledgeKnn {
+    fn name(&self) -> &str {
+        "knowledge kNN"
+    }
+
+    fn scores(&self, history: &[u32]) -> Vec<f64> {
+        (0..self.vectors.len() as u32)
+            .map(|i| super::semantic_consistency(&self.vectors, history, i) as f64)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_skips_excluded_items_and_breaks_ties_by_id() {
+        let s = [0.5, 0.9, 0.5, 0.1];
+        assert_eq!(top_k(&s, &[false, true, false, false], 2), vec![0, 2]);
+        assert_eq!(top_k(&s, &[], 10), vec![1, 0, 2, 3]);
+    }
+
+    #[test]
+    fn knowledge_knn_prefers_items_like_the_history() {
+        let v = vec![vec![1.0, 0.0], vec![0.9, 0.1], vec![0.0, 1.0]];
+        let s = KnowledgeKnn::new(v).scores(&[0]);
+        assert!(s[1] > s[2]);
+    }
+}

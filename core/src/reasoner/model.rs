@@ -1,0 +1,371 @@
+//! The mask predictor: a small bidirectional (pre-LayerNorm) transformer over semantic-ID
+//! tokens, its output layer tied to the token embeddings. Inference is plain Rust with a fixed
+//! order of operations, so a seed gives bit-identical outputs natively and in WebAssembly; the
+//! weights travel in the shared model bundle.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Tensors;
+use crate::error::{Error, Result};
+use crate::rng::SeededRng;
+
+use super::sampler::MaskPredictor;
+
+pub const REASONER_KIND: &str = "diffusion-reasoner";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonerConfig {
+    pub vocab: usize,
+    /// Longest input: BOS + history + SEP + response.
+    pub max_len: usize,
+    pub dim: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub ffn: usize,
+}
+
+impl ReasonerConfig {
+    /// The browser-sized default for a vocabulary of `vocab` tokens.
+    pub fn small(vocab: usize) -> Self {
+        Self {
+            vocab,
+            max_len: 2 + (50 + 8) * 4,
+            dim: 96,
+            layers: 3,
+            heads: 4,
+            ffn: 256,
+        }
+    }
+
+    /// Every tensor of the model and its shape, in a fixed order.
+    pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, f) = (self.dim, self.ffn);
+        let mut s = vec![
+            ("tok_emb".to_string(), vec![self.vocab, d]),
+            ("pos_emb".to_string(), vec![self.max_len, d]),
+        ];
+        for l in 0..self.layers {
+            for (n, shape) in [
+                ("ln1.g", vec![d]),
+                ("ln1.b", vec![d]),
+                ("qkv.w", vec![d, 3 * d]),
+                ("qkv.b", vec![3 * d]),
+                ("out.w", vec![d, d]),
+                ("out.b", vec![d]),
+                ("ln2.g", vec![d]),
+                ("ln2.b", vec![d]),
+                ("ffn1.w", vec![d, f]),
+                ("ffn1.b", vec![f]),
+                ("ffn2.w", vec![f, d]),
+                ("ffn2.b", vec![d]),
+            ] {
+                s.push((format!("layer{l}.{n}"), shape));
+            }
+        }
+        s.push(("lnf.g".into(), vec![d]));
+        s.push(("lnf.b".into(), vec![d]));
+        s
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.dim == 0 || self.heads == 0 || !self.dim.is_multiple_of(self.heads) {
+            return Err(Error::Config(format!(
+                "reasoner: dim {} must be a positive multiple of heads {}",
+                self.dim, self.heads
+            )));
+        }
+        if self.vocab == 0 || self.max_len == 0 || self.ffn == 0 {
+            return Err(Error::Config(
+                "reasoner: empty vocabulary, length or ffn".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffusionReasoner {
+    pub config: ReasonerConfig,
+    weights: BTreeMap<String, Vec<f32>>,
+}
+
+fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
+    let n = x.len() as f32;
+    let mean = x.iter().sum::<f32>() / n;
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    let inv = 1.0 / (var + 1e-5).sqrt();
+    for i in 0..x.len() {
+        out[i] = (x[i] - mean) * inv * g[i] + b[i];
+    }
+}
+
+/// `out = x · w + b` for one row; `w` is `(in, out)` row-major.
+fn affine(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
+    out.copy_from_slice(b);
+    let m = b.len();
+    for (i, &xi) in x.iter().enumerate() {
+        let row = &w[i * m..(i + 1) * m];
+        for (o, &wij) in out.iter_mut().zip(row) {
+            *o += xi * wij;
+        }
+    }
+}
+
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + libm::tanhf(0.797_884_6 * (x + 0.044_715 * x * x * x)))
+}
+
+impl DiffusionReasoner {
+    /// Seeded initialisation (normal, std 0.02; LayerNorm gains 1).
+    pub fn init(config: ReasonerConfig, seed: u64) -> Result<Self> {
+        config.check()?;
+        let mut rng = SeededRng::new(seed);
+        let weights = config
+            .shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let n: usize = shape.iter().product();
+                let v = if name.ends_with(".g") {
+                    vec![1.0; n]
+                } else if name.ends_with(".b") {
+                    vec![0.0; n]
+                } else {
+                    (0..n).map(|_| (rng.gaussian() * 0.02) as f32).collect()
+                };
+                (name, v)
+            })
+            .collect();
+        Ok(Self { config, weights })
+    }
+
+    /// From named tensors (a bundle's, or a trainer's), checking every name and shape.
+    pub fn from_tensors(config: ReasonerConfig, mut tensors: Tensors) -> Result<Self> {
+        config.check()?;
+        let mut weights = BTreeMap::new();
+        for (name, shape) in config.shapes() {
+            let (got, data) = tensors
+                .remove(&name)
+                .ok_or_else(|| Error::Model(format!("reasoner: no tensor '{name}'")))?;
+            if got != shape || data.len() != shape.iter().product::<usize>() {
+                return Err(Error::Model(format!(
+                    "reasoner: tensor '{name}' has shape {got:?}, expected {shape:?}"
+                )));
+            }
+            if data.iter().any(|x| !x.is_finite()) {
+                return Err(Error::Model(format!(
+                    "reasoner: tensor '{name}' is not finite"
+                )));
+            }
+            weights.insert(name, data);
+        }
+        if let Some(extra) = tensors.keys().next() {
+            return Err(Error::Model(format!(
+                "reasoner: unexpected tensor '{extra}'"
+            )));
+        }
+        Ok(Self { config, weights })
+    }
+
+    pub fn tensors(&self) -> Tensors {
+        self.config
+            .shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let data = self.weights[&name].clone();
+                (name, (shape, data))
+            })
+            .collect()
+    }
+
+    pub fn num_parameters(&self) -> usize {
+        self.weights.values().map(Vec::len).sum()
+    }
+
+    fn w(&self, name: &str) -> &[f32] {
+        &self.weights[name]
+    }
+
+    /// Logits `(tokens.len(), vocab)`, row-major. The first `prefix` positions (BOS, history,
+    /// SEP) attend only to each other, so their states never depend on the response and can be
+    /// computed once per user; response positions attend to everything.
+    pub fn forward(&self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
+        let c = self.config;
+        let (n, d, h) = (tokens.len(), c.dim, c.heads);
+        let hd = d / h;
+        if n == 0 || n > c.max_len {
+            return Err(Error::Model(format!(
+                "reasoner: {n} tokens, the model takes 1 to {}",
+                c.max_len
+            )));
+        }
+        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= c.vocab) {
+            return Err(Error::Model(format!(
+                "reasoner: token {t} outside the vocabulary of {}",
+                c.vocab
+            )));
+        }
+        let (tok, pos) = (self.w("tok_emb"), self.w("pos_emb"));
+        let mut x: Vec<f32> = Vec::with_capacity(n * d);
+        for (p, &t) in tokens.iter().enumerate() {
+            let t = t as usize;
+            x.extend((0..d).map(|j| tok[t * d + j] + pos[p * d + j]));
+        }
+        let mut xn = vec![0f32; d];
+        let mut qkv = vec![0f32; n * 3 * d];
+        let mut att = vec![0f32; n * d];
+        let mut scores = vec![0f32; n];
+        let mut tmp = vec![0f32; d];
+        let mut hidden = vec![0f32; c.ffn];
+        let scale = 1.0 / (hd as f32).sqrt();
+        for l in 0..c.layers {
+            let p = |s: &str| format!("layer{l}.{s}");
+            let (g1, b1) = (self.w(&p("ln1.g")), self.w(&p("ln1.b")));
+            let (wqkv, bqkv) = (self.w(&p("qkv.w")), self.w(&p("qkv.b")));
+            for i in 0..n {
+                layer_norm(&x[i * d..(i + 1) * d], g1, b1, &mut xn);
+                affine(&xn, wqkv, bqkv, &mut qkv[i * 3 * d..(i + 1) * 3 * d]);
+            }
+            for head in 0..h {
+                for i in 0..n {
+                    let q = &qkv[i * 3 * d + head * hd..i * 3 * d + (head + 1) * hd];
+                    let keys = if i < prefix { prefix } else { n };
+                    let scores = &mut scores[..keys];
+                    let mut max = f32::NEG_INFINITY;
+                    for (j, s) in scores.iter_mut().enumerate() {
+                        let k = &qkv[j * 3 * d + d + head * hd..j * 3 * d + d + (head + 1) * hd];
+                        *s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale;
+                        max = max.max(*s);
+                    }
+                    let mut z = 0.0;
+                    for s in scores.iter_mut() {
+                        *s = (*s - max).exp();
+                        z += *s;
+                    }
+                    let out = &mut att[i * d + head * hd..i * d + (head + 1) * hd];
+                    out.fill(0.0);
+                    for (j, s) in scores.iter().enumerate() {
+                        let v = &qkv
+                            [j * 3 * d + 2 * d + head * hd..j * 3 * d + 2 * d + (head + 1) * hd];
+                        let w = s / z;
+                        for (o, vj) in out.iter_mut().zip(v) {
+                            *o += w * vj;
+                        }
+                    }
+                }
+            }
+            let (wo, bo) = (self.w(&p("out.w")), self.w(&p("out.b")));
+            let (g2, b2) = (self.w(&p("ln2.g")), self.w(&p("ln2.b")));
+            let (w1, bf1) = (self.w(&p("ffn1.w")), self.w(&p("ffn1.b")));
+            let (w2, bf2) = (self.w(&p("ffn2.w")), self.w(&p("ffn2.b")));
+            for i in 0..n {
+                affine(&att[i * d..(i + 1) * d], wo, bo, &mut tmp);
+                for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
+                    *xv += t;
+                }
+                layer_norm(&x[i * d..(i + 1) * d], g2, b2, &mut xn);
+                affine(&xn, w1, bf1, &mut hidden);
+                for v in hidden.iter_mut() {
+                    *v = gelu(*v);
+                }
+                affine(&hidden, w2, bf2, &mut tmp);
+                for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
+                    *xv += t;
+                }
+            }
+        }
+        let (gf, bf) = (self.w("lnf.g"), self.w("lnf.b"));
+        let mut logits = vec![0f32; n * c.vocab];
+        for i in 0..n {
+            layer_norm(&x[i * d..(i + 1) * d], gf, bf, &mut xn);
+            for t in 0..c.vocab {
+                let e = &tok[t * d..(t + 1) * d];
+                logits[i * c.vocab + t] = xn.iter().zip(e).map(|(a, b)| a * b).sum();
+            }
+        }
+        Ok(logits)
+    }
+
+    pub fn to_bundle(
+        &self,
+        dataset_fingerprint: Option<u64>,
+        metrics: BTreeMap<String, f64>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let config = serde_json::to_value(self.config)
+            .map_err(|e| Error::Model(format!("reasoner config: {e}")))?;
+        crate::bundle::encode(
+            REASONER_KIND,
+            config,
+            dataset_fingerprint,
+            metrics,
+            &self.tensors(),
+        )
+    }
+
+    /// Reads a reasoner from its bundle, checking checksum, names and shapes.
+    pub fn from_bundle(name: &str, manifest: &[u8], weights: &[u8]) -> Result<Self> {
+        let (m, t) = crate::bundle::decode(name, REASONER_KIND, manifest, weights)?;
+        let config: ReasonerConfig = serde_json::from_value(m.config)
+            .map_err(|e| Error::Model(format!("{name}: reasoner config: {e}")))?;
+        Self::from_tensors(config, t).map_err(|e| Error::Model(format!("{name}: {e}")))
+    }
+}
+
+impl MaskPredictor for DiffusionReasoner {
+    fn predict(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
+        self.forward(tokens, prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> ReasonerConfig {
+        ReasonerConfig {
+            vocab: 20,
+            max_len: 16,
+            dim: 8,
+            layers: 2,
+            heads: 2,
+            ffn: 12,
+        }
+    }
+
+    #[test]
+    fn forward_is_seeded_finite_and_bidirectional() {
+        let m = DiffusionReasoner::init(tiny(), 3).unwrap();
+        assert_eq!(m, DiffusionReasoner::init(tiny(), 3).unwrap());
+        let a = m.forward(&[1, 5, 6, 2, 3, 3], 4).unwrap();
+        assert_eq!(a.len(), 6 * 20);
+        assert!(a.iter().all(|x| x.is_finite()));
+        // A response token changes the other response position (bidirectional) but not the
+        // history's positions (they see only the history).
+        let b = m.forward(&[1, 5, 6, 2, 3, 7], 4).unwrap();
+        assert_ne!(&a[4 * 20..5 * 20], &b[4 * 20..5 * 20]);
+        assert_eq!(&a[..4 * 20], &b[..4 * 20]);
+        // Within the history, attention runs both ways.
+        let c = m.forward(&[1, 5, 8, 2, 3, 3], 4).unwrap();
+        assert_ne!(&a[20..40], &c[20..40]);
+        assert!(m.forward(&[25], 1).is_err());
+        assert!(m.forward(&[1; 17], 1).is_err());
+    }
+
+    #[test]
+    fn bundle_round_trip_and_a_wrong_shape_is_refused() {
+        let m = DiffusionReasoner::init(tiny(), 1).unwrap();
+        let (manifest, weights) = m.to_bundle(Some(9), BTreeMap::new()).unwrap();
+        let back = DiffusionReasoner::from_bundle("r", &manifest, &weights).unwrap();
+        assert_eq!(
+            back.forward(&[1, 2, 3], 2).unwrap(),
+            m.forward(&[1, 2, 3], 2).unwrap()
+        );
+        let mut t = m.tensors();
+        t.insert("lnf.g".into(), (vec![9], vec![1.0; 9]));
+        let err = DiffusionReasoner::from_tensors(tiny(), t)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lnf.g"), "{err}");
+    }
+}
