@@ -425,3 +425,47 @@ fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
     let out = knowledge(&["build", "--agents", "oracle"]);
     assert_rejected(&out, &["unknown agent 'oracle'"]);
 }
+
+#[test]
+fn reasoner_eval_reports_recall_and_baselines_as_json_and_writes_its_bundle() {
+    let data = tempfile::tempdir().unwrap();
+    let out = reaseq_with_data(
+        data.path(),
+        &[
+            "reasoner",
+            "eval",
+            "--synthetic",
+            "--world-users",
+            "40",
+            "--world-items",
+            "120",
+            "--slots",
+            "4",
+            "--steps",
+            "4",
+            "--epochs",
+            "1",
+            "--max-history",
+            "8",
+            "--dim",
+            "16",
+            "--layers",
+            "1",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recall = v["recall_at_4"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&recall));
+    for b in ["popularity", "co-occurrence kNN", "knowledge kNN"] {
+        assert!(v["baselines"][b]["recall_at_4"].as_f64().is_some(), "{v}");
+    }
+    assert!(v["users"].as_u64().unwrap() > 10);
+    for f in ["reasoner.json", "reasoner.safetensors", "inferred.json"] {
+        assert!(
+            data.path().join("reasoner/synthetic").join(f).exists(),
+            "{f}"
+        );
+    }
+}

@@ -21,6 +21,8 @@ use super::vocab::ItemVocab;
 pub struct CrossFitConfig {
     pub folds: usize,
     pub max_history: usize,
+    /// Self-supervised examples per training user (see [`examples`]).
+    pub augment: usize,
     pub model: ReasonerConfig,
     pub train: TrainConfig,
     pub sampler: SamplerConfig,
@@ -79,6 +81,8 @@ pub fn cross_fit(
             &train_users,
             cfg.max_history,
             cfg.sampler.slots,
+            cfg.augment,
+            cfg.seed.wrapping_add(f as u64),
         );
         let init = DiffusionReasoner::init(cfg.model, cfg.seed.wrapping_add(f as u64))?;
         let mut log = Vec::new();
@@ -258,6 +262,82 @@ pub fn paired_mean_bootstrap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::data::{BeyondLog, SplitConfig, SyntheticConfig, SyntheticWorld};
+    use crate::knowledge::semantic_id::{residual_quantise, RqConfig};
+
+    /// No leakage: altering a user's off-log and test events leaves that user's inferred
+    /// sequence exactly as it was.
+    #[test]
+    fn a_users_inference_ignores_their_own_off_log_and_test_events() {
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: 40,
+            items: 120,
+            seed: 4,
+            ..SyntheticConfig::default()
+        })
+        .unwrap();
+        let mut ds = world.dataset;
+        let mode = BeyondLog::Planted {
+            off_log: world.truth.off_log,
+        };
+        let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, 4).unwrap();
+        let vectors: Vec<Vec<f32>> = (0..ds.num_items())
+            .map(|i| vec![(i % 7) as f32, (i % 5) as f32, 1.0])
+            .collect();
+        let ids = residual_quantise(
+            &vectors,
+            &RqConfig {
+                levels: 2,
+                codebook_size: 4,
+                ..RqConfig::default()
+            },
+        )
+        .unwrap();
+        let vocab = ItemVocab::new(&ids).unwrap();
+        let cfg = CrossFitConfig {
+            folds: 2,
+            max_history: 6,
+            augment: 1,
+            model: ReasonerConfig {
+                vocab: vocab.size(),
+                max_len: 2 + (6 + 3) * vocab.levels(),
+                dim: 8,
+                layers: 1,
+                heads: 2,
+                ffn: 16,
+            },
+            train: TrainConfig {
+                epochs: 2,
+                ..TrainConfig::default()
+            },
+            sampler: SamplerConfig {
+                slots: 3,
+                steps: 3,
+                ..SamplerConfig::default()
+            },
+            seed: 4,
+        };
+        let before = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
+        let user = evaluated_users(&ds, &protocol)[0];
+        let mut altered = 0;
+        for &i in &protocol.timelines[user as usize] {
+            if matches!(protocol.parts[i as usize], Part::OffLog | Part::Test) {
+                let it = &mut ds.interactions[i as usize];
+                it.item = (it.item + 17) % ds.items.len() as u32;
+                altered += 1;
+            }
+        }
+        assert!(altered > 0);
+        let after = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
+        assert_eq!(
+            before.inferred[user as usize],
+            after.inferred[user as usize]
+        );
+        assert!(!before.inferred[user as usize].is_empty());
+        // The alteration was seen: it changed the training data of the other fold's model.
+        assert_ne!(before.epochs, after.epochs);
+    }
 
     #[test]
     fn folds_are_balanced_and_seeded() {

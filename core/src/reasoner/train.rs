@@ -48,29 +48,65 @@ pub fn logged_history(
     h
 }
 
-/// Examples for `users`: each user's off-log items in windows of `slots`.
+/// Examples for `users`: each user's off-log items in windows of `slots`, plus `augment`
+/// self-supervised examples per user in which random logged items are held out of the history
+/// and become the response (under the random mode these are distributed exactly like off-log
+/// behaviour, and there are many more of them).
 pub fn examples(
     ds: &Dataset,
     protocol: &Protocol,
     users: &[u32],
     max_history: usize,
     slots: usize,
+    augment: usize,
+    seed: u64,
 ) -> Vec<Example> {
     let mut out = Vec::new();
+    let mut rng = SeededRng::derive(seed, 31);
     for &u in users {
-        let history = logged_history(ds, protocol, u, max_history);
+        let full = logged_history(ds, protocol, u, usize::MAX);
+        if full.is_empty() {
+            continue;
+        }
+        let mut history = full.clone();
+        if history.len() > max_history {
+            history.drain(..history.len() - max_history);
+        }
         let off: Vec<u32> = protocol
             .events(u, Part::OffLog)
             .map(|i| ds.interactions[i as usize].item)
             .collect();
-        if history.is_empty() {
-            continue;
-        }
         for w in off.chunks(slots.max(1)) {
             out.push(Example {
                 user: u,
                 history: history.clone(),
                 response: w.to_vec(),
+            });
+        }
+        if full.len() < slots + 2 {
+            continue;
+        }
+        for _ in 0..augment {
+            let mut idx: Vec<usize> = (0..full.len()).collect();
+            rng.shuffle(&mut idx);
+            let held: Vec<usize> = idx[..slots.min(full.len() / 3).max(1)].to_vec();
+            let mut keep = vec![true; full.len()];
+            for &i in &held {
+                keep[i] = false;
+            }
+            let mut h: Vec<u32> = full
+                .iter()
+                .zip(&keep)
+                .filter(|(_, &k)| k)
+                .map(|(&x, _)| x)
+                .collect();
+            if h.len() > max_history {
+                h.drain(..h.len() - max_history);
+            }
+            out.push(Example {
+                user: u,
+                history: h,
+                response: held.iter().map(|&i| full[i]).collect(),
             });
         }
     }

@@ -57,6 +57,9 @@ pub struct EvalArgs {
     epochs: usize,
     #[arg(long, default_value_t = 30)]
     max_history: usize,
+    /// Self-supervised examples per training user: random logged items held out as targets.
+    #[arg(long, default_value_t = 4)]
+    augment: usize,
     #[arg(long, default_value_t = 64)]
     dim: usize,
     #[arg(long, default_value_t = 2)]
@@ -128,6 +131,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     let cfg = CrossFitConfig {
         folds: args.folds.max(2),
         max_history: args.max_history,
+        augment: args.augment,
         model: ReasonerConfig {
             vocab: vocab.size(),
             max_len: 2 + (args.max_history + args.slots) * levels,
