@@ -74,6 +74,13 @@ pub struct Inference {
     pub forward_passes: usize,
 }
 
+/// An open position and the probability of its best admissible token.
+struct Proposal {
+    slot: usize,
+    level: usize,
+    best: f32,
+}
+
 /// Per slot: which items still agree with what has been committed.
 struct SlotState {
     committed: Vec<Option<u32>>,
@@ -141,7 +148,7 @@ pub fn infer(
             )));
         }
         // Each open position's best admissible token and its distribution.
-        let mut proposals: Vec<(usize, usize, Vec<(u32, f32)>)> = Vec::new();
+        let mut proposals: Vec<Proposal> = Vec::new();
         for (s, slot) in slots.iter().enumerate() {
             for l in 0..levels {
                 if slot.committed[l].is_some() {
@@ -153,25 +160,31 @@ pub fn infer(
                 }
                 let p = start + s * levels + l;
                 let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
-                proposals.push((s, l, dist));
+                proposals.push(Proposal {
+                    slot: s,
+                    level: l,
+                    best: dist[0].1,
+                });
             }
         }
         if proposals.is_empty() {
             break; // Every open slot has run out of admissible items.
         }
         proposals.sort_by(|a, b| {
-            b.2[0]
-                .1
-                .total_cmp(&a.2[0].1)
-                .then((a.0, a.1).cmp(&(b.0, b.1)))
+            b.best
+                .total_cmp(&a.best)
+                .then((a.slot, a.level).cmp(&(b.slot, b.level)))
         });
         let open = total - done;
         let quota = match cfg.threshold {
-            Some(tau) => proposals.iter().filter(|p| p.2[0].1 >= tau).count().max(1),
+            Some(tau) => proposals.iter().filter(|p| p.best >= tau).count().max(1),
             None => open.div_ceil(steps.saturating_sub(step).max(1)),
         };
         let mut commits = Vec::new();
-        for (s, l, _) in proposals.into_iter() {
+        for Proposal {
+            slot: s, level: l, ..
+        } in proposals
+        {
             if commits.len() >= quota {
                 break;
             }
