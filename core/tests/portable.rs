@@ -103,3 +103,57 @@ fn student_encoder_gives_the_same_vector_on_every_platform() {
 }
 
 const STUDENT_PREFIX: [f32; 4] = [0.11017322, 0.0013399003, 0.15469518, 0.1588351];
+
+/// The reasoner's sampler over a seeded model: items and trace, bit for bit, on every platform.
+#[test]
+fn reasoner_inference_is_identical_on_every_platform() {
+    use reaseq_core::hash::Fnv1a;
+    use reaseq_core::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
+    use reaseq_core::reasoner::{
+        infer, DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig,
+    };
+    let codes: Vec<Vec<u16>> = (0..64u16).map(|i| vec![i % 8, (i / 8) % 8, 0]).collect();
+    let vocab = ItemVocab::new(&SemanticIds {
+        config: RqConfig::default(),
+        codes,
+        codebooks: Vec::new(),
+        stats: RqStats {
+            codebook_use: Vec::new(),
+            residual_mse: Vec::new(),
+            collision_rate: 0.0,
+            max_collisions: 0,
+        },
+    })
+    .unwrap();
+    let cfg = ReasonerConfig {
+        max_len: 2 + (10 + 4) * vocab.levels(),
+        ..ReasonerConfig::small(vocab.size())
+    };
+    let mut model = DiffusionReasoner::init(cfg, 11).unwrap();
+    let history = [3, 17, 42, 5, 60, 8];
+    let mut excluded = vec![false; 64];
+    for &h in &history {
+        excluded[h as usize] = true;
+    }
+    let sampler = SamplerConfig {
+        slots: 4,
+        steps: 4,
+        temperature: 0.7,
+        seed: 5,
+        ..SamplerConfig::default()
+    };
+    let out = infer(&mut model, &vocab, &history, &excluded, &sampler).unwrap();
+    let mut h = Fnv1a::default();
+    for c in out.trace.iter().flat_map(|s| &s.commits) {
+        h.u64(c.token as u64).u64(c.prob.to_bits() as u64);
+    }
+    let items: Vec<u32> = out.items.iter().flatten().copied().collect();
+    assert_eq!(items.len(), 4);
+    assert_eq!(
+        (items, h.finish()),
+        (REASONER_ITEMS.to_vec(), REASONER_TRACE_HASH)
+    );
+}
+
+const REASONER_ITEMS: [u32; 4] = [24, 13, 6, 38];
+const REASONER_TRACE_HASH: u64 = 2138072581267472147;

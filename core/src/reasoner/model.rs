@@ -240,7 +240,7 @@ impl DiffusionReasoner {
                     }
                     let mut z = 0.0;
                     for s in scores.iter_mut() {
-                        *s = (*s - max).exp();
+                        *s = libm::expf(*s - max);
                         z += *s;
                     }
                     let out = &mut att[i * d + head * hd..i * d + (head + 1) * hd];

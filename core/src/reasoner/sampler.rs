@@ -95,7 +95,7 @@ fn softmax_over(logits: &[f32], allowed: &[u32], temperature: f32) -> Vec<(u32, 
         .fold(f32::NEG_INFINITY, f32::max);
     let mut out: Vec<(u32, f32)> = allowed
         .iter()
-        .map(|&a| (a, ((logits[a as usize] - max) / t).exp()))
+        .map(|&a| (a, libm::expf((logits[a as usize] - max) / t)))
         .collect();
     let z: f32 = out.iter().map(|x| x.1).sum();
     for x in &mut out {
