@@ -85,10 +85,25 @@ impl ReasonerConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct DiffusionReasoner {
     pub config: ReasonerConfig,
     weights: BTreeMap<String, Vec<f32>>,
+    /// The last prefix's states and per-layer keys and values.
+    prefix_cache: Option<PrefixCache>,
+}
+
+impl PartialEq for DiffusionReasoner {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config && self.weights == other.weights
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PrefixCache {
+    tokens: Vec<u32>,
+    states: Vec<f32>,
+    kv: Vec<(Vec<f32>, Vec<f32>)>,
 }
 
 fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
@@ -137,7 +152,11 @@ impl DiffusionReasoner {
                 (name, v)
             })
             .collect();
-        Ok(Self { config, weights })
+        Ok(Self {
+            config,
+            weights,
+            prefix_cache: None,
+        })
     }
 
     /// From named tensors (a bundle's, or a trainer's), checking every name and shape.
@@ -165,7 +184,11 @@ impl DiffusionReasoner {
                 "reasoner: unexpected tensor '{extra}'"
             )));
         }
-        Ok(Self { config, weights })
+        Ok(Self {
+            config,
+            weights,
+            prefix_cache: None,
+        })
     }
 
     pub fn tensors(&self) -> Tensors {
@@ -191,12 +214,19 @@ impl DiffusionReasoner {
     /// SEP) attend only to each other, so their states never depend on the response and can be
     /// computed once per user; response positions attend to everything.
     pub fn forward(&self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
+        self.check_input(tokens, prefix)?;
+        let cache = self.encode_prefix(&tokens[..prefix]);
+        let mut logits = self.logits(&cache.states);
+        logits.extend(self.logits(&self.rows(&tokens[prefix..], prefix, &cache.kv).0));
+        Ok(logits)
+    }
+
+    fn check_input(&self, tokens: &[u32], prefix: usize) -> Result<()> {
         let c = self.config;
-        let (n, d, h) = (tokens.len(), c.dim, c.heads);
-        let hd = d / h;
-        if n == 0 || n > c.max_len {
+        let n = tokens.len();
+        if n == 0 || n > c.max_len || prefix > n {
             return Err(Error::Model(format!(
-                "reasoner: {n} tokens, the model takes 1 to {}",
+                "reasoner: {n} tokens (prefix {prefix}), the model takes 1 to {}",
                 c.max_len
             )));
         }
@@ -206,16 +236,43 @@ impl DiffusionReasoner {
                 c.vocab
             )));
         }
+        Ok(())
+    }
+
+    fn encode_prefix(&self, prefix: &[u32]) -> PrefixCache {
+        let (states, kv) = self.rows(
+            prefix,
+            0,
+            &vec![(Vec::new(), Vec::new()); self.config.layers],
+        );
+        PrefixCache {
+            tokens: prefix.to_vec(),
+            states,
+            kv,
+        }
+    }
+
+    /// Runs `tokens` (at positions `first..`) through every layer; each row attends to the
+    /// `context` keys and values of its layer (earlier rows computed before) and to all of
+    /// `tokens`. Returns the final states and each layer's keys and values of these rows.
+    fn rows(
+        &self,
+        tokens: &[u32],
+        first: usize,
+        context: &[(Vec<f32>, Vec<f32>)],
+    ) -> (Vec<f32>, Vec<(Vec<f32>, Vec<f32>)>) {
+        let c = self.config;
+        let (n, d, h) = (tokens.len(), c.dim, c.heads);
+        let hd = d / h;
         let (tok, pos) = (self.w("tok_emb"), self.w("pos_emb"));
         let mut x: Vec<f32> = Vec::with_capacity(n * d);
         for (p, &t) in tokens.iter().enumerate() {
-            let t = t as usize;
+            let (t, p) = (t as usize, first + p);
             x.extend((0..d).map(|j| tok[t * d + j] + pos[p * d + j]));
         }
+        let mut kv_out = Vec::with_capacity(c.layers);
         let mut xn = vec![0f32; d];
-        let mut qkv = vec![0f32; n * 3 * d];
-        let mut att = vec![0f32; n * d];
-        let mut scores = vec![0f32; n];
+        let mut qkv = vec![0f32; 3 * d];
         let mut tmp = vec![0f32; d];
         let mut hidden = vec![0f32; c.ffn];
         let scale = 1.0 / (hd as f32).sqrt();
@@ -223,18 +280,29 @@ impl DiffusionReasoner {
             let p = |s: &str| format!("layer{l}.{s}");
             let (g1, b1) = (self.w(&p("ln1.g")), self.w(&p("ln1.b")));
             let (wqkv, bqkv) = (self.w(&p("qkv.w")), self.w(&p("qkv.b")));
+            let (ctx_k, ctx_v) = &context[l];
+            let before = ctx_k.len() / d;
+            // Keys and values: the context's rows, then these rows'.
+            let mut keys = ctx_k.clone();
+            let mut values = ctx_v.clone();
+            let mut queries = Vec::with_capacity(n * d);
             for i in 0..n {
                 layer_norm(&x[i * d..(i + 1) * d], g1, b1, &mut xn);
-                affine(&xn, wqkv, bqkv, &mut qkv[i * 3 * d..(i + 1) * 3 * d]);
+                affine(&xn, wqkv, bqkv, &mut qkv);
+                queries.extend_from_slice(&qkv[..d]);
+                keys.extend_from_slice(&qkv[d..2 * d]);
+                values.extend_from_slice(&qkv[2 * d..]);
             }
+            let total = before + n;
+            let mut scores = vec![0f32; total];
+            let mut att = vec![0f32; n * d];
             for head in 0..h {
+                let hs = head * hd..(head + 1) * hd;
                 for i in 0..n {
-                    let q = &qkv[i * 3 * d + head * hd..i * 3 * d + (head + 1) * hd];
-                    let keys = if i < prefix { prefix } else { n };
-                    let scores = &mut scores[..keys];
+                    let q = &queries[i * d..(i + 1) * d][hs.clone()];
                     let mut max = f32::NEG_INFINITY;
                     for (j, s) in scores.iter_mut().enumerate() {
-                        let k = &qkv[j * 3 * d + d + head * hd..j * 3 * d + d + (head + 1) * hd];
+                        let k = &keys[j * d..(j + 1) * d][hs.clone()];
                         *s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale;
                         max = max.max(*s);
                     }
@@ -243,11 +311,10 @@ impl DiffusionReasoner {
                         *s = libm::expf(*s - max);
                         z += *s;
                     }
-                    let out = &mut att[i * d + head * hd..i * d + (head + 1) * hd];
+                    let out = &mut att[i * d..(i + 1) * d][hs.clone()];
                     out.fill(0.0);
                     for (j, s) in scores.iter().enumerate() {
-                        let v = &qkv
-                            [j * 3 * d + 2 * d + head * hd..j * 3 * d + 2 * d + (head + 1) * hd];
+                        let v = &values[j * d..(j + 1) * d][hs.clone()];
                         let w = s / z;
                         for (o, vj) in out.iter_mut().zip(v) {
                             *o += w * vj;
@@ -274,17 +341,46 @@ impl DiffusionReasoner {
                     *xv += t;
                 }
             }
+            kv_out.push((keys.split_off(before * d), values.split_off(before * d)));
         }
+        (x, kv_out)
+    }
+
+    /// Tied-output logits of final states, `(rows, vocab)`.
+    fn logits(&self, states: &[f32]) -> Vec<f32> {
+        let c = self.config;
+        let d = c.dim;
+        let tok = self.w("tok_emb");
         let (gf, bf) = (self.w("lnf.g"), self.w("lnf.b"));
-        let mut logits = vec![0f32; n * c.vocab];
-        for i in 0..n {
-            layer_norm(&x[i * d..(i + 1) * d], gf, bf, &mut xn);
+        let rows = states.len() / d;
+        let mut xn = vec![0f32; d];
+        let mut logits = vec![0f32; rows * c.vocab];
+        for i in 0..rows {
+            layer_norm(&states[i * d..(i + 1) * d], gf, bf, &mut xn);
             for t in 0..c.vocab {
                 let e = &tok[t * d..(t + 1) * d];
                 logits[i * c.vocab + t] = xn.iter().zip(e).map(|(a, b)| a * b).sum();
             }
         }
-        Ok(logits)
+        logits
+    }
+
+    /// Logits of the response positions only, `(tokens.len() - prefix, vocab)`; the prefix's
+    /// keys and values are kept and reused while the prefix stays the same (one user's steps).
+    pub fn forward_response(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
+        self.check_input(tokens, prefix)?;
+        let fresh = self
+            .prefix_cache
+            .as_ref()
+            .is_none_or(|c| c.tokens != tokens[..prefix]);
+        if fresh {
+            self.prefix_cache = Some(self.encode_prefix(&tokens[..prefix]));
+        }
+        let kv = match &self.prefix_cache {
+            Some(c) => &c.kv,
+            None => return Err(Error::Model("reasoner: prefix cache missing".into())),
+        };
+        Ok(self.logits(&self.rows(&tokens[prefix..], prefix, kv).0))
     }
 
     pub fn to_bundle(
@@ -314,7 +410,7 @@ impl DiffusionReasoner {
 
 impl MaskPredictor for DiffusionReasoner {
     fn predict(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
-        self.forward(tokens, prefix)
+        self.forward_response(tokens, prefix)
     }
 }
 
@@ -348,6 +444,16 @@ mod tests {
         // Within the history, attention runs both ways.
         let c = m.forward(&[1, 5, 8, 2, 3, 3], 4).unwrap();
         assert_ne!(&a[20..40], &c[20..40]);
+        // The cached response-only path gives the same response logits.
+        let mut cached = m.clone();
+        assert_eq!(
+            cached.forward_response(&[1, 5, 6, 2, 3, 7], 4).unwrap(),
+            b[4 * 20..]
+        );
+        assert_eq!(
+            cached.forward_response(&[1, 5, 8, 2, 3, 3], 4).unwrap(),
+            c[4 * 20..]
+        );
         assert!(m.forward(&[25], 1).is_err());
         assert!(m.forward(&[1; 17], 1).is_err());
     }

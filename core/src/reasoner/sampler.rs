@@ -12,8 +12,8 @@ use super::vocab::{ItemVocab, MASK};
 
 /// Something that predicts every position of a token sequence at once (the mask predictor).
 pub trait MaskPredictor {
-    /// Logits `(positions, vocab)` for `tokens`, flattened row by row; the first `prefix`
-    /// tokens are the clean input (BOS, history, SEP), the rest the response.
+    /// Logits of the response positions, `(tokens.len() - prefix, vocab)` flattened row by row;
+    /// the first `prefix` tokens are the clean input (BOS, history, SEP), the rest the response.
     fn predict(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>>;
 }
 
@@ -139,11 +139,11 @@ pub fn infer(
         let logits = predictor.predict(&tokens, start)?;
         forward_passes += 1;
         let v = vocab.size();
-        if logits.len() != tokens.len() * v {
+        if logits.len() != total * v {
             return Err(Error::Model(format!(
-                "mask predictor gave {} logits for {} positions of {} tokens",
+                "mask predictor gave {} logits for {} response positions of {} tokens",
                 logits.len(),
-                tokens.len(),
+                total,
                 v
             )));
         }
@@ -158,7 +158,7 @@ pub fn infer(
                 if allowed.is_empty() {
                     continue;
                 }
-                let p = start + s * levels + l;
+                let p = s * levels + l;
                 let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
                 proposals.push(Proposal {
                     slot: s,
@@ -193,7 +193,7 @@ pub fn infer(
             if allowed.is_empty() {
                 continue;
             }
-            let p = start + s * levels + l;
+            let p = s * levels + l;
             let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
             let pick = if cfg.temperature > 0.0 {
                 let w: Vec<f64> = dist.iter().map(|x| x.1 as f64).collect();
@@ -212,7 +212,7 @@ pub fn infer(
             let slot = &mut slots[s];
             slot.committed[l] = Some(token);
             slot.candidates.retain(|&i| vocab.tokens(i)[l] == token);
-            tokens[p] = token;
+            tokens[start + p] = token;
             if slot.committed.iter().all(Option::is_some) {
                 if let Some(&item) = slot.candidates.first() {
                     taken[item as usize] = true;
@@ -311,16 +311,15 @@ mod tests {
     }
 
     impl MaskPredictor for Prefers {
-        fn predict(&mut self, tokens: &[u32], _prefix: usize) -> Result<Vec<f32>> {
+        fn predict(&mut self, tokens: &[u32], prefix: usize) -> Result<Vec<f32>> {
             self.calls += 1;
             let v = self.vocab.size();
             let l = self.vocab.levels();
-            let mut out = vec![0f32; tokens.len() * v];
-            let start = tokens.len() - self.wanted.len() * l;
+            let mut out = vec![0f32; (tokens.len() - prefix) * v];
             for (s, &item) in self.wanted.iter().enumerate() {
                 for (k, &t) in self.vocab.tokens(item).iter().enumerate() {
                     // Later slots are less sure, so the commit order is visible.
-                    out[(start + s * l + k) * v + t as usize] = 5.0 - s as f32;
+                    out[(s * l + k) * v + t as usize] = 5.0 - s as f32;
                 }
             }
             Ok(out)
