@@ -62,6 +62,8 @@ pub struct Commit {
 pub struct TraceStep {
     pub step: usize,
     pub commits: Vec<Commit>,
+    /// Slots cleared after this step because no admissible item was left for them.
+    pub remasked: Vec<usize>,
 }
 
 /// What the sampler inferred and how.
@@ -128,6 +130,7 @@ pub fn infer(
         })
         .collect();
     let mut taken = vec![false; vocab.num_items()];
+    let mut resets = vec![0usize; cfg.slots];
     let mut rng = SeededRng::new(cfg.seed);
     let mut trace = Vec::new();
     let mut forward_passes = 0;
@@ -230,7 +233,28 @@ pub fn infer(
             break;
         }
         done += commits.len();
-        trace.push(TraceStep { step, commits });
+        // A slot whose remaining items were all taken by other slots is remasked and decoded
+        // again (at most twice), instead of ending empty.
+        let mut remasked = Vec::new();
+        for (s, slot) in slots.iter_mut().enumerate() {
+            let complete = slot.committed.iter().all(Option::is_some);
+            let alive = slot.candidates.iter().any(|&i| !taken[i as usize]);
+            if !complete && !alive && resets[s] < 2 {
+                resets[s] += 1;
+                done -= slot.committed.iter().filter(|c| c.is_some()).count();
+                slot.committed.iter_mut().for_each(|c| *c = None);
+                slot.candidates = admissible.clone();
+                for l in 0..levels {
+                    tokens[start + s * levels + l] = MASK;
+                }
+                remasked.push(s);
+            }
+        }
+        trace.push(TraceStep {
+            step,
+            commits,
+            remasked,
+        });
         step += 1;
     }
     let items = slots

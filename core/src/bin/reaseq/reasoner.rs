@@ -26,6 +26,23 @@ pub enum ReasonerCommand {
     /// Cross-fit the reasoner over user folds, infer every user's off-log behaviour, and score
     /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.
     Eval(EvalArgs),
+    /// Run the trained reasoner (the bundle `eval` wrote) for one user: the inferred items and,
+    /// with --trace, every denoising step.
+    Infer(InferArgs),
+}
+
+#[derive(Args)]
+pub struct InferArgs {
+    #[command(flatten)]
+    eval: EvalArgs,
+    /// The user id as written in the data (synthetic worlds: u0, u1, …).
+    #[arg(long)]
+    user: String,
+    /// Commit every position at least this confident (threshold mode).
+    #[arg(long)]
+    threshold: Option<f32>,
+    #[arg(long)]
+    trace: bool,
 }
 
 #[derive(Args)]
@@ -252,8 +269,132 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn infer_one(args: InferArgs) -> Result<ExitCode> {
+    use reaseq_core::reasoner::crossfit::{excluded, ranked};
+    use reaseq_core::reasoner::semantic_consistency;
+    use reaseq_core::reasoner::train::logged_history;
+    use reaseq_core::reasoner::{infer, DiffusionReasoner};
+    let a = &args.eval;
+    let (ds, protocol, ids, vectors) = setup(a)?;
+    let vocab = ItemVocab::new(&ids)?;
+    let Some(user) = ds.users.get(&args.user) else {
+        bail!("no user '{}' in {}", args.user, ds.name);
+    };
+    let dir = reasoner_dir(&ds);
+    let (mp, wp) = (dir.join("reasoner.json"), dir.join("reasoner.safetensors"));
+    let read = |p: &std::path::Path| {
+        std::fs::read(p)
+            .with_context(|| format!("{}: run `reaseq reasoner eval` first", p.display()))
+    };
+    let mut model = DiffusionReasoner::from_bundle("reasoner", &read(&mp)?, &read(&wp)?)?;
+    if model.config.vocab != vocab.size() {
+        bail!("{}: the model's vocabulary does not match the semantic IDs: rerun `reaseq reasoner eval`", mp.display());
+    }
+    let history = logged_history(&ds, &protocol, user, a.max_history);
+    // The bundle is fold 0's reasoner: trained on the other folds' users only.
+    let held_out =
+        reaseq_core::reasoner::crossfit::user_folds(ds.num_users(), a.folds.max(2), a.seed)
+            [user as usize]
+            == 0;
+    let sampler = SamplerConfig {
+        slots: a.slots,
+        steps: a.steps,
+        threshold: args.threshold,
+        seed: a.seed,
+        ..SamplerConfig::default()
+    };
+    let t = Instant::now();
+    let out = infer(
+        &mut model,
+        &vocab,
+        &history,
+        &excluded(&ds, &protocol, user),
+        &sampler,
+    )?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let off: Vec<u32> = protocol
+        .events(user, reaseq_core::data::Part::OffLog)
+        .map(|i| ds.interactions[i as usize].item)
+        .collect();
+    let items: Vec<serde_json::Value> = ranked(&out)
+        .iter()
+        .map(|&i| {
+            serde_json::json!({
+                "item_id": ds.items[i as usize].id,
+                "title": ds.items[i as usize].display_title(),
+                "semantic_id": ids.display(i as usize),
+                "consistency": semantic_consistency(&vectors, &history, i),
+                "hit": off.contains(&i),
+            })
+        })
+        .collect();
+    let title = |i: u32| ds.items[i as usize].display_title();
+    if a.json {
+        let mut v = serde_json::json!({
+            "user": args.user,
+            "history": history.iter().map(|&i| title(i)).collect::<Vec<_>>(),
+            "inferred": items,
+            "held_out": held_out,
+            "forward_passes": out.forward_passes,
+            "milliseconds": ms,
+        });
+        if args.trace {
+            v["trace"] = serde_json::to_value(&out.trace)?;
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "user {}: {} logged items, {} off-log; {} forward passes in {ms:.1} ms; {}",
+        args.user,
+        history.len(),
+        off.len(),
+        out.forward_passes,
+        if held_out {
+            "held out from this reasoner's training"
+        } else {
+            "in this reasoner's training folds (its off-log items were supervision)"
+        }
+    );
+    if args.trace {
+        for s in &out.trace {
+            let commits: Vec<String> = s
+                .commits
+                .iter()
+                .map(|c| {
+                    format!(
+                        "slot {} level {} = {} ({:.2})",
+                        c.slot, c.level, c.token, c.prob
+                    )
+                })
+                .collect();
+            let remasked = if s.remasked.is_empty() {
+                String::new()
+            } else {
+                format!(" — remasked slots {:?}", s.remasked)
+            };
+            println!("step {}: {}{remasked}", s.step + 1, commits.join("; "));
+        }
+    }
+    for it in &items {
+        println!(
+            "{} {:<45} consistency {:.3}{}",
+            it["semantic_id"].as_str().unwrap_or(""),
+            it["title"].as_str().unwrap_or(""),
+            it["consistency"].as_f64().unwrap_or(0.0),
+            if it["hit"].as_bool() == Some(true) {
+                "  ← real off-log"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(cmd: ReasonerCommand) -> Result<ExitCode> {
     match cmd {
         ReasonerCommand::Eval(args) => eval(args),
+        ReasonerCommand::Infer(args) => infer_one(args),
     }
 }
