@@ -3,8 +3,8 @@
 //! `cargo bench -p reaseq-core --bench reasoner_latency`; in WebAssembly (headless Chromium):
 //! `cd core && CHROMEDRIVER=/usr/bin/chromedriver cargo bench --target wasm32-unknown-unknown --bench reasoner_latency`.
 
-use reaseq_core::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
-use reaseq_core::reasoner::{infer, DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig};
+use reaseq_core::knowledge::semantic_id::SemanticIds;
+use reaseq_core::reasoner::{DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig};
 
 /// 1682 items with three 32-code levels, like MovieLens-100k's semantic IDs.
 fn setup() -> (
@@ -17,18 +17,7 @@ fn setup() -> (
     let codes: Vec<Vec<u16>> = (0..1682u16)
         .map(|i| vec![i % 32, (i / 32) % 32, i / 1024, 0])
         .collect();
-    let vocab = ItemVocab::new(&SemanticIds {
-        config: RqConfig::default(),
-        codes,
-        codebooks: Vec::new(),
-        stats: RqStats {
-            codebook_use: Vec::new(),
-            residual_mse: Vec::new(),
-            collision_rate: 0.0,
-            max_collisions: 0,
-        },
-    })
-    .expect("vocabulary");
+    let vocab = ItemVocab::new(&SemanticIds::from_codes(codes)).expect("vocabulary");
     let cfg = ReasonerConfig {
         vocab: vocab.size(),
         max_len: 2 + (30 + 8) * vocab.levels(),
@@ -58,7 +47,8 @@ fn main() {
     for _ in 0..20 {
         let t = std::time::Instant::now();
         std::hint::black_box(
-            infer(&mut model, &vocab, &history, &excluded, &sampler).expect("infer"),
+            reaseq_core::reasoner::infer(&mut model, &vocab, &history, &excluded, &sampler)
+                .expect("infer"),
         );
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }

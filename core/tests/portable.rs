@@ -108,23 +108,12 @@ const STUDENT_PREFIX: [f32; 4] = [0.11017322, 0.0013399003, 0.15469518, 0.158835
 #[test]
 fn reasoner_inference_is_identical_on_every_platform() {
     use reaseq_core::hash::Fnv1a;
-    use reaseq_core::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
+    use reaseq_core::knowledge::semantic_id::SemanticIds;
     use reaseq_core::reasoner::{
         infer, DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig,
     };
     let codes: Vec<Vec<u16>> = (0..64u16).map(|i| vec![i % 8, (i / 8) % 8, 0]).collect();
-    let vocab = ItemVocab::new(&SemanticIds {
-        config: RqConfig::default(),
-        codes,
-        codebooks: Vec::new(),
-        stats: RqStats {
-            codebook_use: Vec::new(),
-            residual_mse: Vec::new(),
-            collision_rate: 0.0,
-            max_collisions: 0,
-        },
-    })
-    .unwrap();
+    let vocab = ItemVocab::new(&SemanticIds::from_codes(codes)).unwrap();
     let cfg = ReasonerConfig {
         max_len: 2 + (10 + 4) * vocab.levels(),
         ..ReasonerConfig::small(vocab.size())

@@ -191,6 +191,21 @@ pub fn residual_quantise(vectors: &[Vec<f32>], cfg: &RqConfig) -> Result<Semanti
 }
 
 impl SemanticIds {
+    /// IDs given directly (tests, benchmarks, imported IDs): no codebooks, no statistics.
+    pub fn from_codes(codes: Vec<Vec<u16>>) -> Self {
+        Self {
+            config: RqConfig::default(),
+            codes,
+            codebooks: Vec::new(),
+            stats: RqStats {
+                codebook_use: Vec::new(),
+                residual_mse: Vec::new(),
+                collision_rate: 0.0,
+                max_collisions: 0,
+            },
+        }
+    }
+
     /// `12-3-27-0`
     pub fn display(&self, item: usize) -> String {
         self.codes[item]

@@ -99,11 +99,14 @@ impl PartialEq for DiffusionReasoner {
     }
 }
 
+/// One layer's keys and values, rows of `dim`.
+type LayerKv = (Vec<f32>, Vec<f32>);
+
 #[derive(Debug, Clone)]
 struct PrefixCache {
     tokens: Vec<u32>,
     states: Vec<f32>,
-    kv: Vec<(Vec<f32>, Vec<f32>)>,
+    kv: Vec<LayerKv>,
 }
 
 fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
@@ -255,12 +258,7 @@ impl DiffusionReasoner {
     /// Runs `tokens` (at positions `first..`) through every layer; each row attends to the
     /// `context` keys and values of its layer (earlier rows computed before) and to all of
     /// `tokens`. Returns the final states and each layer's keys and values of these rows.
-    fn rows(
-        &self,
-        tokens: &[u32],
-        first: usize,
-        context: &[(Vec<f32>, Vec<f32>)],
-    ) -> (Vec<f32>, Vec<(Vec<f32>, Vec<f32>)>) {
+    fn rows(&self, tokens: &[u32], first: usize, context: &[LayerKv]) -> (Vec<f32>, Vec<LayerKv>) {
         let c = self.config;
         let (n, d, h) = (tokens.len(), c.dim, c.heads);
         let hd = d / h;
@@ -276,11 +274,10 @@ impl DiffusionReasoner {
         let mut tmp = vec![0f32; d];
         let mut hidden = vec![0f32; c.ffn];
         let scale = 1.0 / (hd as f32).sqrt();
-        for l in 0..c.layers {
+        for (l, (ctx_k, ctx_v)) in context.iter().enumerate().take(c.layers) {
             let p = |s: &str| format!("layer{l}.{s}");
             let (g1, b1) = (self.w(&p("ln1.g")), self.w(&p("ln1.b")));
             let (wqkv, bqkv) = (self.w(&p("qkv.w")), self.w(&p("qkv.b")));
-            let (ctx_k, ctx_v) = &context[l];
             let before = ctx_k.len() / d;
             // Keys and values: the context's rows, then these rows'.
             let mut keys = ctx_k.clone();

@@ -310,21 +310,10 @@ pub fn semantic_consistency(vectors: &[Vec<f32>], history: &[u32], item: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
+    use crate::knowledge::semantic_id::SemanticIds;
 
     fn vocab(codes: Vec<Vec<u16>>) -> ItemVocab {
-        ItemVocab::new(&SemanticIds {
-            config: RqConfig::default(),
-            codes,
-            codebooks: Vec::new(),
-            stats: RqStats {
-                codebook_use: Vec::new(),
-                residual_mse: Vec::new(),
-                collision_rate: 0.0,
-                max_collisions: 0,
-            },
-        })
-        .unwrap()
+        ItemVocab::new(&SemanticIds::from_codes(codes)).unwrap()
     }
 
     /// Prefers, at every response position, the tokens of one fixed item list in order.

@@ -385,7 +385,7 @@ fn cfg_vocab(g: &Graph) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::semantic_id::{RqConfig, RqStats, SemanticIds};
+    use crate::knowledge::semantic_id::SemanticIds;
 
     /// The candle graph and the plain model agree on the same weights.
     #[test]
@@ -428,18 +428,7 @@ mod tests {
     #[test]
     fn training_lowers_the_loss() {
         let codes: Vec<Vec<u16>> = (0..12u16).map(|i| vec![i % 4, i / 4, 0]).collect();
-        let vocab = ItemVocab::new(&SemanticIds {
-            config: RqConfig::default(),
-            codes,
-            codebooks: Vec::new(),
-            stats: RqStats {
-                codebook_use: Vec::new(),
-                residual_mse: Vec::new(),
-                collision_rate: 0.0,
-                max_collisions: 0,
-            },
-        })
-        .unwrap();
+        let vocab = ItemVocab::new(&SemanticIds::from_codes(codes)).unwrap();
         let train: Vec<Example> = (0..48u32)
             .map(|u| {
                 let a = u % 6;
