@@ -47,6 +47,38 @@ pub struct CrossFit {
     pub inferences: Vec<Option<Inference>>,
     pub model: DiffusionReasoner,
     pub epochs: Vec<Vec<EpochReport>>,
+    /// Every fold's reasoner, and each user's fold (to infer again with other sampler settings).
+    pub models: Vec<DiffusionReasoner>,
+    pub fold: Vec<usize>,
+}
+
+/// Per user: the ranked inferred items, and the full inference (None without history).
+pub type Inferred = (Vec<Vec<u32>>, Vec<Option<Inference>>);
+
+/// Every user's inferred items from the reasoner of their fold (never one that saw them).
+pub fn infer_all(
+    ds: &Dataset,
+    protocol: &Protocol,
+    vocab: &ItemVocab,
+    fit: &CrossFit,
+    max_history: usize,
+    sampler: &SamplerConfig,
+) -> Result<Inferred> {
+    let n = ds.num_users();
+    let mut inferred = vec![Vec::new(); n];
+    let mut inferences: Vec<Option<Inference>> = (0..n).map(|_| None).collect();
+    let mut models = fit.models.clone();
+    for u in 0..n as u32 {
+        let history = logged_history(ds, protocol, u, max_history);
+        if history.is_empty() {
+            continue;
+        }
+        let model = &mut models[fit.fold[u as usize]];
+        let out = infer(model, vocab, &history, &excluded(ds, protocol, u), sampler)?;
+        inferred[u as usize] = ranked(&out);
+        inferences[u as usize] = Some(out);
+    }
+    Ok((inferred, inferences))
 }
 
 /// The items a user may not be inferred: everything logged before test.
@@ -69,9 +101,7 @@ pub fn cross_fit(
 ) -> Result<CrossFit> {
     let n = ds.num_users();
     let fold = user_folds(n, cfg.folds, cfg.seed);
-    let mut inferred = vec![Vec::new(); n];
-    let mut inferences: Vec<Option<Inference>> = (0..n).map(|_| None).collect();
-    let mut kept = None;
+    let mut models = Vec::new();
     let mut epochs = Vec::new();
     for f in 0..cfg.folds.max(1) {
         let train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
@@ -90,7 +120,7 @@ pub fn cross_fit(
             seed: cfg.train.seed.wrapping_add(f as u64),
             ..cfg.train.clone()
         };
-        let mut model = train(&init, vocab, &ex, &tc, &mut |r, _| {
+        let model = train(&init, vocab, &ex, &tc, &mut |r, _| {
             progress(&format!(
                 "fold {}/{}: epoch {} loss {:.3} ({} examples)",
                 f + 1,
@@ -103,31 +133,21 @@ pub fn cross_fit(
             Ok(true)
         })?;
         epochs.push(log);
-        for u in (0..n as u32).filter(|&u| fold[u as usize] == f) {
-            let history = logged_history(ds, protocol, u, cfg.max_history);
-            if history.is_empty() {
-                continue;
-            }
-            let out = infer(
-                &mut model,
-                vocab,
-                &history,
-                &excluded(ds, protocol, u),
-                &cfg.sampler,
-            )?;
-            inferred[u as usize] = ranked(&out);
-            inferences[u as usize] = Some(out);
-        }
-        if f == 0 {
-            kept = Some(model);
-        }
+        models.push(model);
     }
-    Ok(CrossFit {
-        inferred,
-        inferences,
-        model: kept.unwrap_or(DiffusionReasoner::init(cfg.model, cfg.seed)?),
+    let mut fit = CrossFit {
+        inferred: Vec::new(),
+        inferences: Vec::new(),
+        model: models[0].clone(),
         epochs,
-    })
+        models,
+        fold,
+    };
+    let (inferred, inferences) =
+        infer_all(ds, protocol, vocab, &fit, cfg.max_history, &cfg.sampler)?;
+    fit.inferred = inferred;
+    fit.inferences = inferences;
+    Ok(fit)
 }
 
 /// The inferred items, most confident slot first (mean probability of its committed tokens).

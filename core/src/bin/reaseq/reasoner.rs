@@ -83,6 +83,10 @@ pub struct EvalArgs {
     layers: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also infer again with T = 1, 2, 4, … and in threshold mode (0.9), from the same
+    /// fold models: Recall@M and forward passes per user for each.
+    #[arg(long)]
+    curve: bool,
     #[arg(long)]
     json: bool,
 }
@@ -199,6 +203,50 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             }),
         );
     }
+    let mut curve = Vec::new();
+    if args.curve {
+        let positions = k * levels;
+        let mut settings: Vec<(usize, Option<f32>)> = [1usize, 2, 4, 8, 16, 32]
+            .iter()
+            .filter(|&&t| t <= positions)
+            .map(|&t| (t, None))
+            .collect();
+        settings.push((positions, None));
+        settings.push((positions, Some(0.9)));
+        for (steps, threshold) in settings {
+            let sampler = SamplerConfig {
+                steps,
+                threshold,
+                ..cfg.sampler.clone()
+            };
+            let (lists, outs) = reaseq_core::reasoner::crossfit::infer_all(
+                &ds,
+                &protocol,
+                &vocab,
+                &fit,
+                args.max_history,
+                &sampler,
+            )?;
+            let s = score_lists(&ds, &protocol, &users, &lists, k);
+            let passes: Vec<f64> = outs
+                .iter()
+                .flatten()
+                .map(|o| o.forward_passes as f64)
+                .collect();
+            let mean_passes = passes.iter().sum::<f64>() / passes.len().max(1) as f64;
+            let mode = match threshold {
+                Some(t) => format!("threshold {t}"),
+                None => format!("T = {steps}"),
+            };
+            curve.push(serde_json::json!({
+                "mode": mode,
+                format!("recall_at_{k}"): s.mean_recall(),
+                format!("ndcg_at_{k}"): s.mean_ndcg(),
+                "forward_passes": mean_passes,
+                "tokens_per_pass": positions as f64 / mean_passes.max(1e-9),
+            }));
+        }
+    }
     let dir = reasoner_dir(&ds);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut metrics = BTreeMap::new();
@@ -218,6 +266,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         format!("ndcg_at_{k}"): ours.mean_ndcg(),
         "baselines": table,
         "paired_vs_baselines": paired,
+        "steps_curve": curve,
         "folds": cfg.folds,
         "parameters": fit.model.num_parameters(),
         "seconds": fit_secs,
@@ -256,6 +305,24 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             row[format!("recall_at_{k}")].as_f64().unwrap_or(f64::NAN),
             row[format!("ndcg_at_{k}")].as_f64().unwrap_or(f64::NAN)
         );
+    }
+    if !curve.is_empty() {
+        println!(
+            "{:<16} {:>10} {:>14} {:>16}",
+            "sampler",
+            format!("Recall@{k}"),
+            "passes/user",
+            "tokens/pass"
+        );
+        for c in &curve {
+            println!(
+                "{:<16} {:>10.4} {:>14.1} {:>16.2}",
+                c["mode"].as_str().unwrap_or(""),
+                c[format!("recall_at_{k}")].as_f64().unwrap_or(f64::NAN),
+                c["forward_passes"].as_f64().unwrap_or(f64::NAN),
+                c["tokens_per_pass"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
     }
     for (name, p) in &paired {
         println!(
