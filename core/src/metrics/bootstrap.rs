@@ -195,6 +195,31 @@ pub fn paired_bootstrap(
     })
 }
 
+/// Paired bootstrap over users of mean(a) − mean(b), for per-user scores such as Recall@K:
+/// (estimate, lower, upper of the 95% interval, two-sided p-value).
+pub fn paired_mean_bootstrap(
+    a: &[f64],
+    b: &[f64],
+    replicates: usize,
+    seed: u64,
+) -> Result<(f64, f64, f64, f64)> {
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return Err(Error::metric("no user to compare"));
+    }
+    let diff: Vec<f64> = (0..n).map(|i| a[i] - b[i]).collect();
+    let estimate = diff.iter().sum::<f64>() / n as f64;
+    let mut rng = SeededRng::derive(seed, 29);
+    let mut reps: Vec<f64> = (0..replicates)
+        .map(|_| (0..n).map(|_| diff[rng.below(n)]).sum::<f64>() / n as f64)
+        .collect();
+    let le = reps.iter().filter(|&&d| d <= 0.0).count();
+    let ge = reps.iter().filter(|&&d| d >= 0.0).count();
+    let p = (2.0 * (le.min(ge) + 1) as f64 / (replicates + 1) as f64).min(1.0);
+    let (lower, upper) = percentile_interval(&mut reps, 0.95)?;
+    Ok((estimate, lower, upper, p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

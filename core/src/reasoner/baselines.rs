@@ -137,8 +137,10 @@ impl OffLogBaseline for KnowledgeKnn {
     }
 
     fn scores(&self, history: &[u32]) -> Vec<f64> {
-        (0..self.vectors.len() as u32)
-            .map(|i| super::semantic_consistency(&self.vectors, history, i) as f64)
+        let mean = super::sampler::history_sum(&self.vectors, history);
+        self.vectors
+            .iter()
+            .map(|v| super::sampler::consistency_with(&mean, v) as f64)
             .collect()
     }
 }

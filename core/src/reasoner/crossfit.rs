@@ -45,7 +45,6 @@ pub fn user_folds(num_users: usize, folds: usize, seed: u64) -> Vec<usize> {
 pub struct CrossFit {
     pub inferred: Vec<Vec<u32>>,
     pub inferences: Vec<Option<Inference>>,
-    pub model: DiffusionReasoner,
     pub epochs: Vec<Vec<EpochReport>>,
     /// Every fold's reasoner, and each user's fold (to infer again with other sampler settings).
     pub models: Vec<DiffusionReasoner>,
@@ -54,6 +53,13 @@ pub struct CrossFit {
 
 /// Per user: the ranked inferred items, and the full inference (None without history).
 pub type Inferred = (Vec<Vec<u32>>, Vec<Option<Inference>>);
+
+impl CrossFit {
+    /// Fold 0's reasoner (trained on the other folds' users), the one the workbench ships.
+    pub fn model(&self) -> &DiffusionReasoner {
+        &self.models[0]
+    }
+}
 
 /// Every user's inferred items from the reasoner of their fold (never one that saw them).
 pub fn infer_all(
@@ -138,7 +144,6 @@ pub fn cross_fit(
     let mut fit = CrossFit {
         inferred: Vec::new(),
         inferences: Vec::new(),
-        model: models[0].clone(),
         epochs,
         models,
         fold,
@@ -257,28 +262,6 @@ pub fn baseline_lists(
     lists
 }
 
-/// Paired bootstrap over users of mean(a) − mean(b): (estimate, lower, upper, p-value).
-pub fn paired_mean_bootstrap(
-    a: &[f64],
-    b: &[f64],
-    replicates: usize,
-    seed: u64,
-) -> (f64, f64, f64, f64) {
-    let n = a.len().min(b.len());
-    let diff: Vec<f64> = (0..n).map(|i| a[i] - b[i]).collect();
-    let estimate = mean(&diff);
-    let mut rng = SeededRng::derive(seed, 29);
-    let mut reps: Vec<f64> = (0..replicates)
-        .map(|_| (0..n).map(|_| diff[rng.below(n.max(1))]).sum::<f64>() / n.max(1) as f64)
-        .collect();
-    reps.sort_by(f64::total_cmp);
-    let q = |p: f64| crate::data::stats::quantile_sorted(&reps, p);
-    let le = reps.iter().filter(|&&d| d <= 0.0).count();
-    let ge = reps.iter().filter(|&&d| d >= 0.0).count();
-    let p = (2.0 * (le.min(ge) + 1) as f64 / (replicates + 1) as f64).min(1.0);
-    (estimate, q(0.025), q(0.975), p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +356,8 @@ mod tests {
     fn paired_bootstrap_sees_a_clear_difference() {
         let a: Vec<f64> = (0..200).map(|i| 0.3 + (i % 7) as f64 * 0.01).collect();
         let b: Vec<f64> = (0..200).map(|i| 0.1 + (i % 5) as f64 * 0.01).collect();
-        let (est, lo, hi, p) = paired_mean_bootstrap(&a, &b, 500, 3);
+        let (est, lo, hi, p) =
+            crate::metrics::bootstrap::paired_mean_bootstrap(&a, &b, 500, 3).unwrap();
         assert!(lo > 0.0 && hi > lo && est > 0.15 && p < 0.01);
     }
 }

@@ -89,17 +89,32 @@ struct SlotState {
     candidates: Vec<u32>,
 }
 
-fn softmax_over(logits: &[f32], allowed: &[u32], temperature: f32) -> Vec<(u32, f32)> {
-    let t = if temperature > 0.0 { temperature } else { 1.0 };
+/// The largest logit among `allowed` and the softmax normaliser.
+fn max_and_normaliser(logits: &[f32], allowed: &[u32], t: f32) -> (f32, f32) {
     let max = allowed
         .iter()
         .map(|&a| logits[a as usize])
         .fold(f32::NEG_INFINITY, f32::max);
+    let z = allowed
+        .iter()
+        .map(|&a| libm::expf((logits[a as usize] - max) / t))
+        .sum();
+    (max, z)
+}
+
+/// The probability of the best allowed token (what `softmax_over` would put first).
+fn best_prob(logits: &[f32], allowed: &[u32], temperature: f32) -> f32 {
+    let t = if temperature > 0.0 { temperature } else { 1.0 };
+    1.0 / max_and_normaliser(logits, allowed, t).1
+}
+
+fn softmax_over(logits: &[f32], allowed: &[u32], temperature: f32) -> Vec<(u32, f32)> {
+    let t = if temperature > 0.0 { temperature } else { 1.0 };
+    let (max, z) = max_and_normaliser(logits, allowed, t);
     let mut out: Vec<(u32, f32)> = allowed
         .iter()
         .map(|&a| (a, libm::expf((logits[a as usize] - max) / t)))
         .collect();
-    let z: f32 = out.iter().map(|x| x.1).sum();
     for x in &mut out {
         x.1 /= z;
     }
@@ -162,11 +177,10 @@ pub fn infer(
                     continue;
                 }
                 let p = s * levels + l;
-                let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
                 proposals.push(Proposal {
                     slot: s,
                     level: l,
-                    best: dist[0].1,
+                    best: best_prob(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature),
                 });
             }
         }
@@ -291,6 +305,11 @@ fn allowed_tokens(vocab: &ItemVocab, slot: &SlotState, l: usize, taken: &[bool])
 /// Semantic consistency of an inferred item with the user's history: the cosine of its
 /// knowledge vector with the mean of the history's (unit) vectors.
 pub fn semantic_consistency(vectors: &[Vec<f32>], history: &[u32], item: u32) -> f32 {
+    consistency_with(&history_sum(vectors, history), &vectors[item as usize])
+}
+
+/// The sum of the history's vectors (its direction is the mean's).
+pub fn history_sum(vectors: &[Vec<f32>], history: &[u32]) -> Vec<f32> {
     let dim = vectors.first().map_or(0, Vec::len);
     let mut mean = vec![0f32; dim];
     for &h in history {
@@ -298,11 +317,15 @@ pub fn semantic_consistency(vectors: &[Vec<f32>], history: &[u32], item: u32) ->
             *m += x;
         }
     }
+    mean
+}
+
+/// Cosine of `v` with a history's summed vector; 0 for an empty history.
+pub fn consistency_with(mean: &[f32], v: &[f32]) -> f32 {
     let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm == 0.0 {
         return 0.0;
     }
-    let v = &vectors[item as usize];
     let vn = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     mean.iter().zip(v).map(|(m, x)| m * x).sum::<f32>() / (norm * vn)
 }

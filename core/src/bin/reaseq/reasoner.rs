@@ -14,7 +14,7 @@ use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingCon
 use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::reasoner::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use reaseq_core::reasoner::crossfit::{
-    baseline_lists, cross_fit, evaluated_users, paired_mean_bootstrap, score_lists, CrossFitConfig,
+    baseline_lists, cross_fit, evaluated_users, score_lists, CrossFitConfig,
 };
 use reaseq_core::reasoner::train::TrainConfig;
 use reaseq_core::reasoner::{ItemVocab, ReasonerConfig, SamplerConfig};
@@ -190,7 +190,12 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     for b in &baselines {
         let lists = baseline_lists(&ds, &protocol, b.as_ref(), &users, args.max_history, k);
         let s = score_lists(&ds, &protocol, &users, &lists, k);
-        let (est, lo, hi, p) = paired_mean_bootstrap(&ours.recall, &s.recall, 1000, args.seed);
+        let (est, lo, hi, p) = reaseq_core::metrics::bootstrap::paired_mean_bootstrap(
+            &ours.recall,
+            &s.recall,
+            1000,
+            args.seed,
+        )?;
         paired.insert(
             b.name().to_owned(),
             serde_json::json!({"recall_difference": est, "lower": lo, "upper": hi, "p_value": p}),
@@ -252,7 +257,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     let mut metrics = BTreeMap::new();
     metrics.insert(format!("recall_at_{k}"), ours.mean_recall());
     metrics.insert(format!("ndcg_at_{k}"), ours.mean_ndcg());
-    let (manifest, weights) = fit.model.to_bundle(Some(ds.fingerprint()), metrics)?;
+    let (manifest, weights) = fit.model().to_bundle(Some(ds.fingerprint()), metrics)?;
     std::fs::write(dir.join("reasoner.json"), manifest)?;
     std::fs::write(dir.join("reasoner.safetensors"), weights)?;
     std::fs::write(
@@ -268,7 +273,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         "paired_vs_baselines": paired,
         "steps_curve": curve,
         "folds": cfg.folds,
-        "parameters": fit.model.num_parameters(),
+        "parameters": fit.model().num_parameters(),
         "seconds": fit_secs,
         "epochs": fit.epochs.iter().map(|e| e.iter().map(|r| r.loss).collect::<Vec<_>>()).collect::<Vec<_>>(),
     });
@@ -282,7 +287,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         ours.users.len(),
         args.steps,
         cfg.folds,
-        fit.model.num_parameters(),
+        fit.model().num_parameters(),
         fit_secs
     );
     println!(

@@ -1,11 +1,12 @@
-//! The embedded LLM: SmolLM2-135M-Instruct (GGUF Q4_1) through candle's `quantized_llama`.
+//! The embedded LLM: SmolLM2-135M-Instruct (GGUF Q4_1) in candle (our Llama forward, see
+//! [`super::llama`], over the GGUF's weights).
 //!
 //! Three things make a 135M model on two cores useful for thousands of items:
 //! - **batching without padding**: every sequence of a batch advances one position per forward
 //!   pass; a sequence whose prompt is shorter starts answering earlier, so no sequence ever
-//!   attends to padding and `quantized_llama` needs no attention mask;
+//!   attends to padding and no attention mask is needed;
 //! - **a shared prompt prefix**: the system message and the question are the same for every
-//!   item, so their keys and values are computed once per batch size and reused;
+//!   item, so their keys and values are computed once and attended by the whole batch;
 //! - **constrained decoding**: the logits are masked to what the answer format allows
 //!   (one sentence of reasoning, then `ANSWER: {"key": ["…", …]}`), so every answer parses.
 
@@ -299,7 +300,6 @@ impl ConstrainedDecoder {
             self.generated.push(t);
             return Ok(t);
         }
-        let answer_open = format!("ANSWER: {{\"{}\": [\"", self.format.key);
         let t = match self.phase {
             Phase::Reasoning => {
                 let may_end = self.reasoning_tokens >= 4;
@@ -310,10 +310,12 @@ impl ConstrainedDecoder {
                 let ends_sentence =
                     self.reasoning_tokens >= 8 && tok.texts[t as usize].trim_end().ends_with('.');
                 if t == classes.newline {
-                    self.force(tok, &answer_open, Phase::Value)?;
+                    let open = format!("ANSWER: {{\"{}\": [\"", self.format.key);
+                    self.force(tok, &open, Phase::Value)?;
                 } else if ends_sentence || self.reasoning_tokens >= self.format.max_reasoning_tokens
                 {
-                    self.force(tok, &format!("\n{answer_open}"), Phase::Value)?;
+                    let open = format!("\nANSWER: {{\"{}\": [\"", self.format.key);
+                    self.force(tok, &open, Phase::Value)?;
                 }
                 t
             }
@@ -412,10 +414,6 @@ impl SmolLm {
             prefix_cache: None,
             usage: Usage::default(),
         })
-    }
-
-    pub fn tokenizer(&self) -> &GgufTokenizer {
-        &self.tokenizer
     }
 
     /// The ChatML prompt SmolLM2 was tuned on, with worked examples as earlier turns.
