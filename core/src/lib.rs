@@ -10,6 +10,7 @@ pub mod error;
 pub mod hash;
 pub mod knowledge;
 pub mod metrics;
+pub mod ranker;
 pub mod reasoner;
 pub mod rng;
 

@@ -52,6 +52,17 @@ pub enum BeyondLog {
 }
 
 impl BeyondLog {
+    /// A short name with parameters, recorded with everything derived under this mode.
+    pub fn describe(&self) -> String {
+        match self {
+            BeyondLog::None => "none".into(),
+            BeyondLog::Random { rho } => format!("random rho={rho}"),
+            BeyondLog::Domain { genres } => format!("domain genres={genres:?}"),
+            BeyondLog::Future { m } => format!("future m={m}"),
+            BeyondLog::Planted { .. } => "planted".into(),
+        }
+    }
+
     /// A domain mode whose held-out genres are picked with `seed` until they cover at least
     /// `share` of all interactions.
     pub fn domain_with_share(ds: &Dataset, share: f64, seed: u64) -> Result<Self> {

@@ -141,11 +141,58 @@ pub fn bootstrap_ci(
     scores: &[f64],
     cfg: &BootstrapConfig,
 ) -> Result<Interval> {
+    bootstrap_ci_seeds(metric, users, labels, &[scores], cfg)
+}
+
+/// The metric of several score columns of the same rows (one per training seed), averaged.
+fn mean_point(metric: Metric, users: &[u32], labels: &[bool], columns: &[&[f64]]) -> Result<f64> {
+    if columns.is_empty() {
+        return Err(Error::metric("no score column"));
+    }
+    let mut sum = 0.0;
+    for c in columns {
+        check_lengths(labels.len(), c.len(), "scores")?;
+        sum += point(metric, users, labels, c)?;
+    }
+    Ok(sum / columns.len() as f64)
+}
+
+fn evaluators(
+    metric: Metric,
+    users: &[u32],
+    labels: &[bool],
+    columns: &[&[f64]],
+) -> Result<Vec<Evaluator>> {
+    columns
+        .iter()
+        .map(|c| Evaluator::new(metric, users, labels, c))
+        .collect()
+}
+
+/// The seed-mean of a replicate; None when any column is undefined on it.
+fn mean_eval(evs: &[Evaluator], m: &[f64]) -> Option<f64> {
+    let mut sum = 0.0;
+    for e in evs {
+        sum += e.eval(m)?;
+    }
+    Some(sum / evs.len() as f64)
+}
+
+/// Like [`bootstrap_ci`] for the mean of the metric over several score columns (one per seed):
+/// every replicate resamples users once and scores all columns on them, so the interval is the
+/// user-sampling uncertainty of the seed-mean.
+pub fn bootstrap_ci_seeds(
+    metric: Metric,
+    users: &[u32],
+    labels: &[bool],
+    columns: &[&[f64]],
+    cfg: &BootstrapConfig,
+) -> Result<Interval> {
     check(cfg, users, labels)?;
-    let estimate = point(metric, users, labels, scores)?;
-    let ev = Evaluator::new(metric, users, labels, scores)?;
+    let estimate = mean_point(metric, users, labels, columns)?;
+    let evs = evaluators(metric, users, labels, columns)?;
     let mut values = Vec::with_capacity(cfg.replicates);
-    for_each_replicate(users, cfg, |m| values.extend(ev.eval(m)));
+    for_each_replicate(users, cfg, |m| values.extend(mean_eval(&evs, m)));
     let (lower, upper) = percentile_interval(&mut values, cfg.confidence)?;
     Ok(Interval {
         estimate,
@@ -165,33 +212,45 @@ pub fn paired_bootstrap(
     scores_b: &[f64],
     cfg: &BootstrapConfig,
 ) -> Result<PairedDifference> {
-    check(cfg, users, labels)?;
     check_lengths(
         scores_a.len(),
         scores_b.len(),
         "scores in the second column",
     )?;
-    let estimate =
-        point(metric, users, labels, scores_a)? - point(metric, users, labels, scores_b)?;
-    let ea = Evaluator::new(metric, users, labels, scores_a)?;
-    let eb = Evaluator::new(metric, users, labels, scores_b)?;
+    paired_bootstrap_seeds(metric, users, labels, &[scores_a], &[scores_b], cfg)
+}
+
+/// [`paired_bootstrap`] of seed-means: mean over `a`'s columns minus mean over `b`'s, all
+/// scored on the same resampled users in every replicate.
+pub fn paired_bootstrap_seeds(
+    metric: Metric,
+    users: &[u32],
+    labels: &[bool],
+    a: &[&[f64]],
+    b: &[&[f64]],
+    cfg: &BootstrapConfig,
+) -> Result<PairedDifference> {
+    check(cfg, users, labels)?;
+    let estimate = mean_point(metric, users, labels, a)? - mean_point(metric, users, labels, b)?;
+    let ea = evaluators(metric, users, labels, a)?;
+    let eb = evaluators(metric, users, labels, b)?;
     let mut diffs = Vec::with_capacity(cfg.replicates);
     for_each_replicate(users, cfg, |m| {
-        if let (Some(a), Some(b)) = (ea.eval(m), eb.eval(m)) {
-            diffs.push(a - b);
+        if let (Some(x), Some(y)) = (mean_eval(&ea, m), mean_eval(&eb, m)) {
+            diffs.push(x - y);
         }
     });
     let le = diffs.iter().filter(|&&d| d <= 0.0).count();
     let ge = diffs.iter().filter(|&&d| d >= 0.0).count();
-    let b = diffs.len();
+    let n = diffs.len();
     let (lower, upper) = percentile_interval(&mut diffs, cfg.confidence)?;
-    let p_value = (2.0 * (le.min(ge) + 1) as f64 / (b + 1) as f64).min(1.0);
+    let p_value = (2.0 * (le.min(ge) + 1) as f64 / (n + 1) as f64).min(1.0);
     Ok(PairedDifference {
         estimate,
         lower,
         upper,
         p_value,
-        replicates_used: b,
+        replicates_used: n,
     })
 }
 

@@ -19,7 +19,8 @@ pub mod ranking;
 
 pub use auc::{auc, auc_weighted};
 pub use bootstrap::{
-    bootstrap_ci, paired_bootstrap, BootstrapConfig, Interval, Metric, PairedDifference,
+    bootstrap_ci, bootstrap_ci_seeds, paired_bootstrap, paired_bootstrap_seeds, BootstrapConfig,
+    Interval, Metric, PairedDifference,
 };
 pub use gauc::{gauc, per_user_auc, Gauc, UserAuc};
 pub use logloss::logloss;

@@ -14,7 +14,7 @@ use crate::rng::SeededRng;
 use super::baselines::{top_k, OffLogBaseline};
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
-use super::train::{examples, logged_history, train, EpochReport, TrainConfig};
+use super::train::{examples, logged_history, train, TrainConfig};
 use super::vocab::ItemVocab;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +26,20 @@ pub struct CrossFitConfig {
     pub model: ReasonerConfig,
     pub train: TrainConfig,
     pub sampler: SamplerConfig,
+    /// Share of each fold's training users kept out of training to measure validation
+    /// Recall@M after every epoch; the best epoch's model is kept.
+    pub validation: f64,
+    /// Epochs without a better validation recall before training stops.
+    pub patience: usize,
     pub seed: u64,
+}
+
+/// One epoch of one fold: the training loss and the validation Recall@M.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldEpoch {
+    pub epoch: usize,
+    pub loss: f64,
+    pub valid_recall: Option<f64>,
 }
 
 /// Seeded fold of every user.
@@ -45,7 +58,9 @@ pub fn user_folds(num_users: usize, folds: usize, seed: u64) -> Vec<usize> {
 pub struct CrossFit {
     pub inferred: Vec<Vec<u32>>,
     pub inferences: Vec<Option<Inference>>,
-    pub epochs: Vec<Vec<EpochReport>>,
+    pub epochs: Vec<Vec<FoldEpoch>>,
+    /// Per fold, the epoch whose model was kept (best validation recall).
+    pub best_epoch: Vec<usize>,
     /// Every fold's reasoner, and each user's fold (to infer again with other sampler settings).
     pub models: Vec<DiffusionReasoner>,
     pub fold: Vec<usize>,
@@ -109,8 +124,19 @@ pub fn cross_fit(
     let fold = user_folds(n, cfg.folds, cfg.seed);
     let mut models = Vec::new();
     let mut epochs = Vec::new();
+    let mut best_epoch = Vec::new();
     for f in 0..cfg.folds.max(1) {
-        let train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
+        let mut train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
+        SeededRng::derive(cfg.seed.wrapping_add(f as u64), 29).shuffle(&mut train_users);
+        let n_valid = (train_users.len() as f64 * cfg.validation.clamp(0.0, 0.5)).round() as usize;
+        let valid_users: Vec<u32> = {
+            let mut v = train_users.split_off(train_users.len() - n_valid);
+            v.sort_unstable();
+            let evaluated = evaluated_users(ds, protocol);
+            v.retain(|u| evaluated.binary_search(u).is_ok());
+            v
+        };
+        train_users.sort_unstable();
         let ex = examples(
             ds,
             protocol,
@@ -121,23 +147,64 @@ pub fn cross_fit(
             cfg.seed.wrapping_add(f as u64),
         );
         let init = DiffusionReasoner::init(cfg.model, cfg.seed.wrapping_add(f as u64))?;
-        let mut log = Vec::new();
+        let mut log: Vec<FoldEpoch> = Vec::new();
         let tc = TrainConfig {
             seed: cfg.train.seed.wrapping_add(f as u64),
             ..cfg.train.clone()
         };
-        let model = train(&init, vocab, &ex, &tc, &mut |r, _| {
+        let mut best: Option<(f64, usize, DiffusionReasoner)> = None;
+        let last = train(&init, vocab, &ex, &tc, &mut |r, model| {
+            let valid_recall = if valid_users.is_empty() {
+                None
+            } else {
+                let mut m = model.clone();
+                let lists = valid_users
+                    .iter()
+                    .map(|&u| {
+                        let h = logged_history(ds, protocol, u, cfg.max_history);
+                        infer(&mut m, vocab, &h, &excluded(ds, protocol, u), &cfg.sampler)
+                            .map(|o| ranked(&o))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let mut by_user = vec![Vec::new(); n];
+                for (&u, l) in valid_users.iter().zip(lists) {
+                    by_user[u as usize] = l;
+                }
+                let s = score_lists(ds, protocol, &valid_users, &by_user, cfg.sampler.slots);
+                Some(s.mean_recall())
+            };
             progress(&format!(
-                "fold {}/{}: epoch {} loss {:.3} ({} examples)",
+                "fold {}/{}: epoch {} loss {:.3}{} ({} examples)",
                 f + 1,
                 cfg.folds,
                 r.epoch + 1,
                 r.loss,
+                valid_recall.map_or(String::new(), |v| format!(
+                    ", validation Recall@{} {v:.4}",
+                    cfg.sampler.slots
+                )),
                 ex.len()
             ));
-            log.push(r.clone());
-            Ok(true)
+            log.push(FoldEpoch {
+                epoch: r.epoch,
+                loss: r.loss,
+                valid_recall,
+            });
+            let Some(v) = valid_recall else {
+                return Ok(true);
+            };
+            if best.as_ref().is_none_or(|b| v > b.0) {
+                best = Some((v, r.epoch, model.clone()));
+            }
+            Ok(best
+                .as_ref()
+                .is_some_and(|b| r.epoch < b.1 + cfg.patience.max(1)))
         })?;
+        let (model, epoch) = match best {
+            Some((_, e, m)) => (m, e),
+            None => (last, log.len().saturating_sub(1)),
+        };
+        best_epoch.push(epoch);
         epochs.push(log);
         models.push(model);
     }
@@ -145,6 +212,7 @@ pub fn cross_fit(
         inferred: Vec::new(),
         inferences: Vec::new(),
         epochs,
+        best_epoch,
         models,
         fold,
     };
@@ -319,6 +387,8 @@ mod tests {
                 steps: 3,
                 ..SamplerConfig::default()
             },
+            validation: 0.2,
+            patience: 2,
             seed: 4,
         };
         let before = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();

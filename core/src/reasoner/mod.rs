@@ -8,6 +8,7 @@ pub mod baselines;
 pub mod crossfit;
 pub mod model;
 pub mod sampler;
+pub mod sequences;
 #[cfg(feature = "train")]
 pub mod train;
 pub mod vocab;
@@ -16,4 +17,5 @@ pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
+pub use sequences::{InferredSequences, SequenceProvenance};
 pub use vocab::{ItemVocab, BOS, MASK, PAD, SEP};

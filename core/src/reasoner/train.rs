@@ -196,14 +196,18 @@ impl Graph {
         let x = tok
             .index_select(&tokens.flatten_all()?, 0)?
             .reshape((b, n, d))?;
-        let mut x = x.broadcast_add(&self.v("pos_emb").narrow(0, 0, n)?)?;
+        // Rows flattened to (b·n, d) so every linear layer is one 2-D matmul.
+        let mut x = x
+            .broadcast_add(&self.v("pos_emb").narrow(0, 0, n)?)?
+            .reshape((b * n, d))?;
+        let linear = |x: &Tensor, w: &str, bias: &str| -> candle_core::Result<Tensor> {
+            x.matmul(self.v(w))?.broadcast_add(self.v(bias))
+        };
         let scale = 1.0 / (hd as f64).sqrt();
         for l in 0..c.layers {
             let p = |s: &str| format!("layer{l}.{s}");
             let xn = Self::layer_norm(&x, self.v(&p("ln1.g")), self.v(&p("ln1.b")))?;
-            let qkv = xn
-                .broadcast_matmul(self.v(&p("qkv.w")))?
-                .broadcast_add(self.v(&p("qkv.b")))?;
+            let qkv = linear(&xn, &p("qkv.w"), &p("qkv.b"))?.reshape((b, n, 3 * d))?;
             let split = |k: usize| -> candle_core::Result<Tensor> {
                 qkv.narrow(2, k * d, d)?
                     .reshape((b, n, h, hd))?
@@ -213,22 +217,14 @@ impl Graph {
             let (q, k, v) = (split(0)?, split(1)?, split(2)?);
             let att = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask)?;
             let att = candle_nn::ops::softmax_last_dim(&att)?;
-            let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, n, d))?;
-            let y = y
-                .broadcast_matmul(self.v(&p("out.w")))?
-                .broadcast_add(self.v(&p("out.b")))?;
-            x = (x + y)?;
+            let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * n, d))?;
+            x = (x + linear(&y, &p("out.w"), &p("out.b"))?)?;
             let xn = Self::layer_norm(&x, self.v(&p("ln2.g")), self.v(&p("ln2.b")))?;
-            let f = xn
-                .broadcast_matmul(self.v(&p("ffn1.w")))?
-                .broadcast_add(self.v(&p("ffn1.b")))?
-                .gelu()?
-                .broadcast_matmul(self.v(&p("ffn2.w")))?
-                .broadcast_add(self.v(&p("ffn2.b")))?;
-            x = (x + f)?;
+            let f = linear(&xn, &p("ffn1.w"), &p("ffn1.b"))?.gelu()?;
+            x = (x + linear(&f, &p("ffn2.w"), &p("ffn2.b"))?)?;
         }
         let xn = Self::layer_norm(&x, self.v("lnf.g"), self.v("lnf.b"))?;
-        xn.broadcast_matmul(&tok.t()?)
+        xn.matmul(&tok.t()?)?.reshape((b, n, c.vocab))
     }
 }
 

@@ -251,6 +251,11 @@ pub fn read_knowledge_vectors(ds: &Dataset) -> Result<Vec<Vec<f32>>> {
     read_matrix(ds, &vectors_path(ds), "knowledge")
 }
 
+/// The compact REP vector of every item (the student's target; the ranker's REP input).
+pub fn read_rep_vectors(ds: &Dataset) -> Result<Vec<Vec<f32>>> {
+    read_matrix(ds, &rep_path(ds), "rep")
+}
+
 fn semantic_ids_path(ds: &Dataset) -> PathBuf {
     knowledge_dir(ds).join("semantic_ids.json")
 }

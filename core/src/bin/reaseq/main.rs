@@ -1,7 +1,9 @@
 //! `reaseq`: fetch the data, validate it, describe it, and score predictions — every number the
 //! workbench shows can be reproduced from here.
 
+mod charts;
 mod data;
+mod experiment;
 mod knowledge;
 mod metrics;
 mod progress;
@@ -37,6 +39,9 @@ enum Command {
         #[command(subcommand)]
         command: reasoner::ReasonerCommand,
     },
+    /// The ablation: train Base, +REP, +GBR and ReaSeq on identical data and seeds, and report
+    /// AUC, GAUC, logloss, CIs, paired tests and slices.
+    Experiment(experiment::ExperimentArgs),
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
 }
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         Command::Data { command } => data::run(command),
         Command::Knowledge { command } => knowledge::run(command),
         Command::Reasoner { command } => reasoner::run(command),
+        Command::Experiment(args) => experiment::run(args),
         Command::Metrics(args) => metrics::run(args),
     };
     match result {

@@ -17,12 +17,17 @@ use reaseq_core::reasoner::crossfit::{
     baseline_lists, cross_fit, evaluated_users, score_lists, CrossFitConfig,
 };
 use reaseq_core::reasoner::train::TrainConfig;
-use reaseq_core::reasoner::{ItemVocab, ReasonerConfig, SamplerConfig};
+use reaseq_core::reasoner::{
+    InferredSequences, ItemVocab, ReasonerConfig, SamplerConfig, SequenceProvenance,
+};
 
 use crate::source::{load, Source};
 
 #[derive(Subcommand)]
 pub enum ReasonerCommand {
+    /// Cross-fit the reasoner over user folds (early stopping on validation Recall@M), write
+    /// fold 0's bundle and every user's inferred sequence (the ranker's GBR input).
+    Train(EvalArgs),
     /// Cross-fit the reasoner over user folds, infer every user's off-log behaviour, and score
     /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.
     Eval(EvalArgs),
@@ -48,7 +53,7 @@ pub struct InferArgs {
 #[derive(Args)]
 pub struct EvalArgs {
     #[command(flatten)]
-    source: Source,
+    pub source: Source,
     /// Use a seeded synthetic world (planted off-log behaviour) instead of a dataset.
     #[arg(long)]
     synthetic: bool,
@@ -70,8 +75,15 @@ pub struct EvalArgs {
     steps: usize,
     #[arg(long, default_value_t = 2)]
     folds: usize,
-    #[arg(long, default_value_t = 8)]
+    /// Most epochs per fold; training stops earlier when validation recall stalls.
+    #[arg(long, default_value_t = 30)]
     epochs: usize,
+    /// Epochs without a better validation Recall@M before a fold stops.
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    /// Share of each fold's training users held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    validation: f64,
     #[arg(long, default_value_t = 30)]
     max_history: usize,
     /// Self-supervised examples per training user: random logged items held out as targets.
@@ -92,7 +104,16 @@ pub struct EvalArgs {
 }
 
 /// The dataset, its protocol, semantic IDs and knowledge vectors.
-fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32>>)> {
+struct Setup {
+    ds: Dataset,
+    protocol: Protocol,
+    /// `BeyondLog::describe` of the mode.
+    mode: String,
+    ids: SemanticIds,
+    vectors: Vec<Vec<f32>>,
+}
+
+fn setup(args: &EvalArgs) -> Result<Setup> {
     if args.synthetic {
         let world = SyntheticWorld::generate(&SyntheticConfig {
             users: args.world_users,
@@ -106,6 +127,7 @@ fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32
         };
         let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
         let vectors = graph_embedding(&ds, &GraphEmbeddingConfig::default())?;
+        let mode = mode.describe();
         let ids = residual_quantise(
             &vectors,
             &RqConfig {
@@ -113,7 +135,13 @@ fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32
                 ..RqConfig::default()
             },
         )?;
-        return Ok((ds, protocol, ids, vectors));
+        return Ok(Setup {
+            ds,
+            protocol,
+            mode,
+            ids,
+            vectors,
+        });
     }
     let ds = load(&args.source, Strictness::Strict)?.dataset;
     let mode = match args.mode.as_str() {
@@ -122,6 +150,7 @@ fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32
         other => bail!("unknown mode '{other}' (available: random, future)"),
     };
     let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
+    let mode = mode.describe();
     let dir = crate::default_data_dir().join("knowledge").join(&ds.name);
     let ids_path = dir.join("semantic_ids.json");
     let ids: SemanticIds =
@@ -138,16 +167,33 @@ fn setup(args: &EvalArgs) -> Result<(Dataset, Protocol, SemanticIds, Vec<Vec<f32
             ds.num_items()
         );
     }
-    Ok((ds, protocol, ids, vectors))
+    Ok(Setup {
+        ds,
+        protocol,
+        mode,
+        ids,
+        vectors,
+    })
 }
 
 fn reasoner_dir(ds: &Dataset) -> PathBuf {
     crate::default_data_dir().join("reasoner").join(&ds.name)
 }
 
-fn eval(args: EvalArgs) -> Result<ExitCode> {
-    let (ds, protocol, ids, vectors) = setup(&args)?;
-    let vocab = ItemVocab::new(&ids)?;
+/// A cross-fitted reasoner and everything it was made from.
+struct Fitted {
+    setup: Setup,
+    vocab: ItemVocab,
+    cfg: CrossFitConfig,
+    fit: reaseq_core::reasoner::crossfit::CrossFit,
+    seconds: f64,
+}
+
+/// Cross-fits the reasoner, then writes fold 0's bundle and the GBR sequences of every user.
+fn fit(args: &EvalArgs) -> Result<Fitted> {
+    let setup = setup(args)?;
+    let (ds, protocol) = (&setup.ds, &setup.protocol);
+    let vocab = ItemVocab::new(&setup.ids)?;
     let levels = vocab.levels();
     let cfg = CrossFitConfig {
         folds: args.folds.max(2),
@@ -172,11 +218,84 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             seed: args.seed,
             ..SamplerConfig::default()
         },
+        validation: args.validation,
+        patience: args.patience,
         seed: args.seed,
     };
     let t = Instant::now();
-    let fit = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |l| eprintln!("{l}"))?;
-    let fit_secs = t.elapsed().as_secs_f64();
+    let fit = cross_fit(ds, protocol, &vocab, &cfg, &mut |l| eprintln!("{l}"))?;
+    let seconds = t.elapsed().as_secs_f64();
+    let dir = reasoner_dir(ds);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut metrics = BTreeMap::new();
+    let best = fit.best_epoch[0];
+    if let Some(v) = fit.epochs[0].get(best).and_then(|e| e.valid_recall) {
+        metrics.insert(format!("valid_recall_at_{}", args.slots), v);
+    }
+    let (manifest, weights) = fit.model().to_bundle(Some(ds.fingerprint()), metrics)?;
+    std::fs::write(dir.join("reasoner.json"), manifest)?;
+    std::fs::write(dir.join("reasoner.safetensors"), weights)?;
+    let sequences = InferredSequences::new(
+        ds,
+        SequenceProvenance {
+            dataset_fingerprint: ds.fingerprint(),
+            protocol: setup.mode.clone(),
+            seed: args.seed,
+            folds: cfg.folds,
+            slots: args.slots,
+            steps: args.steps,
+        },
+        &fit.inferred,
+    );
+    let path = dir.join("inferred.json");
+    std::fs::write(&path, serde_json::to_vec(&sequences)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "{}: best epochs {:?}, {} parameters, {seconds:.0} s → {}",
+        ds.name,
+        fit.best_epoch.iter().map(|e| e + 1).collect::<Vec<_>>(),
+        fit.model().num_parameters(),
+        dir.display()
+    );
+    Ok(Fitted {
+        setup,
+        vocab,
+        cfg,
+        fit,
+        seconds,
+    })
+}
+
+pub fn train_only(args: EvalArgs) -> Result<ExitCode> {
+    let f = fit(&args)?;
+    if args.json {
+        let out = serde_json::json!({
+            "dataset": f.setup.ds.name,
+            "best_epochs": f.fit.best_epoch,
+            "epochs": f.fit.epochs,
+            "parameters": f.fit.model().num_parameters(),
+            "seconds": f.seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(args: EvalArgs) -> Result<ExitCode> {
+    let Fitted {
+        setup,
+        vocab,
+        cfg,
+        fit,
+        seconds: fit_secs,
+    } = fit(&args)?;
+    let Setup {
+        ds,
+        protocol,
+        vectors,
+        ..
+    } = setup;
+    let levels = vocab.levels();
     let users = evaluated_users(&ds, &protocol);
     let k = args.slots;
     let ours = score_lists(&ds, &protocol, &users, &fit.inferred, k);
@@ -252,18 +371,6 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             }));
         }
     }
-    let dir = reasoner_dir(&ds);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut metrics = BTreeMap::new();
-    metrics.insert(format!("recall_at_{k}"), ours.mean_recall());
-    metrics.insert(format!("ndcg_at_{k}"), ours.mean_ndcg());
-    let (manifest, weights) = fit.model().to_bundle(Some(ds.fingerprint()), metrics)?;
-    std::fs::write(dir.join("reasoner.json"), manifest)?;
-    std::fs::write(dir.join("reasoner.safetensors"), weights)?;
-    std::fs::write(
-        dir.join("inferred.json"),
-        serde_json::to_vec(&fit.inferred)?,
-    )?;
     let out = serde_json::json!({
         "dataset": ds.name,
         "users": ours.users.len(),
@@ -275,7 +382,8 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         "folds": cfg.folds,
         "parameters": fit.model().num_parameters(),
         "seconds": fit_secs,
-        "epochs": fit.epochs.iter().map(|e| e.iter().map(|r| r.loss).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "best_epochs": fit.best_epoch,
+        "epochs": fit.epochs,
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -347,7 +455,13 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
     use reaseq_core::reasoner::train::logged_history;
     use reaseq_core::reasoner::{infer, DiffusionReasoner};
     let a = &args.eval;
-    let (ds, protocol, ids, vectors) = setup(a)?;
+    let Setup {
+        ds,
+        protocol,
+        ids,
+        vectors,
+        ..
+    } = setup(a)?;
     let vocab = ItemVocab::new(&ids)?;
     let Some(user) = ds.users.get(&args.user) else {
         bail!("no user '{}' in {}", args.user, ds.name);
@@ -356,11 +470,11 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
     let (mp, wp) = (dir.join("reasoner.json"), dir.join("reasoner.safetensors"));
     let read = |p: &std::path::Path| {
         std::fs::read(p)
-            .with_context(|| format!("{}: run `reaseq reasoner eval` first", p.display()))
+            .with_context(|| format!("{}: run `reaseq reasoner train` first", p.display()))
     };
     let mut model = DiffusionReasoner::from_bundle("reasoner", &read(&mp)?, &read(&wp)?)?;
     if model.config.vocab != vocab.size() {
-        bail!("{}: the model's vocabulary does not match the semantic IDs: rerun `reaseq reasoner eval`", mp.display());
+        bail!("{}: the model's vocabulary does not match the semantic IDs: rerun `reaseq reasoner train`", mp.display());
     }
     let history = logged_history(&ds, &protocol, user, a.max_history);
     // The bundle is fold 0's reasoner: trained on the other folds' users only.
@@ -466,6 +580,7 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
 
 pub fn run(cmd: ReasonerCommand) -> Result<ExitCode> {
     match cmd {
+        ReasonerCommand::Train(args) => train_only(args),
         ReasonerCommand::Eval(args) => eval(args),
         ReasonerCommand::Infer(args) => infer_one(args),
     }

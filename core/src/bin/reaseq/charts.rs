@@ -1,0 +1,143 @@
+//! SVG charts of the experiment report, drawn with plotters.
+
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(120, 120, 120),
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+];
+
+fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e}")
+}
+
+/// The y range that holds every value with a margin.
+fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.15).max(0.005);
+    (lo - pad, hi + pad)
+}
+
+/// One bar per (name, value, lower, upper), with the interval as an error bar.
+pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (lo, hi) = y_range(bars.iter().flat_map(|b| [b.2, b.3]));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..bars.len() as f64, lo..hi)
+            .map_err(err)?;
+        let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len() * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                if (x - i as f64 - 0.5).abs() < 0.01 {
+                    names.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| format!("{y:.3}"))
+            .draw()
+            .map_err(err)?;
+        for (i, (_, v, l, u)) in bars.iter().enumerate() {
+            let x = i as f64;
+            let c = COLOURS[i % COLOURS.len()];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x + 0.2, lo), (x + 0.8, *v)],
+                    c.mix(0.8).filled(),
+                )))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_vertical(
+                    x + 0.5,
+                    *l,
+                    *v,
+                    *u,
+                    BLACK.stroke_width(2),
+                    12,
+                )))
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Groups of bars (one per series, e.g. per variant) with a legend.
+pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (lo, hi) = y_range(groups.iter().flat_map(|g| g.1.iter().copied()));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..groups.len().max(1) as f64, lo..hi)
+            .map_err(err)?;
+        let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(groups.len() * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                if (x - i as f64 - 0.5).abs() < 0.01 {
+                    names.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| format!("{y:.3}"))
+            .draw()
+            .map_err(err)?;
+        let w = 0.8 / series.len().max(1) as f64;
+        for (k, name) in series.iter().enumerate() {
+            let c = COLOURS[k % COLOURS.len()];
+            chart
+                .draw_series(
+                    groups
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.1[k].is_finite())
+                        .map(|(i, g)| {
+                            let x = i as f64 + 0.1 + k as f64 * w;
+                            Rectangle::new([(x, lo), (x + w * 0.9, g.1[k])], c.mix(0.85).filled())
+                        }),
+                )
+                .map_err(err)?
+                .label(*name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,580 @@
+//! `reaseq experiment`: the ablation. Trains Base, +REP, +GBR and ReaSeq on identical data and
+//! seeds, scores the test impressions, and writes `results.json`, a Markdown report with SVG
+//! charts, and the bundles the workbench loads.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser};
+use reaseq_core::data::protocol::{
+    history_bucket, impressions, Part, PopularityBucket, PopularityBuckets,
+};
+use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Protocol, SplitConfig, Strictness};
+use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+use reaseq_core::metrics::{
+    bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
+};
+use reaseq_core::ranker::train::{score_all, train_ranker, RankerTrainConfig};
+use reaseq_core::ranker::{
+    ranker_examples, HistoryEvents, ItemFeatures, Ranker, RankerConfig, RankerExample, Variant,
+};
+use reaseq_core::reasoner::InferredSequences;
+use serde_json::{json, Value};
+
+use crate::source::{load, Source};
+
+#[derive(Args)]
+pub struct ExperimentArgs {
+    #[command(flatten)]
+    source: Source,
+    /// A seeded synthetic world (planted benefits) instead of a dataset.
+    #[arg(long)]
+    synthetic: bool,
+    #[arg(long, default_value_t = 300)]
+    world_users: usize,
+    #[arg(long, default_value_t = 200)]
+    world_items: usize,
+    /// Beyond-log mode: random or future.
+    #[arg(long, default_value = "random")]
+    mode: String,
+    #[arg(long, default_value_t = 0.3)]
+    rho: f64,
+    /// Training seeds per variant (reported as mean ± std).
+    #[arg(long, default_value_t = 3)]
+    seeds: usize,
+    /// Most epochs per model (early stopping on validation GAUC).
+    #[arg(long, default_value_t = 12)]
+    epochs: usize,
+    /// Sampled negatives per logged event (0: labels from ratings only).
+    #[arg(long, default_value_t = 0)]
+    negatives: usize,
+    /// Where results.json, report.md and the charts go (default: {data}/reports/{dataset}).
+    #[arg(long)]
+    reports: Option<PathBuf>,
+    /// The protocol's seed (also the reasoner's, whose sequences are reused).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Reasoner epochs when its sequences must be (re)made.
+    #[arg(long, default_value_t = 30)]
+    reasoner_epochs: usize,
+    /// Histories of every logged event instead of the liked ones only.
+    #[arg(long)]
+    all_events: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `reaseq reasoner train` with the experiment's data and protocol.
+#[derive(Parser)]
+struct ReasonerTrain {
+    #[command(flatten)]
+    args: crate::reasoner::EvalArgs,
+}
+
+struct Setup {
+    ds: Dataset,
+    protocol: Protocol,
+    mode: String,
+    rep: Vec<Vec<f32>>,
+}
+
+fn setup(a: &ExperimentArgs) -> Result<Setup> {
+    if a.synthetic {
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: a.world_users,
+            items: a.world_items,
+            seed: a.seed,
+            ..SyntheticConfig::default()
+        })?;
+        let ds = world.dataset;
+        let mode = BeyondLog::Planted {
+            off_log: world.truth.off_log,
+        };
+        let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, a.seed)?;
+        let rep = graph_embedding(&ds, &GraphEmbeddingConfig::default())?;
+        return Ok(Setup {
+            ds,
+            protocol,
+            mode: mode.describe(),
+            rep,
+        });
+    }
+    let ds = load(&a.source, Strictness::Strict)?.dataset;
+    let mode = match a.mode.as_str() {
+        "random" => BeyondLog::Random { rho: a.rho },
+        "future" => BeyondLog::Future { m: 10 },
+        other => bail!("unknown mode '{other}' (available: random, future)"),
+    };
+    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, a.seed)?;
+    let rep = crate::knowledge::read_rep_vectors(&ds)?;
+    Ok(Setup {
+        ds,
+        protocol,
+        mode: mode.describe(),
+        rep,
+    })
+}
+
+/// The cached GBR sequences for this data and protocol, made by the reasoner when missing.
+fn gbr_sequences(a: &ExperimentArgs, s: &Setup) -> Result<Vec<Vec<u32>>> {
+    let path = crate::default_data_dir()
+        .join("reasoner")
+        .join(&s.ds.name)
+        .join("inferred.json");
+    let name = path.display().to_string();
+    if let Ok(bytes) = std::fs::read(&path) {
+        let cached = InferredSequences::from_json(&name, &bytes).and_then(|seq| {
+            if seq.provenance.seed != a.seed {
+                return Err(reaseq_core::Error::Config(format!(
+                    "{name}: made with seed {}, not {}",
+                    seq.provenance.seed, a.seed
+                )));
+            }
+            seq.resolve(&name, &s.ds, &s.mode)
+        });
+        match cached {
+            Ok(v) => return Ok(v),
+            Err(e) => eprintln!("{e}; training the reasoner again"),
+        }
+    }
+    let mut argv: Vec<String> = vec!["reasoner".into(), "--seed".into(), a.seed.to_string()];
+    argv.extend(["--epochs".into(), a.reasoner_epochs.to_string()]);
+    if a.synthetic {
+        argv.extend([
+            "--synthetic".into(),
+            "--world-users".into(),
+            a.world_users.to_string(),
+            "--world-items".into(),
+            a.world_items.to_string(),
+        ]);
+    } else {
+        argv.extend([
+            "--mode".into(),
+            a.mode.clone(),
+            "--rho".into(),
+            a.rho.to_string(),
+        ]);
+        if let Some(d) = &a.source.data {
+            argv.extend(["--data".into(), d.display().to_string()]);
+        }
+        if let Some(i) = &a.source.interactions {
+            argv.extend(["--interactions".into(), i.display().to_string()]);
+        }
+        if let Some(i) = &a.source.items {
+            argv.extend(["--items".into(), i.display().to_string()]);
+        }
+    }
+    let r = ReasonerTrain::try_parse_from(argv)?;
+    crate::reasoner::train_only(r.args)?;
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
+    Ok(InferredSequences::from_json(&name, &bytes)?.resolve(&name, &s.ds, &s.mode)?)
+}
+
+fn mean_std(x: &[f64]) -> (f64, f64) {
+    let n = x.len().max(1) as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, v.sqrt())
+}
+
+fn variant_file(v: Variant) -> String {
+    match v {
+        Variant::Base => "base".into(),
+        Variant::Rep => "rep".into(),
+        Variant::Gbr => "gbr".into(),
+        Variant::ReaSeq => "reaseq".into(),
+    }
+}
+
+/// AUC of the rows selected by `keep`, averaged over seeds (None when a slice has one class).
+fn slice_auc(labels: &[bool], columns: &[Vec<f64>], keep: &[bool]) -> Option<f64> {
+    let l: Vec<bool> = labels
+        .iter()
+        .zip(keep)
+        .filter(|p| *p.1)
+        .map(|p| *p.0)
+        .collect();
+    let mut sum = 0.0;
+    for c in columns {
+        let s: Vec<f64> = c.iter().zip(keep).filter(|p| *p.1).map(|p| *p.0).collect();
+        sum += reaseq_core::metrics::auc(&l, &s).ok()?;
+    }
+    Some(sum / columns.len() as f64)
+}
+
+pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
+    if a.seeds == 0 {
+        bail!("--seeds must be at least 1");
+    }
+    let started = Instant::now();
+    let s = setup(&a)?;
+    let gbr = gbr_sequences(&a, &s)?;
+    let (ds, protocol) = (&s.ds, &s.protocol);
+    let imp = impressions(ds, protocol, LabelPolicy::default(), a.negatives, a.seed)?;
+    let cfg0 = RankerConfig::small(Variant::Base, ds.num_items(), ds.genres.len(), 0);
+    let history = if a.all_events {
+        HistoryEvents::All
+    } else {
+        HistoryEvents::Liked
+    };
+    let examples = ranker_examples(
+        ds,
+        protocol,
+        &imp,
+        LabelPolicy::default(),
+        history,
+        cfg0.max_history,
+    )?;
+    let part = |p: Part| -> Vec<RankerExample> {
+        examples.iter().filter(|e| e.part == p).cloned().collect()
+    };
+    let (train, valid, test) = (part(Part::Train), part(Part::Valid), part(Part::Test));
+    eprintln!(
+        "{}: {} train, {} validation, {} test impressions; protocol {}",
+        ds.name,
+        train.len(),
+        valid.len(),
+        test.len(),
+        s.mode
+    );
+    let features = ItemFeatures {
+        genres: ds.items.iter().map(|i| i.genres.clone()).collect(),
+        num_genres: ds.genres.len(),
+        rep: Some(s.rep.clone()),
+    };
+    let rep_dim = s.rep.first().map_or(0, Vec::len);
+    let users: Vec<u32> = test.iter().map(|e| e.user).collect();
+    let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
+    let mut scores: BTreeMap<Variant, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut per_seed: BTreeMap<Variant, Vec<Value>> = BTreeMap::new();
+    let mut models: BTreeMap<Variant, Ranker> = BTreeMap::new();
+    let mut train_secs = 0.0;
+    for v in Variant::ALL {
+        for seed in 0..a.seeds as u64 {
+            let t = Instant::now();
+            let cfg = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
+            let init = Ranker::init(cfg, &features, seed)?;
+            let tc = RankerTrainConfig {
+                epochs: a.epochs,
+                seed,
+                ..RankerTrainConfig::default()
+            };
+            let (model, log) = train_ranker(&init, &train, &valid, &gbr, &tc, &mut |e| {
+                eprintln!(
+                    "{} seed {seed}: epoch {} loss {:.4} validation GAUC {:.4}",
+                    v.name(),
+                    e.epoch + 1,
+                    e.loss,
+                    e.valid_gauc
+                )
+            })?;
+            let col = score_all(&model, &test, &gbr)?;
+            let ev = evaluate(&users, &labels, &col)?;
+            per_seed.entry(v).or_default().push(json!({
+                "seed": seed, "auc": ev.auc, "gauc": ev.gauc, "logloss": ev.logloss,
+                "epochs": log.len(), "seconds": t.elapsed().as_secs_f64(),
+            }));
+            train_secs += t.elapsed().as_secs_f64();
+            scores.entry(v).or_default().push(col);
+            if seed == 0 {
+                models.insert(v, model);
+            }
+        }
+    }
+    // Headline table: means ± std over seeds, user-bootstrap CIs of the seed-mean.
+    let boot = BootstrapConfig {
+        seed: a.seed,
+        ..BootstrapConfig::default()
+    };
+    let cols = |v: Variant| -> Vec<&[f64]> { scores[&v].iter().map(Vec::as_slice).collect() };
+    let stat = |v: Variant, k: &str| -> Vec<f64> {
+        per_seed[&v]
+            .iter()
+            .map(|r| r[k].as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let base_auc = mean_std(&stat(Variant::Base, "auc")).0;
+    let base_gauc = mean_std(&stat(Variant::Base, "gauc")).0;
+    let mut variants = serde_json::Map::new();
+    for v in Variant::ALL {
+        let (auc, auc_sd) = mean_std(&stat(v, "auc"));
+        let (gauc, gauc_sd) = mean_std(&stat(v, "gauc"));
+        let (ll, ll_sd) = mean_std(&stat(v, "logloss"));
+        let auc_ci = bootstrap_ci_seeds(Metric::Auc, &users, &labels, &cols(v), &boot)?;
+        let gauc_ci = bootstrap_ci_seeds(Metric::Gauc, &users, &labels, &cols(v), &boot)?;
+        let mut row = json!({
+            "auc": auc, "auc_std": auc_sd, "gauc": gauc, "gauc_std": gauc_sd,
+            "logloss": ll, "logloss_std": ll_sd,
+            "auc_ci": [auc_ci.lower, auc_ci.upper], "gauc_ci": [gauc_ci.lower, gauc_ci.upper],
+            "rela_impr_auc": rela_impr(auc, base_auc)?, "rela_impr_gauc": rela_impr(gauc, base_gauc)?,
+            "per_seed": per_seed[&v],
+        });
+        if v != Variant::Base {
+            let mut vs = serde_json::Map::new();
+            for (m, name) in [(Metric::Auc, "auc"), (Metric::Gauc, "gauc")] {
+                let d = paired_bootstrap_seeds(
+                    m,
+                    &users,
+                    &labels,
+                    &cols(v),
+                    &cols(Variant::Base),
+                    &boot,
+                )?;
+                vs.insert(
+                    name.into(),
+                    json!({"difference": d.estimate, "ci": [d.lower, d.upper], "p_value": d.p_value}),
+                );
+            }
+            row["vs_base"] = Value::Object(vs);
+        }
+        variants.insert(v.name().into(), row);
+    }
+    // Slices: item popularity, history length, genre (AUC, seed-mean).
+    let pop = PopularityBuckets::new(&protocol.train_popularity(ds), 0.5);
+    let edges = [10usize, 30, 100];
+    let mut slices = serde_json::Map::new();
+    let mut add_slice = |kind: &str, name: String, keep: Vec<bool>| {
+        let n = keep.iter().filter(|&&k| k).count();
+        if n == 0 {
+            return;
+        }
+        let mut row = json!({"impressions": n});
+        for v in Variant::ALL {
+            row[v.name()] = json!(slice_auc(&labels, &scores[&v], &keep));
+        }
+        let entry = slices
+            .entry(kind.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
+        entry[name] = row;
+    };
+    for (b, name) in [
+        (PopularityBucket::Cold, "cold"),
+        (PopularityBucket::LongTail, "long-tail"),
+        (PopularityBucket::Head, "head"),
+    ] {
+        add_slice(
+            "popularity",
+            name.into(),
+            test.iter().map(|e| pop.of(e.target) == b).collect(),
+        );
+    }
+    for k in 0..=edges.len() {
+        let name = match k {
+            0 => format!("≤{}", edges[0]),
+            k if k == edges.len() => format!(">{}", edges[k - 1]),
+            k => format!("{}–{}", edges[k - 1] + 1, edges[k]),
+        };
+        add_slice(
+            "history_length",
+            name,
+            test.iter()
+                .map(|e| history_bucket(e.history.len(), &edges) == k)
+                .collect(),
+        );
+    }
+    for g in 0..ds.genres.len() as u32 {
+        add_slice(
+            "genre",
+            ds.genres.name(g).to_string(),
+            test.iter()
+                .map(|e| ds.items[e.target as usize].genres.first() == Some(&g))
+                .collect(),
+        );
+    }
+    // Where ReaSeq stands on the sparse items, with a paired interval.
+    let sparse: Vec<usize> = (0..test.len())
+        .filter(|&i| pop.of(test[i].target) != PopularityBucket::Head)
+        .collect();
+    let sparse_diff = {
+        let pick = |c: &[f64]| -> Vec<f64> { sparse.iter().map(|&i| c[i]).collect() };
+        let su: Vec<u32> = sparse.iter().map(|&i| users[i]).collect();
+        let sl: Vec<bool> = sparse.iter().map(|&i| labels[i]).collect();
+        let a_cols: Vec<Vec<f64>> = scores[&Variant::ReaSeq].iter().map(|c| pick(c)).collect();
+        let b_cols: Vec<Vec<f64>> = scores[&Variant::Base].iter().map(|c| pick(c)).collect();
+        let ar: Vec<&[f64]> = a_cols.iter().map(Vec::as_slice).collect();
+        let br: Vec<&[f64]> = b_cols.iter().map(Vec::as_slice).collect();
+        paired_bootstrap_seeds(Metric::Auc, &su, &sl, &ar, &br, &boot)
+            .map(|d| json!({"impressions": sparse.len(), "auc_difference": d.estimate, "ci": [d.lower, d.upper], "p_value": d.p_value}))
+            .unwrap_or(Value::Null)
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let results = json!({
+        "dataset": ds.name,
+        "dataset_fingerprint": format!("{:016x}", ds.fingerprint()),
+        "protocol": s.mode,
+        "seed": a.seed,
+        "seeds": a.seeds,
+        "negatives": a.negatives,
+        "history": if a.all_events { "all logged events" } else { "liked logged events" },
+        "impressions": {"train": train.len(), "valid": valid.len(), "test": test.len()},
+        "test_users": users.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        "variants": variants,
+        "slices": slices,
+        "reaseq_vs_base_cold_long_tail": sparse_diff,
+        "parameters": models.iter().map(|(v, m)| (v.name().to_string(), json!(m.num_parameters()))).collect::<serde_json::Map<_, _>>(),
+        "train_seconds": train_secs,
+        "seconds": seconds,
+    });
+    // Outputs: bundles (seed 0) for the workbench, results and the report.
+    let bundle_dir = crate::default_data_dir().join("ranker").join(&ds.name);
+    std::fs::create_dir_all(&bundle_dir)
+        .with_context(|| format!("creating {}", bundle_dir.display()))?;
+    for (v, m) in &models {
+        let metrics = BTreeMap::from([
+            (
+                "test_auc".to_string(),
+                per_seed[v][0]["auc"].as_f64().unwrap_or(f64::NAN),
+            ),
+            (
+                "test_gauc".to_string(),
+                per_seed[v][0]["gauc"].as_f64().unwrap_or(f64::NAN),
+            ),
+        ]);
+        let (manifest, weights) = m.to_bundle(Some(ds.fingerprint()), metrics)?;
+        let stem = bundle_dir.join(variant_file(*v));
+        std::fs::write(stem.with_extension("json"), manifest)?;
+        std::fs::write(stem.with_extension("safetensors"), weights)?;
+    }
+    let reports = a
+        .reports
+        .clone()
+        .unwrap_or_else(|| crate::default_data_dir().join("reports").join(&ds.name));
+    std::fs::create_dir_all(&reports).with_context(|| format!("creating {}", reports.display()))?;
+    let text = serde_json::to_string_pretty(&results)?;
+    std::fs::write(reports.join("results.json"), &text)?;
+    std::fs::write(bundle_dir.join("results.json"), &text)?;
+    write_report(&reports, &results)?;
+    if a.json {
+        println!("{text}");
+    } else {
+        print!("{}", markdown_table(&results));
+        eprintln!("results, report and charts → {}", reports.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn markdown_table(r: &Value) -> String {
+    let mut out = String::from(
+        "| variant | AUC (mean ± std) | AUC 95% CI | GAUC (mean ± std) | GAUC 95% CI | logloss | RelaImpr (GAUC) | GAUC − Base [95% CI], p |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for v in Variant::ALL {
+        let x = &r["variants"][v.name()];
+        let vs = if v == Variant::Base {
+            "—".to_string()
+        } else {
+            let d = &x["vs_base"]["gauc"];
+            format!(
+                "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
+                f(&d["difference"]),
+                f(&d["ci"][0]),
+                f(&d["ci"][1]),
+                f(&d["p_value"])
+            )
+        };
+        out.push_str(&format!(
+            "| {} | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} | {:+.2}% | {} |\n",
+            v.name(),
+            f(&x["auc"]),
+            f(&x["auc_std"]),
+            f(&x["auc_ci"][0]),
+            f(&x["auc_ci"][1]),
+            f(&x["gauc"]),
+            f(&x["gauc_std"]),
+            f(&x["gauc_ci"][0]),
+            f(&x["gauc_ci"][1]),
+            f(&x["logloss"]),
+            f(&x["rela_impr_gauc"]),
+            vs
+        ));
+    }
+    out
+}
+
+fn slice_table(r: &Value, kind: &str) -> String {
+    let mut out = format!(
+        "| {kind} | impressions | {} |\n|---|---|{}\n",
+        Variant::ALL.map(|v| v.name()).join(" | "),
+        "---|".repeat(4)
+    );
+    if let Some(m) = r["slices"][kind].as_object() {
+        for (name, row) in m {
+            let cells: Vec<String> = Variant::ALL
+                .iter()
+                .map(|v| {
+                    row[v.name()]
+                        .as_f64()
+                        .map_or("—".into(), |x| format!("{x:.4}"))
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {name} | {} | {} |\n",
+                row["impressions"],
+                cells.join(" | ")
+            ));
+        }
+    }
+    out
+}
+
+fn write_report(dir: &Path, r: &Value) -> Result<()> {
+    let bars: Vec<(String, f64, f64, f64)> = Variant::ALL
+        .iter()
+        .map(|v| {
+            let x = &r["variants"][v.name()];
+            (
+                v.name().to_string(),
+                f(&x["gauc"]),
+                f(&x["gauc_ci"][0]),
+                f(&x["gauc_ci"][1]),
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("gauc.svg"),
+        crate::charts::bar_chart("Test GAUC (95% CI)", &bars)?,
+    )?;
+    let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
+    if let Some(m) = r["slices"]["popularity"].as_object() {
+        for (name, row) in m {
+            groups.push((
+                name.clone(),
+                Variant::ALL.iter().map(|v| f(&row[v.name()])).collect(),
+            ));
+        }
+    }
+    let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+    std::fs::write(
+        dir.join("popularity.svg"),
+        crate::charts::grouped_bars("AUC by item popularity", &names, &groups)?,
+    )?;
+    let sparse = &r["reaseq_vs_base_cold_long_tail"];
+    let md = format!(
+        "# ReaSeq ablation on {}\n\nProtocol `{}`, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\nReaSeq − Base on cold and long-tail items: AUC {:+.4} [{:+.4}, {:+.4}], p = {:.3} ({} impressions).\n",
+        r["dataset"].as_str().unwrap_or(""),
+        r["protocol"].as_str().unwrap_or(""),
+        r["seed"],
+        r["seeds"],
+        r["impressions"]["test"],
+        r["test_users"],
+        f(&r["seconds"]),
+        markdown_table(r),
+        slice_table(r, "popularity"),
+        slice_table(r, "history_length"),
+        slice_table(r, "genre"),
+        f(&sparse["auc_difference"]),
+        f(&sparse["ci"][0]),
+        f(&sparse["ci"][1]),
+        f(&sparse["p_value"]),
+        sparse["impressions"],
+    );
+    std::fs::write(dir.join("report.md"), md)?;
+    Ok(())
+}

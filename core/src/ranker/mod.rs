@@ -1,0 +1,11 @@
+//! The ranker and its ablation: DIN-style target attention over the logged sequence (and, with
+//! GBR, over the reasoner's inferred sequence), items represented by ID, genre and (with REP)
+//! knowledge vectors.
+
+pub mod examples;
+pub mod model;
+#[cfg(feature = "train")]
+pub mod train;
+
+pub use examples::{ranker_examples, HistoryEvents, RankerExample};
+pub use model::{ItemFeatures, Ranker, RankerConfig, RankerInput, Scored, Variant};

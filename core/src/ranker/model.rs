@@ -1,0 +1,648 @@
+//! The ranker: DIN-style target attention over the logged sequence and, in the GBR variants, a
+//! second block over the inferred sequence, then an MLP head. Item representation =
+//! [ID embedding; mean genre embedding; projected REP vector]. Inference is plain Rust with a
+//! fixed order of operations (identical natively and in WebAssembly); the candle twin in
+//! [`super::train`] learns the same weights.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Tensors;
+use crate::error::{Error, Result};
+use crate::rng::SeededRng;
+
+pub const RANKER_KIND: &str = "din-ranker";
+
+/// The four variants of the ablation, trained on identical data and seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Variant {
+    /// IDs and genres only.
+    Base,
+    /// + the REP (item knowledge) vector in the item representation.
+    Rep,
+    /// + the attention block over the reasoner's inferred sequence.
+    Gbr,
+    /// Both.
+    ReaSeq,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 4] = [Variant::Base, Variant::Rep, Variant::Gbr, Variant::ReaSeq];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Base => "Base",
+            Variant::Rep => "+REP",
+            Variant::Gbr => "+GBR",
+            Variant::ReaSeq => "ReaSeq",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
+    }
+
+    pub fn uses_rep(self) -> bool {
+        matches!(self, Variant::Rep | Variant::ReaSeq)
+    }
+
+    pub fn uses_gbr(self) -> bool {
+        matches!(self, Variant::Gbr | Variant::ReaSeq)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankerConfig {
+    pub variant: Variant,
+    pub items: usize,
+    pub genres: usize,
+    /// Width of the REP vectors (used only by the REP variants).
+    pub rep_dim: usize,
+    pub id_dim: usize,
+    pub genre_dim: usize,
+    /// The REP vector is projected to this width.
+    pub rep_proj: usize,
+    /// Hidden units of the attention (activation) unit.
+    pub att_hidden: usize,
+    pub mlp: [usize; 2],
+    /// Most recent logged items attended to.
+    pub max_history: usize,
+    /// Inferred items attended to.
+    pub max_gbr: usize,
+}
+
+impl RankerConfig {
+    /// The browser-sized default.
+    pub fn small(variant: Variant, items: usize, genres: usize, rep_dim: usize) -> Self {
+        Self {
+            variant,
+            items,
+            genres,
+            rep_dim,
+            id_dim: 16,
+            genre_dim: 8,
+            rep_proj: 16,
+            att_hidden: 32,
+            mlp: [64, 32],
+            max_history: 30,
+            max_gbr: 10,
+        }
+    }
+
+    /// Width of an item's representation.
+    pub fn item_dim(&self) -> usize {
+        self.id_dim
+            + self.genre_dim
+            + if self.variant.uses_rep() {
+                self.rep_proj
+            } else {
+                0
+            }
+    }
+
+    fn blocks(&self) -> Vec<&'static str> {
+        if self.variant.uses_gbr() {
+            vec!["att_log", "att_gbr"]
+        } else {
+            vec!["att_log"]
+        }
+    }
+
+    fn head_input(&self) -> usize {
+        self.item_dim() * (1 + 2 * self.blocks().len())
+    }
+
+    /// Every tensor and its shape, in a fixed order. `item_genres` and `rep_table` are inputs
+    /// carried in the bundle (so a bundle scores on its own), not learned.
+    pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, h) = (self.item_dim(), self.att_hidden);
+        let mut s = vec![
+            ("id_emb".to_string(), vec![self.items, self.id_dim]),
+            (
+                "genre_emb".to_string(),
+                vec![self.genres.max(1), self.genre_dim],
+            ),
+            (
+                "item_genres".to_string(),
+                vec![self.items, self.genres.max(1)],
+            ),
+        ];
+        if self.variant.uses_rep() {
+            s.push(("rep_table".into(), vec![self.items, self.rep_dim]));
+            s.push(("rep_proj.w".into(), vec![self.rep_dim, self.rep_proj]));
+            s.push(("rep_proj.b".into(), vec![self.rep_proj]));
+        }
+        for b in self.blocks() {
+            s.push((format!("{b}.w1"), vec![4 * d, h]));
+            s.push((format!("{b}.b1"), vec![h]));
+            s.push((format!("{b}.w2"), vec![h, 1]));
+            s.push((format!("{b}.b2"), vec![1]));
+        }
+        let [m0, m1] = self.mlp;
+        s.push(("mlp1.w".into(), vec![self.head_input(), m0]));
+        s.push(("mlp1.b".into(), vec![m0]));
+        s.push(("mlp2.w".into(), vec![m0, m1]));
+        s.push(("mlp2.b".into(), vec![m1]));
+        s.push(("out.w".into(), vec![m1, 1]));
+        s.push(("out.b".into(), vec![1]));
+        s
+    }
+
+    /// Names of the tensors that are inputs, not parameters.
+    pub fn is_input(name: &str) -> bool {
+        matches!(name, "item_genres" | "rep_table")
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.items == 0 || self.id_dim == 0 || self.att_hidden == 0 || self.mlp.contains(&0) {
+            return Err(Error::Config(
+                "ranker: items, id_dim, att_hidden and mlp must be positive".into(),
+            ));
+        }
+        if self.variant.uses_rep() && (self.rep_dim == 0 || self.rep_proj == 0) {
+            return Err(Error::Config(format!(
+                "ranker: variant {} needs REP vectors (rep_dim and rep_proj > 0)",
+                self.variant.name()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The fixed inputs of a ranker: each item's genres and (for REP variants) its REP vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFeatures {
+    pub genres: Vec<Vec<u32>>,
+    pub num_genres: usize,
+    pub rep: Option<Vec<Vec<f32>>>,
+}
+
+impl ItemFeatures {
+    /// Row-normalised multi-hot genres `(items, genres)`: an item's genre embedding is the
+    /// mean of its genres'.
+    fn genre_matrix(&self) -> Vec<f32> {
+        let g = self.num_genres.max(1);
+        let mut m = vec![0f32; self.genres.len() * g];
+        for (i, gs) in self.genres.iter().enumerate() {
+            let valid: Vec<u32> = gs.iter().copied().filter(|&x| (x as usize) < g).collect();
+            for &x in &valid {
+                m[i * g + x as usize] = 1.0 / valid.len() as f32;
+            }
+        }
+        m
+    }
+}
+
+/// One (user, target) pair to score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankerInput<'a> {
+    pub target: u32,
+    /// Logged items before the impression, oldest first.
+    pub history: &'a [u32],
+    /// The reasoner's inferred items, most confident first.
+    pub gbr: &'a [u32],
+}
+
+/// A score and the attention weights behind it (for the browser's heat strip).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    pub logit: f32,
+    pub probability: f32,
+    /// Per attended logged item (the last `max_history`), its weight in (0, 1).
+    pub history_weights: Vec<f32>,
+    pub gbr_weights: Vec<f32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ranker {
+    pub config: RankerConfig,
+    weights: BTreeMap<String, Vec<f32>>,
+    /// Item representations `(items, item_dim)`, computed once from the weights.
+    table: Vec<f32>,
+    /// Per attention block, `e · (W_a + W_c)` of every item `(items, att_hidden)`.
+    keys: Vec<Vec<f32>>,
+}
+
+impl PartialEq for Ranker {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config && self.weights == other.weights
+    }
+}
+
+fn affine(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
+    out.copy_from_slice(b);
+    let m = b.len();
+    for (i, &xi) in x.iter().enumerate() {
+        for (o, &wij) in out.iter_mut().zip(&w[i * m..(i + 1) * m]) {
+            *o += xi * wij;
+        }
+    }
+}
+
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + libm::expf(-x))
+}
+
+impl Ranker {
+    /// Seeded initialisation (normal, std 0.05 for embeddings, Xavier-like for layers).
+    pub fn init(config: RankerConfig, features: &ItemFeatures, seed: u64) -> Result<Self> {
+        config.check()?;
+        let mut rng = SeededRng::new(seed);
+        let mut t = Tensors::new();
+        for (name, shape) in config.shapes() {
+            let n: usize = shape.iter().product();
+            let data = match name.as_str() {
+                "item_genres" | "rep_table" => Vec::new(),
+                _ if name.ends_with(".b") || name.ends_with(".b1") || name.ends_with(".b2") => {
+                    vec![0.0; n]
+                }
+                _ => {
+                    let std = if name.ends_with("_emb") {
+                        0.05
+                    } else {
+                        (2.0 / (shape[0] + shape[1]) as f64).sqrt()
+                    };
+                    (0..n).map(|_| (rng.gaussian() * std) as f32).collect()
+                }
+            };
+            t.insert(name, (shape, data));
+        }
+        Self::with_features(config, t, features)
+    }
+
+    /// Learned tensors plus the fixed inputs from `features`.
+    pub fn with_features(
+        config: RankerConfig,
+        mut tensors: Tensors,
+        features: &ItemFeatures,
+    ) -> Result<Self> {
+        if features.genres.len() != config.items
+            || features.num_genres.max(1) != config.genres.max(1)
+        {
+            return Err(Error::Config(format!(
+                "ranker: features for {} items and {} genres, the model has {} and {}",
+                features.genres.len(),
+                features.num_genres,
+                config.items,
+                config.genres
+            )));
+        }
+        tensors.insert(
+            "item_genres".into(),
+            (
+                vec![config.items, config.genres.max(1)],
+                features.genre_matrix(),
+            ),
+        );
+        if config.variant.uses_rep() {
+            let rep = features.rep.as_ref().ok_or_else(|| {
+                Error::Config(format!(
+                    "ranker: variant {} needs REP vectors",
+                    config.variant.name()
+                ))
+            })?;
+            if rep.len() != config.items || rep.iter().any(|r| r.len() != config.rep_dim) {
+                return Err(Error::Config(format!(
+                    "ranker: REP vectors must be {} rows of {}",
+                    config.items, config.rep_dim
+                )));
+            }
+            tensors.insert(
+                "rep_table".into(),
+                (
+                    vec![config.items, config.rep_dim],
+                    rep.iter().flatten().copied().collect(),
+                ),
+            );
+        }
+        Self::from_tensors(config, tensors)
+    }
+
+    /// From named tensors (a bundle's, or a trainer's), checking every name and shape.
+    pub fn from_tensors(config: RankerConfig, mut tensors: Tensors) -> Result<Self> {
+        config.check()?;
+        let mut weights = BTreeMap::new();
+        for (name, shape) in config.shapes() {
+            let (got, data) = tensors
+                .remove(&name)
+                .ok_or_else(|| Error::Model(format!("ranker: no tensor '{name}'")))?;
+            if got != shape || data.len() != shape.iter().product::<usize>() {
+                return Err(Error::Model(format!(
+                    "ranker: tensor '{name}' has shape {got:?}, expected {shape:?}"
+                )));
+            }
+            if data.iter().any(|x| !x.is_finite()) {
+                return Err(Error::Model(format!(
+                    "ranker: tensor '{name}' is not finite"
+                )));
+            }
+            weights.insert(name, data);
+        }
+        if let Some(extra) = tensors.keys().next() {
+            return Err(Error::Model(format!("ranker: unexpected tensor '{extra}'")));
+        }
+        let mut r = Self {
+            config,
+            weights,
+            table: Vec::new(),
+            keys: Vec::new(),
+        };
+        r.table = r.item_table();
+        r.keys = config.blocks().iter().map(|b| r.block_keys(b)).collect();
+        Ok(r)
+    }
+
+    pub fn tensors(&self) -> Tensors {
+        self.config
+            .shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let data = self.weights[&name].clone();
+                (name, (shape, data))
+            })
+            .collect()
+    }
+
+    /// Learned parameters (the fixed inputs not counted).
+    pub fn num_parameters(&self) -> usize {
+        self.weights
+            .iter()
+            .filter(|(n, _)| !RankerConfig::is_input(n))
+            .map(|(_, v)| v.len())
+            .sum()
+    }
+
+    fn w(&self, name: &str) -> &[f32] {
+        &self.weights[name]
+    }
+
+    fn item_table(&self) -> Vec<f32> {
+        let c = self.config;
+        let (d, g) = (c.item_dim(), c.genres.max(1));
+        let (ids, ge, ig) = (self.w("id_emb"), self.w("genre_emb"), self.w("item_genres"));
+        let mut t = vec![0f32; c.items * d];
+        let mut proj = vec![0f32; c.rep_proj];
+        for i in 0..c.items {
+            let row = &mut t[i * d..(i + 1) * d];
+            row[..c.id_dim].copy_from_slice(&ids[i * c.id_dim..(i + 1) * c.id_dim]);
+            for k in 0..g {
+                let wk = ig[i * g + k];
+                if wk != 0.0 {
+                    for j in 0..c.genre_dim {
+                        row[c.id_dim + j] += wk * ge[k * c.genre_dim + j];
+                    }
+                }
+            }
+            if c.variant.uses_rep() {
+                let rep = &self.w("rep_table")[i * c.rep_dim..(i + 1) * c.rep_dim];
+                affine(rep, self.w("rep_proj.w"), self.w("rep_proj.b"), &mut proj);
+                row[c.id_dim + c.genre_dim..].copy_from_slice(&proj);
+            }
+        }
+        t
+    }
+
+    /// `e · (W_a + W_c)` per item: the part of the activation unit that depends on the history
+    /// item alone ([e, v, e − v, e ⊙ v]·W = e(W_a + W_c) + v(W_b − W_c) + (e ⊙ v)W_d).
+    fn block_keys(&self, block: &str) -> Vec<f32> {
+        let c = self.config;
+        let (d, h) = (c.item_dim(), c.att_hidden);
+        let w1 = self.w(&format!("{block}.w1"));
+        let mut out = vec![0f32; c.items * h];
+        for i in 0..c.items {
+            let e = &self.table[i * d..(i + 1) * d];
+            let o = &mut out[i * h..(i + 1) * h];
+            for (k, &ek) in e.iter().enumerate() {
+                let (wa, wc) = (
+                    &w1[k * h..(k + 1) * h],
+                    &w1[(2 * d + k) * h..(2 * d + k + 1) * h],
+                );
+                for j in 0..h {
+                    o[j] += ek * (wa[j] + wc[j]);
+                }
+            }
+        }
+        out
+    }
+
+    /// The item representation of `item`.
+    pub fn item(&self, item: u32) -> &[f32] {
+        let d = self.config.item_dim();
+        &self.table[item as usize * d..(item as usize + 1) * d]
+    }
+
+    /// Sigmoid attention weights of `seq` for target representation `v`, and the pooled vector
+    /// (weights · items / length; zeros for an empty sequence).
+    fn attend(&self, block: usize, v: &[f32], seq: &[u32]) -> (Vec<f32>, Vec<f32>) {
+        let c = self.config;
+        let (d, h) = (c.item_dim(), c.att_hidden);
+        let name = c.blocks()[block];
+        let (w1, b1) = (self.w(&format!("{name}.w1")), self.w(&format!("{name}.b1")));
+        let (w2, b2) = (
+            self.w(&format!("{name}.w2")),
+            self.w(&format!("{name}.b2"))[0],
+        );
+        // The target's part, v(W_b − W_c) + b1, once per target.
+        let mut base = b1.to_vec();
+        for (k, &vk) in v.iter().enumerate() {
+            let (wb, wc) = (
+                &w1[(d + k) * h..(d + k + 1) * h],
+                &w1[(2 * d + k) * h..(2 * d + k + 1) * h],
+            );
+            for j in 0..h {
+                base[j] += vk * (wb[j] - wc[j]);
+            }
+        }
+        let mut weights = Vec::with_capacity(seq.len());
+        let mut pooled = vec![0f32; d];
+        let mut hidden = vec![0f32; h];
+        for &it in seq {
+            let e = self.item(it);
+            let key = &self.keys[block][it as usize * h..(it as usize + 1) * h];
+            for j in 0..h {
+                hidden[j] = base[j] + key[j];
+            }
+            for k in 0..d {
+                let ev = e[k] * v[k];
+                let wd = &w1[(3 * d + k) * h..(3 * d + k + 1) * h];
+                for j in 0..h {
+                    hidden[j] += ev * wd[j];
+                }
+            }
+            let mut s = b2;
+            for j in 0..h {
+                s += hidden[j].max(0.0) * w2[j];
+            }
+            let a = sigmoid(s);
+            weights.push(a);
+            for k in 0..d {
+                pooled[k] += a * e[k];
+            }
+        }
+        if !seq.is_empty() {
+            let n = seq.len() as f32;
+            pooled.iter_mut().for_each(|p| *p /= n);
+        }
+        (weights, pooled)
+    }
+
+    /// Scores one pair, with the attention weights.
+    pub fn score(&self, x: &RankerInput) -> Result<Scored> {
+        let c = self.config;
+        let check = |what: &str, items: &[u32]| -> Result<()> {
+            match items.iter().find(|&&i| i as usize >= c.items) {
+                Some(i) => Err(Error::Model(format!(
+                    "ranker: {what} item {i} outside the model's {} items",
+                    c.items
+                ))),
+                None => Ok(()),
+            }
+        };
+        check("target", &[x.target])?;
+        check("history", x.history)?;
+        check("inferred", x.gbr)?;
+        let history = &x.history[x.history.len().saturating_sub(c.max_history)..];
+        let gbr = &x.gbr[..x.gbr.len().min(c.max_gbr)];
+        let v = self.item(x.target);
+        let mut input = v.to_vec();
+        let (history_weights, p) = self.attend(0, v, history);
+        input.extend_from_slice(&p);
+        input.extend(p.iter().zip(v).map(|(a, b)| a * b));
+        let mut gbr_weights = Vec::new();
+        if c.variant.uses_gbr() {
+            let (w, p) = self.attend(1, v, gbr);
+            gbr_weights = w;
+            input.extend_from_slice(&p);
+            input.extend(p.iter().zip(v).map(|(a, b)| a * b));
+        }
+        let [m0, m1] = c.mlp;
+        let mut h0 = vec![0f32; m0];
+        affine(&input, self.w("mlp1.w"), self.w("mlp1.b"), &mut h0);
+        h0.iter_mut().for_each(|x| *x = x.max(0.0));
+        let mut h1 = vec![0f32; m1];
+        affine(&h0, self.w("mlp2.w"), self.w("mlp2.b"), &mut h1);
+        h1.iter_mut().for_each(|x| *x = x.max(0.0));
+        let mut out = [0f32];
+        affine(&h1, self.w("out.w"), self.w("out.b"), &mut out);
+        Ok(Scored {
+            logit: out[0],
+            probability: sigmoid(out[0]),
+            history_weights,
+            gbr_weights,
+        })
+    }
+
+    pub fn to_bundle(
+        &self,
+        dataset_fingerprint: Option<u64>,
+        metrics: BTreeMap<String, f64>,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let config = serde_json::to_value(self.config)
+            .map_err(|e| Error::Model(format!("ranker config: {e}")))?;
+        crate::bundle::encode(
+            RANKER_KIND,
+            config,
+            dataset_fingerprint,
+            metrics,
+            &self.tensors(),
+        )
+    }
+
+    /// Reads a ranker from its bundle, checking checksum, names and shapes.
+    pub fn from_bundle(name: &str, manifest: &[u8], weights: &[u8]) -> Result<Self> {
+        let (m, t) = crate::bundle::decode(name, RANKER_KIND, manifest, weights)?;
+        let config: RankerConfig = serde_json::from_value(m.config)
+            .map_err(|e| Error::Model(format!("{name}: ranker config: {e}")))?;
+        Self::from_tensors(config, t).map_err(|e| Error::Model(format!("{name}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(rep: bool) -> ItemFeatures {
+        ItemFeatures {
+            genres: (0..6).map(|i| vec![i % 3, (i + 1) % 3]).collect(),
+            num_genres: 3,
+            rep: rep.then(|| (0..6).map(|i| vec![i as f32 * 0.1, 1.0, -0.5]).collect()),
+        }
+    }
+
+    fn tiny(variant: Variant) -> RankerConfig {
+        RankerConfig {
+            id_dim: 4,
+            genre_dim: 3,
+            rep_proj: 2,
+            att_hidden: 5,
+            mlp: [6, 4],
+            max_history: 3,
+            max_gbr: 2,
+            ..RankerConfig::small(variant, 6, 3, 3)
+        }
+    }
+
+    #[test]
+    fn every_variant_scores_finitely_and_only_gbr_variants_read_the_inferred_items() {
+        for v in Variant::ALL {
+            let m = Ranker::init(tiny(v), &features(v.uses_rep()), 7).unwrap();
+            let a = m
+                .score(&RankerInput {
+                    target: 2,
+                    history: &[0, 1, 3, 4],
+                    gbr: &[5],
+                })
+                .unwrap();
+            assert!(a.logit.is_finite() && (0.0..=1.0).contains(&a.probability));
+            assert_eq!(a.history_weights.len(), 3, "the last max_history items");
+            let b = m
+                .score(&RankerInput {
+                    target: 2,
+                    history: &[0, 1, 3, 4],
+                    gbr: &[1],
+                })
+                .unwrap();
+            assert_eq!(v.uses_gbr(), a.logit != b.logit, "{v:?}");
+            assert_eq!(a.gbr_weights.len(), usize::from(v.uses_gbr()));
+        }
+        assert!(Ranker::init(tiny(Variant::Rep), &features(false), 1).is_err());
+    }
+
+    #[test]
+    fn bundle_round_trip_refuses_a_wrong_shape_and_out_of_range_items() {
+        let m = Ranker::init(tiny(Variant::ReaSeq), &features(true), 3).unwrap();
+        let (manifest, weights) = m.to_bundle(Some(1), BTreeMap::new()).unwrap();
+        let back = Ranker::from_bundle("r", &manifest, &weights).unwrap();
+        let x = RankerInput {
+            target: 1,
+            history: &[2, 3],
+            gbr: &[4, 5],
+        };
+        assert_eq!(back.score(&x).unwrap(), m.score(&x).unwrap());
+        let mut t = m.tensors();
+        t.insert("out.b".into(), (vec![2], vec![0.0; 2]));
+        let e = Ranker::from_tensors(m.config, t).unwrap_err().to_string();
+        assert!(e.contains("out.b"), "{e}");
+        let e = m
+            .score(&RankerInput {
+                target: 9,
+                history: &[],
+                gbr: &[],
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("target item 9"), "{e}");
+    }
+
+    #[test]
+    fn variant_names_parse_back() {
+        for v in Variant::ALL {
+            assert_eq!(Variant::parse(v.name()), Some(v));
+        }
+        assert_eq!(Variant::parse("reaseq"), Some(Variant::ReaSeq));
+        assert_eq!(Variant::parse("nope"), None);
+    }
+}

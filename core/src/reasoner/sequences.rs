@@ -1,0 +1,160 @@
+//! The materialised GBR sequences: every user's inferred items, cross-fitted (each user's from a
+//! reasoner that never saw them) and computed from logged pre-test history only. This is the
+//! file the ranker reads as its second behaviour sequence.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+
+/// How the sequences were made, so a reader can refuse ones made under another protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequenceProvenance {
+    /// `Dataset::fingerprint` of the data they were inferred on.
+    pub dataset_fingerprint: u64,
+    /// The beyond-log mode, e.g. `random rho=0.3`.
+    pub protocol: String,
+    pub seed: u64,
+    pub folds: usize,
+    pub slots: usize,
+    pub steps: usize,
+}
+
+/// One user's inferred items, by their ids in the data, most confident first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSequence {
+    pub user: String,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InferredSequences {
+    pub provenance: SequenceProvenance,
+    pub users: Vec<UserSequence>,
+}
+
+impl InferredSequences {
+    /// From per-user item indices (`inferred[user]`), as cross-fitting returns them.
+    pub fn new(ds: &Dataset, provenance: SequenceProvenance, inferred: &[Vec<u32>]) -> Self {
+        let users = ds
+            .users
+            .names()
+            .iter()
+            .zip(inferred)
+            .map(|(u, items)| UserSequence {
+                user: u.clone(),
+                items: items
+                    .iter()
+                    .map(|&i| ds.items[i as usize].id.clone())
+                    .collect(),
+            })
+            .collect();
+        Self { provenance, users }
+    }
+
+    /// Parses the JSON file at `path` (named in every error).
+    pub fn from_json(path: &str, bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::Config(format!("{path}: not a GBR sequence file: {e}")))
+    }
+
+    /// Per user index, the inferred item indices. Refuses sequences inferred on other data or
+    /// under another protocol, and names the user and item it cannot place.
+    pub fn resolve(&self, path: &str, ds: &Dataset, protocol: &str) -> Result<Vec<Vec<u32>>> {
+        let p = &self.provenance;
+        if p.dataset_fingerprint != ds.fingerprint() {
+            return Err(Error::Config(format!(
+                "{path}: inferred on another dataset (fingerprint {:016x}, this one {:016x}): \
+                 rerun `reaseq reasoner train`",
+                p.dataset_fingerprint,
+                ds.fingerprint()
+            )));
+        }
+        if p.protocol != protocol {
+            return Err(Error::Config(format!(
+                "{path}: inferred under protocol '{}', this run uses '{protocol}'",
+                p.protocol
+            )));
+        }
+        let mut out = vec![Vec::new(); ds.num_users()];
+        for (n, us) in self.users.iter().enumerate() {
+            let Some(u) = ds.users.get(&us.user) else {
+                return Err(Error::Config(format!(
+                    "{path}: users[{n}].user '{}' is not in {}",
+                    us.user, ds.name
+                )));
+            };
+            out[u as usize] = us
+                .items
+                .iter()
+                .enumerate()
+                .map(|(k, id)| {
+                    ds.item_index(id).ok_or_else(|| {
+                        Error::Config(format!(
+                            "{path}: users[{n}].items[{k}] '{id}' is not an item of {}",
+                            ds.name
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{SyntheticConfig, SyntheticWorld};
+
+    fn world() -> Dataset {
+        SyntheticWorld::generate(&SyntheticConfig {
+            users: 5,
+            items: 40,
+            min_events: 5,
+            max_events: 10,
+            ..SyntheticConfig::default()
+        })
+        .unwrap()
+        .dataset
+    }
+
+    fn provenance(ds: &Dataset) -> SequenceProvenance {
+        SequenceProvenance {
+            dataset_fingerprint: ds.fingerprint(),
+            protocol: "random rho=0.3".into(),
+            seed: 0,
+            folds: 2,
+            slots: 2,
+            steps: 2,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json_and_ids() {
+        let ds = world();
+        let inferred: Vec<Vec<u32>> = (0..5).map(|u| vec![u, u + 7]).collect();
+        let s = InferredSequences::new(&ds, provenance(&ds), &inferred);
+        let json = serde_json::to_vec(&s).unwrap();
+        let back = InferredSequences::from_json("x.json", &json).unwrap();
+        assert_eq!(
+            back.resolve("x.json", &ds, "random rho=0.3").unwrap(),
+            inferred
+        );
+    }
+
+    #[test]
+    fn other_protocol_data_or_unknown_item_is_refused_by_name() {
+        let ds = world();
+        let mut s = InferredSequences::new(&ds, provenance(&ds), &[vec![1]]);
+        let e = s.resolve("x.json", &ds, "future m=10").unwrap_err();
+        assert!(e.to_string().contains("protocol"), "{e}");
+        s.users[0].items[0] = "nope".into();
+        let e = s.resolve("x.json", &ds, "random rho=0.3").unwrap_err();
+        assert!(e.to_string().contains("users[0].items[0] 'nope'"), "{e}");
+        s.provenance.dataset_fingerprint ^= 1;
+        let e = s.resolve("x.json", &ds, "random rho=0.3").unwrap_err();
+        assert!(e.to_string().contains("another dataset"), "{e}");
+        assert!(InferredSequences::from_json("x.json", b"{").is_err());
+    }
+}
