@@ -11,3 +11,11 @@ for ext in inter item kg link; do
   [ -f "$src/ml-100k.$ext" ] && cp "$src/ml-100k.$ext" "$dest/"
 done
 echo "staged MovieLens-100k into $dest"
+# The ranker bundles, results and GBR sequences of `reaseq experiment` on it, when present.
+if [ -f data/ranker/ml-100k/results.json ] && [ -f data/reasoner/ml-100k/inferred.json ]; then
+  rdest="${TRUNK_STAGING_DIR}/data/ranker/ml-100k"
+  mkdir -p "$rdest"
+  cp data/ranker/ml-100k/*.json data/ranker/ml-100k/*.safetensors "$rdest/"
+  cp data/reasoner/ml-100k/inferred.json "$rdest/"
+  echo "staged the MovieLens-100k ranker bundles into $rdest"
+fi

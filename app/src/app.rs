@@ -6,7 +6,8 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::pages::{
-    knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview, sequences::Sequences,
+    compare::ComparePage, knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview,
+    sequences::Sequences,
 };
 use crate::source::DataProvider;
 
@@ -20,6 +21,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Overview"</A>
                     <A href="/sequences">"Sequences"</A>
                     <A href="/knowledge">"Knowledge"</A>
+                    <A href="/compare">"Compare"</A>
                     <A href="/metrics">"Metrics"</A>
                 </nav>
             </header>
@@ -29,6 +31,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Overview/>
                     <Route path=path!("/sequences") view=Sequences/>
                     <Route path=path!("/knowledge") view=KnowledgePage/>
+                    <Route path=path!("/compare") view=ComparePage/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                 </Routes>
                 </DataProvider>

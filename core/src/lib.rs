@@ -12,6 +12,8 @@ pub mod knowledge;
 pub mod metrics;
 pub mod ranker;
 pub mod reasoner;
+#[cfg(feature = "charts")]
+pub mod report;
 pub mod rng;
 
 pub use error::{Error, Problem, Result};

@@ -469,3 +469,65 @@ fn reasoner_eval_reports_recall_and_baselines_as_json_and_writes_its_bundle() {
         );
     }
 }
+
+#[test]
+fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "experiment",
+        "--synthetic",
+        "--world-users",
+        "40",
+        "--world-items",
+        "120",
+        "--seeds",
+        "2",
+        "--epochs",
+        "2",
+        "--reasoner-epochs",
+        "1",
+        "--json",
+    ];
+    let out = reaseq_with_data(data.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["Base", "+REP", "+GBR", "ReaSeq"] {
+        let x = &v["variants"][name];
+        for k in ["auc", "gauc", "logloss"] {
+            assert!(x[k].as_f64().is_some_and(f64::is_finite), "{name} {k}: {v}");
+        }
+        assert_eq!(x["per_seed"].as_array().unwrap().len(), 2);
+        let ci = x["gauc_ci"].as_array().unwrap();
+        assert!(ci[0].as_f64() <= ci[1].as_f64());
+        if name != "Base" {
+            assert!(x["vs_base"]["gauc"]["p_value"].as_f64().is_some(), "{v}");
+        }
+    }
+    assert!(v["slices"]["popularity"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(
+        stderr(&out).contains("fold 1/2"),
+        "the reasoner was trained"
+    );
+    let reports = data.path().join("reports/synthetic");
+    for f in ["results.json", "report.md", "gauc.svg", "popularity.svg"] {
+        assert!(reports.join(f).exists(), "{f}");
+    }
+    for f in ["base", "rep", "gbr", "reaseq"] {
+        assert!(data
+            .path()
+            .join(format!("ranker/synthetic/{f}.safetensors"))
+            .exists());
+    }
+    // Again: the reasoner's sequences are reused, and the numbers repeat.
+    let again = reaseq_with_data(data.path(), &args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
+    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    for name in ["Base", "+REP", "+GBR", "ReaSeq"] {
+        for k in ["auc", "gauc", "logloss", "gauc_ci"] {
+            assert_eq!(v["variants"][name][k], w["variants"][name][k], "{name} {k}");
+        }
+    }
+}

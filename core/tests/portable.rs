@@ -146,3 +146,87 @@ fn reasoner_inference_is_identical_on_every_platform() {
 
 const REASONER_ITEMS: [u32; 4] = [24, 13, 6, 38];
 const REASONER_TRACE_HASH: u64 = 2138072581267472147;
+
+/// The committed synthetic ranker bundles (`reaseq experiment --synthetic --write-asset`) score
+/// the whole test set exactly as the CLI did natively: to 1e-5, in the browser too.
+#[test]
+fn bundled_rankers_score_the_test_set_like_native() {
+    use reaseq_core::data::protocol::impressions;
+    use reaseq_core::data::LabelPolicy;
+    use reaseq_core::ranker::{ranker_examples, HistoryEvents, Ranker, RankerInput, Variant};
+    use reaseq_core::reasoner::InferredSequences;
+    macro_rules! asset {
+        ($name:literal) => {
+            include_bytes!(concat!("../../assets/ranker/synthetic/", $name)).as_slice()
+        };
+    }
+    let w = SyntheticWorld::generate(&SyntheticConfig {
+        users: 300,
+        items: 200,
+        seed: 0,
+        ..SyntheticConfig::default()
+    })
+    .unwrap();
+    let ds = w.dataset;
+    let mode = BeyondLog::Planted {
+        off_log: w.truth.off_log,
+    };
+    let p = Protocol::new(&ds, SplitConfig::default(), &mode, 0).unwrap();
+    let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
+        .unwrap()
+        .resolve("inferred.json", &ds, &mode.describe())
+        .unwrap();
+    let imp = impressions(&ds, &p, LabelPolicy::default(), 0, 0).unwrap();
+    let bundles = [
+        (
+            Variant::Base,
+            asset!("base.json"),
+            asset!("base.safetensors"),
+        ),
+        (Variant::Rep, asset!("rep.json"), asset!("rep.safetensors")),
+        (Variant::Gbr, asset!("gbr.json"), asset!("gbr.safetensors")),
+        (
+            Variant::ReaSeq,
+            asset!("reaseq.json"),
+            asset!("reaseq.safetensors"),
+        ),
+    ];
+    let want: serde_json::Value = serde_json::from_slice(asset!("test_scores.json")).unwrap();
+    for (v, manifest, weights) in bundles {
+        let m = Ranker::from_bundle(v.name(), manifest, weights).unwrap();
+        assert_eq!(m.config.variant, v);
+        let ex = ranker_examples(
+            &ds,
+            &p,
+            &imp,
+            LabelPolicy::default(),
+            HistoryEvents::Liked,
+            m.config.max_history,
+        )
+        .unwrap();
+        let test: Vec<_> = ex.iter().filter(|e| e.part == Part::Test).collect();
+        let want = want[v.name()].as_array().unwrap();
+        assert_eq!(test.len(), want.len());
+        for (e, w) in test.iter().zip(want) {
+            let s = m
+                .score(&RankerInput {
+                    target: e.target,
+                    history: &e.history,
+                    gbr: e.gbr(&gbr),
+                })
+                .unwrap();
+            let w = w.as_f64().unwrap();
+            assert!(
+                (f64::from(s.probability) - w).abs() < 1e-5,
+                "{v:?}: {} vs {w}",
+                s.probability
+            );
+        }
+    }
+    // A bundle whose weights do not match its manifest is refused.
+    let mut bad = asset!("base.safetensors").to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let e = Ranker::from_bundle("base", asset!("base.json"), &bad).unwrap_err();
+    assert!(e.to_string().contains("base"), "{e}");
+}

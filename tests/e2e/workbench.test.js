@@ -126,3 +126,42 @@ test("knowledge view shows an item's card, semantic ID and neighbours", async ()
   await page.screenshot({ path: join(shots, "knowledge.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("compare rescores the test set with the bundled rankers, matching the CLI, and exports", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  // Long tasks while the models run: the page must never block for more than 200 ms.
+  await page.addInitScript(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: "longtask", buffered: true });
+  });
+  await page.goto(site.url + "/compare?data=synthetic");
+  await page.locator("#compare-table").waitFor({ timeout: 120000 });
+  const rows = page.locator("#compare-table tr[data-variant]");
+  assert.equal(await rows.count(), 4);
+  const want = JSON.parse(await (await fetch(site.url + "/ranker/synthetic/results.json")).text());
+  for (const v of ["Base", "+REP", "+GBR", "ReaSeq"]) {
+    const row = page.locator(`#compare-table tr[data-variant="${v}"]`);
+    const auc = Number((await row.locator('[data-metric="auc"]').innerText()).split(" ")[0]);
+    const gauc = Number((await row.locator('[data-metric="gauc"]').innerText()).split(" ")[0]);
+    const cli = want.variants[v].per_seed[0];
+    assert.ok(Math.abs(auc - cli.auc) < 6e-5, `${v} AUC ${auc} vs CLI ${cli.auc}`);
+    assert.ok(Math.abs(gauc - cli.gauc) < 6e-5, `${v} GAUC ${gauc} vs CLI ${cli.gauc}`);
+  }
+  const longest = await page.evaluate(() => window.__longest);
+  assert.ok(longest < 200, `a main-thread task took ${longest} ms`);
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const text = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
+  assert.match(text.split("\n")[0], /^variant,auc,auc_lower/);
+  assert.equal(text.trim().split("\n").length, 5);
+  const [svg] = await Promise.all([page.waitForEvent("download"), page.click("#export-svg")]);
+  const chart = await (await import("node:fs/promises")).readFile(await svg.path(), "utf8");
+  assert.match(chart, /^<svg/);
+  assert.match(chart, /ReaSeq/);
+  await page.screenshot({ path: join(shots, "compare.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

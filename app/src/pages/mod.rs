@@ -1,3 +1,4 @@
+pub mod compare;
 pub mod knowledge;
 pub mod metrics;
 pub mod overview;

@@ -23,6 +23,9 @@ pub struct CrossFitConfig {
     pub max_history: usize,
     /// Self-supervised examples per training user (see [`examples`]).
     pub augment: usize,
+    /// Also draw self-supervised examples from the held-out fold's logged events (never its
+    /// off-log ones), which roughly doubles them without leaking.
+    pub augment_all_users: bool,
     pub model: ReasonerConfig,
     pub train: TrainConfig,
     pub sampler: SamplerConfig,
@@ -137,10 +140,18 @@ pub fn cross_fit(
             v
         };
         train_users.sort_unstable();
+        let self_supervised: Vec<u32> = if cfg.augment_all_users {
+            (0..n as u32)
+                .filter(|u| valid_users.binary_search(u).is_err())
+                .collect()
+        } else {
+            train_users.clone()
+        };
         let ex = examples(
             ds,
             protocol,
             &train_users,
+            &self_supervised,
             cfg.max_history,
             cfg.sampler.slots,
             cfg.augment,
@@ -370,6 +381,7 @@ mod tests {
             folds: 2,
             max_history: 6,
             augment: 1,
+            augment_all_users: true,
             model: ReasonerConfig {
                 vocab: vocab.size(),
                 max_len: 2 + (6 + 3) * vocab.levels(),

@@ -48,14 +48,17 @@ pub fn logged_history(
     h
 }
 
-/// Examples for `users`: each user's off-log items in windows of `slots`, plus `augment`
-/// self-supervised examples per user in which random logged items are held out of the history
-/// and become the response (under the random mode these are distributed exactly like off-log
-/// behaviour, and there are many more of them).
+/// Examples: the off-log items of `users` in windows of `slots`, plus `augment`
+/// self-supervised examples per user of `self_supervised` in which random logged items are held
+/// out of the history and become the response (under the random mode these are distributed
+/// exactly like off-log behaviour, and there are many more of them). Self-supervised examples
+/// read logged events only, so they may include users whose off-log behaviour must stay unseen.
+#[allow(clippy::too_many_arguments)]
 pub fn examples(
     ds: &Dataset,
     protocol: &Protocol,
     users: &[u32],
+    self_supervised: &[u32],
     max_history: usize,
     slots: usize,
     augment: usize,
@@ -64,13 +67,9 @@ pub fn examples(
     let mut out = Vec::new();
     let mut rng = SeededRng::derive(seed, 31);
     for &u in users {
-        let full = logged_history(ds, protocol, u, usize::MAX);
-        if full.is_empty() {
+        let history = logged_history(ds, protocol, u, max_history);
+        if history.is_empty() {
             continue;
-        }
-        let mut history = full.clone();
-        if history.len() > max_history {
-            history.drain(..history.len() - max_history);
         }
         let off: Vec<u32> = protocol
             .events(u, Part::OffLog)
@@ -83,6 +82,9 @@ pub fn examples(
                 response: w.to_vec(),
             });
         }
+    }
+    for &u in self_supervised {
+        let full = logged_history(ds, protocol, u, usize::MAX);
         if full.len() < slots + 2 {
             continue;
         }

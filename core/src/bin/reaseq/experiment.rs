@@ -61,6 +61,10 @@ pub struct ExperimentArgs {
     /// Reasoner epochs when its sequences must be (re)made.
     #[arg(long, default_value_t = 30)]
     reasoner_epochs: usize,
+    /// Also copy the seed-0 bundles, results.json and (synthetic worlds only, whose rows may
+    /// be shared) the GBR sequences and test scores to assets/ranker/{dataset}.
+    #[arg(long)]
+    write_asset: bool,
     /// Histories of every logged event instead of the liked ones only.
     #[arg(long)]
     all_events: bool,
@@ -406,6 +410,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         "dataset": ds.name,
         "dataset_fingerprint": format!("{:016x}", ds.fingerprint()),
         "protocol": s.mode,
+        "world": if a.synthetic { json!({"users": a.world_users, "items": a.world_items, "seed": a.seed}) } else { Value::Null },
         "seed": a.seed,
         "seeds": a.seeds,
         "negatives": a.negatives,
@@ -448,6 +453,32 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     std::fs::write(reports.join("results.json"), &text)?;
     std::fs::write(bundle_dir.join("results.json"), &text)?;
     write_report(&reports, &results)?;
+    if a.write_asset {
+        let dir = crate::assets_dir().join("ranker").join(&ds.name);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for v in Variant::ALL {
+            for ext in ["json", "safetensors"] {
+                let name = format!("{}.{ext}", variant_file(v));
+                std::fs::copy(bundle_dir.join(&name), dir.join(&name))
+                    .with_context(|| format!("copying {name} to {}", dir.display()))?;
+            }
+        }
+        std::fs::write(dir.join("results.json"), &text)?;
+        if a.synthetic {
+            let scores0: serde_json::Map<String, Value> = Variant::ALL
+                .iter()
+                .map(|v| (v.name().to_string(), json!(scores[v][0])))
+                .collect();
+            std::fs::write(dir.join("test_scores.json"), serde_json::to_vec(&scores0)?)?;
+            let seq = crate::default_data_dir()
+                .join("reasoner")
+                .join(&ds.name)
+                .join("inferred.json");
+            std::fs::copy(&seq, dir.join("inferred.json"))
+                .with_context(|| format!("copying {}", seq.display()))?;
+        }
+        eprintln!("assets → {}", dir.display());
+    }
     if a.json {
         println!("{text}");
     } else {
@@ -539,7 +570,7 @@ fn write_report(dir: &Path, r: &Value) -> Result<()> {
         .collect();
     std::fs::write(
         dir.join("gauc.svg"),
-        crate::charts::bar_chart("Test GAUC (95% CI)", &bars)?,
+        reaseq_core::report::bar_chart("Test GAUC (95% CI)", &bars)?,
     )?;
     let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
     if let Some(m) = r["slices"]["popularity"].as_object() {
@@ -553,7 +584,7 @@ fn write_report(dir: &Path, r: &Value) -> Result<()> {
     let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
     std::fs::write(
         dir.join("popularity.svg"),
-        crate::charts::grouped_bars("AUC by item popularity", &names, &groups)?,
+        reaseq_core::report::grouped_bars("AUC by item popularity", &names, &groups)?,
     )?;
     let sparse = &r["reaseq_vs_base_cold_long_tail"];
     let md = format!(

@@ -459,11 +459,6 @@ struct LlmChoice<'a> {
     batch: usize,
 }
 
-/// Committed assets: `$REASEQ_ASSETS`, else `./assets`.
-fn assets_dir() -> PathBuf {
-    std::env::var_os("REASEQ_ASSETS").map_or_else(|| PathBuf::from("assets"), PathBuf::from)
-}
-
 const LLM_FACETS: [reaseq_core::knowledge::llm::LlmFacet; 3] = [
     reaseq_core::knowledge::llm::LlmFacet::Audience,
     reaseq_core::knowledge::llm::LlmFacet::Themes,
@@ -478,7 +473,7 @@ fn llm_file(facet: reaseq_core::knowledge::llm::LlmFacet) -> String {
 fn write_llm_asset() -> Result<()> {
     use reaseq_core::knowledge::llm::CachedAnswer;
     let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
-    let asset_dir = assets_dir().join("knowledge").join("llm");
+    let asset_dir = crate::assets_dir().join("knowledge").join("llm");
     std::fs::create_dir_all(&asset_dir)
         .with_context(|| format!("creating {}", asset_dir.display()))?;
     for facet in LLM_FACETS {
@@ -527,7 +522,7 @@ fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
                 // One cache file per agent, so each agent reads only its own answers; the
                 // committed asset is read first, so the model only sees items it lacks.
                 let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
-                let asset_dir = assets_dir().join("knowledge").join("llm");
+                let asset_dir = crate::assets_dir().join("knowledge").join("llm");
                 if llm.backend != "smollm2"
                     && !llm.backend.starts_with("http://")
                     && !llm.backend.starts_with("https://")

@@ -1,7 +1,6 @@
 //! `reaseq`: fetch the data, validate it, describe it, and score predictions — every number the
 //! workbench shows can be reproduced from here.
 
-mod charts;
 mod data;
 mod experiment;
 mod knowledge;
@@ -49,6 +48,11 @@ enum Command {
 /// Where generated data lives: `$REASEQ_DATA`, else `./data`.
 pub fn default_data_dir() -> PathBuf {
     std::env::var_os("REASEQ_DATA").map_or_else(|| PathBuf::from("data"), PathBuf::from)
+}
+
+/// Committed assets: `$REASEQ_ASSETS`, else `./assets`.
+pub fn assets_dir() -> PathBuf {
+    std::env::var_os("REASEQ_ASSETS").map_or_else(|| PathBuf::from("assets"), PathBuf::from)
 }
 
 fn main() -> ExitCode {

@@ -87,8 +87,12 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 30)]
     max_history: usize,
     /// Self-supervised examples per training user: random logged items held out as targets.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 8)]
     augment: usize,
+    /// Draw self-supervised examples from every user's logged events, the held-out fold's too
+    /// (their off-log events stay unseen).
+    #[arg(long)]
+    augment_all_users: bool,
     #[arg(long, default_value_t = 64)]
     dim: usize,
     #[arg(long, default_value_t = 2)]
@@ -199,6 +203,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
         folds: args.folds.max(2),
         max_history: args.max_history,
         augment: args.augment,
+        augment_all_users: args.augment_all_users,
         model: ReasonerConfig {
             vocab: vocab.size(),
             max_len: 2 + (args.max_history + args.slots) * levels,

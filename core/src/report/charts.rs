@@ -1,7 +1,9 @@
-//! SVG charts of the experiment report, drawn with plotters.
+//! SVG charts of the experiment, drawn with plotters: the same code draws the CLI's report and
+//! the workbench's Compare view.
 
-use anyhow::{anyhow, Result};
 use plotters::prelude::*;
+
+use crate::error::{Error, Result};
 
 const COLOURS: [RGBColor; 4] = [
     RGBColor(120, 120, 120),
@@ -10,8 +12,8 @@ const COLOURS: [RGBColor; 4] = [
     RGBColor(214, 39, 40),
 ];
 
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow!("drawing a chart: {e}")
+fn err<E: std::fmt::Display>(e: E) -> Error {
+    Error::Config(format!("drawing a chart: {e}"))
 }
 
 /// The y range that holds every value with a margin.
@@ -90,6 +92,8 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
         let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let (lo, hi) = y_range(groups.iter().flat_map(|g| g.1.iter().copied()));
+        // Headroom for the legend above the bars.
+        let hi = hi + (hi - lo) * 0.35;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(12)
@@ -133,6 +137,7 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperMiddle)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()
@@ -140,4 +145,26 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_svg_with_their_labels() {
+        let bars = vec![
+            ("Base".to_string(), 0.7, 0.68, 0.72),
+            ("ReaSeq".to_string(), 0.75, 0.73, 0.77),
+        ];
+        let svg = bar_chart("GAUC", &bars).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("ReaSeq") && svg.contains("GAUC"));
+        let svg = grouped_bars(
+            "AUC",
+            &["Base", "+REP"],
+            &[("cold".into(), vec![0.6, f64::NAN])],
+        )
+        .unwrap();
+        assert!(svg.contains("cold") && svg.contains("+REP"));
+    }
 }

@@ -1,0 +1,421 @@
+//! Compare: the four ranker variants (Base, +REP, +GBR, ReaSeq) scored over the whole test set
+//! in the browser from the bundled models, with AUC, GAUC, logloss, RelaImpr, 95% user-bootstrap
+//! intervals and a paired test against Base, next to what `reaseq experiment` measured for the
+//! same bundles. Scoring runs in chunks between which the page stays responsive.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use reaseq_core::data::protocol::impressions;
+use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Part, Protocol, SplitConfig};
+use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::metrics::{
+    bootstrap_ci, evaluate, paired_bootstrap, rela_impr, BootstrapConfig, Metric,
+};
+use reaseq_core::ranker::{
+    ranker_examples, HistoryEvents, Ranker, RankerExample, RankerInput, Variant,
+};
+use reaseq_core::reasoner::InferredSequences;
+use serde_json::Value;
+
+use crate::components::download;
+use crate::source::{now, source, Choice};
+
+/// Where a build carries the experiment's bundles for each dataset.
+fn asset_dir(choice: &Choice) -> &'static str {
+    match choice {
+        Choice::Synthetic(_) => "ranker/synthetic",
+        Choice::MovieLens { .. } => "data/ranker/ml-100k",
+    }
+}
+
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let resp = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let html = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.contains("text/html"));
+    if !resp.ok() || html {
+        return Err(format!(
+            "{url}: not in this build (run `reaseq experiment`, then build again)"
+        ));
+    }
+    resp.binary().await.map_err(|e| format!("{url}: {e}"))
+}
+
+/// The experiment's results, its seed-0 bundles and the GBR sequences.
+struct Assets {
+    results: Value,
+    rankers: Vec<Ranker>,
+    sequences: InferredSequences,
+}
+
+async fn load_assets(dir: &str) -> Result<Assets, String> {
+    let base = format!("/{dir}");
+    let results: Value = serde_json::from_slice(&fetch(&format!("{base}/results.json")).await?)
+        .map_err(|e| format!("{base}/results.json: {e}"))?;
+    let mut rankers = Vec::new();
+    for (v, file) in [
+        (Variant::Base, "base"),
+        (Variant::Rep, "rep"),
+        (Variant::Gbr, "gbr"),
+        (Variant::ReaSeq, "reaseq"),
+    ] {
+        let m = fetch(&format!("{base}/{file}.json")).await?;
+        let w = fetch(&format!("{base}/{file}.safetensors")).await?;
+        let r =
+            Ranker::from_bundle(&format!("{base}/{file}"), &m, &w).map_err(|e| e.to_string())?;
+        if r.config.variant != v {
+            return Err(format!(
+                "{base}/{file}.json holds a {} model",
+                r.config.variant.name()
+            ));
+        }
+        rankers.push(r);
+    }
+    let path = format!("{base}/inferred.json");
+    let sequences =
+        InferredSequences::from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
+    Ok(Assets {
+        results,
+        rankers,
+        sequences,
+    })
+}
+
+/// The data and protocol the experiment used, rebuilt from its results file.
+fn experiment_data(
+    results: &Value,
+    movielens: Option<&Dataset>,
+) -> Result<(Dataset, BeyondLog), String> {
+    let protocol = results["protocol"].as_str().unwrap_or_default();
+    if let Some(w) = results["world"].as_object() {
+        let n = |k: &str| w.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: n("users") as usize,
+            items: n("items") as usize,
+            seed: n("seed"),
+            ..SyntheticConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
+        return Ok((
+            world.dataset,
+            BeyondLog::Planted {
+                off_log: world.truth.off_log,
+            },
+        ));
+    }
+    let ds = movielens.ok_or("MovieLens-100k is not loaded")?.clone();
+    let rho = protocol
+        .strip_prefix("random rho=")
+        .and_then(|r| r.parse().ok())
+        .ok_or_else(|| {
+            format!("results.json: protocol '{protocol}' is not one this view can rebuild")
+        })?;
+    Ok((ds, BeyondLog::Random { rho }))
+}
+
+/// One variant's figures as the browser computed them.
+#[derive(Clone, Debug, PartialEq)]
+struct Row {
+    variant: Variant,
+    auc: f64,
+    auc_ci: (f64, f64),
+    gauc: f64,
+    gauc_ci: (f64, f64),
+    logloss: f64,
+    rela_impr: f64,
+    /// GAUC − Base: estimate, interval, p-value.
+    vs_base: Option<(f64, f64, f64, f64)>,
+    /// What `reaseq experiment` measured for this bundle (seed 0): AUC, GAUC.
+    cli: (f64, f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Outcome {
+    rows: Vec<Row>,
+    impressions: usize,
+    users: usize,
+    seconds: f64,
+    /// The CLI's seed-mean table, for reference.
+    seeds: u64,
+}
+
+/// Gives the event loop a turn (a resolved timeout), so input and painting go on between
+/// chunks of scoring.
+async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+const CHUNK: usize = 400;
+
+async fn run(
+    assets: Rc<Assets>,
+    movielens: Option<Rc<Dataset>>,
+    progress: WriteSignal<f64>,
+    cancelled: ReadSignal<bool>,
+) -> Result<Outcome, String> {
+    let t = now();
+    let r = &assets.results;
+    let (ds, mode) = experiment_data(r, movielens.as_deref())?;
+    let seed = r["seed"].as_u64().unwrap_or(0);
+    let protocol =
+        Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
+    let gbr = assets
+        .sequences
+        .resolve("inferred.json", &ds, &mode.describe())
+        .map_err(|e| e.to_string())?;
+    let negatives = r["negatives"].as_u64().unwrap_or(0) as usize;
+    let imp = impressions(&ds, &protocol, LabelPolicy::default(), negatives, seed)
+        .map_err(|e| e.to_string())?;
+    let which = if r["history"].as_str() == Some("all logged events") {
+        HistoryEvents::All
+    } else {
+        HistoryEvents::Liked
+    };
+    let max_history = assets.rankers[0].config.max_history;
+    let test: Vec<RankerExample> = ranker_examples(
+        &ds,
+        &protocol,
+        &imp,
+        LabelPolicy::default(),
+        which,
+        max_history,
+    )
+    .map_err(|e| e.to_string())?
+    .into_iter()
+    .filter(|e| e.part == Part::Test)
+    .collect();
+    let users: Vec<u32> = test.iter().map(|e| e.user).collect();
+    let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
+    let total = (test.len() * assets.rankers.len()).max(1);
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for (k, m) in assets.rankers.iter().enumerate() {
+        let mut col = Vec::with_capacity(test.len());
+        for chunk in test.chunks(CHUNK) {
+            if cancelled.get_untracked() {
+                return Err("cancelled".into());
+            }
+            for e in chunk {
+                let s = m
+                    .score(&RankerInput {
+                        target: e.target,
+                        history: &e.history,
+                        gbr: e.gbr(&gbr),
+                    })
+                    .map_err(|e| e.to_string())?;
+                col.push(f64::from(s.probability));
+            }
+            progress.set((k * test.len() + col.len()) as f64 / total as f64);
+            yield_now().await;
+        }
+        columns.push(col);
+    }
+    let boot = BootstrapConfig {
+        replicates: 500,
+        seed,
+        ..BootstrapConfig::default()
+    };
+    let base = evaluate(&users, &labels, &columns[0]).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for (m, col) in assets.rankers.iter().zip(&columns) {
+        let v = m.config.variant;
+        let ev = evaluate(&users, &labels, col).map_err(|e| e.to_string())?;
+        let ci = |metric| {
+            bootstrap_ci(metric, &users, &labels, col, &boot)
+                .map(|i| (i.lower, i.upper))
+                .map_err(|e| e.to_string())
+        };
+        let auc_ci = ci(Metric::Auc)?;
+        let gauc_ci = ci(Metric::Gauc)?;
+        let vs_base = if v == Variant::Base {
+            None
+        } else {
+            let d = paired_bootstrap(Metric::Gauc, &users, &labels, col, &columns[0], &boot)
+                .map_err(|e| e.to_string())?;
+            Some((d.estimate, d.lower, d.upper, d.p_value))
+        };
+        let cli = &r["variants"][v.name()]["per_seed"][0];
+        rows.push(Row {
+            variant: v,
+            auc: ev.auc,
+            auc_ci,
+            gauc: ev.gauc,
+            gauc_ci,
+            logloss: ev.logloss,
+            rela_impr: rela_impr(ev.gauc, base.gauc).map_err(|e| e.to_string())?,
+            vs_base,
+            cli: (
+                cli["auc"].as_f64().unwrap_or(f64::NAN),
+                cli["gauc"].as_f64().unwrap_or(f64::NAN),
+            ),
+        });
+        yield_now().await;
+    }
+    Ok(Outcome {
+        rows,
+        impressions: test.len(),
+        users: users
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        seconds: (now() - t) / 1e3,
+        seeds: r["seeds"].as_u64().unwrap_or(0),
+    })
+}
+
+fn csv(o: &Outcome) -> String {
+    let mut s = String::from(
+        "variant,auc,auc_lower,auc_upper,gauc,gauc_lower,gauc_upper,logloss,rela_impr_gauc_percent,gauc_minus_base,p_value\n",
+    );
+    for r in &o.rows {
+        let (d, p) = r.vs_base.map_or((String::new(), String::new()), |v| {
+            (format!("{:.6}", v.0), format!("{:.4}", v.3))
+        });
+        s.push_str(&format!(
+            "{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.3},{d},{p}\n",
+            r.variant.name(),
+            r.auc,
+            r.auc_ci.0,
+            r.auc_ci.1,
+            r.gauc,
+            r.gauc_ci.0,
+            r.gauc_ci.1,
+            r.logloss,
+            r.rela_impr
+        ));
+    }
+    s
+}
+
+fn json(o: &Outcome) -> String {
+    let rows: Vec<Value> = o
+        .rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "variant": r.variant.name(), "auc": r.auc, "auc_ci": [r.auc_ci.0, r.auc_ci.1],
+                "gauc": r.gauc, "gauc_ci": [r.gauc_ci.0, r.gauc_ci.1], "logloss": r.logloss,
+                "rela_impr_gauc": r.rela_impr,
+                "gauc_vs_base": r.vs_base.map(|v| serde_json::json!({"difference": v.0, "ci": [v.1, v.2], "p_value": v.3})),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(
+        &serde_json::json!({"impressions": o.impressions, "users": o.users, "variants": rows}),
+    )
+    .unwrap_or_default()
+}
+
+fn chart(o: &Outcome) -> String {
+    let bars: Vec<(String, f64, f64, f64)> = o
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.variant.name().to_string(),
+                r.gauc,
+                r.gauc_ci.0,
+                r.gauc_ci.1,
+            )
+        })
+        .collect();
+    reaseq_core::report::bar_chart("Test GAUC (95% CI), computed in this browser", &bars)
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let src = source();
+    let choice = crate::source::choice_from_query();
+    let assets = LocalResource::new(move || {
+        let dir = asset_dir(&choice.get());
+        async move { load_assets(dir).await.map(Rc::new) }
+    });
+    let (progress, set_progress) = signal(0.0);
+    let (cancelled, set_cancelled) = signal(false);
+    let (outcome, set_outcome) = signal(None::<Result<Outcome, String>>);
+    let (running, set_running) = signal(false);
+    let start = move || {
+        let Some(Ok(a)) = assets.get() else {
+            return;
+        };
+        let ml = match src.get() {
+            Some(Ok(s)) if s.synthetic.is_none() => Some(Rc::new((*s.dataset).clone())),
+            _ => None,
+        };
+        set_cancelled.set(false);
+        set_running.set(true);
+        set_outcome.set(None);
+        leptos::task::spawn_local(async move {
+            let out = run(a, ml, set_progress, cancelled).await;
+            set_running.set(false);
+            set_outcome.set(Some(out));
+        });
+    };
+    // Recompute once the bundles (and, for MovieLens, the data) are in.
+    Effect::new(move |done: Option<bool>| {
+        let ready = matches!(assets.get(), Some(Ok(_))) && src.get().is_some();
+        if ready && done != Some(true) {
+            start();
+            return true;
+        }
+        done.unwrap_or(false)
+    });
+    view! {
+        <h1>"Compare"</h1>
+        <p class="lead">"The four variants of the ablation, trained by "<code>"reaseq experiment"</code>" on identical data and seeds, scored again here over every test impression. The browser's figures should equal the CLI's for the same bundle (seed 0)."</p>
+        {move || match assets.get() {
+            None => view! { <p class="muted">"Loading the bundled models…"</p> }.into_any(),
+            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+            Some(Ok(_)) => view! {
+                <div class="controls">
+                    <button id="recompute" disabled=move || running.get() on:click=move |_| start()>"Recompute"</button>
+                    <button id="cancel" disabled=move || !running.get() on:click=move |_| set_cancelled.set(true)>"Cancel"</button>
+                    <progress id="compare-progress" max="1" value=move || progress.get()></progress>
+                </div>
+            }.into_any(),
+        }}
+        {move || outcome.get().map(|o| match o {
+            Err(e) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+            Ok(o) => {
+                let (c, j, svg) = (csv(&o), json(&o), chart(&o));
+                let svg_file = svg.clone();
+                view! {
+                    <section class="card">
+                        <h2>"Test set"</h2>
+                        <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: 500 user-bootstrap replicates; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.seeds)}</p>
+                        <table class="figures" id="compare-table">
+                            <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>
+                            {o.rows.iter().map(|r| view! {
+                                <tr data-variant=r.variant.name()>
+                                    <td>{r.variant.name()}</td>
+                                    <td data-metric="auc">{format!("{:.4} [{:.4}, {:.4}]", r.auc, r.auc_ci.0, r.auc_ci.1)}</td>
+                                    <td data-metric="gauc">{format!("{:.4} [{:.4}, {:.4}]", r.gauc, r.gauc_ci.0, r.gauc_ci.1)}</td>
+                                    <td data-metric="logloss">{format!("{:.4}", r.logloss)}</td>
+                                    <td>{format!("{:+.2}%", r.rela_impr)}</td>
+                                    <td>{r.vs_base.map_or("—".to_string(), |v| format!("{:+.4} [{:+.4}, {:+.4}], p = {:.3}", v.0, v.1, v.2, v.3))}</td>
+                                    <td data-metric="cli">{format!("{:.4} / {:.4}", r.cli.0, r.cli.1)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </table>
+                        <div class="controls">
+                            <button id="export-csv" on:click=move |_| download("compare.csv", "text/csv", &c)>"Table as CSV"</button>
+                            <button id="export-json" on:click=move |_| download("compare.json", "application/json", &j)>"Table as JSON"</button>
+                            <button id="export-svg" on:click=move |_| download("gauc.svg", "image/svg+xml", &svg_file)>"Chart as SVG"</button>
+                        </div>
+                        <div class="chart" id="gauc-chart" inner_html=svg></div>
+                    </section>
+                }.into_any()
+            }
+        })}
+    }
+}
