@@ -19,3 +19,11 @@ if [ -f data/ranker/ml-100k/results.json ] && [ -f data/reasoner/ml-100k/inferre
   cp data/reasoner/ml-100k/inferred.json "$rdest/"
   echo "staged the MovieLens-100k ranker bundles into $rdest"
 fi
+# The MovieLens-100k reasoner (`reaseq reasoner train`), when present.
+if [ -f data/reasoner/ml-100k/reasoner.json ] && [ -f data/reasoner/ml-100k/semantic_ids.json ]; then
+  qdest="${TRUNK_STAGING_DIR}/data/reasoner/ml-100k"
+  mkdir -p "$qdest"
+  cp data/reasoner/ml-100k/reasoner.json data/reasoner/ml-100k/reasoner.safetensors \
+    data/reasoner/ml-100k/semantic_ids.json "$qdest/"
+  echo "staged the MovieLens-100k reasoner into $qdest"
+fi

@@ -7,7 +7,7 @@ use leptos_router::path;
 
 use crate::pages::{
     compare::ComparePage, knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview,
-    sequences::Sequences,
+    reasoner::ReasonerPage, sequences::Sequences,
 };
 use crate::source::DataProvider;
 
@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Overview"</A>
                     <A href="/sequences">"Sequences"</A>
                     <A href="/knowledge">"Knowledge"</A>
+                    <A href="/reasoner">"Reasoner"</A>
                     <A href="/compare">"Compare"</A>
                     <A href="/metrics">"Metrics"</A>
                 </nav>
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Overview/>
                     <Route path=path!("/sequences") view=Sequences/>
                     <Route path=path!("/knowledge") view=KnowledgePage/>
+                    <Route path=path!("/reasoner") view=ReasonerPage/>
                     <Route path=path!("/compare") view=ComparePage/>
                     <Route path=path!("/metrics") view=MetricsPage/>
                 </Routes>

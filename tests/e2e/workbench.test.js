@@ -134,9 +134,9 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
   page.on("pageerror", (e) => errors.push(String(e)));
   // Long tasks while the models run: the page must never block for more than 200 ms.
   await page.addInitScript(() => {
-    window.__longest = 0;
+    window.__tasks = [];
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+      for (const e of list.getEntries()) window.__tasks.push([e.startTime, e.duration]);
     }).observe({ type: "longtask", buffered: true });
   });
   await page.goto(site.url + "/compare?data=synthetic");
@@ -152,8 +152,12 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
     assert.ok(Math.abs(auc - cli.auc) < 6e-5, `${v} AUC ${auc} vs CLI ${cli.auc}`);
     assert.ok(Math.abs(gauc - cli.gauc) < 6e-5, `${v} GAUC ${gauc} vs CLI ${cli.gauc}`);
   }
-  const longest = await page.evaluate(() => window.__longest);
-  assert.ok(longest < 200, `a main-thread task took ${longest} ms`);
+  // Tasks after the page first painted (loading and compiling the wasm module come before).
+  const tasks = await page.evaluate(() => {
+    const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? 0;
+    return window.__tasks.filter(([start]) => start >= fcp).map(([, d]) => Math.round(d));
+  });
+  assert.ok(Math.max(0, ...tasks) < 200, `main-thread tasks of ${tasks} ms while the models ran`);
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
   const text = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
   assert.match(text.split("\n")[0], /^variant,auc,auc_lower/);
@@ -164,4 +168,40 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
   assert.match(chart, /ReaSeq/);
   await page.screenshot({ path: join(shots, "compare.png"), fullPage: true });
   assert.deepEqual(errors, []);
+});
+
+test("reasoner runs for a user and replays its denoising step by step", async () => {
+  const page = await open("/reasoner?data=synthetic&user=u5&slots=8&steps=8");
+  await page.locator("#slots li").first().waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#slots li").count(), 8);
+  assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(WebAssembly\)/);
+  // At the last step every slot holds an item; at step 0 none does.
+  // (A slot whose every admissible item was taken by others stays empty.)
+  const inferred = Number((await page.locator("#reasoner-summary").innerText()).match(/of (\d+) inferred items/)[1]);
+  assert.ok(inferred >= 6, `${inferred} inferred items`);
+  assert.equal(await page.locator("#slots li.complete").count(), inferred);
+  const steps = Number((await page.locator("#step-label").innerText()).split(" / ")[1]);
+  assert.ok(steps >= 8, `${steps} steps`);
+  assert.equal(await page.locator("#step-label").innerText(), `${steps} / ${steps}`);
+  await page.locator("#step-slider").fill("0");
+  assert.equal(await page.locator("#slots li.complete").count(), 0);
+  await page.locator("#step-slider").fill("4");
+  const half = await page.locator("#slots .token:not(.masked)").count();
+  const all = await page.locator("#slots .token").count();
+  assert.ok(half > 0 && half < all, `${half} of ${all} tokens committed at step 4`);
+  await page.click("#play");
+  await page.waitForFunction((n) => document.querySelector("#step-label")?.textContent === `${n} / ${n}`, steps, { timeout: 30000 });
+  await page.screenshot({ path: join(shots, "reasoner.png"), fullPage: true });
+  // The same URL in a fresh page gives the same inferred items.
+  const titles = await page.locator("#slots .slot-title").allInnerTexts();
+  const again = await open("/reasoner?data=synthetic&user=u5&slots=8&steps=8");
+  await again.locator("#slots li.complete").first().waitFor({ timeout: 60000 });
+  assert.deepEqual(await again.locator("#slots .slot-title").allInnerTexts(), titles);
+  assert.deepEqual(errors, []);
+  // A bad parameter falls back to its default with a notice.
+  const bad = await open("/reasoner?data=synthetic&user=u5&steps=lots");
+  await bad.locator("#param-notice").waitFor({ timeout: 60000 });
+  assert.match(await bad.locator("#param-notice").innerText(), /'steps=lots' is not valid/);
+  await bad.locator("#slots li").first().waitFor({ timeout: 60000 });
+  assert.equal(await bad.locator("#slots li").count(), 10);
 });

@@ -166,6 +166,7 @@ async fn run(
     let t = now();
     let r = &assets.results;
     let (ds, mode) = experiment_data(r, movielens.as_deref())?;
+    yield_now().await;
     let seed = r["seed"].as_u64().unwrap_or(0);
     let protocol =
         Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
@@ -174,8 +175,10 @@ async fn run(
         .resolve("inferred.json", &ds, &mode.describe())
         .map_err(|e| e.to_string())?;
     let negatives = r["negatives"].as_u64().unwrap_or(0) as usize;
+    yield_now().await;
     let imp = impressions(&ds, &protocol, LabelPolicy::default(), negatives, seed)
         .map_err(|e| e.to_string())?;
+    yield_now().await;
     let which = if r["history"].as_str() == Some("all logged events") {
         HistoryEvents::All
     } else {
@@ -194,6 +197,7 @@ async fn run(
     .into_iter()
     .filter(|e| e.part == Part::Test)
     .collect();
+    yield_now().await;
     let users: Vec<u32> = test.iter().map(|e| e.user).collect();
     let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
     let total = (test.len() * assets.rankers.len()).max(1);
@@ -235,6 +239,7 @@ async fn run(
                 .map_err(|e| e.to_string())
         };
         let auc_ci = ci(Metric::Auc)?;
+        yield_now().await;
         let gauc_ci = ci(Metric::Gauc)?;
         let vs_base = if v == Variant::Base {
             None

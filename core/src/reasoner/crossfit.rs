@@ -12,9 +12,10 @@ use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
 use super::baselines::{top_k, OffLogBaseline};
+use super::history::logged_history;
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
-use super::train::{examples, logged_history, train, TrainConfig};
+use super::train::{examples, train, TrainConfig};
 use super::vocab::ItemVocab;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,16 +106,7 @@ pub fn infer_all(
     Ok((inferred, inferences))
 }
 
-/// The items a user may not be inferred: everything logged before test.
-pub fn excluded(ds: &Dataset, protocol: &Protocol, user: u32) -> Vec<bool> {
-    let mut x = vec![false; ds.num_items()];
-    for &i in &protocol.timelines[user as usize] {
-        if matches!(protocol.parts[i as usize], Part::Train | Part::Valid) {
-            x[ds.interactions[i as usize].item as usize] = true;
-        }
-    }
-    x
-}
+pub use super::history::excluded;
 
 pub fn cross_fit(
     ds: &Dataset,
@@ -234,19 +226,7 @@ pub fn cross_fit(
     Ok(fit)
 }
 
-/// The inferred items, most confident slot first (mean probability of its committed tokens).
-pub fn ranked(out: &Inference) -> Vec<u32> {
-    let slots = out.items.len();
-    let mut conf = vec![(0f32, 0usize); slots];
-    for c in out.trace.iter().flat_map(|s| &s.commits) {
-        conf[c.slot].0 += c.prob;
-        conf[c.slot].1 += 1;
-    }
-    let mut order: Vec<usize> = (0..slots).filter(|&s| out.items[s].is_some()).collect();
-    let mean = |s: usize| conf[s].0 / conf[s].1.max(1) as f32;
-    order.sort_by(|&a, &b| mean(b).total_cmp(&mean(a)).then(a.cmp(&b)));
-    order.into_iter().filter_map(|s| out.items[s]).collect()
-}
+pub use super::history::ranked;
 
 /// Recall@K and NDCG@K of one method, per evaluated user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

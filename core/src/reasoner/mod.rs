@@ -6,6 +6,7 @@
 pub mod baselines;
 #[cfg(feature = "train")]
 pub mod crossfit;
+pub mod history;
 pub mod model;
 pub mod sampler;
 pub mod sequences;
@@ -13,6 +14,7 @@ pub mod sequences;
 pub mod train;
 pub mod vocab;
 
+pub use history::{excluded, logged_history, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,

@@ -30,23 +30,7 @@ pub struct Example {
     pub response: Vec<u32>,
 }
 
-/// A user's logged pre-test history (train and validation events), oldest first.
-pub fn logged_history(
-    ds: &Dataset,
-    protocol: &Protocol,
-    user: u32,
-    max_history: usize,
-) -> Vec<u32> {
-    let mut h: Vec<u32> = protocol.timelines[user as usize]
-        .iter()
-        .filter(|&&i| matches!(protocol.parts[i as usize], Part::Train | Part::Valid))
-        .map(|&i| ds.interactions[i as usize].item)
-        .collect();
-    if h.len() > max_history {
-        h.drain(..h.len() - max_history);
-    }
-    h
-}
+pub use super::history::logged_history;
 
 /// Examples: the off-log items of `users` in windows of `slots`, plus `augment`
 /// self-supervised examples per user of `self_supervised` in which random logged items are held

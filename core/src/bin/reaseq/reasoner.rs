@@ -28,6 +28,9 @@ pub enum ReasonerCommand {
     /// Cross-fit the reasoner over user folds (early stopping on validation Recall@M), write
     /// fold 0's bundle and every user's inferred sequence (the ranker's GBR input).
     Train(EvalArgs),
+    /// Write the workbench files of the trained reasoner (semantic IDs, the synthetic world's
+    /// configuration) and, with --write-asset, copy them to assets/reasoner/{dataset}.
+    Export(EvalArgs),
     /// Cross-fit the reasoner over user folds, infer every user's off-log behaviour, and score
     /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.
     Eval(EvalArgs),
@@ -103,6 +106,10 @@ pub struct EvalArgs {
     /// fold models: Recall@M and forward passes per user for each.
     #[arg(long)]
     curve: bool,
+    /// Also copy the bundle and its semantic IDs to assets/reasoner/{dataset} (for the
+    /// workbench; only sensible for the synthetic world, whose data may be shared).
+    #[arg(long)]
+    write_asset: bool,
     #[arg(long)]
     json: bool,
 }
@@ -255,6 +262,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
     let path = dir.join("inferred.json");
     std::fs::write(&path, serde_json::to_vec(&sequences)?)
         .with_context(|| format!("writing {}", path.display()))?;
+    write_workbench_files(args, &setup)?;
     eprintln!(
         "{}: best epochs {:?}, {} parameters, {seconds:.0} s → {}",
         ds.name,
@@ -269,6 +277,69 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
         fit,
         seconds,
     })
+}
+
+/// Writes what the browser needs next to the bundle (its semantic IDs, and the synthetic world's
+/// configuration), and with `--write-asset` copies them to assets/reasoner/{dataset}.
+fn write_workbench_files(args: &EvalArgs, setup: &Setup) -> Result<()> {
+    let dir = reasoner_dir(&setup.ds);
+    // The vocabulary travels with the model, so the directory is all the browser needs.
+    std::fs::write(
+        dir.join("semantic_ids.json"),
+        serde_json::to_vec(&setup.ids)?,
+    )?;
+    let world = dir.join("world.json");
+    if args.synthetic {
+        let cfg = SyntheticConfig {
+            users: args.world_users,
+            items: args.world_items,
+            seed: args.seed,
+            ..SyntheticConfig::default()
+        };
+        std::fs::write(&world, serde_json::to_vec(&cfg)?)?;
+    } else if world.exists() {
+        std::fs::remove_file(&world)?;
+    }
+    if args.write_asset {
+        let assets = crate::assets_dir().join("reasoner").join(&setup.ds.name);
+        std::fs::create_dir_all(&assets)
+            .with_context(|| format!("creating {}", assets.display()))?;
+        for f in [
+            "reasoner.json",
+            "reasoner.safetensors",
+            "semantic_ids.json",
+            "world.json",
+        ] {
+            if !dir.join(f).exists() {
+                continue;
+            }
+            std::fs::copy(dir.join(f), assets.join(f))
+                .with_context(|| format!("copying {f} to {}", assets.display()))?;
+        }
+        eprintln!("assets → {}", assets.display());
+    }
+    Ok(())
+}
+
+/// `reaseq reasoner export`: the workbench files of an already trained reasoner.
+pub fn export(args: EvalArgs) -> Result<ExitCode> {
+    let setup = setup(&args)?;
+    let dir = reasoner_dir(&setup.ds);
+    let manifest = dir.join("reasoner.json");
+    let bytes = std::fs::read(&manifest)
+        .with_context(|| format!("{}: run `reaseq reasoner train` first", manifest.display()))?;
+    let m: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a bundle manifest", manifest.display()))?;
+    let want = format!("{:016x}", setup.ds.fingerprint());
+    if m["dataset_fingerprint"].as_str() != Some(want.as_str()) {
+        bail!(
+            "{}: trained on other data (fingerprint {}, this data {want}): train again",
+            manifest.display(),
+            m["dataset_fingerprint"]
+        );
+    }
+    write_workbench_files(&args, &setup)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn train_only(args: EvalArgs) -> Result<ExitCode> {
@@ -586,6 +657,7 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
 pub fn run(cmd: ReasonerCommand) -> Result<ExitCode> {
     match cmd {
         ReasonerCommand::Train(args) => train_only(args),
+        ReasonerCommand::Export(args) => export(args),
         ReasonerCommand::Eval(args) => eval(args),
         ReasonerCommand::Infer(args) => infer_one(args),
     }

@@ -1,0 +1,332 @@
+//! Reasoner: the diffusion reasoner run in the browser for one user, and its denoising replayed
+//! step by step: slots filling in by confidence, the alternatives at every commit, and which
+//! inferred items the user really consumed off the log. Every control lives in the URL.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use reaseq_core::data::{BeyondLog, Dataset, Part, Protocol, SplitConfig};
+use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::knowledge::semantic_id::SemanticIds;
+use reaseq_core::reasoner::{
+    excluded, infer, logged_history, DiffusionReasoner, Inference, ItemVocab, SamplerConfig,
+};
+
+use crate::components::use_set_query;
+use crate::source::{choice_from_query, source, Choice};
+
+/// The reasoner's bundle, its vocabulary, and the data it was trained on.
+struct Assets {
+    model: DiffusionReasoner,
+    ids: SemanticIds,
+    world: Option<SyntheticConfig>,
+}
+
+fn asset_dir(choice: &Choice) -> &'static str {
+    match choice {
+        Choice::Synthetic(_) => "reasoner/synthetic",
+        Choice::MovieLens { .. } => "data/reasoner/ml-100k",
+    }
+}
+
+async fn fetch(url: &str, required: bool) -> Result<Option<Vec<u8>>, String> {
+    let resp = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let html = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.contains("text/html"));
+    if !resp.ok() || html {
+        return if required {
+            Err(format!(
+                "{url}: not in this build (run `reaseq reasoner train`, then build again)"
+            ))
+        } else {
+            Ok(None)
+        };
+    }
+    resp.binary()
+        .await
+        .map(Some)
+        .map_err(|e| format!("{url}: {e}"))
+}
+
+async fn load_assets(dir: &str) -> Result<Assets, String> {
+    let base = format!("/{dir}");
+    let need = |b: Option<Vec<u8>>| b.unwrap_or_default();
+    let m = need(fetch(&format!("{base}/reasoner.json"), true).await?);
+    let w = need(fetch(&format!("{base}/reasoner.safetensors"), true).await?);
+    let model = DiffusionReasoner::from_bundle(&format!("{base}/reasoner"), &m, &w)
+        .map_err(|e| e.to_string())?;
+    let ids: SemanticIds = serde_json::from_slice(&need(
+        fetch(&format!("{base}/semantic_ids.json"), true).await?,
+    ))
+    .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
+    let world = match fetch(&format!("{base}/world.json"), false).await? {
+        Some(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{base}/world.json: {e}"))?),
+        None => None,
+    };
+    Ok(Assets { model, ids, world })
+}
+
+/// Shared data compared by identity, so memos can hold it.
+struct Shared<T>(Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The reasoner's data: its synthetic world, or the loaded MovieLens-100k under random rho 0.3.
+struct Data {
+    ds: Dataset,
+    protocol: Protocol,
+}
+
+fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
+    let (ds, mode) = match &a.world {
+        Some(cfg) => {
+            let w = SyntheticWorld::generate(cfg).map_err(|e| e.to_string())?;
+            (
+                w.dataset,
+                BeyondLog::Planted {
+                    off_log: w.truth.off_log,
+                },
+            )
+        }
+        None => (
+            movielens.ok_or("MovieLens-100k is not loaded")?.clone(),
+            BeyondLog::Random { rho: 0.3 },
+        ),
+    };
+    if ds.num_items() != a.ids.codes.len() {
+        return Err(format!(
+            "the reasoner's vocabulary has {} items, the data {}",
+            a.ids.codes.len(),
+            ds.num_items()
+        ));
+    }
+    let seed = a.world.as_ref().map_or(0, |w| w.seed);
+    let protocol =
+        Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
+    Ok(Data { ds, protocol })
+}
+
+/// One run of the sampler: the data, the user, their history, the inference and its time.
+type Run = (Shared<Data>, u32, Vec<u32>, Inference, f64);
+
+/// A number from the query, its default when absent, and a notice when it did not parse.
+fn param<T: std::str::FromStr + Copy>(
+    q: &leptos_router::params::ParamsMap,
+    key: &str,
+    default: T,
+    bad: &mut Vec<String>,
+) -> T {
+    match q.get(key) {
+        None => default,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            bad.push(format!("'{key}={v}' is not valid"));
+            default
+        }),
+    }
+}
+
+#[component]
+pub fn ReasonerPage() -> impl IntoView {
+    let src = source();
+    let choice = choice_from_query();
+    let query = use_query_map();
+    let set_query = use_set_query();
+    let assets = LocalResource::new(move || {
+        let dir = asset_dir(&choice.get());
+        async move { load_assets(dir).await.map(Arc::new) }
+    });
+    let data = Memo::new(move |_| {
+        let a = assets.get()?;
+        let ml = match src.get() {
+            Some(Ok(s)) if s.synthetic.is_none() => Some(s.dataset.clone()),
+            _ => None,
+        };
+        Some(a.and_then(|a| data(&a, ml.as_deref()).map(|d| Shared(Arc::new(d)))))
+    });
+    // Controls from the URL; a bad value falls back to its default with a notice.
+    let settings = Memo::new(move |_| {
+        let q = query.get();
+        let mut bad = Vec::new();
+        let slots = param(&q, "slots", 10usize, &mut bad).clamp(1, 20);
+        let steps = param(&q, "steps", 10usize, &mut bad).clamp(1, 64);
+        let seed = param(&q, "seed", 0u64, &mut bad);
+        let threshold = q.get("threshold").and_then(|t| t.parse::<f32>().ok());
+        let user = q.get("user");
+        (slots, steps, seed, threshold, user, bad)
+    });
+    let run = Memo::new(move |_| -> Option<Result<Run, String>> {
+        let a = match assets.get()? {
+            Ok(a) => a,
+            Err(e) => return Some(Err(e)),
+        };
+        let d = match data.get()? {
+            Ok(d) => d,
+            Err(e) => return Some(Err(e)),
+        };
+        let (slots, steps, seed, threshold, user, _) = settings.get();
+        let vocab = match ItemVocab::new(&a.ids) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        let u = match user {
+            Some(name) => match d.ds.users.get(&name) {
+                Some(u) => u,
+                None => return Some(Err(format!("no user '{name}' in {}", d.ds.name))),
+            },
+            None => 0,
+        };
+        let max_history =
+            (a.model.config.max_len.saturating_sub(2) / vocab.levels()).saturating_sub(slots);
+        let history = logged_history(&d.ds, &d.protocol, u, max_history);
+        let sampler = SamplerConfig {
+            slots,
+            steps,
+            threshold,
+            seed,
+            temperature: 0.0,
+            top_alternatives: 3,
+        };
+        let mut model = a.model.clone();
+        let t = crate::source::now();
+        let out = infer(
+            &mut model,
+            &vocab,
+            &history,
+            &excluded(&d.ds, &d.protocol, u),
+            &sampler,
+        );
+        Some(
+            out.map(|o| (d, u, history, o, crate::source::now() - t))
+                .map_err(|e| e.to_string()),
+        )
+    });
+    let (step, set_step) = signal(usize::MAX);
+    let (playing, set_playing) = signal(false);
+    // Play: advance one step every 600 ms until the end.
+    Effect::new(move |_| {
+        if !playing.get() {
+            return;
+        }
+        let steps = run.with(|r| match r {
+            Some(Ok((_, _, _, o, _))) => o.trace.len(),
+            _ => 0,
+        });
+        let s = step.get();
+        if s >= steps {
+            set_playing.set(false);
+            return;
+        }
+        set_timeout(
+            move || set_step.set(s + 1),
+            std::time::Duration::from_millis(600),
+        );
+    });
+    let set_param = move |k: &'static str, v: String| {
+        set_step.set(usize::MAX);
+        set_query(&[(k, Some(v))]);
+    };
+    view! {
+        <h1>"Reasoner"</h1>
+        <p class="lead">"The diffusion reasoner reads only the user's logged history and infers behaviour that never reached the log. Each step predicts every masked position and commits the most confident ones; replay the steps to watch the slots fill in."</p>
+        {move || {
+            let bad = settings.get().5;
+            (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
+        }}
+        <div class="controls" id="reasoner-controls">
+            <label>"user "<input id="user-input" value=move || settings.get().4.unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("user", event_target_value(&ev))}/></label>
+            <label>"slots (M) "<input type="number" min="1" max="20" id="slots-input" value=move || settings.get().0 on:change={let s = set_param.clone(); move |ev| s("slots", event_target_value(&ev))}/></label>
+            <label>"steps (T) "<input type="number" min="1" max="64" id="steps-input" value=move || settings.get().1 on:change={let s = set_param.clone(); move |ev| s("steps", event_target_value(&ev))}/></label>
+            <label>"seed "<input type="number" min="0" id="seed-input" value=move || settings.get().2 on:change={let s = set_param.clone(); move |ev| s("seed", event_target_value(&ev))}/></label>
+            <label>"threshold "<input id="threshold-input" placeholder="off" value=move || settings.get().3.map(|t| t.to_string()).unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("threshold", event_target_value(&ev))}/></label>
+        </div>
+        {move || match run.get() {
+            None => view! { <p class="muted">"Loading the reasoner…"</p> }.into_any(),
+            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+            Some(Ok((d, u, history, out, ms))) => {
+                let ds = &d.ds;
+                let off: Vec<u32> = d.protocol.events(u, Part::OffLog).map(|i| ds.interactions[i as usize].item).collect();
+                let n_steps = out.trace.len();
+                let shown = move || step.get().min(n_steps);
+                let title = |i: u32| ds.items[i as usize].display_title();
+                let slots = out.items.len();
+                let levels = out.trace.iter().flat_map(|s| &s.commits).map(|c| c.level + 1).max().unwrap_or(1);
+                let trace = Arc::new(out.trace.clone());
+                let items = out.items.clone();
+                let titles: Vec<String> = items.iter().map(|i| i.map_or("(none)".into(), title)).collect();
+                let hits: Vec<bool> = items.iter().map(|i| i.is_some_and(|i| off.contains(&i))).collect();
+                let hit_count = hits.iter().filter(|&&h| h).count();
+                let grid = {
+                    let trace = trace.clone();
+                    move || {
+                        let upto = shown();
+                        // Per slot and level: the committed token, its probability and alternatives, as of `upto` steps.
+                        let mut cells: Vec<Vec<Option<(u32, f32, String)>>> = vec![vec![None; levels]; slots];
+                        for s in trace.iter().take(upto) {
+                            for c in &s.commits {
+                                let alts = c.alternatives.iter().map(|(t, p)| format!("{t} ({p:.2})")).collect::<Vec<_>>().join(", ");
+                                cells[c.slot][c.level] = Some((c.token, c.prob, alts));
+                            }
+                            for &r in &s.remasked {
+                                cells[r].iter_mut().for_each(|x| *x = None);
+                            }
+                        }
+                        cells.into_iter().enumerate().map(|(s, row)| {
+                            let done = row.iter().all(Option::is_some);
+                            let label = if done { titles[s].clone() } else { "…".to_string() };
+                            let hit = done && hits[s];
+                            view! {
+                                <li class="slot" class:complete=done class:hit=hit data-slot=s>
+                                    <span class="tokens">{row.into_iter().map(|c| match c {
+                                        Some((t, p, alts)) => view! { <span class="token" title=format!("p = {p:.2}; alternatives: {alts}")>{t}</span> }.into_any(),
+                                        None => view! { <span class="token masked">"▒"</span> }.into_any(),
+                                    }).collect_view()}</span>
+                                    <span class="slot-title">{label}</span>
+                                    {hit.then(|| view! { <span class="badge">"real off-log"</span> })}
+                                </li>
+                            }
+                        }).collect_view()
+                    }
+                };
+                view! {
+                    <section class="card">
+                        <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", ds.users.name(u), history.len(), off.len())}</h2>
+                        <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
+                        <div class="controls">
+                            <button id="play" on:click=move |_| { if step.get_untracked() >= n_steps { set_step.set(0); } set_playing.set(true); }>"Play"</button>
+                            <label>"step "<input type="range" id="step-slider" min="0" max=n_steps prop:value=shown on:input=move |ev| { set_playing.set(false); set_step.set(event_target_value(&ev).parse().unwrap_or(0)); }/></label>
+                            <span id="step-label">{move || format!("{} / {n_steps}", shown())}</span>
+                        </div>
+                        <ol class="slots" id="slots">{grid}</ol>
+                    </section>
+                    <section class="card">
+                        <h2>"Logged history (the reasoner's whole input)"</h2>
+                        <ol class="history" id="reasoner-history">{history.iter().map(|&i| view! { <li>{title(i)}</li> }).collect_view()}</ol>
+                    </section>
+                }.into_any()
+            }
+        }}
+    }
+}
