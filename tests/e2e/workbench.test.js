@@ -205,3 +205,23 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   await bad.locator("#slots li").first().waitFor({ timeout: 60000 });
   assert.equal(await bad.locator("#slots li").count(), 10);
 });
+
+test("every view fits a phone-width screen", async () => {
+  const views = [
+    ["overview", "/?data=synthetic", '[data-stat="users"]'],
+    ["sequences", "/sequences?data=synthetic&user=u5", "#timeline li"],
+    ["knowledge", "/knowledge?data=synthetic&item=i3", "#card-text"],
+    ["reasoner", "/reasoner?data=synthetic&user=u5", "#slots li"],
+    ["compare", "/compare?data=synthetic", "#compare-table"],
+    ["metrics", "/metrics", '[data-metric="auc"]'],
+  ];
+  for (const [name, path, ready] of views) {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(site.url + path);
+    await page.locator(ready).first().waitFor({ timeout: 60000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.screenshot({ path: join(shots, `phone-${name}.png`), fullPage: true });
+    assert.ok(overflow <= 1, `${name}: the page is ${overflow} px wider than the screen`);
+    await page.close();
+  }
+});
