@@ -225,3 +225,30 @@ test("every view fits a phone-width screen", async () => {
     await page.close();
   }
 });
+
+test("sequences show the rankers' attention over a user's history for a test target", async () => {
+  const page = await open("/sequences?data=synthetic&users=300&items=200&seed=0&user=u5");
+  await page.locator("#attention-strips tr").first().waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#attention-strips tr").count(), 4);
+  const base = page.locator('#attention-strips tr[data-variant="Base"]');
+  const reaseq = page.locator('#attention-strips tr[data-variant="ReaSeq"]');
+  assert.equal(await base.locator(".strip").count(), 1);
+  assert.equal(await reaseq.locator(".strip").count(), 2, "a second strip over the inferred items");
+  assert.ok((await base.locator(".heat").count()) > 0);
+  // Another target is another set of weights, and it lives in the URL.
+  const options = await page.locator("#target-select option").allInnerTexts();
+  assert.ok(options.length >= 1);
+  if (options.length > 1) {
+    const before = await base.locator(".heat").first().getAttribute("style");
+    const value = await page.locator("#target-select option").nth(1).getAttribute("value");
+    await page.selectOption("#target-select", value);
+    await page.waitForURL(new RegExp(`target=${value}`));
+    await page.waitForFunction((b) => document.querySelector('#attention-strips tr[data-variant="Base"] .heat')?.getAttribute("style") !== b, before, { timeout: 10000 }).catch(() => {});
+  }
+  await page.screenshot({ path: join(shots, "sequences-attention.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  // On another world the view says which world the bundles belong to.
+  const other = await open("/sequences?data=synthetic&user=u5");
+  await other.locator("#attention-note").waitFor({ timeout: 60000 });
+  assert.match(await other.locator("#attention-note").innerText(), /users=300&items=200&seed=0/);
+});

@@ -22,7 +22,7 @@ use crate::components::download;
 use crate::source::{now, source, Choice};
 
 /// Where a build carries the experiment's bundles for each dataset.
-fn asset_dir(choice: &Choice) -> &'static str {
+pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
     match choice {
         Choice::Synthetic(_) => "ranker/synthetic",
         Choice::MovieLens { .. } => "data/ranker/ml-100k",
@@ -47,13 +47,13 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The experiment's results, its seed-0 bundles and the GBR sequences.
-struct Assets {
-    results: Value,
-    rankers: Vec<Ranker>,
-    sequences: InferredSequences,
+pub(crate) struct Assets {
+    pub results: Value,
+    pub rankers: Vec<Ranker>,
+    pub sequences: InferredSequences,
 }
 
-async fn load_assets(dir: &str) -> Result<Assets, String> {
+pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
     let base = format!("/{dir}");
     let results: Value = serde_json::from_slice(&fetch(&format!("{base}/results.json")).await?)
         .map_err(|e| format!("{base}/results.json: {e}"))?;
@@ -87,7 +87,7 @@ async fn load_assets(dir: &str) -> Result<Assets, String> {
 }
 
 /// The data and protocol the experiment used, rebuilt from its results file.
-fn experiment_data(
+pub(crate) fn experiment_data(
     results: &Value,
     movielens: Option<&Dataset>,
 ) -> Result<(Dataset, BeyondLog), String> {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::{use_set_query, DataControls};
+use crate::components::{use_set_query, AttentionStrips, DataControls};
 use crate::source::{source, Source};
 
 #[derive(Clone, PartialEq)]
@@ -128,5 +128,6 @@ pub fn Sequences() -> impl IntoView {
                 </ol>
             </section>
         </div>
+        <AttentionStrips user=Signal::derive(move || selected.get())/>
     }
 }
