@@ -80,10 +80,10 @@ fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> Result<Source, Stri
     })
 }
 
-/// Fetches one deployed file; `Ok(None)` when the deployment does not have it.
-async fn fetch_file(name: &str) -> Result<Option<Vec<u8>>, String> {
-    let url = format!("{ML_DIR}/{name}");
-    let resp = gloo_net::http::Request::get(&url)
+/// Fetches a deployed file; `Ok(None)` when the deployment does not have it (a static server's
+/// single-page fallback answers HTML for a missing file).
+pub async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, String> {
+    let resp = gloo_net::http::Request::get(url)
         .send()
         .await
         .map_err(|e| format!("{url}: {e}"))?;
@@ -98,6 +98,17 @@ async fn fetch_file(name: &str) -> Result<Option<Vec<u8>>, String> {
         .await
         .map(Some)
         .map_err(|e| format!("{url}: {e}"))
+}
+
+/// Like [`fetch_optional`], but a missing file is an error that says how to make it.
+pub async fn fetch_required(url: &str, how: &str) -> Result<Vec<u8>, String> {
+    fetch_optional(url)
+        .await?
+        .ok_or_else(|| format!("{url}: not in this build ({how}, then build again)"))
+}
+
+async fn fetch_file(name: &str) -> Result<Option<Vec<u8>>, String> {
+    fetch_optional(&format!("{ML_DIR}/{name}")).await
 }
 
 async fn movielens() -> Result<Option<Source>, String> {

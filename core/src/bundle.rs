@@ -151,6 +151,62 @@ pub fn decode(
     Ok((m, out))
 }
 
+/// Takes exactly the tensors that `shapes` names out of `tensors`, checking every shape and
+/// that every value is finite; `what` names the model in errors.
+pub fn take_exact(
+    what: &str,
+    shapes: Vec<(String, Vec<usize>)>,
+    mut tensors: Tensors,
+) -> Result<BTreeMap<String, Vec<f32>>> {
+    let mut weights = BTreeMap::new();
+    for (name, shape) in shapes {
+        let (got, data) = tensors
+            .remove(&name)
+            .ok_or_else(|| Error::Model(format!("{what}: no tensor '{name}'")))?;
+        if got != shape || data.len() != shape.iter().product::<usize>() {
+            return Err(Error::Model(format!(
+                "{what}: tensor '{name}' has shape {got:?}, expected {shape:?}"
+            )));
+        }
+        if data.iter().any(|x| !x.is_finite()) {
+            return Err(Error::Model(format!(
+                "{what}: tensor '{name}' is not finite"
+            )));
+        }
+        weights.insert(name, data);
+    }
+    if let Some(extra) = tensors.keys().next() {
+        return Err(Error::Model(format!("{what}: unexpected tensor '{extra}'")));
+    }
+    Ok(weights)
+}
+
+/// [`encode`] with a typed config.
+pub fn encode_with<C: Serialize>(
+    kind: &str,
+    config: &C,
+    dataset_fingerprint: Option<u64>,
+    metrics: BTreeMap<String, f64>,
+    tensors: &Tensors,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let config =
+        serde_json::to_value(config).map_err(|e| Error::Model(format!("{kind} config: {e}")))?;
+    encode(kind, config, dataset_fingerprint, metrics, tensors)
+}
+
+/// [`decode`] with a typed config; errors name the bundle.
+pub fn decode_with<C: serde::de::DeserializeOwned>(
+    name: &str,
+    kind: &str,
+    manifest: &[u8],
+    weights: &[u8],
+) -> Result<(C, Tensors)> {
+    let (m, t) = decode(name, kind, manifest, weights)?;
+    let config = serde_json::from_value(m.config)
+        .map_err(|e| Error::Model(format!("{name}: {kind} config: {e}")))?;
+    Ok((config, t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use reaseq_core::data::protocol::impressions;
-use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
-use reaseq_core::ranker::{ranker_examples, HistoryEvents, RankerInput};
+use reaseq_core::data::Part;
+use reaseq_core::ranker::RankerInput;
 
 use crate::components::use_set_query;
-use crate::pages::compare::{asset_dir, experiment_data, load_assets};
+use crate::pages::compare::{asset_dir, experiment_data, experiment_rows, load_assets};
 use crate::source::{choice_from_query, source};
 
 /// One variant's weights for the chosen target.
@@ -62,37 +61,14 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
                     w["users"], w["items"], w["seed"]
                 ));
             }
-            let seed = r["seed"].as_u64().unwrap_or(0);
-            let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, seed)
-                .map_err(|e| e.to_string())?;
-            let gbr = a
-                .sequences
-                .resolve("inferred.json", &ds, &mode.describe())
-                .map_err(|e| e.to_string())?;
             let u = ds.users.get(&user.get()).ok_or("no such user")?;
-            let imp: Vec<_> = impressions(&ds, &protocol, LabelPolicy::default(), 0, seed)
-                .map_err(|e| e.to_string())?
+            let rows = experiment_rows(&a, &ds, &mode)?;
+            let gbr = rows.gbr;
+            let test: Vec<_> = rows
+                .examples
                 .into_iter()
-                .filter(|x| x.user == u)
+                .filter(|e| e.user == u && e.part == Part::Test)
                 .collect();
-            let which = if r["history"].as_str() == Some("all logged events") {
-                HistoryEvents::All
-            } else {
-                HistoryEvents::Liked
-            };
-            let max_history = a.rankers[0].config.max_history;
-            let test: Vec<_> = ranker_examples(
-                &ds,
-                &protocol,
-                &imp,
-                LabelPolicy::default(),
-                which,
-                max_history,
-            )
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|e| e.part == Part::Test)
-            .collect();
             let title = |i: u32| ds.items[i as usize].display_title();
             let targets: Vec<(String, String, bool)> = test
                 .iter()

@@ -30,20 +30,7 @@ pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
 }
 
 async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let resp = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let html = resp
-        .headers()
-        .get("content-type")
-        .is_some_and(|t| t.contains("text/html"));
-    if !resp.ok() || html {
-        return Err(format!(
-            "{url}: not in this build (run `reaseq experiment`, then build again)"
-        ));
-    }
-    resp.binary().await.map_err(|e| format!("{url}: {e}"))
+    crate::source::fetch_required(url, "run `reaseq experiment`").await
 }
 
 /// The experiment's results, its seed-0 bundles and the GBR sequences.
@@ -118,6 +105,47 @@ pub(crate) fn experiment_data(
     Ok((ds, BeyondLog::Random { rho }))
 }
 
+/// The experiment's rows rebuilt in the browser, as `reaseq experiment` made them: the GBR
+/// sequences and every impression's ranker example.
+pub(crate) struct ExperimentRows {
+    pub gbr: Vec<Vec<u32>>,
+    pub examples: Vec<RankerExample>,
+}
+
+pub(crate) fn experiment_rows(
+    a: &Assets,
+    ds: &Dataset,
+    mode: &BeyondLog,
+) -> Result<ExperimentRows, String> {
+    let r = &a.results;
+    let seed = r["seed"].as_u64().unwrap_or(0);
+    let protocol =
+        Protocol::new(ds, SplitConfig::default(), mode, seed).map_err(|e| e.to_string())?;
+    let gbr = a
+        .sequences
+        .resolve("inferred.json", ds, &mode.describe())
+        .map_err(|e| e.to_string())?;
+    let negatives = r["negatives"].as_u64().unwrap_or(0) as usize;
+    let imp = impressions(ds, &protocol, LabelPolicy::default(), negatives, seed)
+        .map_err(|e| e.to_string())?;
+    let which = if r["history"].as_str() == Some("all logged events") {
+        HistoryEvents::All
+    } else {
+        HistoryEvents::Liked
+    };
+    let max_history = a.rankers[0].config.max_history;
+    let examples = ranker_examples(
+        ds,
+        &protocol,
+        &imp,
+        LabelPolicy::default(),
+        which,
+        max_history,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(ExperimentRows { gbr, examples })
+}
+
 /// One variant's figures as the browser computed them.
 #[derive(Clone, Debug, PartialEq)]
 struct Row {
@@ -167,36 +195,14 @@ async fn run(
     let r = &assets.results;
     let (ds, mode) = experiment_data(r, movielens.as_deref())?;
     yield_now().await;
-    let seed = r["seed"].as_u64().unwrap_or(0);
-    let protocol =
-        Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
-    let gbr = assets
-        .sequences
-        .resolve("inferred.json", &ds, &mode.describe())
-        .map_err(|e| e.to_string())?;
-    let negatives = r["negatives"].as_u64().unwrap_or(0) as usize;
-    yield_now().await;
-    let imp = impressions(&ds, &protocol, LabelPolicy::default(), negatives, seed)
-        .map_err(|e| e.to_string())?;
-    yield_now().await;
-    let which = if r["history"].as_str() == Some("all logged events") {
-        HistoryEvents::All
-    } else {
-        HistoryEvents::Liked
-    };
-    let max_history = assets.rankers[0].config.max_history;
-    let test: Vec<RankerExample> = ranker_examples(
-        &ds,
-        &protocol,
-        &imp,
-        LabelPolicy::default(),
-        which,
-        max_history,
-    )
-    .map_err(|e| e.to_string())?
-    .into_iter()
-    .filter(|e| e.part == Part::Test)
-    .collect();
+    let rows = experiment_rows(&assets, &ds, &mode)?;
+    let (gbr, test) = (
+        rows.gbr,
+        rows.examples
+            .into_iter()
+            .filter(|e| e.part == Part::Test)
+            .collect::<Vec<RankerExample>>(),
+    );
     yield_now().await;
     let users: Vec<u32> = test.iter().map(|e| e.user).collect();
     let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
@@ -225,7 +231,7 @@ async fn run(
     }
     let boot = BootstrapConfig {
         replicates: 500,
-        seed,
+        seed: r["seed"].as_u64().unwrap_or(0),
         ..BootstrapConfig::default()
     };
     let base = evaluate(&users, &labels, &columns[0]).map_err(|e| e.to_string())?;

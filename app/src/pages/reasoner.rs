@@ -14,7 +14,7 @@ use reaseq_core::reasoner::{
 };
 
 use crate::components::use_set_query;
-use crate::source::{choice_from_query, source, Choice};
+use crate::source::{choice_from_query, fetch_optional, fetch_required, source, Choice};
 
 /// The reasoner's bundle, its vocabulary, and the data it was trained on.
 struct Assets {
@@ -30,42 +30,17 @@ fn asset_dir(choice: &Choice) -> &'static str {
     }
 }
 
-async fn fetch(url: &str, required: bool) -> Result<Option<Vec<u8>>, String> {
-    let resp = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let html = resp
-        .headers()
-        .get("content-type")
-        .is_some_and(|t| t.contains("text/html"));
-    if !resp.ok() || html {
-        return if required {
-            Err(format!(
-                "{url}: not in this build (run `reaseq reasoner train`, then build again)"
-            ))
-        } else {
-            Ok(None)
-        };
-    }
-    resp.binary()
-        .await
-        .map(Some)
-        .map_err(|e| format!("{url}: {e}"))
-}
-
 async fn load_assets(dir: &str) -> Result<Assets, String> {
     let base = format!("/{dir}");
-    let need = |b: Option<Vec<u8>>| b.unwrap_or_default();
-    let m = need(fetch(&format!("{base}/reasoner.json"), true).await?);
-    let w = need(fetch(&format!("{base}/reasoner.safetensors"), true).await?);
+    let how = "run `reaseq reasoner train` and `reaseq reasoner export`";
+    let m = fetch_required(&format!("{base}/reasoner.json"), how).await?;
+    let w = fetch_required(&format!("{base}/reasoner.safetensors"), how).await?;
     let model = DiffusionReasoner::from_bundle(&format!("{base}/reasoner"), &m, &w)
         .map_err(|e| e.to_string())?;
-    let ids: SemanticIds = serde_json::from_slice(&need(
-        fetch(&format!("{base}/semantic_ids.json"), true).await?,
-    ))
-    .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
-    let world = match fetch(&format!("{base}/world.json"), false).await? {
+    let ids: SemanticIds =
+        serde_json::from_slice(&fetch_required(&format!("{base}/semantic_ids.json"), how).await?)
+            .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
+    let world = match fetch_optional(&format!("{base}/world.json")).await? {
         Some(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{base}/world.json: {e}"))?),
         None => None,
     };

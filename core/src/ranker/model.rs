@@ -322,28 +322,9 @@ impl Ranker {
     }
 
     /// From named tensors (a bundle's, or a trainer's), checking every name and shape.
-    pub fn from_tensors(config: RankerConfig, mut tensors: Tensors) -> Result<Self> {
+    pub fn from_tensors(config: RankerConfig, tensors: Tensors) -> Result<Self> {
         config.check()?;
-        let mut weights = BTreeMap::new();
-        for (name, shape) in config.shapes() {
-            let (got, data) = tensors
-                .remove(&name)
-                .ok_or_else(|| Error::Model(format!("ranker: no tensor '{name}'")))?;
-            if got != shape || data.len() != shape.iter().product::<usize>() {
-                return Err(Error::Model(format!(
-                    "ranker: tensor '{name}' has shape {got:?}, expected {shape:?}"
-                )));
-            }
-            if data.iter().any(|x| !x.is_finite()) {
-                return Err(Error::Model(format!(
-                    "ranker: tensor '{name}' is not finite"
-                )));
-            }
-            weights.insert(name, data);
-        }
-        if let Some(extra) = tensors.keys().next() {
-            return Err(Error::Model(format!("ranker: unexpected tensor '{extra}'")));
-        }
+        let weights = crate::bundle::take_exact("ranker", config.shapes(), tensors)?;
         let mut r = Self {
             config,
             weights,
@@ -540,11 +521,9 @@ impl Ranker {
         dataset_fingerprint: Option<u64>,
         metrics: BTreeMap<String, f64>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
-        let config = serde_json::to_value(self.config)
-            .map_err(|e| Error::Model(format!("ranker config: {e}")))?;
-        crate::bundle::encode(
+        crate::bundle::encode_with(
             RANKER_KIND,
-            config,
+            &self.config,
             dataset_fingerprint,
             metrics,
             &self.tensors(),
@@ -553,9 +532,7 @@ impl Ranker {
 
     /// Reads a ranker from its bundle, checking checksum, names and shapes.
     pub fn from_bundle(name: &str, manifest: &[u8], weights: &[u8]) -> Result<Self> {
-        let (m, t) = crate::bundle::decode(name, RANKER_KIND, manifest, weights)?;
-        let config: RankerConfig = serde_json::from_value(m.config)
-            .map_err(|e| Error::Model(format!("{name}: ranker config: {e}")))?;
+        let (config, t) = crate::bundle::decode_with(name, RANKER_KIND, manifest, weights)?;
         Self::from_tensors(config, t).map_err(|e| Error::Model(format!("{name}: {e}")))
     }
 }

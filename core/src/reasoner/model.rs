@@ -163,30 +163,9 @@ impl DiffusionReasoner {
     }
 
     /// From named tensors (a bundle's, or a trainer's), checking every name and shape.
-    pub fn from_tensors(config: ReasonerConfig, mut tensors: Tensors) -> Result<Self> {
+    pub fn from_tensors(config: ReasonerConfig, tensors: Tensors) -> Result<Self> {
         config.check()?;
-        let mut weights = BTreeMap::new();
-        for (name, shape) in config.shapes() {
-            let (got, data) = tensors
-                .remove(&name)
-                .ok_or_else(|| Error::Model(format!("reasoner: no tensor '{name}'")))?;
-            if got != shape || data.len() != shape.iter().product::<usize>() {
-                return Err(Error::Model(format!(
-                    "reasoner: tensor '{name}' has shape {got:?}, expected {shape:?}"
-                )));
-            }
-            if data.iter().any(|x| !x.is_finite()) {
-                return Err(Error::Model(format!(
-                    "reasoner: tensor '{name}' is not finite"
-                )));
-            }
-            weights.insert(name, data);
-        }
-        if let Some(extra) = tensors.keys().next() {
-            return Err(Error::Model(format!(
-                "reasoner: unexpected tensor '{extra}'"
-            )));
-        }
+        let weights = crate::bundle::take_exact("reasoner", config.shapes(), tensors)?;
         Ok(Self {
             config,
             weights,
@@ -385,11 +364,9 @@ impl DiffusionReasoner {
         dataset_fingerprint: Option<u64>,
         metrics: BTreeMap<String, f64>,
     ) -> Result<(Vec<u8>, Vec<u8>)> {
-        let config = serde_json::to_value(self.config)
-            .map_err(|e| Error::Model(format!("reasoner config: {e}")))?;
-        crate::bundle::encode(
+        crate::bundle::encode_with(
             REASONER_KIND,
-            config,
+            &self.config,
             dataset_fingerprint,
             metrics,
             &self.tensors(),
@@ -398,9 +375,7 @@ impl DiffusionReasoner {
 
     /// Reads a reasoner from its bundle, checking checksum, names and shapes.
     pub fn from_bundle(name: &str, manifest: &[u8], weights: &[u8]) -> Result<Self> {
-        let (m, t) = crate::bundle::decode(name, REASONER_KIND, manifest, weights)?;
-        let config: ReasonerConfig = serde_json::from_value(m.config)
-            .map_err(|e| Error::Model(format!("{name}: reasoner config: {e}")))?;
+        let (config, t) = crate::bundle::decode_with(name, REASONER_KIND, manifest, weights)?;
         Self::from_tensors(config, t).map_err(|e| Error::Model(format!("{name}: {e}")))
     }
 }

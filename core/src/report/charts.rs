@@ -30,6 +30,16 @@ fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Categories sit at x = i + 0.5: the name there, nothing at the other ticks.
+fn category_label(names: &[String], x: f64) -> String {
+    let i = x.floor() as usize;
+    if (x - i as f64 - 0.5).abs() < 0.01 {
+        names.get(i).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// One bar per (name, value, lower, upper), with the interval as an error bar.
 pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String> {
     let mut svg = String::new();
@@ -49,14 +59,7 @@ pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(bars.len() * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - i as f64 - 0.5).abs() < 0.01 {
-                    names.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| category_label(&names, *x))
             .y_label_formatter(&|y| format!("{y:.3}"))
             .draw()
             .map_err(err)?;
@@ -106,14 +109,7 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(groups.len() * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - i as f64 - 0.5).abs() < 0.01 {
-                    names.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| category_label(&names, *x))
             .y_label_formatter(&|y| format!("{y:.3}"))
             .draw()
             .map_err(err)?;
