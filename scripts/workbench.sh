@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the workbench from a fresh machine: installs the tools, fetches MovieLens-100k (pinned
 # hashes, into the git-ignored data/), builds the `reaseq` CLI, builds the item knowledge and
-# runs the ablation once (about 25 minutes the first time, cached afterwards), and serves the
+# runs the ablation once (about an hour the first time, cached afterwards), and serves the
 # app with trunk on http://127.0.0.1:8080.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
