@@ -166,6 +166,10 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
   const chart = await (await import("node:fs/promises")).readFile(await svg.path(), "utf8");
   assert.match(chart, /^<svg/);
   assert.match(chart, /ReaSeq/);
+  assert.match(await page.locator("#roc-chart").innerHTML(), /false positive rate/);
+  assert.match(await page.locator("#slice-chart").innerHTML(), /long-tail/);
+  const [roc] = await Promise.all([page.waitForEvent("download"), page.click("#export-roc")]);
+  assert.match(await (await import("node:fs/promises")).readFile(await roc.path(), "utf8"), /true positive rate/);
   await page.screenshot({ path: join(shots, "compare.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -6,11 +6,11 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use reaseq_core::data::protocol::impressions;
+use reaseq_core::data::protocol::{impressions, PopularityBucket, PopularityBuckets};
 use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Part, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::metrics::{
-    bootstrap_ci, evaluate, paired_bootstrap, rela_impr, BootstrapConfig, Metric,
+    bootstrap_ci, evaluate, paired_bootstrap, rela_impr, roc_curve, BootstrapConfig, Metric,
 };
 use reaseq_core::ranker::{
     ranker_examples, HistoryEvents, Ranker, RankerExample, RankerInput, Variant,
@@ -108,6 +108,7 @@ pub(crate) fn experiment_data(
 /// The experiment's rows rebuilt in the browser, as `reaseq experiment` made them: the GBR
 /// sequences and every impression's ranker example.
 pub(crate) struct ExperimentRows {
+    pub protocol: Protocol,
     pub gbr: Vec<Vec<u32>>,
     pub examples: Vec<RankerExample>,
 }
@@ -143,7 +144,11 @@ pub(crate) fn experiment_rows(
         max_history,
     )
     .map_err(|e| e.to_string())?;
-    Ok(ExperimentRows { gbr, examples })
+    Ok(ExperimentRows {
+        protocol,
+        gbr,
+        examples,
+    })
 }
 
 /// One variant's figures as the browser computed them.
@@ -165,6 +170,10 @@ struct Row {
 #[derive(Clone, Debug, PartialEq)]
 struct Outcome {
     rows: Vec<Row>,
+    /// Per variant, its ROC curve over the test set.
+    roc: Vec<(Variant, Vec<(f64, f64)>)>,
+    /// Per popularity slice (with its size), each variant's AUC.
+    slices: Vec<(String, Vec<f64>)>,
     impressions: usize,
     users: usize,
     seconds: f64,
@@ -196,6 +205,7 @@ async fn run(
     let (ds, mode) = experiment_data(r, movielens.as_deref())?;
     yield_now().await;
     let rows = experiment_rows(&assets, &ds, &mode)?;
+    let pop = PopularityBuckets::new(&rows.protocol.train_popularity(&ds), 0.5);
     let (gbr, test) = (
         rows.gbr,
         rows.examples
@@ -271,7 +281,39 @@ async fn run(
         });
         yield_now().await;
     }
+    let roc = columns
+        .iter()
+        .zip(&assets.rankers)
+        .map(|(c, m)| {
+            roc_curve(&labels, c, 150)
+                .map(|p| (m.config.variant, p))
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let slices = [
+        (PopularityBucket::Cold, "cold"),
+        (PopularityBucket::LongTail, "long-tail"),
+        (PopularityBucket::Head, "head"),
+    ]
+    .into_iter()
+    .filter_map(|(b, name)| {
+        let keep: Vec<usize> = (0..test.len())
+            .filter(|&i| pop.of(test[i].target) == b)
+            .collect();
+        let l: Vec<bool> = keep.iter().map(|&i| labels[i]).collect();
+        let aucs: Option<Vec<f64>> = columns
+            .iter()
+            .map(|c| {
+                let s: Vec<f64> = keep.iter().map(|&i| c[i]).collect();
+                reaseq_core::metrics::auc(&l, &s).ok()
+            })
+            .collect();
+        aucs.map(|a| (format!("{name} ({})", keep.len()), a))
+    })
+    .collect();
     Ok(Outcome {
+        roc,
+        slices,
         rows,
         impressions: test.len(),
         users: users
@@ -324,6 +366,18 @@ fn json(o: &Outcome) -> String {
         &serde_json::json!({"impressions": o.impressions, "users": o.users, "variants": rows}),
     )
     .unwrap_or_default()
+}
+
+fn roc(o: &Outcome) -> String {
+    let series: Vec<(&str, Vec<(f64, f64)>)> =
+        o.roc.iter().map(|(v, p)| (v.name(), p.clone())).collect();
+    reaseq_core::report::roc_chart("ROC over the test set", &series).unwrap_or_default()
+}
+
+fn slices(o: &Outcome) -> String {
+    let names: Vec<&str> = o.rows.iter().map(|r| r.variant.name()).collect();
+    reaseq_core::report::grouped_bars("AUC by item popularity (impressions)", &names, &o.slices)
+        .unwrap_or_default()
 }
 
 fn chart(o: &Outcome) -> String {
@@ -400,6 +454,8 @@ pub fn ComparePage() -> impl IntoView {
             Ok(o) => {
                 let (c, j, svg) = (csv(&o), json(&o), chart(&o));
                 let svg_file = svg.clone();
+                let (roc_svg, slice_svg) = (roc(&o), slices(&o));
+                let roc_file = roc_svg.clone();
                 view! {
                     <section class="card">
                         <h2>"Test set"</h2>
@@ -422,8 +478,13 @@ pub fn ComparePage() -> impl IntoView {
                             <button id="export-csv" on:click=move |_| download("compare.csv", "text/csv", &c)>"Table as CSV"</button>
                             <button id="export-json" on:click=move |_| download("compare.json", "application/json", &j)>"Table as JSON"</button>
                             <button id="export-svg" on:click=move |_| download("gauc.svg", "image/svg+xml", &svg_file)>"Chart as SVG"</button>
+                            <button id="export-roc" on:click=move |_| download("roc.svg", "image/svg+xml", &roc_file)>"ROC as SVG"</button>
                         </div>
-                        <div class="chart" id="gauc-chart" inner_html=svg></div>
+                        <div class="charts">
+                            <div class="chart" id="gauc-chart" inner_html=svg></div>
+                            <div class="chart" id="roc-chart" inner_html=roc_svg></div>
+                            <div class="chart" id="slice-chart" inner_html=slice_svg></div>
+                        </div>
                     </section>
                 }.into_any()
             }

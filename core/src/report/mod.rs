@@ -2,4 +2,4 @@
 
 pub mod charts;
 
-pub use charts::{bar_chart, grouped_bars};
+pub use charts::{bar_chart, grouped_bars, roc_chart};
