@@ -10,6 +10,8 @@ pub mod error;
 pub mod hash;
 pub mod knowledge;
 pub mod metrics;
+#[cfg(feature = "train")]
+pub mod optim;
 pub mod ranker;
 pub mod reasoner;
 #[cfg(feature = "charts")]

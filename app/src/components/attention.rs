@@ -8,8 +8,14 @@ use reaseq_core::data::Part;
 use reaseq_core::ranker::RankerInput;
 
 use crate::components::use_set_query;
-use crate::pages::compare::{asset_dir, experiment_data, experiment_rows, load_assets};
-use crate::source::{choice_from_query, source};
+use crate::pages::compare::{
+    asset_dir, experiment_data, experiment_rows, load_assets, Assets, ExperimentRows,
+};
+use crate::source::{choice_from_query, source, Shared};
+use reaseq_core::data::Dataset;
+
+/// The bundles, the experiment's data and its rows.
+type Rows = Shared<(Arc<Assets>, Dataset, ExperimentRows)>;
 
 /// One variant's weights for the chosen target.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,7 +50,8 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
         let dir = asset_dir(&choice.get());
         async move { load_assets(dir).await.map(Arc::new) }
     });
-    let strips = Memo::new(move |_| -> Option<Result<Strips, String>> {
+    // The experiment's rows, rebuilt once per data and bundles (not on every user or target).
+    let rows = Memo::new(move |_| -> Option<Result<Rows, String>> {
         let a = match assets.get()? {
             Ok(a) => a,
             Err(e) => return Some(Err(e)),
@@ -52,7 +59,7 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
         let s = src.get()?.ok()?;
         let r = &a.results;
         let movielens = s.synthetic.is_none().then(|| s.dataset.clone());
-        let go = || -> Result<Strips, String> {
+        let build = || -> Result<Rows, String> {
             let (ds, mode) = experiment_data(r, movielens.as_deref())?;
             if ds.fingerprint() != s.dataset.fingerprint() {
                 let w = &r["world"];
@@ -61,12 +68,23 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
                     w["users"], w["items"], w["seed"]
                 ));
             }
-            let u = ds.users.get(&user.get()).ok_or("no such user")?;
             let rows = experiment_rows(&a, &ds, &mode)?;
-            let gbr = rows.gbr;
+            Ok(Shared(Arc::new((a.clone(), ds, rows))))
+        };
+        Some(build())
+    });
+    let strips = Memo::new(move |_| -> Option<Result<Strips, String>> {
+        let shared = match rows.get()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let (a, ds, rows) = &*shared;
+        let go = || -> Result<Strips, String> {
+            let u = ds.users.get(&user.get()).ok_or("no such user")?;
+            let gbr = &rows.gbr;
             let test: Vec<_> = rows
                 .examples
-                .into_iter()
+                .iter()
                 .filter(|e| e.user == u && e.part == Part::Test)
                 .collect();
             let title = |i: u32| ds.items[i as usize].display_title();
@@ -90,7 +108,7 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
             };
             let mut out = Vec::new();
             for m in &a.rankers {
-                let g = e.gbr(&gbr);
+                let g = e.gbr(gbr);
                 let sc = m
                     .score(&RankerInput {
                         target: e.target,

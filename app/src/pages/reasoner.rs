@@ -14,7 +14,7 @@ use reaseq_core::reasoner::{
 };
 
 use crate::components::use_set_query;
-use crate::source::{choice_from_query, fetch_optional, fetch_required, source, Choice};
+use crate::source::{choice_from_query, fetch_optional, fetch_required, source, Choice, Shared};
 
 /// The reasoner's bundle, its vocabulary, and the data it was trained on.
 struct Assets {
@@ -45,28 +45,6 @@ async fn load_assets(dir: &str) -> Result<Assets, String> {
         None => None,
     };
     Ok(Assets { model, ids, world })
-}
-
-/// Shared data compared by identity, so memos can hold it.
-struct Shared<T>(Arc<T>);
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T> std::ops::Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 /// The reasoner's data: its synthetic world, or the loaded MovieLens-100k under random rho 0.3.

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_core::{Device, Tensor, Var};
 
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
@@ -286,12 +285,12 @@ pub fn train_ranker(
     }
     let device = Device::Cpu;
     let graph = Graph::new(init, &device)?;
-    let params = ParamsAdamW {
-        lr: cfg.lr,
-        weight_decay: cfg.weight_decay,
-        ..ParamsAdamW::default()
-    };
-    let mut opt = AdamW::new(graph.vars.values().cloned().collect(), params).map_err(cerr)?;
+    let mut opt = crate::optim::adamw(
+        "ranker",
+        graph.vars.values().cloned().collect(),
+        cfg.lr,
+        cfg.weight_decay,
+    )?;
     let mut rng = SeededRng::new(cfg.seed);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let valid_users: Vec<u32> = valid.iter().map(|e| e.user).collect();
@@ -314,16 +313,7 @@ pub fn train_ranker(
                     (sp - (logits * &bt.labels)?)?.mean_all()
                 })
                 .map_err(cerr)?;
-            opt.backward_step(&loss).map_err(cerr)?;
-            let l = loss
-                .to_dtype(DType::F64)
-                .and_then(|l| l.to_scalar::<f64>())
-                .map_err(cerr)?;
-            if !l.is_finite() {
-                return Err(Error::Model(format!(
-                    "ranker training: loss became {l} in epoch {epoch}"
-                )));
-            }
+            let l = crate::optim::step("ranker", &mut opt, &loss, epoch)?;
             total += l * ex.len() as f64;
             count += ex.len();
         }

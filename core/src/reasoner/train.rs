@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use candle_core::{DType, Device, Tensor, Var, D};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_core::{Device, Tensor, Var, D};
 
 use crate::data::protocol::{Part, Protocol};
 use crate::data::Dataset;
@@ -306,12 +305,12 @@ pub fn train(
     }
     let device = Device::Cpu;
     let graph = Graph::new(init, &device)?;
-    let params = ParamsAdamW {
-        lr: cfg.lr,
-        weight_decay: cfg.weight_decay,
-        ..ParamsAdamW::default()
-    };
-    let mut opt = AdamW::new(graph.vars.values().cloned().collect(), params).map_err(cerr)?;
+    let mut opt = crate::optim::adamw(
+        "reasoner",
+        graph.vars.values().cloned().collect(),
+        cfg.lr,
+        cfg.weight_decay,
+    )?;
     let mut rng = SeededRng::new(cfg.seed);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut model = graph.export()?;
@@ -335,16 +334,7 @@ pub fn train(
                 (nll * &bt.weights)?.sum_all()? / bt.rows as f64
             })()
             .map_err(cerr)?;
-            opt.backward_step(&loss).map_err(cerr)?;
-            let l = loss
-                .to_dtype(DType::F64)
-                .and_then(|l| l.to_scalar::<f64>())
-                .map_err(cerr)?;
-            if !l.is_finite() {
-                return Err(Error::Model(format!(
-                    "reasoner training: loss became {l} in epoch {epoch}"
-                )));
-            }
+            let l = crate::optim::step("reasoner", &mut opt, &loss, epoch)?;
             total += l * bt.rows as f64;
             count += bt.rows;
         }

@@ -40,29 +40,61 @@ fn category_label(names: &[String], x: f64) -> String {
     }
 }
 
+type CategoryChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A white chart with one category per unit of x (named at its centre) and values in [lo, hi].
+fn category_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    names: &[String],
+    lo: f64,
+    hi: f64,
+) -> Result<CategoryChart<'a, 'b>> {
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(32)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..names.len().max(1) as f64, lo..hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(names.len() * 2 + 1)
+        .x_label_formatter(&|x| category_label(names, *x))
+        .y_label_formatter(&|y| format!("{y:.3}"))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// A legend box at `position`, drawn after every series.
+fn legend<'a, 'b: 'a>(
+    chart: &mut CategoryChart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 /// One bar per (name, value, lower, upper), with the interval as an error bar.
 pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
         let (lo, hi) = y_range(bars.iter().flat_map(|b| [b.2, b.3]));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..bars.len() as f64, lo..hi)
-            .map_err(err)?;
         let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(bars.len() * 2 + 1)
-            .x_label_formatter(&|x| category_label(&names, *x))
-            .y_label_formatter(&|y| format!("{y:.3}"))
-            .draw()
-            .map_err(err)?;
+        let mut chart = category_chart(&root, title, &names, lo, hi)?;
         for (i, (_, v, l, u)) in bars.iter().enumerate() {
             let x = i as f64;
             let c = COLOURS[i % COLOURS.len()];
@@ -93,26 +125,11 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
         let (lo, hi) = y_range(groups.iter().flat_map(|g| g.1.iter().copied()));
         // Headroom for the legend above the bars.
         let hi = hi + (hi - lo) * 0.35;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..groups.len().max(1) as f64, lo..hi)
-            .map_err(err)?;
         let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(groups.len() * 2 + 1)
-            .x_label_formatter(&|x| category_label(&names, *x))
-            .y_label_formatter(&|y| format!("{y:.3}"))
-            .draw()
-            .map_err(err)?;
+        let mut chart = category_chart(&root, title, &names, lo, hi)?;
         let w = 0.8 / series.len().max(1) as f64;
         for (k, name) in series.iter().enumerate() {
             let c = COLOURS[k % COLOURS.len()];
@@ -131,13 +148,7 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
                 .label(*name)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperMiddle)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -173,13 +184,7 @@ pub fn roc_chart(title: &str, series: &[(&str, Vec<(f64, f64)>)]) -> Result<Stri
                 .label(*name)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(err)?;
     }
     Ok(svg)

@@ -12,8 +12,7 @@ use clap::{Args, Parser};
 use reaseq_core::data::protocol::{
     history_bucket, impressions, Part, PopularityBucket, PopularityBuckets,
 };
-use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Protocol, SplitConfig, Strictness};
-use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::data::{Dataset, LabelPolicy, Protocol};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::metrics::{
     bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
@@ -25,7 +24,7 @@ use reaseq_core::ranker::{
 use reaseq_core::reasoner::InferredSequences;
 use serde_json::{json, Value};
 
-use crate::source::{load, Source};
+use crate::source::{split, Source, Split};
 
 #[derive(Args)]
 pub struct ExperimentArgs {
@@ -87,34 +86,13 @@ struct Setup {
 }
 
 fn setup(a: &ExperimentArgs) -> Result<Setup> {
-    if a.synthetic {
-        let world = SyntheticWorld::generate(&SyntheticConfig {
-            users: a.world_users,
-            items: a.world_items,
-            seed: a.seed,
-            ..SyntheticConfig::default()
-        })?;
-        let ds = world.dataset;
-        let mode = BeyondLog::Planted {
-            off_log: world.truth.off_log,
-        };
-        let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, a.seed)?;
-        let rep = graph_embedding(&ds, &GraphEmbeddingConfig::default())?;
-        return Ok(Setup {
-            ds,
-            protocol,
-            mode: mode.describe(),
-            rep,
-        });
-    }
-    let ds = load(&a.source, Strictness::Strict)?.dataset;
-    let mode = match a.mode.as_str() {
-        "random" => BeyondLog::Random { rho: a.rho },
-        "future" => BeyondLog::Future { m: 10 },
-        other => bail!("unknown mode '{other}' (available: random, future)"),
+    let world = a.synthetic.then_some((a.world_users, a.world_items));
+    let Split { ds, protocol, mode } = split(&a.source, world, &a.mode, a.rho, 10, a.seed)?;
+    let rep = if a.synthetic {
+        graph_embedding(&ds, &GraphEmbeddingConfig::default())?
+    } else {
+        crate::knowledge::read_rep_vectors(&ds)?
     };
-    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, a.seed)?;
-    let rep = crate::knowledge::read_rep_vectors(&ds)?;
     Ok(Setup {
         ds,
         protocol,

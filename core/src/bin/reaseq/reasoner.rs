@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig, Strictness};
-use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
+use reaseq_core::data::SyntheticConfig;
+use reaseq_core::data::{Dataset, Protocol};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::reasoner::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
@@ -21,7 +21,7 @@ use reaseq_core::reasoner::{
     InferredSequences, ItemVocab, ReasonerConfig, SamplerConfig, SequenceProvenance,
 };
 
-use crate::source::{load, Source};
+use crate::source::{split, Source, Split};
 
 #[derive(Subcommand)]
 pub enum ReasonerCommand {
@@ -125,20 +125,20 @@ struct Setup {
 }
 
 fn setup(args: &EvalArgs) -> Result<Setup> {
+    let world = args
+        .synthetic
+        .then_some((args.world_users, args.world_items));
+    let Split { ds, protocol, mode } = split(
+        &args.source,
+        world,
+        &args.mode,
+        args.rho,
+        args.slots,
+        args.seed,
+    )?;
+    let mode = mode.describe();
     if args.synthetic {
-        let world = SyntheticWorld::generate(&SyntheticConfig {
-            users: args.world_users,
-            items: args.world_items,
-            seed: args.seed,
-            ..SyntheticConfig::default()
-        })?;
-        let ds = world.dataset;
-        let mode = BeyondLog::Planted {
-            off_log: world.truth.off_log,
-        };
-        let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
         let vectors = graph_embedding(&ds, &GraphEmbeddingConfig::default())?;
-        let mode = mode.describe();
         let ids = residual_quantise(
             &vectors,
             &RqConfig {
@@ -154,14 +154,6 @@ fn setup(args: &EvalArgs) -> Result<Setup> {
             vectors,
         });
     }
-    let ds = load(&args.source, Strictness::Strict)?.dataset;
-    let mode = match args.mode.as_str() {
-        "random" => BeyondLog::Random { rho: args.rho },
-        "future" => BeyondLog::Future { m: args.slots },
-        other => bail!("unknown mode '{other}' (available: random, future)"),
-    };
-    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, args.seed)?;
-    let mode = mode.describe();
     let dir = crate::default_data_dir().join("knowledge").join(&ds.name);
     let ids_path = dir.join("semantic_ids.json");
     let ids: SemanticIds =

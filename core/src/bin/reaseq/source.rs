@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use reaseq_core::data::fetch::ml100k_dir;
 use reaseq_core::data::load::{load_csv_files, load_dir};
-use reaseq_core::data::{LoadOptions, Loaded, Strictness};
+use reaseq_core::data::{
+    BeyondLog, Dataset, LoadOptions, Loaded, Protocol, SplitConfig, Strictness, SyntheticConfig,
+    SyntheticWorld,
+};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
@@ -44,4 +47,46 @@ pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Load
     };
     pb.finish_and_clear();
     loaded
+}
+
+/// The data a model command works on and its beyond-log protocol.
+pub struct Split {
+    pub ds: Dataset,
+    pub protocol: Protocol,
+    pub mode: BeyondLog,
+}
+
+/// A seeded synthetic world under its planted off-log behaviour (`world` given), or the source's
+/// dataset under `random` (rho) or `future` (the last `future_m` events); `seed` seeds the
+/// world and the protocol alike.
+pub fn split(
+    source: &Source,
+    world: Option<(usize, usize)>,
+    mode: &str,
+    rho: f64,
+    future_m: usize,
+    seed: u64,
+) -> anyhow::Result<Split> {
+    let (ds, mode) = match world {
+        Some((users, items)) => {
+            let w = SyntheticWorld::generate(&SyntheticConfig {
+                users,
+                items,
+                seed,
+                ..SyntheticConfig::default()
+            })?;
+            let off_log = w.truth.off_log;
+            (w.dataset, BeyondLog::Planted { off_log })
+        }
+        None => {
+            let mode = match mode {
+                "random" => BeyondLog::Random { rho },
+                "future" => BeyondLog::Future { m: future_m },
+                other => anyhow::bail!("unknown mode '{other}' (available: random, future)"),
+            };
+            (load(source, Strictness::Strict)?.dataset, mode)
+        }
+    };
+    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, seed)?;
+    Ok(Split { ds, protocol, mode })
 }
