@@ -138,14 +138,33 @@ fn reasoner_inference_is_identical_on_every_platform() {
     }
     let items: Vec<u32> = out.items.iter().flatten().copied().collect();
     assert_eq!(items.len(), 4);
+    // The ranked decoder over the same model: items and their log-probabilities.
+    let (beam, _) = reaseq_core::reasoner::beam_items(
+        &mut model,
+        &vocab,
+        &history,
+        &excluded,
+        &reaseq_core::reasoner::BeamConfig { items: 5, width: 8 },
+    )
+    .unwrap();
+    let mut b = Fnv1a::default();
+    for (i, lp) in &beam {
+        b.u64(*i as u64).u64(lp.to_bits() as u64);
+    }
     assert_eq!(
-        (items, h.finish()),
-        (REASONER_ITEMS.to_vec(), REASONER_TRACE_HASH)
+        (items, h.finish(), b.finish()),
+        (
+            REASONER_ITEMS.to_vec(),
+            REASONER_TRACE_HASH,
+            REASONER_BEAM_HASH
+        ),
+        "beam {beam:?}"
     );
 }
 
-const REASONER_ITEMS: [u32; 4] = [24, 13, 6, 38];
-const REASONER_TRACE_HASH: u64 = 2138072581267472147;
+const REASONER_ITEMS: [u32; 4] = [0, 45, 40, 25];
+const REASONER_TRACE_HASH: u64 = 15685654660160260197;
+const REASONER_BEAM_HASH: u64 = 14121156922741065389;
 
 /// The committed synthetic ranker bundles (`reaseq experiment --synthetic --write-asset`) score
 /// the whole test set exactly as the CLI did natively: to 1e-5, in the browser too.

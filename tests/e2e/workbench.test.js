@@ -52,6 +52,16 @@ test("overview renders the synthetic world's statistics", async () => {
   assert.ok(n > 300 * 20 && n <= 300 * 60, `interactions ${n}`);
   assert.match(await page.locator("#timing").innerText(), /by reaseq-core \(WebAssembly\)/);
   assert.equal(await page.locator("#panic").count(), 0);
+  // The pipeline's stages with the figures their manifests carry.
+  await page.locator('#pipeline tr[data-stage]').first().waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#pipeline tr[data-stage]").count(), 4);
+  const manifest = JSON.parse(await (await fetch(site.url + "/reasoner/synthetic/reasoner.json")).text());
+  const reasoner = await page.locator('#pipeline tr[data-stage="diffusion reasoner (GBR)"]').innerText();
+  assert.match(reasoner, new RegExp(`${Math.round(manifest.metrics.train_seconds)} s`));
+  assert.match(reasoner, /parameters/);
+  const results = JSON.parse(await (await fetch(site.url + "/ranker/synthetic/results.json")).text());
+  const ranker = await page.locator('#pipeline tr[data-stage^="ranker"]').innerText();
+  assert.match(ranker, new RegExp(`${results.impressions.test} test impressions`));
   await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
@@ -168,10 +178,54 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
   assert.match(chart, /ReaSeq/);
   assert.match(await page.locator("#roc-chart").innerHTML(), /false positive rate/);
   assert.match(await page.locator("#slice-chart").innerHTML(), /long-tail/);
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+  const bytes = await (await import("node:fs/promises")).readFile(await png.path());
+  assert.equal(png.suggestedFilename(), "gauc.png");
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(bytes.length > 5000, `a PNG of ${bytes.length} bytes`);
   const [roc] = await Promise.all([page.waitForEvent("download"), page.click("#export-roc")]);
   assert.match(await (await import("node:fs/promises")).readFile(await roc.path(), "utf8"), /true positive rate/);
   await page.screenshot({ path: join(shots, "compare.png"), fullPage: true });
   assert.deepEqual(errors, []);
+});
+
+test("compare's slice and paired test live in the URL, and a shared link reproduces them", async () => {
+  const path = "/compare?data=synthetic&slice=history_length&a=gbr&b=base";
+  const page = await open(path);
+  await page.locator("#pair-result").waitFor({ timeout: 120000 });
+  assert.equal(await page.locator("#slice-select").inputValue(), "history_length");
+  assert.match(await page.locator("#slice-chart").innerHTML(), /attended history length/);
+  assert.match(await page.locator("#slice-chart").innerHTML(), /11–20/);
+  assert.equal(await page.locator("#pair-result").getAttribute("data-a"), "gbr");
+  assert.equal(await page.locator("#pair-result").getAttribute("data-b"), "base");
+  const gbrMinusBase = await page.locator('#pair-result tr[data-metric="gauc"] .estimate').innerText();
+  // The same difference as the main table's "GAUC − Base" column for +GBR.
+  const column = await page.locator('#compare-table tr[data-variant="+GBR"] td').nth(5).innerText();
+  assert.equal(column.split(" ")[0], gbrMinusBase);
+  // Choosing another slice and pair rewrites the URL…
+  await page.selectOption("#slice-select", "genre");
+  await page.selectOption("#pair-a", "reaseq");
+  await page.waitForFunction(() => location.search.includes("slice=genre") && location.search.includes("a=reaseq"));
+  const shared = new URL(page.url());
+  // (Leptos may leave an empty comment marker after reactive HTML; it is not part of the chart.)
+  const chartOf = async (p) => (await p.locator("#slice-chart").innerHTML()).replace(/<!---->/g, "");
+  const genreChart = await chartOf(page);
+  const estimate = await page.locator('#pair-result tr[data-metric="auc"] .estimate').innerText();
+  // …and that link, opened in a fresh page, shows the same view.
+  const again = await open(shared.pathname + shared.search);
+  await again.locator("#pair-result").waitFor({ timeout: 120000 });
+  assert.equal(await again.locator("#slice-select").inputValue(), "genre");
+  assert.equal(await chartOf(again), genreChart);
+  assert.equal(await again.locator('#pair-result tr[data-metric="auc"] .estimate').innerText(), estimate);
+  const [svg] = await Promise.all([again.waitForEvent("download"), again.click("#export-slice")]);
+  assert.equal(svg.suggestedFilename(), "auc_by_genre.svg");
+  assert.match(await (await import("node:fs/promises")).readFile(await svg.path(), "utf8"), /^<svg/);
+  assert.deepEqual(errors, []);
+  // A bad value falls back to its default with a notice.
+  const bad = await open("/compare?data=synthetic&slice=colour&a=best");
+  await bad.locator("#pair-result").waitFor({ timeout: 120000 });
+  assert.match(await bad.locator("#param-notice").innerText(), /'slice=colour' is not a slice; 'a=best' is not a variant/);
+  assert.equal(await bad.locator("#pair-result").getAttribute("data-a"), "reaseq");
 });
 
 test("reasoner runs for a user and replays its denoising step by step", async () => {

@@ -6,19 +6,22 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use reaseq_core::data::protocol::{impressions, PopularityBucket, PopularityBuckets};
+use reaseq_core::data::protocol::{impressions, PopularityBuckets};
 use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Part, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::metrics::{
     bootstrap_ci, evaluate, paired_bootstrap, rela_impr, roc_curve, BootstrapConfig, Metric,
 };
 use reaseq_core::ranker::{
-    ranker_examples, HistoryEvents, Ranker, RankerExample, RankerInput, Variant,
+    ranker_examples, slices, HistoryEvents, Ranker, RankerExample, RankerInput, Slice, SliceKind,
+    Variant,
 };
 use reaseq_core::reasoner::InferredSequences;
 use serde_json::Value;
 
-use crate::components::download;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{download, download_png, use_set_query};
 use crate::source::{now, source, Choice};
 
 /// Where a build carries the experiment's bundles for each dataset.
@@ -45,12 +48,8 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
     let results: Value = serde_json::from_slice(&fetch(&format!("{base}/results.json")).await?)
         .map_err(|e| format!("{base}/results.json: {e}"))?;
     let mut rankers = Vec::new();
-    for (v, file) in [
-        (Variant::Base, "base"),
-        (Variant::Rep, "rep"),
-        (Variant::Gbr, "gbr"),
-        (Variant::ReaSeq, "reaseq"),
-    ] {
+    for v in Variant::ALL {
+        let file = v.key();
         let m = fetch(&format!("{base}/{file}.json")).await?;
         let w = fetch(&format!("{base}/{file}.safetensors")).await?;
         let r =
@@ -172,8 +171,12 @@ struct Outcome {
     rows: Vec<Row>,
     /// Per variant, its ROC curve over the test set.
     roc: Vec<(Variant, Vec<(f64, f64)>)>,
-    /// Per popularity slice (with its size), each variant's AUC.
-    slices: Vec<(String, Vec<f64>)>,
+    /// Per variant (in `rows` order), its score of every test impression.
+    columns: Vec<Vec<f64>>,
+    user_ids: Vec<u32>,
+    labels: Vec<bool>,
+    /// The test set's slices (popularity, history length, genre), as the CLI cuts them.
+    cuts: Vec<Slice>,
     impressions: usize,
     users: usize,
     seconds: f64,
@@ -290,36 +293,19 @@ async fn run(
                 .map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let slices = [
-        (PopularityBucket::Cold, "cold"),
-        (PopularityBucket::LongTail, "long-tail"),
-        (PopularityBucket::Head, "head"),
-    ]
-    .into_iter()
-    .filter_map(|(b, name)| {
-        let keep: Vec<usize> = (0..test.len())
-            .filter(|&i| pop.of(test[i].target) == b)
-            .collect();
-        let l: Vec<bool> = keep.iter().map(|&i| labels[i]).collect();
-        let aucs: Option<Vec<f64>> = columns
-            .iter()
-            .map(|c| {
-                let s: Vec<f64> = keep.iter().map(|&i| c[i]).collect();
-                reaseq_core::metrics::auc(&l, &s).ok()
-            })
-            .collect();
-        aucs.map(|a| (format!("{name} ({})", keep.len()), a))
-    })
-    .collect();
+    let cuts = slices(&ds, &pop, &test);
     Ok(Outcome {
         roc,
-        slices,
         rows,
+        cuts,
         impressions: test.len(),
         users: users
             .iter()
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
+        columns,
+        user_ids: users,
+        labels,
         seconds: (now() - t) / 1e3,
         seeds: r["seeds"].as_u64().unwrap_or(0),
     })
@@ -374,10 +360,54 @@ fn roc(o: &Outcome) -> String {
     reaseq_core::report::roc_chart("ROC over the test set", &series).unwrap_or_default()
 }
 
-fn slices(o: &Outcome) -> String {
+/// Each variant's AUC on every slice of `kind` that has both labels, as a grouped bar chart.
+fn slice_chart(o: &Outcome, kind: SliceKind) -> String {
+    let groups: Vec<(String, Vec<f64>)> = o
+        .cuts
+        .iter()
+        .filter(|c| c.kind == kind)
+        .filter_map(|c| {
+            let l: Vec<bool> = c.rows.iter().map(|&i| o.labels[i]).collect();
+            let aucs: Option<Vec<f64>> = o
+                .columns
+                .iter()
+                .map(|col| {
+                    let s: Vec<f64> = c.rows.iter().map(|&i| col[i]).collect();
+                    reaseq_core::metrics::auc(&l, &s).ok()
+                })
+                .collect();
+            aucs.map(|a| (format!("{} ({})", c.name, c.rows.len()), a))
+        })
+        .collect();
     let names: Vec<&str> = o.rows.iter().map(|r| r.variant.name()).collect();
-    reaseq_core::report::grouped_bars("AUC by item popularity (impressions)", &names, &o.slices)
-        .unwrap_or_default()
+    reaseq_core::report::grouped_bars(
+        &format!("AUC by {} (impressions)", kind.title()),
+        &names,
+        &groups,
+    )
+    .unwrap_or_default()
+}
+
+/// A paired user-bootstrap of `a` − `b` on AUC and GAUC: estimate, interval and p-value each.
+fn pair(o: &Outcome, a: Variant, b: Variant) -> Result<[(f64, f64, f64, f64); 2], String> {
+    let col = |v: Variant| {
+        o.rows
+            .iter()
+            .position(|r| r.variant == v)
+            .map(|k| &o.columns[k])
+            .ok_or_else(|| format!("no {} model", v.name()))
+    };
+    let (ca, cb) = (col(a)?, col(b)?);
+    let boot = BootstrapConfig {
+        replicates: 500,
+        ..BootstrapConfig::default()
+    };
+    let d = |m| {
+        paired_bootstrap(m, &o.user_ids, &o.labels, ca, cb, &boot)
+            .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
+            .map_err(|e| e.to_string())
+    };
+    Ok([d(Metric::Auc)?, d(Metric::Gauc)?])
 }
 
 fn chart(o: &Outcome) -> String {
@@ -401,9 +431,32 @@ fn chart(o: &Outcome) -> String {
 pub fn ComparePage() -> impl IntoView {
     let src = source();
     let choice = crate::source::choice_from_query();
+    let query = use_query_map();
+    let set_query = use_set_query();
     let assets = LocalResource::new(move || {
         let dir = asset_dir(&choice.get());
         async move { load_assets(dir).await.map(Rc::new) }
+    });
+    // The slice charted and the pair tested, from the URL; a bad value falls back with a notice.
+    let picks = Memo::new(move |_| {
+        let q = query.get();
+        let mut bad = Vec::new();
+        let slice = match q.get("slice") {
+            None => SliceKind::Popularity,
+            Some(k) => SliceKind::from_key(&k).unwrap_or_else(|| {
+                bad.push(format!("'slice={k}' is not a slice"));
+                SliceKind::Popularity
+            }),
+        };
+        let mut variant = |key: &str, default: Variant| match q.get(key) {
+            None => default,
+            Some(v) => Variant::parse(&v).unwrap_or_else(|| {
+                bad.push(format!("'{key}={v}' is not a variant"));
+                default
+            }),
+        };
+        let (a, b) = (variant("a", Variant::ReaSeq), variant("b", Variant::Base));
+        (slice, a, b, bad)
     });
     let (progress, set_progress) = signal(0.0);
     let (cancelled, set_cancelled) = signal(false);
@@ -449,13 +502,32 @@ pub fn ComparePage() -> impl IntoView {
                 </div>
             }.into_any(),
         }}
+        {move || {
+            let bad = picks.get().3;
+            (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
+        }}
         {move || outcome.get().map(|o| match o {
             Err(e) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
             Ok(o) => {
                 let (c, j, svg) = (csv(&o), json(&o), chart(&o));
-                let svg_file = svg.clone();
-                let (roc_svg, slice_svg) = (roc(&o), slices(&o));
-                let roc_file = roc_svg.clone();
+                let (svg_file, svg_png) = (svg.clone(), svg.clone());
+                let roc_svg = roc(&o);
+                let (roc_file, roc_png) = (roc_svg.clone(), roc_svg.clone());
+                let o = std::sync::Arc::new(o);
+                let slice_svg = Memo::new({
+                    let o = o.clone();
+                    move |_| slice_chart(&o, picks.get().0)
+                });
+                let tested = Memo::new({
+                    let o = o.clone();
+                    move |_| {
+                        let (_, a, b, _) = picks.get();
+                        (a, b, pair(&o, a, b))
+                    }
+                });
+                let set = set_query.clone();
+                let pick = move |key: &'static str, value: String| set(&[(key, Some(value))]);
+                let (pick_a, pick_b) = (pick.clone(), pick.clone());
                 view! {
                     <section class="card">
                         <h2>"Test set"</h2>
@@ -478,13 +550,56 @@ pub fn ComparePage() -> impl IntoView {
                             <button id="export-csv" on:click=move |_| download("compare.csv", "text/csv", &c)>"Table as CSV"</button>
                             <button id="export-json" on:click=move |_| download("compare.json", "application/json", &j)>"Table as JSON"</button>
                             <button id="export-svg" on:click=move |_| download("gauc.svg", "image/svg+xml", &svg_file)>"Chart as SVG"</button>
+                            <button id="export-png" on:click=move |_| download_png("gauc.png", &svg_png)>"Chart as PNG"</button>
                             <button id="export-roc" on:click=move |_| download("roc.svg", "image/svg+xml", &roc_file)>"ROC as SVG"</button>
+                            <button id="export-roc-png" on:click=move |_| download_png("roc.png", &roc_png)>"ROC as PNG"</button>
                         </div>
                         <div class="charts">
                             <div class="chart" id="gauc-chart" inner_html=svg></div>
                             <div class="chart" id="roc-chart" inner_html=roc_svg></div>
-                            <div class="chart" id="slice-chart" inner_html=slice_svg></div>
                         </div>
+                    </section>
+                    <section class="card">
+                        <h2>"Slices"</h2>
+                        <div class="controls">
+                            <label>"slice by "
+                                <select id="slice-select" on:change=move |ev| pick("slice", event_target_value(&ev))>
+                                    {SliceKind::ALL.into_iter().map(|k| view! {
+                                        <option value=k.key() selected=move || picks.get().0 == k>{k.title()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <button id="export-slice" on:click=move |_| download(&format!("auc_by_{}.svg", picks.get_untracked().0.key()), "image/svg+xml", &slice_svg.get_untracked())>"Slice chart as SVG"</button>
+                            <button id="export-slice-png" on:click=move |_| download_png(&format!("auc_by_{}.png", picks.get_untracked().0.key()), &slice_svg.get_untracked())>"Slice chart as PNG"</button>
+                        </div>
+                        <div class="chart" id="slice-chart" inner_html=move || slice_svg.get()></div>
+                    </section>
+                    <section class="card">
+                        <h2>"Paired test"</h2>
+                        <p class="muted">"Users are resampled with replacement (500 replicates); both variants are scored on the same resampled users, so the interval is of the difference itself."</p>
+                        <div class="controls">
+                            <label>"variant "
+                                <select id="pair-a" on:change=move |ev| pick_a("a", event_target_value(&ev))>
+                                    {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || picks.get().1 == v>{v.name()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label>" minus "
+                                <select id="pair-b" on:change=move |ev| pick_b("b", event_target_value(&ev))>
+                                    {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || picks.get().2 == v>{v.name()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        </div>
+                        {move || match tested.get() {
+                            (_, _, Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+                            (a, b, Ok([auc, gauc])) => view! {
+                                <table class="figures" id="pair-result" data-a=a.key() data-b=b.key()>
+                                    <tr><th>"metric"</th><th>{format!("{} − {}", a.name(), b.name())}</th><th>"95% CI"</th><th>"p"</th></tr>
+                                    {[("AUC", auc), ("GAUC", gauc)].into_iter().map(|(m, d)| view! {
+                                        <tr data-metric=m.to_lowercase()><td>{m}</td><td class="estimate">{format!("{:+.4}", d.0)}</td><td>{format!("[{:+.4}, {:+.4}]", d.1, d.2)}</td><td>{format!("{:.3}", d.3)}</td></tr>
+                                    }).collect_view()}
+                                </table>
+                            }.into_any(),
+                        }}
                     </section>
                 }.into_any()
             }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use reaseq_core::data::{DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::{DataControls, Stat};
+use crate::components::{DataControls, Pipeline, Stat};
 use crate::source::{now, source, Source};
 
 #[derive(Clone, PartialEq)]
@@ -40,6 +40,7 @@ fn pct(x: f64) -> String {
 #[component]
 pub fn Overview() -> impl IntoView {
     let src = source();
+    let choice = crate::source::choice_from_query();
     let summary = move || src.get().map(|r| r.and_then(|s| summarise(&s)));
     view! {
         <h1>"Overview"</h1>
@@ -106,6 +107,7 @@ pub fn Overview() -> impl IntoView {
                             </div>
                         </section>
                     </div>
+                    <Pipeline choice=choice/>
                     <p class="muted timing" id="timing">
                         {format!("Loaded in {:.1} ms and summarised in {:.1} ms by reaseq-core (WebAssembly) in this browser.", s.load_ms, s.summarise_ms)}
                     </p>

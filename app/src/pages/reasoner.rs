@@ -23,7 +23,8 @@ struct Assets {
     world: Option<SyntheticConfig>,
 }
 
-fn asset_dir(choice: &Choice) -> &'static str {
+/// Where a build carries the reasoner's bundle for each dataset.
+pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
     match choice {
         Choice::Synthetic(_) => "reasoner/synthetic",
         Choice::MovieLens { .. } => "data/reasoner/ml-100k",
@@ -161,6 +162,7 @@ pub fn ReasonerPage() -> impl IntoView {
             seed,
             temperature: 0.0,
             top_alternatives: 3,
+            coarse_to_fine: true,
         };
         let mut model = a.model.clone();
         let t = crate::source::now();

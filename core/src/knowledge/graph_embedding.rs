@@ -163,12 +163,59 @@ pub(crate) fn symmetric_eigen(mut a: Vec<f64>, l: usize) -> (Vec<f64>, Vec<f64>)
 /// One L2-normalised vector of `cfg.dim` per item (all zeros for items without graph links).
 pub fn graph_embedding(ds: &Dataset, cfg: &GraphEmbeddingConfig) -> Result<Vec<Vec<f32>>> {
     let (rows, n_cols) = co_membership(ds);
-    let n = rows.len();
     if n_cols == 0 {
         return Err(Error::Config(
             "the knowledge graph links no two items: no graph embedding".into(),
         ));
     }
+    spectral_rows(&rows, n_cols, cfg)
+}
+
+/// A behaviour embedding from the logged events only (`logged[item]` = the users who logged
+/// it, each user idf-weighted): items that the same users log end up close. It never reads
+/// off-log or test events, so it may shape what the reasoner sees without leaking.
+pub fn behaviour_embedding(
+    logged: &[Vec<u32>],
+    num_users: usize,
+    cfg: &GraphEmbeddingConfig,
+) -> Result<Vec<Vec<f32>>> {
+    let mut df = vec![0u32; num_users];
+    for users in logged {
+        for &u in users {
+            df[u as usize] += 1;
+        }
+    }
+    let n = logged.len() as f32;
+    let mut rows: Rows = logged
+        .iter()
+        .map(|users| {
+            let mut r: Vec<(u32, f32)> = users
+                .iter()
+                .map(|&u| (u, (n / df[u as usize].max(1) as f32).ln().max(1e-3)))
+                .collect();
+            r.sort_unstable_by_key(|x| x.0);
+            r.dedup_by_key(|x| x.0);
+            r
+        })
+        .collect();
+    for r in &mut rows {
+        let norm = r.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            r.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
+    }
+    if rows.iter().all(Vec::is_empty) {
+        return Err(Error::Config(
+            "no logged events: no behaviour embedding".into(),
+        ));
+    }
+    spectral_rows(&rows, num_users, cfg)
+}
+
+/// The top singular directions of the sparse item × column matrix `rows` (randomised SVD),
+/// scaled by their singular values, one L2-normalised vector per item.
+fn spectral_rows(rows: &Rows, n_cols: usize, cfg: &GraphEmbeddingConfig) -> Result<Vec<Vec<f32>>> {
+    let n = rows.len();
     let l = (cfg.dim + cfg.oversample).min(n_cols).min(n);
     let k = cfg.dim.min(l);
     let mut rng = SeededRng::derive(cfg.seed, 23);
@@ -235,6 +282,32 @@ mod tests {
     use super::*;
     use crate::data::{SyntheticConfig, SyntheticWorld};
     use crate::knowledge::neighbours::knn_purity;
+
+    #[test]
+    fn behaviour_embedding_puts_items_of_the_same_users_together() {
+        // Users 0..10 log items 0..5, users 10..20 log items 5..10.
+        let logged: Vec<Vec<u32>> = (0..10u32)
+            .map(|i| {
+                let users = if i < 5 { 0..10 } else { 10..20 };
+                users.filter(|u| (u + i) % 3 != 0).collect()
+            })
+            .collect();
+        // Two groups, two directions.
+        let cfg = GraphEmbeddingConfig {
+            dim: 2,
+            ..GraphEmbeddingConfig::default()
+        };
+        let v = behaviour_embedding(&logged, 20, &cfg).unwrap();
+        let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        for i in 0..10 {
+            for j in 0..10 {
+                let same = (i < 5) == (j < 5);
+                let c = cos(&v[i], &v[j]);
+                assert!(if same { c > 0.5 } else { c < 0.2 }, "{i} {j}: {c}");
+            }
+        }
+        assert!(behaviour_embedding(&vec![Vec::new(); 3], 4, &cfg).is_err());
+    }
 
     #[test]
     fn jacobi_recovers_a_known_spectrum() {

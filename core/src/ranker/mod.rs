@@ -4,8 +4,10 @@
 
 pub mod examples;
 pub mod model;
+pub mod slices;
 #[cfg(feature = "train")]
 pub mod train;
 
 pub use examples::{ranker_examples, HistoryEvents, RankerExample};
 pub use model::{ItemFeatures, Ranker, RankerConfig, RankerInput, Scored, Variant};
+pub use slices::{slices, Slice, SliceKind};

@@ -39,10 +39,21 @@ impl Variant {
         }
     }
 
+    /// Lower-case and URL-safe: the bundle's file stem and the value in a shared link.
+    pub fn key(self) -> &'static str {
+        match self {
+            Variant::Base => "base",
+            Variant::Rep => "rep",
+            Variant::Gbr => "gbr",
+            Variant::ReaSeq => "reaseq",
+        }
+    }
+
+    /// A variant by its name ("+REP") or its key ("rep"), any case.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
+            .find(|v| v.name().eq_ignore_ascii_case(s) || v.key().eq_ignore_ascii_case(s))
     }
 
     pub fn uses_rep(self) -> bool {
@@ -620,6 +631,9 @@ mod tests {
             assert_eq!(Variant::parse(v.name()), Some(v));
         }
         assert_eq!(Variant::parse("reaseq"), Some(Variant::ReaSeq));
+        assert_eq!(Variant::parse("rep"), Some(Variant::Rep));
+        assert_eq!(Variant::parse("+gbr"), Some(Variant::Gbr));
+        assert_eq!(Variant::parse("gbr+"), None);
         assert_eq!(Variant::parse("nope"), None);
     }
 }

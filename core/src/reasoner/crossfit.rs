@@ -12,6 +12,7 @@ use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
 use super::baselines::{top_k, OffLogBaseline};
+use super::beam::{beam_items, BeamConfig};
 use super::history::logged_history;
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
@@ -35,7 +36,52 @@ pub struct CrossFitConfig {
     pub validation: f64,
     /// Epochs without a better validation recall before training stops.
     pub patience: usize,
+    /// How each user's ranked list (validation, GBR sequences, evaluation) is decoded.
+    pub decoding: Decoding,
     pub seed: u64,
+}
+
+/// How a user's top-M inferred items are decoded from a fold's reasoner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decoding {
+    /// The diffusion sampler's M slots, most confident first.
+    Diffusion,
+    /// A beam of this width down the semantic-ID trie for one slot, the best M leaves.
+    Beam { width: usize },
+}
+
+impl Decoding {
+    pub fn describe(self) -> String {
+        match self {
+            Decoding::Diffusion => "diffusion sampler".into(),
+            Decoding::Beam { width } => format!("beam over the trie (width {width})"),
+        }
+    }
+}
+
+/// A user's ranked inferred items under `decoding`.
+pub fn ranked_items(
+    model: &mut DiffusionReasoner,
+    vocab: &ItemVocab,
+    history: &[u32],
+    excluded: &[bool],
+    sampler: &SamplerConfig,
+    decoding: Decoding,
+) -> Result<Vec<u32>> {
+    Ok(match decoding {
+        Decoding::Diffusion => ranked(&infer(model, vocab, history, excluded, sampler)?),
+        Decoding::Beam { width } => {
+            let cfg = BeamConfig {
+                items: sampler.slots,
+                width,
+            };
+            beam_items(model, vocab, history, excluded, &cfg)?
+                .0
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect()
+        }
+    })
 }
 
 /// One epoch of one fold: the training loss and the validation Recall@M.
@@ -80,7 +126,8 @@ impl CrossFit {
     }
 }
 
-/// Every user's inferred items from the reasoner of their fold (never one that saw them).
+/// Every user's inferred items from the reasoner of their fold (never one that saw them),
+/// decoded as `decoding` says, and the diffusion sampler's inference (with its trace).
 pub fn infer_all(
     ds: &Dataset,
     protocol: &Protocol,
@@ -88,6 +135,7 @@ pub fn infer_all(
     fit: &CrossFit,
     max_history: usize,
     sampler: &SamplerConfig,
+    decoding: Decoding,
 ) -> Result<Inferred> {
     let n = ds.num_users();
     let mut inferred = vec![Vec::new(); n];
@@ -99,8 +147,12 @@ pub fn infer_all(
             continue;
         }
         let model = &mut models[fit.fold[u as usize]];
-        let out = infer(model, vocab, &history, &excluded(ds, protocol, u), sampler)?;
-        inferred[u as usize] = ranked(&out);
+        let x = excluded(ds, protocol, u);
+        let out = infer(model, vocab, &history, &x, sampler)?;
+        inferred[u as usize] = match decoding {
+            Decoding::Diffusion => ranked(&out),
+            _ => ranked_items(model, vocab, &history, &x, sampler, decoding)?,
+        };
         inferences[u as usize] = Some(out);
     }
     Ok((inferred, inferences))
@@ -139,16 +191,25 @@ pub fn cross_fit(
         } else {
             train_users.clone()
         };
-        let ex = examples(
-            ds,
-            protocol,
-            &train_users,
-            &self_supervised,
-            cfg.max_history,
-            cfg.sampler.slots,
-            cfg.augment,
-            cfg.seed.wrapping_add(f as u64),
-        );
+        // Fresh self-supervised hold-outs every epoch: many more distinct examples than a
+        // fixed draw, at no extra cost per epoch.
+        let count = std::cell::Cell::new(0);
+        let mut ex = |epoch: usize| {
+            let e = examples(
+                ds,
+                protocol,
+                &train_users,
+                &self_supervised,
+                cfg.max_history,
+                cfg.sampler.slots,
+                cfg.augment,
+                cfg.seed
+                    .wrapping_add(f as u64)
+                    .wrapping_add((epoch as u64) << 32),
+            );
+            count.set(e.len());
+            e
+        };
         let init = DiffusionReasoner::init(cfg.model, cfg.seed.wrapping_add(f as u64))?;
         let mut log: Vec<FoldEpoch> = Vec::new();
         let tc = TrainConfig {
@@ -156,7 +217,7 @@ pub fn cross_fit(
             ..cfg.train.clone()
         };
         let mut best: Option<(f64, usize, DiffusionReasoner)> = None;
-        let last = train(&init, vocab, &ex, &tc, &mut |r, model| {
+        let last = train(&init, vocab, &mut ex, &tc, &mut |r, model| {
             let valid_recall = if valid_users.is_empty() {
                 None
             } else {
@@ -165,8 +226,8 @@ pub fn cross_fit(
                     .iter()
                     .map(|&u| {
                         let h = logged_history(ds, protocol, u, cfg.max_history);
-                        infer(&mut m, vocab, &h, &excluded(ds, protocol, u), &cfg.sampler)
-                            .map(|o| ranked(&o))
+                        let x = excluded(ds, protocol, u);
+                        ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding)
                     })
                     .collect::<Result<Vec<_>>>()?;
                 let mut by_user = vec![Vec::new(); n];
@@ -186,7 +247,7 @@ pub fn cross_fit(
                     ", validation Recall@{} {v:.4}",
                     cfg.sampler.slots
                 )),
-                ex.len()
+                count.get()
             ));
             log.push(FoldEpoch {
                 epoch: r.epoch,
@@ -219,8 +280,15 @@ pub fn cross_fit(
         models,
         fold,
     };
-    let (inferred, inferences) =
-        infer_all(ds, protocol, vocab, &fit, cfg.max_history, &cfg.sampler)?;
+    let (inferred, inferences) = infer_all(
+        ds,
+        protocol,
+        vocab,
+        &fit,
+        cfg.max_history,
+        &cfg.sampler,
+        cfg.decoding,
+    )?;
     fit.inferred = inferred;
     fit.inferences = inferences;
     Ok(fit)
@@ -380,6 +448,7 @@ mod tests {
                 ..SamplerConfig::default()
             },
             validation: 0.2,
+            decoding: Decoding::Beam { width: 4 },
             patience: 2,
             seed: 4,
         };

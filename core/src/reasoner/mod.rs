@@ -4,6 +4,7 @@
 //! [`MaskPredictor`].
 
 pub mod baselines;
+pub mod beam;
 #[cfg(feature = "train")]
 pub mod crossfit;
 pub mod history;
@@ -14,10 +15,11 @@ pub mod sequences;
 pub mod train;
 pub mod vocab;
 
+pub use beam::{beam_items, BeamConfig};
 pub use history::{excluded, logged_history, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
 pub use sequences::{InferredSequences, SequenceProvenance};
-pub use vocab::{ItemVocab, BOS, MASK, PAD, SEP};
+pub use vocab::{ItemVocab, BOS, PAD, SEP};

@@ -109,6 +109,14 @@ struct PrefixCache {
     kv: Vec<LayerKv>,
 }
 
+/// The first position-embedding row of a prefix of `len` tokens. Positions are counted from
+/// the separator: the response takes rows `0..`, the prefix the last rows of the table (its
+/// separator always the last), so a slot's level sits at the same row whatever the history's
+/// length, and the history's rows say how recent an item is.
+pub fn prefix_rows(max_len: usize, len: usize) -> usize {
+    max_len.saturating_sub(len)
+}
+
 fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
     let n = x.len() as f32;
     let mean = x.iter().sum::<f32>() / n;
@@ -199,7 +207,7 @@ impl DiffusionReasoner {
         self.check_input(tokens, prefix)?;
         let cache = self.encode_prefix(&tokens[..prefix]);
         let mut logits = self.logits(&cache.states);
-        logits.extend(self.logits(&self.rows(&tokens[prefix..], prefix, &cache.kv).0));
+        logits.extend(self.logits(&self.rows(&tokens[prefix..], 0, &cache.kv).0));
         Ok(logits)
     }
 
@@ -224,7 +232,7 @@ impl DiffusionReasoner {
     fn encode_prefix(&self, prefix: &[u32]) -> PrefixCache {
         let (states, kv) = self.rows(
             prefix,
-            0,
+            prefix_rows(self.config.max_len, prefix.len()),
             &vec![(Vec::new(), Vec::new()); self.config.layers],
         );
         PrefixCache {
@@ -234,7 +242,7 @@ impl DiffusionReasoner {
         }
     }
 
-    /// Runs `tokens` (at positions `first..`) through every layer; each row attends to the
+    /// Runs `tokens` (at position-embedding rows `first..`) through every layer; each row attends to the
     /// `context` keys and values of its layer (earlier rows computed before) and to all of
     /// `tokens`. Returns the final states and each layer's keys and values of these rows.
     fn rows(&self, tokens: &[u32], first: usize, context: &[LayerKv]) -> (Vec<f32>, Vec<LayerKv>) {
@@ -356,7 +364,7 @@ impl DiffusionReasoner {
             Some(c) => &c.kv,
             None => return Err(Error::Model("reasoner: prefix cache missing".into())),
         };
-        Ok(self.logits(&self.rows(&tokens[prefix..], prefix, kv).0))
+        Ok(self.logits(&self.rows(&tokens[prefix..], 0, kv).0))
     }
 
     pub fn to_bundle(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
-use super::vocab::{ItemVocab, MASK};
+use super::vocab::ItemVocab;
 
 /// Something that predicts every position of a token sequence at once (the mask predictor).
 pub trait MaskPredictor {
@@ -31,6 +31,14 @@ pub struct SamplerConfig {
     pub seed: u64,
     /// Alternatives kept per committed position in the trace.
     pub top_alternatives: usize,
+    /// Commit a slot's codes coarse to fine: level l only once levels 0..l are committed. A
+    /// residual code means little before the codes above it are known.
+    #[serde(default = "yes")]
+    pub coarse_to_fine: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for SamplerConfig {
@@ -42,6 +50,7 @@ impl Default for SamplerConfig {
             temperature: 0.0,
             seed: 0,
             top_alternatives: 3,
+            coarse_to_fine: true,
         }
     }
 }
@@ -169,7 +178,9 @@ pub fn infer(
         let mut proposals: Vec<Proposal> = Vec::new();
         for (s, slot) in slots.iter().enumerate() {
             for l in 0..levels {
-                if slot.committed[l].is_some() {
+                if slot.committed[l].is_some()
+                    || (cfg.coarse_to_fine && slot.committed[..l].iter().any(Option::is_none))
+                {
                     continue;
                 }
                 let allowed = allowed_tokens(vocab, slot, l, &taken);
@@ -259,7 +270,7 @@ pub fn infer(
                 slot.committed.iter_mut().for_each(|c| *c = None);
                 slot.candidates = admissible.clone();
                 for l in 0..levels {
-                    tokens[start + s * levels + l] = MASK;
+                    tokens[start + s * levels + l] = vocab.mask(l);
                 }
                 remasked.push(s);
             }
@@ -281,7 +292,7 @@ pub fn infer(
                 .flatten()
         })
         .collect();
-    debug_assert!(tokens[start..].iter().all(|&t| t != MASK) || done < total);
+    debug_assert!(tokens[start..].iter().all(|&t| !vocab.is_mask(t)) || done < total);
     Ok(Inference {
         items,
         trace,
@@ -385,6 +396,7 @@ mod tests {
         let cfg = SamplerConfig {
             slots: 2,
             steps: 3,
+            coarse_to_fine: false,
             ..SamplerConfig::default()
         };
         let out = infer(
@@ -405,6 +417,39 @@ mod tests {
     }
 
     #[test]
+    fn coarse_to_fine_commits_every_slot_level_by_level() {
+        let vocab = vocab(codes());
+        let mut p = Prefers {
+            vocab: vocab.clone(),
+            wanted: vec![4, 2],
+            calls: 0,
+        };
+        let cfg = SamplerConfig {
+            slots: 2,
+            steps: 3,
+            ..SamplerConfig::default()
+        };
+        let out = infer(
+            &mut p,
+            &vocab,
+            &[0],
+            &[true, false, false, false, false, false],
+            &cfg,
+        )
+        .unwrap();
+        assert_eq!(out.items, vec![Some(4), Some(2)]);
+        let mut next = [0usize; 2];
+        for c in out.trace.iter().flat_map(|s| &s.commits) {
+            assert_eq!(c.level, next[c.slot], "slot {} out of order", c.slot);
+            next[c.slot] += 1;
+        }
+        assert_eq!(next, [3, 3]);
+        // Both slots' coarse codes come first, as the three steps allow.
+        assert!(out.trace[0].commits.iter().all(|c| c.level == 0));
+        assert_eq!(out.forward_passes, 3);
+    }
+
+    #[test]
     fn never_infers_a_logged_or_repeated_item_and_threshold_mode_needs_fewer_passes() {
         let vocab = vocab(codes());
         // The predictor wants the logged item 0 in both slots.
@@ -417,6 +462,7 @@ mod tests {
         let cfg = SamplerConfig {
             slots: 2,
             steps: 6,
+            coarse_to_fine: false,
             ..SamplerConfig::default()
         };
         let out = infer(&mut p, &vocab, &[0], &excluded, &cfg).unwrap();

@@ -18,6 +18,9 @@ pub struct SequenceProvenance {
     pub folds: usize,
     pub slots: usize,
     pub steps: usize,
+    /// How the ranked lists were decoded (`Decoding::describe`); empty in older files.
+    #[serde(default)]
+    pub decoding: String,
 }
 
 /// One user's inferred items, by their ids in the data, most confident first.
@@ -121,6 +124,7 @@ mod tests {
 
     fn provenance(ds: &Dataset) -> SequenceProvenance {
         SequenceProvenance {
+            decoding: "diffusion sampler".into(),
             dataset_fingerprint: ds.fingerprint(),
             protocol: "random rho=0.3".into(),
             seed: 0,

@@ -12,8 +12,8 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
-use super::model::{DiffusionReasoner, ReasonerConfig};
-use super::vocab::{ItemVocab, MASK, PAD};
+use super::model::{prefix_rows, DiffusionReasoner, ReasonerConfig};
+use super::vocab::{ItemVocab, PAD};
 
 fn cerr(e: candle_core::Error) -> Error {
     Error::Model(format!("reasoner training: {e}"))
@@ -171,8 +171,14 @@ impl Graph {
             .broadcast_add(b)
     }
 
-    /// Logits `(b, n, vocab)`; `mask` is the additive attention mask `(b, 1, n, n)`.
-    fn forward(&self, tokens: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    /// Logits `(b, n, vocab)`; `positions` `(b·n)` are the position-embedding rows (see
+    /// [`prefix_rows`]) and `mask` the additive attention mask `(b, 1, n, n)`.
+    fn forward(
+        &self,
+        tokens: &Tensor,
+        positions: &Tensor,
+        mask: &Tensor,
+    ) -> candle_core::Result<Tensor> {
         let (b, n) = tokens.dims2()?;
         let c = self.cfg;
         let (d, h) = (c.dim, c.heads);
@@ -182,9 +188,11 @@ impl Graph {
             .index_select(&tokens.flatten_all()?, 0)?
             .reshape((b, n, d))?;
         // Rows flattened to (b·n, d) so every linear layer is one 2-D matmul.
-        let mut x = x
-            .broadcast_add(&self.v("pos_emb").narrow(0, 0, n)?)?
-            .reshape((b * n, d))?;
+        let pos = self
+            .v("pos_emb")
+            .index_select(positions, 0)?
+            .reshape((b, n, d))?;
+        let mut x = (x + pos)?.reshape((b * n, d))?;
         let linear = |x: &Tensor, w: &str, bias: &str| -> candle_core::Result<Tensor> {
             x.matmul(self.v(w))?.broadcast_add(self.v(bias))
         };
@@ -216,17 +224,22 @@ impl Graph {
 /// A padded batch: tokens, attention mask, the masked response positions and their weights.
 struct Batch {
     tokens: Tensor,
+    /// Position-embedding row of every token.
+    pos_rows: Tensor,
     mask: Tensor,
     /// Flat indices (row·n + position) of masked response tokens, their targets, and 1/(p·len).
     positions: Tensor,
     targets: Tensor,
     weights: Tensor,
+    /// 0 on the codes of each masked position's level, a large negative number elsewhere.
+    outside: Tensor,
     rows: usize,
 }
 
 fn batch(
     vocab: &ItemVocab,
     examples: &[&Example],
+    max_len: usize,
     eps: f64,
     rng: &mut SeededRng,
     device: &Device,
@@ -247,20 +260,42 @@ fn batch(
     let n = seqs.iter().map(|s| s.0.len()).max().unwrap_or(0);
     let b = seqs.len();
     let mut tokens = vec![PAD; b * n];
+    let mut pos_rows = vec![0u32; b * n];
     let mut mask = vec![0f32; b * n * n];
     let (mut positions, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+    let mut outside = Vec::new();
     for (r, (seq, prefix)) in seqs.iter().enumerate() {
         let len = seq.len();
         // LLaDA: one masking ratio per example, each response token masked with it.
         let p = (1.0 - eps) * rng.unit() + eps;
         let resp = len - prefix;
+        if len > max_len {
+            return Err(Error::Config(format!(
+                "reasoner training: an example of {len} tokens, the model takes {max_len}"
+            )));
+        }
+        let first = prefix_rows(max_len, *prefix);
+        for i in 0..len {
+            pos_rows[r * n + i] = if i < *prefix { first + i } else { i - prefix } as u32;
+        }
         for (i, &t) in seq.iter().enumerate() {
             let masked = i >= *prefix && rng.chance(p);
-            tokens[r * n + i] = if masked { MASK } else { t };
+            tokens[r * n + i] = t;
             if masked {
+                let level = (i - prefix) % levels;
+                tokens[r * n + i] = vocab.mask(level);
                 positions.push((r * n + i) as u32);
                 targets.push(t);
                 weights.push((1.0 / (p * resp as f64)) as f32);
+                // The cross-entropy is over the level's codes, the choice the sampler makes.
+                let allowed = vocab.level_tokens(level);
+                outside.extend((0..vocab.size() as u32).map(|x| {
+                    if allowed.contains(&x) {
+                        0f32
+                    } else {
+                        -1e9
+                    }
+                }));
             }
         }
         for i in 0..n {
@@ -276,10 +311,12 @@ fn batch(
     let m = positions.len();
     Ok(Some(Batch {
         tokens: Tensor::from_vec(tokens, (b, n), device).map_err(cerr)?,
+        pos_rows: Tensor::from_vec(pos_rows, b * n, device).map_err(cerr)?,
         mask: Tensor::from_vec(mask, (b, 1, n, n), device).map_err(cerr)?,
         positions: Tensor::from_vec(positions, m, device).map_err(cerr)?,
         targets: Tensor::from_vec(targets, m, device).map_err(cerr)?,
         weights: Tensor::from_vec(weights, m, device).map_err(cerr)?,
+        outside: Tensor::from_vec(outside, (m, vocab.size()), device).map_err(cerr)?,
         rows: b,
     }))
 }
@@ -291,18 +328,16 @@ pub struct EpochReport {
     pub loss: f64,
 }
 
-/// Trains from `init` on `train`, calling `after_epoch` with the model of every epoch (for
-/// validation and early stopping: it returns false to stop).
+/// Trains from `init` on the examples `train(epoch)` gives for each epoch (self-supervised
+/// examples are drawn afresh every epoch), calling `after_epoch` with the model of every epoch
+/// (for validation and early stopping: it returns false to stop).
 pub fn train(
     init: &DiffusionReasoner,
     vocab: &ItemVocab,
-    train: &[Example],
+    train: &mut dyn FnMut(usize) -> Vec<Example>,
     cfg: &TrainConfig,
     after_epoch: &mut dyn FnMut(&EpochReport, &DiffusionReasoner) -> Result<bool>,
 ) -> Result<DiffusionReasoner> {
-    if train.is_empty() {
-        return Err(Error::Config("reasoner training: no examples".into()));
-    }
     let device = Device::Cpu;
     let graph = Graph::new(init, &device)?;
     let mut opt = crate::optim::adamw(
@@ -312,20 +347,24 @@ pub fn train(
         cfg.weight_decay,
     )?;
     let mut rng = SeededRng::new(cfg.seed);
-    let mut order: Vec<usize> = (0..train.len()).collect();
     let mut model = graph.export()?;
     for epoch in 0..cfg.epochs {
+        let train = train(epoch);
+        if train.is_empty() {
+            return Err(Error::Config("reasoner training: no examples".into()));
+        }
+        let mut order: Vec<usize> = (0..train.len()).collect();
         rng.shuffle(&mut order);
         let (mut total, mut count) = (0.0, 0usize);
         for chunk in order.chunks(cfg.batch.max(1)) {
             let ex: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
-            let Some(bt) = batch(vocab, &ex, cfg.eps, &mut rng, &device)? else {
+            let Some(bt) = batch(vocab, &ex, graph.cfg.max_len, cfg.eps, &mut rng, &device)? else {
                 continue;
             };
             let loss = (|| -> candle_core::Result<Tensor> {
-                let logits = graph.forward(&bt.tokens, &bt.mask)?;
+                let logits = graph.forward(&bt.tokens, &bt.pos_rows, &bt.mask)?;
                 let flat = logits.reshape(((), cfg_vocab(&graph)))?;
-                let picked = flat.index_select(&bt.positions, 0)?;
+                let picked = (flat.index_select(&bt.positions, 0)? + &bt.outside)?;
                 let logp = candle_nn::ops::log_softmax(&picked, D::Minus1)?;
                 let nll = logp
                     .gather(&bt.targets.unsqueeze(1)?, 1)?
@@ -383,8 +422,19 @@ mod tests {
         }
         let t = Tensor::from_vec(toks.to_vec(), (1, n), &Device::Cpu).unwrap();
         let mk = Tensor::from_vec(mask, (1, 1, n, n), &Device::Cpu).unwrap();
+        let first = prefix_rows(cfg.max_len, prefix) as u32;
+        let rows: Vec<u32> = (0..n as u32)
+            .map(|i| {
+                if (i as usize) < prefix {
+                    first + i
+                } else {
+                    i - prefix as u32
+                }
+            })
+            .collect();
+        let rows = Tensor::from_vec(rows, n, &Device::Cpu).unwrap();
         let ours = g
-            .forward(&t, &mk)
+            .forward(&t, &rows, &mk)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -437,7 +487,7 @@ mod tests {
             lr: 1e-2,
             ..TrainConfig::default()
         };
-        train(init, vocab, ex, &cfg, &mut |r, _| {
+        train(init, vocab, &mut |_| ex.to_vec(), &cfg, &mut |r, _| {
             losses.push(r.loss);
             Ok(true)
         })

@@ -1,6 +1,8 @@
-//! The diffusion reasoner's tokens: four control tokens, then one token per (slot level, code).
-//! An item is the sequence of its semantic-ID codes (levels, then the collision index), so a
-//! response of M items is M·L tokens.
+//! The diffusion reasoner's tokens: three control tokens, one token per (level, code), then one
+//! mask token per level. An item is the sequence of its semantic-ID codes (levels, then the
+//! collision index), so a response of M items is M·L tokens. A masked position says which level
+//! it hides: the response starts after a history of any length, so its absolute position alone
+//! does not tell the model which codebook to predict from.
 
 use crate::error::{Error, Result};
 use crate::knowledge::semantic_id::SemanticIds;
@@ -8,8 +10,7 @@ use crate::knowledge::semantic_id::SemanticIds;
 pub const PAD: u32 = 0;
 pub const BOS: u32 = 1;
 pub const SEP: u32 = 2;
-pub const MASK: u32 = 3;
-const SPECIAL: u32 = 4;
+const SPECIAL: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemVocab {
@@ -17,7 +18,8 @@ pub struct ItemVocab {
     offsets: Vec<u32>,
     /// Per item, its tokens.
     items: Vec<Vec<u32>>,
-    size: u32,
+    /// The first mask token (level 0's); level l's is `masks + l`.
+    masks: u32,
 }
 
 impl ItemVocab {
@@ -54,7 +56,7 @@ impl ItemVocab {
         Ok(Self {
             offsets,
             items,
-            size: next,
+            masks: next,
         })
     }
 
@@ -64,7 +66,22 @@ impl ItemVocab {
     }
 
     pub fn size(&self) -> usize {
-        self.size as usize
+        (self.masks as usize) + self.levels()
+    }
+
+    /// The token that hides a code of `level`.
+    pub fn mask(&self, level: usize) -> u32 {
+        self.masks + level as u32
+    }
+
+    pub fn is_mask(&self, token: u32) -> bool {
+        token >= self.masks && (token as usize) < self.size()
+    }
+
+    /// The tokens that may stand at `level`: a masked position is predicted among these only.
+    pub fn level_tokens(&self, level: usize) -> std::ops::Range<u32> {
+        let end = self.offsets.get(level + 1).copied().unwrap_or(self.masks);
+        self.offsets[level]..end
     }
 
     pub fn num_items(&self) -> usize {
@@ -75,15 +92,15 @@ impl ItemVocab {
         &self.items[item as usize]
     }
 
-    /// Which level a token belongs to (None for control tokens).
+    /// Which level a code token belongs to (None for control and mask tokens).
     pub fn level_of(&self, token: u32) -> Option<usize> {
-        if token < SPECIAL || token >= self.size {
+        if token < SPECIAL || token >= self.masks {
             return None;
         }
         Some(self.offsets.partition_point(|&o| o <= token) - 1)
     }
 
-    /// `[BOS] history [SEP] [MASK]×(slots·L)`.
+    /// `[BOS] history [SEP]` then `slots` times the L level masks.
     pub fn prompt(&self, history: &[u32], slots: usize) -> Vec<u32> {
         let mut t = Vec::with_capacity(2 + (history.len() + slots) * self.levels());
         t.push(BOS);
@@ -91,7 +108,9 @@ impl ItemVocab {
             t.extend_from_slice(self.tokens(i));
         }
         t.push(SEP);
-        t.extend(std::iter::repeat_n(MASK, slots * self.levels()));
+        for _ in 0..slots {
+            t.extend((0..self.levels()).map(|l| self.mask(l)));
+        }
         t
     }
 }

@@ -9,9 +9,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser};
-use reaseq_core::data::protocol::{
-    history_bucket, impressions, Part, PopularityBucket, PopularityBuckets,
-};
+use reaseq_core::data::protocol::{impressions, Part, PopularityBucket, PopularityBuckets};
 use reaseq_core::data::{Dataset, LabelPolicy, Protocol};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::metrics::{
@@ -163,15 +161,6 @@ fn mean_std(x: &[f64]) -> (f64, f64) {
     (m, v.sqrt())
 }
 
-fn variant_file(v: Variant) -> String {
-    match v {
-        Variant::Base => "base".into(),
-        Variant::Rep => "rep".into(),
-        Variant::Gbr => "gbr".into(),
-        Variant::ReaSeq => "reaseq".into(),
-    }
-}
-
 /// AUC of the rows selected by `keep`, averaged over seeds (None when a slice has one class).
 fn slice_auc(labels: &[bool], columns: &[Vec<f64>], keep: &[bool]) -> Option<f64> {
     let l: Vec<bool> = labels
@@ -317,55 +306,18 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     }
     // Slices: item popularity, history length, genre (AUC, seed-mean).
     let pop = PopularityBuckets::new(&protocol.train_popularity(ds), 0.5);
-    let edges = [10usize, 30, 100];
     let mut slices = serde_json::Map::new();
-    let mut add_slice = |kind: &str, name: String, keep: Vec<bool>| {
-        let n = keep.iter().filter(|&&k| k).count();
-        if n == 0 {
-            return;
-        }
-        let mut row = json!({"impressions": n});
+    for sl in reaseq_core::ranker::slices(ds, &pop, &test) {
+        let mut keep = vec![false; test.len()];
+        sl.rows.iter().for_each(|&i| keep[i] = true);
+        let mut row = json!({"impressions": sl.rows.len()});
         for v in Variant::ALL {
             row[v.name()] = json!(slice_auc(&labels, &scores[&v], &keep));
         }
         let entry = slices
-            .entry(kind.to_string())
+            .entry(sl.kind.key().to_string())
             .or_insert_with(|| Value::Object(Default::default()));
-        entry[name] = row;
-    };
-    for (b, name) in [
-        (PopularityBucket::Cold, "cold"),
-        (PopularityBucket::LongTail, "long-tail"),
-        (PopularityBucket::Head, "head"),
-    ] {
-        add_slice(
-            "popularity",
-            name.into(),
-            test.iter().map(|e| pop.of(e.target) == b).collect(),
-        );
-    }
-    for k in 0..=edges.len() {
-        let name = match k {
-            0 => format!("≤{}", edges[0]),
-            k if k == edges.len() => format!(">{}", edges[k - 1]),
-            k => format!("{}–{}", edges[k - 1] + 1, edges[k]),
-        };
-        add_slice(
-            "history_length",
-            name,
-            test.iter()
-                .map(|e| history_bucket(e.history.len(), &edges) == k)
-                .collect(),
-        );
-    }
-    for g in 0..ds.genres.len() as u32 {
-        add_slice(
-            "genre",
-            ds.genres.name(g).to_string(),
-            test.iter()
-                .map(|e| ds.items[e.target as usize].genres.first() == Some(&g))
-                .collect(),
-        );
+        entry[sl.name] = row;
     }
     // Where ReaSeq stands on the sparse items, with a paired interval.
     let sparse: Vec<usize> = (0..test.len())
@@ -418,7 +370,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
             ),
         ]);
         let (manifest, weights) = m.to_bundle(Some(ds.fingerprint()), metrics)?;
-        let stem = bundle_dir.join(variant_file(*v));
+        let stem = bundle_dir.join(v.key());
         std::fs::write(stem.with_extension("json"), manifest)?;
         std::fs::write(stem.with_extension("safetensors"), weights)?;
     }
@@ -436,7 +388,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         for v in Variant::ALL {
             for ext in ["json", "safetensors"] {
-                let name = format!("{}.{ext}", variant_file(v));
+                let name = format!("{}.{ext}", v.key());
                 std::fs::copy(bundle_dir.join(&name), dir.join(&name))
                     .with_context(|| format!("copying {name} to {}", dir.display()))?;
             }
