@@ -7,7 +7,7 @@ use leptos_router::path;
 
 use crate::pages::{
     compare::ComparePage, knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview,
-    reasoner::ReasonerPage, sequences::Sequences,
+    reasoner::ReasonerPage, sequences::Sequences, summary::SummaryPage,
 };
 use crate::source::DataProvider;
 
@@ -24,6 +24,7 @@ pub fn App() -> impl IntoView {
                     <A href="/reasoner">"Reasoner"</A>
                     <A href="/compare">"Compare"</A>
                     <A href="/metrics">"Metrics"</A>
+                    <A href="/summary">"Summary"</A>
                 </nav>
             </header>
             <main>
@@ -35,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reasoner") view=ReasonerPage/>
                     <Route path=path!("/compare") view=ComparePage/>
                     <Route path=path!("/metrics") view=MetricsPage/>
+                    <Route path=path!("/summary") view=SummaryPage/>
                 </Routes>
                 </DataProvider>
             </main>

@@ -1,10 +1,13 @@
 //! Per-user latency of the diffusion reasoner's sampler (M = 8 slots, T = 8 steps, 30 history
-//! items, the CLI's default model size over a MovieLens-sized vocabulary), natively:
+//! items, the CLI's default model size over a MovieLens-sized vocabulary) and of the ranked
+//! decoder (a beam of 20 down the trie for the top 8), natively:
 //! `cargo bench -p reaseq-core --bench reasoner_latency`; in WebAssembly (headless Chromium):
 //! `cd core && CHROMEDRIVER=/usr/bin/chromedriver cargo bench --target wasm32-unknown-unknown --bench reasoner_latency`.
 
 use reaseq_core::knowledge::semantic_id::SemanticIds;
-use reaseq_core::reasoner::{DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig};
+use reaseq_core::reasoner::{
+    BeamConfig, DiffusionReasoner, ItemVocab, ReasonerConfig, SamplerConfig,
+};
 
 /// 1682 items with three 32-code levels, like MovieLens-100k's semantic IDs.
 fn setup() -> (
@@ -59,6 +62,25 @@ fn main() {
         times[times.len() / 2],
         times[0]
     );
+    let beam = BeamConfig {
+        items: 8,
+        width: 20,
+    };
+    let mut times = Vec::new();
+    let mut passes = 0;
+    for _ in 0..20 {
+        let t = std::time::Instant::now();
+        let out = reaseq_core::reasoner::beam_items(&mut model, &vocab, &history, &excluded, &beam)
+            .expect("beam");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        passes = std::hint::black_box(out).1;
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "ranked decoder (native): one user, top 8 by a beam of 20, {passes} forward passes: median {:.1} ms (min {:.1} ms)",
+        times[times.len() / 2],
+        times[0]
+    );
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -78,6 +100,23 @@ mod wasm {
                 )
             })
         });
+        let beam = super::BeamConfig {
+            items: 8,
+            width: 20,
+        };
+        c.bench_function(
+            "ranked decoder: one user, top 8 by a beam of 20 (wasm)",
+            |b| {
+                b.iter(|| {
+                    std::hint::black_box(
+                        reaseq_core::reasoner::beam_items(
+                            &mut model, &vocab, &history, &excluded, &beam,
+                        )
+                        .expect("beam"),
+                    )
+                })
+            },
+        );
     }
 }
 

@@ -228,6 +228,26 @@ test("compare's slice and paired test live in the URL, and a shared link reprodu
   assert.equal(await bad.locator("#pair-result").getAttribute("data-a"), "reaseq");
 });
 
+test("the printable summary says where each variant wins, ties or loses, as the CLI measured", async () => {
+  const page = await open("/summary?data=synthetic");
+  await page.locator("#summary-table tr[data-variant]").first().waitFor({ timeout: 60000 });
+  const r = JSON.parse(await (await fetch(site.url + "/ranker/synthetic/results.json")).text());
+  for (const v of ["+REP", "+GBR", "ReaSeq"]) {
+    const [lo, hi] = r.variants[v].vs_base.gauc.ci;
+    const want = lo > 0 ? "wins" : hi < 0 ? "loses" : "ties";
+    assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .verdict`).innerText(), want, v);
+  }
+  assert.match(await page.locator("#summary-sparse").innerText(), new RegExp(`\\(${r.reaseq_vs_base_cold_long_tail.impressions} impressions\\)`));
+  await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });
+  // Printed, the page drops navigation and buttons.
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false);
+  assert.equal(await page.locator("#print").isVisible(), false);
+  assert.equal(await page.locator("#summary-table").isVisible(), true);
+  await page.screenshot({ path: join(shots, "summary-print.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
 test("reasoner runs for a user and replays its denoising step by step", async () => {
   const page = await open("/reasoner?data=synthetic&user=u5&slots=8&steps=8");
   await page.locator("#slots li").first().waitFor({ timeout: 60000 });
@@ -272,6 +292,7 @@ test("every view fits a phone-width screen", async () => {
     ["reasoner", "/reasoner?data=synthetic&user=u5", "#slots li"],
     ["compare", "/compare?data=synthetic", "#compare-table"],
     ["metrics", "/metrics", '[data-metric="auc"]'],
+    ["summary", "/summary?data=synthetic", "#summary-table"],
   ];
   for (const [name, path, ready] of views) {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });

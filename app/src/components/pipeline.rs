@@ -53,12 +53,15 @@ async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
     let mut out = vec![Stage {
         name: "agents → knowledge",
         figures: if synthetic {
-            "the synthetic world's items, embedded from its interaction graph (it has no text for agents to read)".into()
+            "the synthetic world's items, embedded from its knowledge graph, where its latent genres are planted".into()
         } else {
             "catalog and graph agents write a knowledge card per item; the critic drops what it cannot support; cards open in the Knowledge view".into()
         },
-        ran: "native CLI (reaseq knowledge build); the student encoder also runs in this page"
-            .into(),
+        ran: if synthetic {
+            "native CLI (graph embedding)".into()
+        } else {
+            "native CLI (reaseq knowledge build); the Knowledge view rebuilds the cards in this page (WebAssembly)".into()
+        },
         took: "see the Knowledge view's timing".into(),
     }];
     out.push(match &ids {

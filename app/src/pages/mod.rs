@@ -4,3 +4,4 @@ pub mod metrics;
 pub mod overview;
 pub mod reasoner;
 pub mod sequences;
+pub mod summary;

@@ -43,6 +43,9 @@ pub struct ExperimentArgs {
     /// Training seeds per variant (reported as mean ± std).
     #[arg(long, default_value_t = 3)]
     seeds: usize,
+    /// Models trained at once (each is seeded, so the results do not depend on it).
+    #[arg(long, default_value_t = default_jobs())]
+    jobs: usize,
     /// Most epochs per model (early stopping on validation GAUC).
     #[arg(long, default_value_t = 12)]
     epochs: usize,
@@ -154,6 +157,10 @@ fn gbr_sequences(a: &ExperimentArgs, s: &Setup) -> Result<Vec<Vec<u32>>> {
     Ok(InferredSequences::from_json(&name, &bytes)?.resolve(&name, &s.ds, &s.mode)?)
 }
 
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn mean_std(x: &[f64]) -> (f64, f64) {
     let n = x.len().max(1) as f64;
     let m = x.iter().sum::<f64>() / n;
@@ -220,40 +227,83 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     let rep_dim = s.rep.first().map_or(0, Vec::len);
     let users: Vec<u32> = test.iter().map(|e| e.user).collect();
     let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
+    // Every (variant, seed) model is independent and seeded, so they train in parallel with
+    // the same results as one after another; assembled below in a fixed order.
+    let jobs: Vec<(Variant, u64)> = Variant::ALL
+        .into_iter()
+        .flat_map(|v| (0..a.seeds as u64).map(move |seed| (v, seed)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = a.jobs.max(1).min(jobs.len());
+    let train_one = |v: Variant, seed: u64| -> Result<(Ranker, usize, Vec<f64>, f64)> {
+        let t = Instant::now();
+        let cfg = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
+        let init = Ranker::init(cfg, &features, seed)?;
+        let tc = RankerTrainConfig {
+            epochs: a.epochs,
+            seed,
+            ..RankerTrainConfig::default()
+        };
+        let (model, log) = train_ranker(&init, &train, &valid, &gbr, &tc, &mut |e| {
+            eprintln!(
+                "{} seed {seed}: epoch {} loss {:.4} validation GAUC {:.4}",
+                v.name(),
+                e.epoch + 1,
+                e.loss,
+                e.valid_gauc
+            )
+        })?;
+        let col = score_all(&model, &test, &gbr)?;
+        Ok((model, log.len(), col, t.elapsed().as_secs_f64()))
+    };
+    let trained_at = Instant::now();
+    let mut done: Vec<(usize, Result<(Ranker, usize, Vec<f64>, f64)>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(v, seed)) = jobs.get(k) else {
+                                break;
+                            };
+                            out.push((k, train_one(v, seed)));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+    if done.len() != jobs.len() {
+        bail!(
+            "a training thread stopped early ({} of {} models)",
+            done.len(),
+            jobs.len()
+        );
+    }
+    done.sort_by_key(|d| d.0);
+    let train_wall = trained_at.elapsed().as_secs_f64();
+    let mut train_secs = 0.0;
     let mut scores: BTreeMap<Variant, Vec<Vec<f64>>> = BTreeMap::new();
     let mut per_seed: BTreeMap<Variant, Vec<Value>> = BTreeMap::new();
     let mut models: BTreeMap<Variant, Ranker> = BTreeMap::new();
-    let mut train_secs = 0.0;
-    for v in Variant::ALL {
-        for seed in 0..a.seeds as u64 {
-            let t = Instant::now();
-            let cfg = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
-            let init = Ranker::init(cfg, &features, seed)?;
-            let tc = RankerTrainConfig {
-                epochs: a.epochs,
-                seed,
-                ..RankerTrainConfig::default()
-            };
-            let (model, log) = train_ranker(&init, &train, &valid, &gbr, &tc, &mut |e| {
-                eprintln!(
-                    "{} seed {seed}: epoch {} loss {:.4} validation GAUC {:.4}",
-                    v.name(),
-                    e.epoch + 1,
-                    e.loss,
-                    e.valid_gauc
-                )
-            })?;
-            let col = score_all(&model, &test, &gbr)?;
-            let ev = evaluate(&users, &labels, &col)?;
-            per_seed.entry(v).or_default().push(json!({
-                "seed": seed, "auc": ev.auc, "gauc": ev.gauc, "logloss": ev.logloss,
-                "epochs": log.len(), "seconds": t.elapsed().as_secs_f64(),
-            }));
-            train_secs += t.elapsed().as_secs_f64();
-            scores.entry(v).or_default().push(col);
-            if seed == 0 {
-                models.insert(v, model);
-            }
+    for (k, r) in done {
+        let (v, seed) = jobs[k];
+        let (model, epochs, col, secs) = r?;
+        let ev = evaluate(&users, &labels, &col)?;
+        per_seed.entry(v).or_default().push(json!({
+            "seed": seed, "auc": ev.auc, "gauc": ev.gauc, "logloss": ev.logloss,
+            "epochs": epochs, "seconds": secs,
+        }));
+        train_secs += secs;
+        scores.entry(v).or_default().push(col);
+        if seed == 0 {
+            models.insert(v, model);
         }
     }
     // Headline table: means ± std over seeds, user-bootstrap CIs of the seed-mean.
@@ -352,6 +402,8 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         "reaseq_vs_base_cold_long_tail": sparse_diff,
         "parameters": models.iter().map(|(v, m)| (v.name().to_string(), json!(m.num_parameters()))).collect::<serde_json::Map<_, _>>(),
         "train_seconds": train_secs,
+        "train_wall_seconds": train_wall,
+        "jobs": threads,
         "seconds": seconds,
     });
     // Outputs: bundles (seed 0) for the workbench, results and the report.
