@@ -488,7 +488,8 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
         "1",
         "--json",
     ];
-    let out = reaseq_with_data(data.path(), &args);
+    let parallel = [&args[..], &["--jobs", "2"]].concat();
+    let out = reaseq_with_data(data.path(), &parallel);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for name in ["Base", "+REP", "+GBR", "ReaSeq"] {
@@ -520,8 +521,9 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
             .join(format!("ranker/synthetic/{f}.safetensors"))
             .exists());
     }
-    // Again: the reasoner's sequences are reused, and the numbers repeat.
-    let again = reaseq_with_data(data.path(), &args);
+    // Again, one model at a time: the reasoner's sequences are reused, and the numbers repeat.
+    let serial = [&args[..], &["--jobs", "1"]].concat();
+    let again = reaseq_with_data(data.path(), &serial);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
     let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();

@@ -253,6 +253,12 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   await page.locator("#slots li").first().waitFor({ timeout: 60000 });
   assert.equal(await page.locator("#slots li").count(), 8);
   assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(WebAssembly\)/);
+  // The ranked decoder's top 8 beside the replay, each an item the user never logged.
+  assert.equal(await page.locator("#ranked li").count(), 8);
+  const history = await page.locator("#reasoner-history li").allInnerTexts();
+  for (const t of await page.locator("#ranked li").allInnerTexts()) {
+    assert.ok(!history.includes(t.replace(/ \(p = .*$/, "")), `${t} was logged`);
+  }
   // At the last step every slot holds an item; at step 0 none does.
   // (A slot whose every admissible item was taken by others stays empty.)
   const inferred = Number((await page.locator("#reasoner-summary").innerText()).match(/of (\d+) inferred items/)[1]);

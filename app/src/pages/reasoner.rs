@@ -10,7 +10,8 @@ use reaseq_core::data::{BeyondLog, Dataset, Part, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::knowledge::semantic_id::SemanticIds;
 use reaseq_core::reasoner::{
-    excluded, infer, logged_history, DiffusionReasoner, Inference, ItemVocab, SamplerConfig,
+    beam_items, excluded, infer, logged_history, BeamConfig, DiffusionReasoner, Inference,
+    ItemVocab, SamplerConfig,
 };
 
 use crate::components::use_set_query;
@@ -83,8 +84,16 @@ fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
     Ok(Data { ds, protocol })
 }
 
-/// One run of the sampler: the data, the user, their history, the inference and its time.
-type Run = (Shared<Data>, u32, Vec<u32>, Inference, f64);
+/// One run: the data, the user, their history, the sampler's inference and its time, and the
+/// ranked decoder's top items (with log-probabilities) and its time.
+type Run = (
+    Shared<Data>,
+    u32,
+    Vec<u32>,
+    Inference,
+    f64,
+    (Vec<(u32, f32)>, f64),
+);
 
 /// A number from the query, its default when absent, and a notice when it did not parse.
 fn param<T: std::str::FromStr + Copy>(
@@ -165,16 +174,22 @@ pub fn ReasonerPage() -> impl IntoView {
             coarse_to_fine: true,
         };
         let mut model = a.model.clone();
+        let x = excluded(&d.ds, &d.protocol, u);
         let t = crate::source::now();
-        let out = infer(
-            &mut model,
-            &vocab,
-            &history,
-            &excluded(&d.ds, &d.protocol, u),
-            &sampler,
-        );
+        let out = match infer(&mut model, &vocab, &history, &x, &sampler) {
+            Ok(o) => o,
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        let ms = crate::source::now() - t;
+        // The ranked decoder the CLI's evaluation and GBR sequences use, over the same model.
+        let t = crate::source::now();
+        let beam = BeamConfig {
+            items: slots,
+            width: 20.max(slots),
+        };
         Some(
-            out.map(|o| (d, u, history, o, crate::source::now() - t))
+            beam_items(&mut model, &vocab, &history, &x, &beam)
+                .map(|(b, _)| (d, u, history, out, ms, (b, crate::source::now() - t)))
                 .map_err(|e| e.to_string()),
         )
     });
@@ -186,7 +201,7 @@ pub fn ReasonerPage() -> impl IntoView {
             return;
         }
         let steps = run.with(|r| match r {
-            Some(Ok((_, _, _, o, _))) => o.trace.len(),
+            Some(Ok((_, _, _, o, _, _))) => o.trace.len(),
             _ => 0,
         });
         let s = step.get();
@@ -220,7 +235,7 @@ pub fn ReasonerPage() -> impl IntoView {
         {move || match run.get() {
             None => view! { <p class="muted">"Loading the reasoner…"</p> }.into_any(),
             Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Some(Ok((d, u, history, out, ms))) => {
+            Some(Ok((d, u, history, out, ms, (ranked, ranked_ms)))) => {
                 let ds = &d.ds;
                 let off: Vec<u32> = d.protocol.events(u, Part::OffLog).map(|i| ds.interactions[i as usize].item).collect();
                 let n_steps = out.trace.len();
@@ -275,6 +290,17 @@ pub fn ReasonerPage() -> impl IntoView {
                             <span id="step-label">{move || format!("{} / {n_steps}", shown())}</span>
                         </div>
                         <ol class="slots" id="slots">{grid}</ol>
+                    </section>
+                    <section class="card">
+                        <h2>"Ranked decoding"</h2>
+                        <p class="muted" id="ranked-summary">{format!(
+                            "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms): the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
+                            20.max(slots), ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
+                        )}</p>
+                        <ol class="history" id="ranked">{ranked.iter().map(|&(i, lp)| {
+                            let hit = off.contains(&i);
+                            view! { <li class:hit=hit>{format!("{} (p = {:.3})", title(i), lp.exp())}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
+                        }).collect_view()}</ol>
                     </section>
                     <section class="card">
                         <h2>"Logged history (the reasoner's whole input)"</h2>

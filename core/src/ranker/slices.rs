@@ -99,7 +99,7 @@ mod tests {
     fn every_row_falls_in_exactly_one_slice_of_each_complete_kind() {
         let w = SyntheticWorld::generate(&SyntheticConfig {
             users: 40,
-            items: 30,
+            items: 200,
             ..SyntheticConfig::default()
         })
         .unwrap();

@@ -16,7 +16,7 @@ use super::beam::{beam_items, BeamConfig};
 use super::history::logged_history;
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
-use super::train::{examples, train, TrainConfig};
+use super::train::{examples, train, Example, TrainConfig};
 use super::vocab::ItemVocab;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +28,9 @@ pub struct CrossFitConfig {
     /// Also draw self-supervised examples from the held-out fold's logged events (never its
     /// off-log ones), which roughly doubles them without leaking.
     pub augment_all_users: bool,
+    /// Times each off-log example enters an epoch (each with its own masks): the real target
+    /// behaviour weighs this much more than the self-supervised examples.
+    pub off_log_repeat: usize,
     pub model: ReasonerConfig,
     pub train: TrainConfig,
     pub sampler: SamplerConfig,
@@ -195,7 +198,7 @@ pub fn cross_fit(
         // fixed draw, at no extra cost per epoch.
         let count = std::cell::Cell::new(0);
         let mut ex = |epoch: usize| {
-            let e = examples(
+            let mut e = examples(
                 ds,
                 protocol,
                 &train_users,
@@ -207,6 +210,12 @@ pub fn cross_fit(
                     .wrapping_add(f as u64)
                     .wrapping_add((epoch as u64) << 32),
             );
+            // Off-log examples come first (see `examples`); repeat them.
+            let off_log = e.iter().take_while(|x| !x.self_supervised).count();
+            let extra: Vec<Example> = (1..cfg.off_log_repeat.max(1))
+                .flat_map(|_| e[..off_log].to_vec())
+                .collect();
+            e.extend(extra);
             count.set(e.len());
             e
         };
@@ -394,7 +403,8 @@ mod tests {
     use super::*;
 
     use crate::data::{BeyondLog, SplitConfig, SyntheticConfig, SyntheticWorld};
-    use crate::knowledge::semantic_id::{residual_quantise, RqConfig};
+    use crate::knowledge::semantic_id::RqConfig;
+    use crate::reasoner::codes::blended_codes;
 
     /// No leakage: altering a user's off-log and test events leaves that user's inferred
     /// sequence exactly as it was.
@@ -415,21 +425,20 @@ mod tests {
         let vectors: Vec<Vec<f32>> = (0..ds.num_items())
             .map(|i| vec![(i % 7) as f32, (i % 5) as f32, 1.0])
             .collect();
-        let ids = residual_quantise(
-            &vectors,
-            &RqConfig {
-                levels: 2,
-                codebook_size: 4,
-                ..RqConfig::default()
-            },
-        )
-        .unwrap();
+        // The codes blend in logged behaviour, so they are rebuilt from the altered data below.
+        let rq = RqConfig {
+            levels: 2,
+            codebook_size: 4,
+            ..RqConfig::default()
+        };
+        let ids = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
         let vocab = ItemVocab::new(&ids).unwrap();
         let cfg = CrossFitConfig {
             folds: 2,
             max_history: 6,
             augment: 1,
             augment_all_users: true,
+            off_log_repeat: 2,
             model: ReasonerConfig {
                 vocab: vocab.size(),
                 max_len: 2 + (6 + 3) * vocab.levels(),
@@ -463,6 +472,9 @@ mod tests {
             }
         }
         assert!(altered > 0);
+        let ids_after = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
+        assert_eq!(ids.codes, ids_after.codes);
+        let vocab = ItemVocab::new(&ids_after).unwrap();
         let after = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
         assert_eq!(
             before.inferred[user as usize],

@@ -5,6 +5,7 @@
 
 pub mod baselines;
 pub mod beam;
+pub mod codes;
 #[cfg(feature = "train")]
 pub mod crossfit;
 pub mod history;

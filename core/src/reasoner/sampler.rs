@@ -55,6 +55,10 @@ impl Default for SamplerConfig {
     }
 }
 
+/// Times a slot left without any admissible item may start again from scratch. Coarse to fine,
+/// a slot commits its branch early and other slots may then take every item in it.
+const MAX_RESETS: usize = 8;
+
 /// One position committed at one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Commit {
@@ -259,12 +263,12 @@ pub fn infer(
         }
         done += commits.len();
         // A slot whose remaining items were all taken by other slots is remasked and decoded
-        // again (at most twice), instead of ending empty.
+        // again (at most MAX_RESETS times), instead of ending empty.
         let mut remasked = Vec::new();
         for (s, slot) in slots.iter_mut().enumerate() {
             let complete = slot.committed.iter().all(Option::is_some);
             let alive = slot.candidates.iter().any(|&i| !taken[i as usize]);
-            if !complete && !alive && resets[s] < 2 {
+            if !complete && !alive && resets[s] < MAX_RESETS {
                 resets[s] += 1;
                 done -= slot.committed.iter().filter(|c| c.is_some()).count();
                 slot.committed.iter_mut().for_each(|c| *c = None);

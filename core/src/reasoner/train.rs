@@ -27,6 +27,8 @@ pub struct Example {
     pub history: Vec<u32>,
     /// Off-log items, at most `slots`.
     pub response: Vec<u32>,
+    /// Logged items held out of the history, not off-log behaviour.
+    pub self_supervised: bool,
 }
 
 pub use super::history::logged_history;
@@ -63,6 +65,7 @@ pub fn examples(
                 user: u,
                 history: history.clone(),
                 response: w.to_vec(),
+                self_supervised: false,
             });
         }
     }
@@ -92,6 +95,7 @@ pub fn examples(
                 user: u,
                 history: h,
                 response: held.iter().map(|&i| full[i]).collect(),
+                self_supervised: true,
             });
         }
     }
@@ -458,6 +462,7 @@ mod tests {
                     user: u,
                     history: vec![a, (a + 1) % 6],
                     response: vec![a + 6, (a + 1) % 6 + 6],
+                    self_supervised: false,
                 }
             })
             .collect();

@@ -9,12 +9,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use reaseq_core::data::SyntheticConfig;
-use reaseq_core::data::{Dataset, Part, Protocol};
-use reaseq_core::knowledge::graph_embedding::{
-    behaviour_embedding, graph_embedding, GraphEmbeddingConfig,
-};
+use reaseq_core::data::{Dataset, Protocol};
+use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::reasoner::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
+use reaseq_core::reasoner::codes::blended_codes;
 use reaseq_core::reasoner::crossfit::{
     baseline_lists, cross_fit, evaluated_users, score_lists, CrossFitConfig, Decoding,
 };
@@ -98,6 +97,9 @@ pub struct EvalArgs {
     /// (their off-log events stay unseen).
     #[arg(long)]
     augment_all_users: bool,
+    /// Times each off-log example enters an epoch, against once for a self-supervised one.
+    #[arg(long, default_value_t = 1)]
+    off_log_repeat: usize,
     #[arg(long, default_value_t = 64)]
     dim: usize,
     #[arg(long, default_value_t = 2)]
@@ -203,38 +205,11 @@ fn reasoner_codes(
         seed: args.seed,
         ..RqConfig::default()
     };
-    let vectors: Vec<Vec<f32>> = match args.codes.as_str() {
-        "knowledge" => knowledge.to_vec(),
-        "blend" => {
-            let mut logged = vec![Vec::new(); ds.num_items()];
-            for (i, e) in ds.interactions.iter().enumerate() {
-                if matches!(protocol.parts[i], Part::Train | Part::Valid) {
-                    logged[e.item as usize].push(e.user);
-                }
-            }
-            let behaviour = behaviour_embedding(
-                &logged,
-                ds.num_users(),
-                &GraphEmbeddingConfig {
-                    seed: args.seed,
-                    ..GraphEmbeddingConfig::default()
-                },
-            )?;
-            knowledge
-                .iter()
-                .zip(&behaviour)
-                .map(|(k, b)| {
-                    let norm = k.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    k.iter()
-                        .map(|x| x / norm)
-                        .chain(b.iter().copied())
-                        .collect()
-                })
-                .collect()
-        }
+    Ok(match args.codes.as_str() {
+        "knowledge" => residual_quantise(knowledge, &rq)?,
+        "blend" => blended_codes(ds, protocol, knowledge, &rq)?,
         other => bail!("--codes {other}: expected knowledge or blend"),
-    };
-    Ok(residual_quantise(&vectors, &rq)?)
+    })
 }
 
 fn reasoner_dir(ds: &Dataset) -> PathBuf {
@@ -271,6 +246,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
         max_history: args.max_history,
         augment: args.augment,
         augment_all_users: args.augment_all_users,
+        off_log_repeat: args.off_log_repeat,
         model: ReasonerConfig {
             vocab: vocab.size(),
             max_len: 2 + (args.max_history + args.slots) * levels,
