@@ -2,7 +2,7 @@
 //! items, the CLI's default model size over a MovieLens-sized vocabulary) and of the ranked
 //! decoder (a beam of 20 down the trie for the top 8), natively:
 //! `cargo bench -p reaseq-core --bench reasoner_latency`; in WebAssembly (headless Chromium):
-//! `cd core && CHROMEDRIVER=/usr/bin/chromedriver cargo bench --target wasm32-unknown-unknown --bench reasoner_latency`.
+//! `cd core && CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_DRIVER_TIMEOUT=400 cargo bench --target wasm32-unknown-unknown --bench reasoner_latency`.
 
 use reaseq_core::knowledge::semantic_id::SemanticIds;
 use reaseq_core::reasoner::{

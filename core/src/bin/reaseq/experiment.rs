@@ -157,6 +157,9 @@ fn gbr_sequences(a: &ExperimentArgs, s: &Setup) -> Result<Vec<Vec<u32>>> {
     Ok(InferredSequences::from_json(&name, &bytes)?.resolve(&name, &s.ds, &s.mode)?)
 }
 
+/// One trained model: the model, its epochs, its test scores and its seconds.
+type Trained = (Ranker, usize, Vec<f64>, f64);
+
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -235,7 +238,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = a.jobs.max(1).min(jobs.len());
-    let train_one = |v: Variant, seed: u64| -> Result<(Ranker, usize, Vec<f64>, f64)> {
+    let train_one = |v: Variant, seed: u64| -> Result<Trained> {
         let t = Instant::now();
         let cfg = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
         let init = Ranker::init(cfg, &features, seed)?;
@@ -257,28 +260,27 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         Ok((model, log.len(), col, t.elapsed().as_secs_f64()))
     };
     let trained_at = Instant::now();
-    let mut done: Vec<(usize, Result<(Ranker, usize, Vec<f64>, f64)>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(&(v, seed)) = jobs.get(k) else {
-                                break;
-                            };
-                            out.push((k, train_one(v, seed)));
-                        }
-                        out
-                    })
+    let mut done: Vec<(usize, Result<Trained>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(v, seed)) = jobs.get(k) else {
+                            break;
+                        };
+                        out.push((k, train_one(v, seed)));
+                    }
+                    out
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
     if done.len() != jobs.len() {
         bail!(
             "a training thread stopped early ({} of {} models)",
