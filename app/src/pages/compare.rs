@@ -177,6 +177,8 @@ struct Outcome {
     labels: Vec<bool>,
     /// The test set's slices (popularity, history length, genre), as the CLI cuts them.
     cuts: Vec<Slice>,
+    /// The bootstrap of the table's intervals, reused by the on-demand paired test.
+    boot: BootstrapConfig,
     impressions: usize,
     users: usize,
     seconds: f64,
@@ -298,6 +300,7 @@ async fn run(
         roc,
         rows,
         cuts,
+        boot,
         impressions: test.len(),
         users: users
             .iter()
@@ -398,12 +401,8 @@ fn pair(o: &Outcome, a: Variant, b: Variant) -> Result<[(f64, f64, f64, f64); 2]
             .ok_or_else(|| format!("no {} model", v.name()))
     };
     let (ca, cb) = (col(a)?, col(b)?);
-    let boot = BootstrapConfig {
-        replicates: 500,
-        ..BootstrapConfig::default()
-    };
     let d = |m| {
-        paired_bootstrap(m, &o.user_ids, &o.labels, ca, cb, &boot)
+        paired_bootstrap(m, &o.user_ids, &o.labels, ca, cb, &o.boot)
             .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
             .map_err(|e| e.to_string())
     };

@@ -210,10 +210,9 @@ pub fn cross_fit(
                     .wrapping_add(f as u64)
                     .wrapping_add((epoch as u64) << 32),
             );
-            // Off-log examples come first (see `examples`); repeat them.
-            let off_log = e.iter().take_while(|x| !x.self_supervised).count();
+            let off_log: Vec<Example> = e.iter().filter(|x| !x.self_supervised).cloned().collect();
             let extra: Vec<Example> = (1..cfg.off_log_repeat.max(1))
-                .flat_map(|_| e[..off_log].to_vec())
+                .flat_map(|_| off_log.iter().cloned())
                 .collect();
             e.extend(extra);
             count.set(e.len());

@@ -267,6 +267,16 @@ fn batch(
     let mut pos_rows = vec![0u32; b * n];
     let mut mask = vec![0f32; b * n * n];
     let (mut positions, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+    // The cross-entropy is over the level's codes, the choice the sampler makes: per level, 0
+    // on its codes and a large negative number elsewhere, added to a masked position's logits.
+    let level_bias: Vec<Vec<f32>> = (0..levels)
+        .map(|l| {
+            let allowed = vocab.level_tokens(l);
+            (0..vocab.size() as u32)
+                .map(|x| if allowed.contains(&x) { 0.0 } else { -1e9 })
+                .collect()
+        })
+        .collect();
     let mut outside = Vec::new();
     for (r, (seq, prefix)) in seqs.iter().enumerate() {
         let len = seq.len();
@@ -291,15 +301,7 @@ fn batch(
                 positions.push((r * n + i) as u32);
                 targets.push(t);
                 weights.push((1.0 / (p * resp as f64)) as f32);
-                // The cross-entropy is over the level's codes, the choice the sampler makes.
-                let allowed = vocab.level_tokens(level);
-                outside.extend((0..vocab.size() as u32).map(|x| {
-                    if allowed.contains(&x) {
-                        0f32
-                    } else {
-                        -1e9
-                    }
-                }));
+                outside.extend_from_slice(&level_bias[level]);
             }
         }
         for i in 0..n {

@@ -15,7 +15,7 @@ use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticI
 use reaseq_core::reasoner::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use reaseq_core::reasoner::codes::blended_codes;
 use reaseq_core::reasoner::crossfit::{
-    baseline_lists, cross_fit, evaluated_users, score_lists, CrossFitConfig, Decoding,
+    baseline_lists, cross_fit, evaluated_users, ranked, score_lists, CrossFitConfig, Decoding,
 };
 use reaseq_core::reasoner::train::TrainConfig;
 use reaseq_core::reasoner::{
@@ -454,6 +454,14 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     ] {
         let s = if d == cfg.decoding {
             ours.clone()
+        } else if d == Decoding::Diffusion {
+            // Cross-fitting already ran the sampler for every user (the traces).
+            let lists: Vec<Vec<u32>> = fit
+                .inferences
+                .iter()
+                .map(|o| o.as_ref().map(ranked).unwrap_or_default())
+                .collect();
+            score_lists(&ds, &protocol, &users, &lists, k)
         } else {
             let (lists, _) = reaseq_core::reasoner::crossfit::infer_all(
                 &ds,
