@@ -1,16 +1,11 @@
-//! ReaSeq Workbench in the browser. Thin: every number comes from `reaseq-core`.
-
-mod app;
-mod components;
-mod pages;
-mod source;
+//! The page: mounts the workbench. Heavy work goes to the worker (see `reaseq_app::worker`).
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_panic(&info.to_string());
     }));
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(reaseq_app::app::App);
 }
 
 /// A panic is shown in the page, not left as a blank screen.

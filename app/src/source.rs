@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::load::{load_recbole_bytes, RecboleFiles};
 use reaseq_core::data::{BeyondLog, Dataset, LoadOptions, SyntheticConfig, SyntheticWorld};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Choice {
     /// MovieLens-100k if it was deployed; `explicit` when the URL asked for it.
     MovieLens {
@@ -58,9 +58,12 @@ pub struct Source {
     pub note: Option<String>,
 }
 
+/// Milliseconds from the page's (or the worker's) clock.
 pub fn now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or(0.0, |p| p.now())
 }
 

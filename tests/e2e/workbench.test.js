@@ -168,6 +168,20 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
     return window.__tasks.filter(([start]) => start >= fcp).map(([, d]) => Math.round(d));
   });
   assert.ok(Math.max(0, ...tasks) < 200, `main-thread tasks of ${tasks} ms while the models ran`);
+  // The scoring ran in the Web Worker, not on the page's thread.
+  assert.ok(page.workers().some((w) => /reaseq-worker/.test(w.url())), "no reaseq worker");
+  // Cancel stops a run (the worker is terminated) and the next run starts a fresh worker.
+  // (One turn of the event loop between the clicks: the worker needs far longer than that.)
+  await page.evaluate(async () => {
+    document.querySelector("#recompute").click();
+    await new Promise((r) => setTimeout(r, 0));
+    document.querySelector("#cancel").click();
+  });
+  await page.locator("pre.error").waitFor({ timeout: 30000 });
+  assert.match(await page.locator("pre.error").innerText(), /cancelled/);
+  await page.click("#recompute");
+  await page.locator("#compare-table").waitFor({ timeout: 120000 });
+  assert.equal(await page.locator("#compare-table tr[data-variant]").count(), 4);
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
   const text = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
   assert.match(text.split("\n")[0], /^variant,auc,auc_lower/);
@@ -252,7 +266,7 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   const page = await open("/reasoner?data=synthetic&user=u5&slots=8&steps=8");
   await page.locator("#slots li").first().waitFor({ timeout: 60000 });
   assert.equal(await page.locator("#slots li").count(), 8);
-  assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(WebAssembly\)/);
+  assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(WebAssembly, in a Web Worker\)/);
   // The ranked decoder's top 8 beside the replay, each an item the user never logged.
   assert.equal(await page.locator("#ranked li").count(), 8);
   const history = await page.locator("#reasoner-history li").allInnerTexts();
@@ -264,6 +278,10 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   const inferred = Number((await page.locator("#reasoner-summary").innerText()).match(/of (\d+) inferred items/)[1]);
   assert.ok(inferred >= 6, `${inferred} inferred items`);
   assert.equal(await page.locator("#slots li.complete").count(), inferred);
+  // Every inferred item carries its semantic consistency with the history, a cosine.
+  const agree = (await page.locator("#slots .consistency").allInnerTexts()).map((t) => Number(t.split(" ")[1]));
+  assert.equal(agree.length, inferred);
+  assert.ok(agree.every((c) => c >= -1 && c <= 1), `consistency ${agree}`);
   const steps = Number((await page.locator("#step-label").innerText()).split(" / ")[1]);
   assert.ok(steps >= 8, `${steps} steps`);
   assert.equal(await page.locator("#step-label").innerText(), `${steps} / ${steps}`);

@@ -1,20 +1,15 @@
 //! Compare: the four ranker variants (Base, +REP, +GBR, ReaSeq) scored over the whole test set
 //! in the browser from the bundled models, with AUC, GAUC, logloss, RelaImpr, 95% user-bootstrap
 //! intervals and a paired test against Base, next to what `reaseq experiment` measured for the
-//! same bundles. Scoring runs in chunks between which the page stays responsive.
-
-use std::rc::Rc;
+//! same bundles. The scoring and statistics run in the Web Worker (`jobs::compare`); this page
+//! draws the tables and charts from what it returns.
 
 use leptos::prelude::*;
-use reaseq_core::data::protocol::{impressions, PopularityBuckets};
-use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Part, Protocol, SplitConfig};
+use reaseq_core::data::protocol::impressions;
+use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
-use reaseq_core::metrics::{
-    bootstrap_ci, evaluate, paired_bootstrap, rela_impr, roc_curve, BootstrapConfig, Metric,
-};
 use reaseq_core::ranker::{
-    ranker_examples, slices, HistoryEvents, Ranker, RankerExample, RankerInput, Slice, SliceKind,
-    Variant,
+    ranker_examples, HistoryEvents, Ranker, RankerExample, SliceKind, Variant,
 };
 use reaseq_core::reasoner::InferredSequences;
 use serde_json::Value;
@@ -22,7 +17,10 @@ use serde_json::Value;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{download, download_png, use_set_query};
-use crate::source::{now, source, Choice};
+use crate::jobs::compare::Outcome;
+use crate::jobs::{Job, Reply};
+use crate::source::Choice;
+use crate::worker;
 
 /// Where a build carries the experiment's bundles for each dataset.
 pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
@@ -150,170 +148,6 @@ pub(crate) fn experiment_rows(
     })
 }
 
-/// One variant's figures as the browser computed them.
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    variant: Variant,
-    auc: f64,
-    auc_ci: (f64, f64),
-    gauc: f64,
-    gauc_ci: (f64, f64),
-    logloss: f64,
-    rela_impr: f64,
-    /// GAUC − Base: estimate, interval, p-value.
-    vs_base: Option<(f64, f64, f64, f64)>,
-    /// What `reaseq experiment` measured for this bundle (seed 0): AUC, GAUC.
-    cli: (f64, f64),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Outcome {
-    rows: Vec<Row>,
-    /// Per variant, its ROC curve over the test set.
-    roc: Vec<(Variant, Vec<(f64, f64)>)>,
-    /// Per variant (in `rows` order), its score of every test impression.
-    columns: Vec<Vec<f64>>,
-    user_ids: Vec<u32>,
-    labels: Vec<bool>,
-    /// The test set's slices (popularity, history length, genre), as the CLI cuts them.
-    cuts: Vec<Slice>,
-    /// The bootstrap of the table's intervals, reused by the on-demand paired test.
-    boot: BootstrapConfig,
-    impressions: usize,
-    users: usize,
-    seconds: f64,
-    /// The CLI's seed-mean table, for reference.
-    seeds: u64,
-}
-
-/// Gives the event loop a turn (a resolved timeout), so input and painting go on between
-/// chunks of scoring.
-async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-const CHUNK: usize = 400;
-
-async fn run(
-    assets: Rc<Assets>,
-    movielens: Option<Rc<Dataset>>,
-    progress: WriteSignal<f64>,
-    cancelled: ReadSignal<bool>,
-) -> Result<Outcome, String> {
-    let t = now();
-    let r = &assets.results;
-    let (ds, mode) = experiment_data(r, movielens.as_deref())?;
-    yield_now().await;
-    let rows = experiment_rows(&assets, &ds, &mode)?;
-    let pop = PopularityBuckets::new(&rows.protocol.train_popularity(&ds), 0.5);
-    let (gbr, test) = (
-        rows.gbr,
-        rows.examples
-            .into_iter()
-            .filter(|e| e.part == Part::Test)
-            .collect::<Vec<RankerExample>>(),
-    );
-    yield_now().await;
-    let users: Vec<u32> = test.iter().map(|e| e.user).collect();
-    let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
-    let total = (test.len() * assets.rankers.len()).max(1);
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    for (k, m) in assets.rankers.iter().enumerate() {
-        let mut col = Vec::with_capacity(test.len());
-        for chunk in test.chunks(CHUNK) {
-            if cancelled.get_untracked() {
-                return Err("cancelled".into());
-            }
-            for e in chunk {
-                let s = m
-                    .score(&RankerInput {
-                        target: e.target,
-                        history: &e.history,
-                        gbr: e.gbr(&gbr),
-                    })
-                    .map_err(|e| e.to_string())?;
-                col.push(f64::from(s.probability));
-            }
-            progress.set((k * test.len() + col.len()) as f64 / total as f64);
-            yield_now().await;
-        }
-        columns.push(col);
-    }
-    let boot = BootstrapConfig {
-        replicates: 500,
-        seed: r["seed"].as_u64().unwrap_or(0),
-        ..BootstrapConfig::default()
-    };
-    let base = evaluate(&users, &labels, &columns[0]).map_err(|e| e.to_string())?;
-    let mut rows = Vec::new();
-    for (m, col) in assets.rankers.iter().zip(&columns) {
-        let v = m.config.variant;
-        let ev = evaluate(&users, &labels, col).map_err(|e| e.to_string())?;
-        let ci = |metric| {
-            bootstrap_ci(metric, &users, &labels, col, &boot)
-                .map(|i| (i.lower, i.upper))
-                .map_err(|e| e.to_string())
-        };
-        let auc_ci = ci(Metric::Auc)?;
-        yield_now().await;
-        let gauc_ci = ci(Metric::Gauc)?;
-        let vs_base = if v == Variant::Base {
-            None
-        } else {
-            let d = paired_bootstrap(Metric::Gauc, &users, &labels, col, &columns[0], &boot)
-                .map_err(|e| e.to_string())?;
-            Some((d.estimate, d.lower, d.upper, d.p_value))
-        };
-        let cli = &r["variants"][v.name()]["per_seed"][0];
-        rows.push(Row {
-            variant: v,
-            auc: ev.auc,
-            auc_ci,
-            gauc: ev.gauc,
-            gauc_ci,
-            logloss: ev.logloss,
-            rela_impr: rela_impr(ev.gauc, base.gauc).map_err(|e| e.to_string())?,
-            vs_base,
-            cli: (
-                cli["auc"].as_f64().unwrap_or(f64::NAN),
-                cli["gauc"].as_f64().unwrap_or(f64::NAN),
-            ),
-        });
-        yield_now().await;
-    }
-    let roc = columns
-        .iter()
-        .zip(&assets.rankers)
-        .map(|(c, m)| {
-            roc_curve(&labels, c, 150)
-                .map(|p| (m.config.variant, p))
-                .map_err(|e| e.to_string())
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let cuts = slices(&ds, &pop, &test);
-    Ok(Outcome {
-        roc,
-        rows,
-        cuts,
-        boot,
-        impressions: test.len(),
-        users: users
-            .iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
-        columns,
-        user_ids: users,
-        labels,
-        seconds: (now() - t) / 1e3,
-        seeds: r["seeds"].as_u64().unwrap_or(0),
-    })
-}
-
 fn csv(o: &Outcome) -> String {
     let mut s = String::from(
         "variant,auc,auc_lower,auc_upper,gauc,gauc_lower,gauc_upper,logloss,rela_impr_gauc_percent,gauc_minus_base,p_value\n",
@@ -365,23 +199,7 @@ fn roc(o: &Outcome) -> String {
 
 /// Each variant's AUC on every slice of `kind` that has both labels, as a grouped bar chart.
 fn slice_chart(o: &Outcome, kind: SliceKind) -> String {
-    let groups: Vec<(String, Vec<f64>)> = o
-        .cuts
-        .iter()
-        .filter(|c| c.kind == kind)
-        .filter_map(|c| {
-            let l: Vec<bool> = c.rows.iter().map(|&i| o.labels[i]).collect();
-            let aucs: Option<Vec<f64>> = o
-                .columns
-                .iter()
-                .map(|col| {
-                    let s: Vec<f64> = c.rows.iter().map(|&i| col[i]).collect();
-                    reaseq_core::metrics::auc(&l, &s).ok()
-                })
-                .collect();
-            aucs.map(|a| (format!("{} ({})", c.name, c.rows.len()), a))
-        })
-        .collect();
+    let groups = o.slice(kind).map(|s| s.groups.clone()).unwrap_or_default();
     let names: Vec<&str> = o.rows.iter().map(|r| r.variant.name()).collect();
     reaseq_core::report::grouped_bars(
         &format!("AUC by {} (impressions)", kind.title()),
@@ -389,24 +207,6 @@ fn slice_chart(o: &Outcome, kind: SliceKind) -> String {
         &groups,
     )
     .unwrap_or_default()
-}
-
-/// A paired user-bootstrap of `a` − `b` on AUC and GAUC: estimate, interval and p-value each.
-fn pair(o: &Outcome, a: Variant, b: Variant) -> Result<[(f64, f64, f64, f64); 2], String> {
-    let col = |v: Variant| {
-        o.rows
-            .iter()
-            .position(|r| r.variant == v)
-            .map(|k| &o.columns[k])
-            .ok_or_else(|| format!("no {} model", v.name()))
-    };
-    let (ca, cb) = (col(a)?, col(b)?);
-    let d = |m| {
-        paired_bootstrap(m, &o.user_ids, &o.labels, ca, cb, &o.boot)
-            .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
-            .map_err(|e| e.to_string())
-    };
-    Ok([d(Metric::Auc)?, d(Metric::Gauc)?])
 }
 
 fn chart(o: &Outcome) -> String {
@@ -428,14 +228,9 @@ fn chart(o: &Outcome) -> String {
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
-    let src = source();
     let choice = crate::source::choice_from_query();
     let query = use_query_map();
     let set_query = use_set_query();
-    let assets = LocalResource::new(move || {
-        let dir = asset_dir(&choice.get());
-        async move { load_assets(dir).await.map(Rc::new) }
-    });
     // The slice charted and the pair tested, from the URL; a bad value falls back with a notice.
     let picks = Memo::new(move |_| {
         let q = query.get();
@@ -458,49 +253,45 @@ pub fn ComparePage() -> impl IntoView {
         (slice, a, b, bad)
     });
     let (progress, set_progress) = signal(0.0);
-    let (cancelled, set_cancelled) = signal(false);
     let (outcome, set_outcome) = signal(None::<Result<Outcome, String>>);
     let (running, set_running) = signal(false);
+    // Only the latest run's result is shown, should an earlier one finish after it.
+    let latest = StoredValue::new(0u64);
     let start = move || {
-        let Some(Ok(a)) = assets.get() else {
-            return;
-        };
-        let ml = match src.get() {
-            Some(Ok(s)) if s.synthetic.is_none() => Some(Rc::new((*s.dataset).clone())),
-            _ => None,
-        };
-        set_cancelled.set(false);
+        latest.update_value(|n| *n += 1);
+        let run = latest.get_value();
         set_running.set(true);
         set_outcome.set(None);
+        set_progress.set(0.0);
+        let job = Job::Compare {
+            choice: choice.get_untracked(),
+        };
         leptos::task::spawn_local(async move {
-            let out = run(a, ml, set_progress, cancelled).await;
-            set_running.set(false);
-            set_outcome.set(Some(out));
+            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
+                Ok(Reply::Compared(o)) => Ok(*o),
+                Ok(_) => Err("the worker answered another job".to_string()),
+                Err(e) => Err(e),
+            };
+            if latest.get_value() == run {
+                set_running.set(false);
+                set_outcome.set(Some(out));
+            }
         });
     };
-    // Recompute once the bundles (and, for MovieLens, the data) are in.
-    Effect::new(move |done: Option<bool>| {
-        let ready = matches!(assets.get(), Some(Ok(_))) && src.get().is_some();
-        if ready && done != Some(true) {
-            start();
-            return true;
-        }
-        done.unwrap_or(false)
+    // The worker scores the test set on opening and whenever the dataset changes.
+    Effect::new(move |_| {
+        choice.track();
+        start();
     });
     view! {
         <h1>"Compare"</h1>
         <p class="lead">"The four variants of the ablation, trained by "<code>"reaseq experiment"</code>" on identical data and seeds, scored again here over every test impression. The browser's figures should equal the CLI's for the same bundle (seed 0)."</p>
-        {move || match assets.get() {
-            None => view! { <p class="muted">"Loading the bundled models…"</p> }.into_any(),
-            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Some(Ok(_)) => view! {
-                <div class="controls">
-                    <button id="recompute" disabled=move || running.get() on:click=move |_| start()>"Recompute"</button>
-                    <button id="cancel" disabled=move || !running.get() on:click=move |_| set_cancelled.set(true)>"Cancel"</button>
-                    <progress id="compare-progress" max="1" value=move || progress.get()></progress>
-                </div>
-            }.into_any(),
-        }}
+        <div class="controls">
+            <button id="recompute" disabled=move || running.get() on:click=move |_| start()>"Recompute"</button>
+            <button id="cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
+            <progress id="compare-progress" max="1" value=move || progress.get()></progress>
+            <span class="muted" id="compare-status">{move || if running.get() { format!("scoring in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
+        </div>
         {move || {
             let bad = picks.get().3;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
@@ -521,7 +312,7 @@ pub fn ComparePage() -> impl IntoView {
                     let o = o.clone();
                     move |_| {
                         let (_, a, b, _) = picks.get();
-                        (a, b, pair(&o, a, b))
+                        (a, b, o.pair(a, b))
                     }
                 });
                 let set = set_query.clone();

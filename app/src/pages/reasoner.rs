@@ -6,22 +6,22 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use reaseq_core::data::{BeyondLog, Dataset, Part, Protocol, SplitConfig};
+use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::knowledge::semantic_id::SemanticIds;
-use reaseq_core::reasoner::{
-    beam_items, excluded, infer, logged_history, BeamConfig, DiffusionReasoner, Inference,
-    ItemVocab, SamplerConfig,
-};
+use reaseq_core::reasoner::DiffusionReasoner;
 
 use crate::components::use_set_query;
-use crate::source::{choice_from_query, fetch_optional, fetch_required, source, Choice, Shared};
+use crate::jobs::reason::Settings;
+use crate::jobs::{Job, Reply};
+use crate::source::{choice_from_query, fetch_optional, fetch_required, Choice};
+use crate::worker;
 
 /// The reasoner's bundle, its vocabulary, and the data it was trained on.
-struct Assets {
-    model: DiffusionReasoner,
-    ids: SemanticIds,
-    world: Option<SyntheticConfig>,
+pub(crate) struct Assets {
+    pub model: DiffusionReasoner,
+    pub ids: SemanticIds,
+    pub world: Option<SyntheticConfig>,
 }
 
 /// Where a build carries the reasoner's bundle for each dataset.
@@ -32,7 +32,7 @@ pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
     }
 }
 
-async fn load_assets(dir: &str) -> Result<Assets, String> {
+pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
     let base = format!("/{dir}");
     let how = "run `reaseq reasoner train` and `reaseq reasoner export`";
     let m = fetch_required(&format!("{base}/reasoner.json"), how).await?;
@@ -50,12 +50,12 @@ async fn load_assets(dir: &str) -> Result<Assets, String> {
 }
 
 /// The reasoner's data: its synthetic world, or the loaded MovieLens-100k under random rho 0.3.
-struct Data {
-    ds: Dataset,
-    protocol: Protocol,
+pub(crate) struct Data {
+    pub ds: Dataset,
+    pub protocol: Protocol,
 }
 
-fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
+pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
     let (ds, mode) = match &a.world {
         Some(cfg) => {
             let w = SyntheticWorld::generate(cfg).map_err(|e| e.to_string())?;
@@ -84,17 +84,6 @@ fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
     Ok(Data { ds, protocol })
 }
 
-/// One run: the data, the user, their history, the sampler's inference and its time, and the
-/// ranked decoder's top items (with log-probabilities) and its time.
-type Run = (
-    Shared<Data>,
-    u32,
-    Vec<u32>,
-    Inference,
-    f64,
-    (Vec<(u32, f32)>, f64),
-);
-
 /// A number from the query, its default when absent, and a notice when it did not parse.
 fn param<T: std::str::FromStr + Copy>(
     q: &leptos_router::params::ParamsMap,
@@ -113,22 +102,9 @@ fn param<T: std::str::FromStr + Copy>(
 
 #[component]
 pub fn ReasonerPage() -> impl IntoView {
-    let src = source();
     let choice = choice_from_query();
     let query = use_query_map();
     let set_query = use_set_query();
-    let assets = LocalResource::new(move || {
-        let dir = asset_dir(&choice.get());
-        async move { load_assets(dir).await.map(Arc::new) }
-    });
-    let data = Memo::new(move |_| {
-        let a = assets.get()?;
-        let ml = match src.get() {
-            Some(Ok(s)) if s.synthetic.is_none() => Some(s.dataset.clone()),
-            _ => None,
-        };
-        Some(a.and_then(|a| data(&a, ml.as_deref()).map(|d| Shared(Arc::new(d)))))
-    });
     // Controls from the URL; a bad value falls back to its default with a notice.
     let settings = Memo::new(move |_| {
         let q = query.get();
@@ -140,58 +116,26 @@ pub fn ReasonerPage() -> impl IntoView {
         let user = q.get("user");
         (slots, steps, seed, threshold, user, bad)
     });
-    let run = Memo::new(move |_| -> Option<Result<Run, String>> {
-        let a = match assets.get()? {
-            Ok(a) => a,
-            Err(e) => return Some(Err(e)),
-        };
-        let d = match data.get()? {
-            Ok(d) => d,
-            Err(e) => return Some(Err(e)),
-        };
+    // The reasoner runs in the worker; the page replays what it returns.
+    let run = LocalResource::new(move || {
         let (slots, steps, seed, threshold, user, _) = settings.get();
-        let vocab = match ItemVocab::new(&a.ids) {
-            Ok(v) => v,
-            Err(e) => return Some(Err(e.to_string())),
-        };
-        let u = match user {
-            Some(name) => match d.ds.users.get(&name) {
-                Some(u) => u,
-                None => return Some(Err(format!("no user '{name}' in {}", d.ds.name))),
+        let job = Job::Reason {
+            choice: choice.get(),
+            settings: Settings {
+                user,
+                slots,
+                steps,
+                seed,
+                threshold,
             },
-            None => 0,
         };
-        let max_history =
-            (a.model.config.max_len.saturating_sub(2) / vocab.levels()).saturating_sub(slots);
-        let history = logged_history(&d.ds, &d.protocol, u, max_history);
-        let sampler = SamplerConfig {
-            slots,
-            steps,
-            threshold,
-            seed,
-            temperature: 0.0,
-            top_alternatives: 3,
-            coarse_to_fine: true,
-        };
-        let mut model = a.model.clone();
-        let x = excluded(&d.ds, &d.protocol, u);
-        let t = crate::source::now();
-        let out = match infer(&mut model, &vocab, &history, &x, &sampler) {
-            Ok(o) => o,
-            Err(e) => return Some(Err(e.to_string())),
-        };
-        let ms = crate::source::now() - t;
-        // The ranked decoder the CLI's evaluation and GBR sequences use, over the same model.
-        let t = crate::source::now();
-        let beam = BeamConfig {
-            items: slots,
-            width: 20.max(slots),
-        };
-        Some(
-            beam_items(&mut model, &vocab, &history, &x, &beam)
-                .map(|(b, _)| (d, u, history, out, ms, (b, crate::source::now() - t)))
-                .map_err(|e| e.to_string()),
-        )
+        async move {
+            match worker::run(&job, |_| {}).await {
+                Ok(Reply::Reasoned(r)) => Ok(Arc::new(*r)),
+                Ok(_) => Err("the worker answered another job".to_string()),
+                Err(e) => Err(e),
+            }
+        }
     });
     let (step, set_step) = signal(usize::MAX);
     let (playing, set_playing) = signal(false);
@@ -201,7 +145,7 @@ pub fn ReasonerPage() -> impl IntoView {
             return;
         }
         let steps = run.with(|r| match r {
-            Some(Ok((_, _, _, o, _, _))) => o.trace.len(),
+            Some(Ok(r)) => r.inference.trace.len(),
             _ => 0,
         });
         let s = step.get();
@@ -233,14 +177,14 @@ pub fn ReasonerPage() -> impl IntoView {
             <label>"threshold "<input id="threshold-input" placeholder="off" value=move || settings.get().3.map(|t| t.to_string()).unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("threshold", event_target_value(&ev))}/></label>
         </div>
         {move || match run.get() {
-            None => view! { <p class="muted">"Loading the reasoner…"</p> }.into_any(),
+            None => view! { <p class="muted">"Running the reasoner in a Web Worker…"</p> }.into_any(),
             Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Some(Ok((d, u, history, out, ms, (ranked, ranked_ms)))) => {
-                let ds = &d.ds;
-                let off: Vec<u32> = d.protocol.events(u, Part::OffLog).map(|i| ds.interactions[i as usize].item).collect();
+            Some(Ok(r)) => {
+                let (history, out, ms, ranked, ranked_ms) = (&r.history, &r.inference, r.millis, &r.ranked, r.ranked_millis);
+                let off = &r.off_log;
                 let n_steps = out.trace.len();
                 let shown = move || step.get().min(n_steps);
-                let title = |i: u32| ds.items[i as usize].display_title();
+                let title = |i: u32| r.titles.get(&i).cloned().unwrap_or_else(|| format!("item {i}"));
                 let slots = out.items.len();
                 let levels = out.trace.iter().flat_map(|s| &s.commits).map(|c| c.level + 1).max().unwrap_or(1);
                 let trace = Arc::new(out.trace.clone());
@@ -248,6 +192,7 @@ pub fn ReasonerPage() -> impl IntoView {
                 let titles: Vec<String> = items.iter().map(|i| i.map_or("(none)".into(), title)).collect();
                 let hits: Vec<bool> = items.iter().map(|i| i.is_some_and(|i| off.contains(&i))).collect();
                 let hit_count = hits.iter().filter(|&&h| h).count();
+                let consistency = r.consistency.clone();
                 let grid = {
                     let trace = trace.clone();
                     move || {
@@ -267,6 +212,7 @@ pub fn ReasonerPage() -> impl IntoView {
                             let done = row.iter().all(Option::is_some);
                             let label = if done { titles[s].clone() } else { "…".to_string() };
                             let hit = done && hits[s];
+                            let agree = consistency.get(s).copied().flatten().filter(|_| done);
                             view! {
                                 <li class="slot" class:complete=done class:hit=hit data-slot=s>
                                     <span class="tokens">{row.into_iter().map(|c| match c {
@@ -274,6 +220,7 @@ pub fn ReasonerPage() -> impl IntoView {
                                         None => view! { <span class="token masked">"▒"</span> }.into_any(),
                                     }).collect_view()}</span>
                                     <span class="slot-title">{label}</span>
+                                    {agree.map(|c| view! { <span class="consistency" title="cosine of the item's REP vector with the mean of the history's">{format!("consistency {c:.2}")}</span> })}
                                     {hit.then(|| view! { <span class="badge">"real off-log"</span> })}
                                 </li>
                             }
@@ -282,8 +229,8 @@ pub fn ReasonerPage() -> impl IntoView {
                 };
                 view! {
                     <section class="card">
-                        <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", ds.users.name(u), history.len(), off.len())}</h2>
-                        <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
+                        <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", r.user_name, history.len(), off.len())}</h2>
+                        <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly, in a Web Worker); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
                         <div class="controls">
                             <button id="play" on:click=move |_| { if step.get_untracked() >= n_steps { set_step.set(0); } set_playing.set(true); }>"Play"</button>
                             <label>"step "<input type="range" id="step-slider" min="0" max=n_steps prop:value=shown on:input=move |ev| { set_playing.set(false); set_step.set(event_target_value(&ev).parse().unwrap_or(0)); }/></label>
@@ -295,11 +242,12 @@ pub fn ReasonerPage() -> impl IntoView {
                         <h2>"Ranked decoding"</h2>
                         <p class="muted" id="ranked-summary">{format!(
                             "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms): the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
-                            20.max(slots), ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
+                            r.beam_width, ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
                         )}</p>
-                        <ol class="history" id="ranked">{ranked.iter().map(|&(i, lp)| {
+                        <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(&(i, lp), c)| {
                             let hit = off.contains(&i);
-                            view! { <li class:hit=hit>{format!("{} (p = {:.3})", title(i), lp.exp())}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
+                            let c = c.map(|c| format!("; consistency {c:.2}")).unwrap_or_default();
+                            view! { <li class:hit=hit>{format!("{} (p = {:.3}{c})", title(i), lp.exp())}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
                         }).collect_view()}</ol>
                     </section>
                     <section class="card">

@@ -420,6 +420,17 @@ impl Ranker {
         out
     }
 
+    /// Each item's REP vector, for the variants that read them.
+    pub fn rep_vectors(&self) -> Option<Vec<Vec<f32>>> {
+        let c = self.config;
+        c.variant.uses_rep().then(|| {
+            self.w("rep_table")
+                .chunks(c.rep_dim.max(1))
+                .map(<[f32]>::to_vec)
+                .collect()
+        })
+    }
+
     /// The item representation of `item`.
     pub fn item(&self, item: u32) -> &[f32] {
         let d = self.config.item_dim();
@@ -571,6 +582,14 @@ mod tests {
             max_gbr: 2,
             ..RankerConfig::small(variant, 6, 3, 3)
         }
+    }
+
+    #[test]
+    fn rep_vectors_are_the_features_a_rep_variant_was_given() {
+        let m = Ranker::init(tiny(Variant::Rep), &features(true), 7).unwrap();
+        assert_eq!(m.rep_vectors(), features(true).rep);
+        let base = Ranker::init(tiny(Variant::Base), &features(false), 7).unwrap();
+        assert_eq!(base.rep_vectors(), None);
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! The work the page hands to its Web Worker, and what comes back. Messages are JSON.
+
+pub mod compare;
+pub mod reason;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::Choice;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Job {
+    /// Score the test set with the bundled rankers of this dataset.
+    Compare { choice: Choice },
+    /// Run the reasoner for one user of this dataset.
+    Reason {
+        choice: Choice,
+        settings: reason::Settings,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The worker has started and takes jobs.
+    Ready,
+    /// The share of the job done, in [0, 1].
+    Progress(f64),
+    Compared(Box<compare::Outcome>),
+    Reasoned(Box<reason::Reasoning>),
+    Failed(String),
+}
+
+/// A job or reply with the id that pairs them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}

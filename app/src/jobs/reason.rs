@@ -1,0 +1,120 @@
+//! The Reasoner job: the diffusion reasoner's sampler (with its trace) and the ranked beam
+//! decoder for one user, with each inferred item's semantic consistency. It runs in the worker.
+
+use std::collections::BTreeMap;
+
+use reaseq_core::data::{Dataset, Part};
+use reaseq_core::reasoner::{
+    beam_items, excluded, infer, logged_history, semantic_consistency, BeamConfig, Inference,
+    ItemVocab, SamplerConfig,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::pages::reasoner::{Assets, Data};
+use crate::source::now;
+
+/// What the page asks for: the controls of the Reasoner view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// A user by name; the first user when absent.
+    pub user: Option<String>,
+    pub slots: usize,
+    pub steps: usize,
+    pub seed: u64,
+    pub threshold: Option<f32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reasoning {
+    pub user: u32,
+    pub user_name: String,
+    /// The user's real off-log items (what a hit is measured against).
+    pub off_log: Vec<u32>,
+    /// The title of every item named here.
+    pub titles: BTreeMap<u32, String>,
+    /// The reasoner's whole input: the user's logged history, oldest first.
+    pub history: Vec<u32>,
+    pub inference: Inference,
+    pub millis: f64,
+    /// The ranked decoder's items with their log-probabilities.
+    pub ranked: Vec<(u32, f32)>,
+    pub ranked_millis: f64,
+    pub beam_width: usize,
+    /// Per slot, the inferred item's consistency with the history in REP space (None for an
+    /// empty slot, or when no REP vectors are deployed).
+    pub consistency: Vec<Option<f32>>,
+    pub ranked_consistency: Vec<Option<f32>>,
+}
+
+/// Runs both decoders for one user. `rep` is the REP vector of every item, when deployed.
+pub(crate) fn reason(
+    a: &Assets,
+    d: &Data,
+    rep: Option<&[Vec<f32>]>,
+    s: &Settings,
+) -> Result<Reasoning, String> {
+    let vocab = ItemVocab::new(&a.ids).map_err(|e| e.to_string())?;
+    let ds: &Dataset = &d.ds;
+    let u = match &s.user {
+        Some(name) => ds
+            .users
+            .get(name)
+            .ok_or_else(|| format!("no user '{name}' in {}", ds.name))?,
+        None => 0,
+    };
+    let max_history =
+        (a.model.config.max_len.saturating_sub(2) / vocab.levels()).saturating_sub(s.slots);
+    let history = logged_history(ds, &d.protocol, u, max_history);
+    let sampler = SamplerConfig {
+        slots: s.slots,
+        steps: s.steps,
+        threshold: s.threshold,
+        seed: s.seed,
+        temperature: 0.0,
+        top_alternatives: 3,
+        coarse_to_fine: true,
+    };
+    let mut model = a.model.clone();
+    let x = excluded(ds, &d.protocol, u);
+    let t = now();
+    let inference = infer(&mut model, &vocab, &history, &x, &sampler).map_err(|e| e.to_string())?;
+    let millis = now() - t;
+    // The ranked decoder the CLI's evaluation and GBR sequences use, over the same model.
+    let beam = BeamConfig {
+        items: s.slots,
+        width: 20.max(s.slots),
+    };
+    let t = now();
+    let (ranked, _) =
+        beam_items(&mut model, &vocab, &history, &x, &beam).map_err(|e| e.to_string())?;
+    let ranked_millis = now() - t;
+    let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
+    let off_log: Vec<u32> = d
+        .protocol
+        .events(u, Part::OffLog)
+        .map(|e| ds.interactions[e as usize].item)
+        .collect();
+    let named = history
+        .iter()
+        .chain(&off_log)
+        .copied()
+        .chain(inference.items.iter().flatten().copied())
+        .chain(ranked.iter().map(|&(i, _)| i));
+    let titles = named
+        .map(|i| (i, ds.items[i as usize].display_title()))
+        .collect();
+    Ok(Reasoning {
+        user: u,
+        user_name: ds.users.name(u).to_string(),
+        off_log,
+        titles,
+        consistency: inference.items.iter().map(|i| i.and_then(score)).collect(),
+        ranked_consistency: ranked.iter().map(|&(i, _)| score(i)).collect(),
+        history,
+        inference,
+        millis,
+        ranked,
+        ranked_millis,
+        beam_width: beam.width,
+    })
+}

@@ -1,0 +1,312 @@
+//! The Web Worker and the page's handle on it. The page posts a [`Job`]; the worker loads what
+//! the job needs (cached between jobs), runs it and posts [`Reply::Progress`] and then the
+//! result. Cancelling terminates the worker; the next job starts a fresh one.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::{Rc, Weak};
+
+use reaseq_core::ranker::Variant;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
+
+use crate::jobs::{compare, reason, Envelope, Job, Reply};
+use crate::source::{load, Choice, Source};
+
+/// Where trunk puts the worker's loader (`data-type="worker" data-loader-shim`).
+const SCRIPT: &str = "/reaseq-worker_loader.js";
+
+// ---- the worker's side ----
+
+thread_local! {
+    /// The job running now, so a panic can be reported against it.
+    static CURRENT: Cell<Option<u64>> = const { Cell::new(None) };
+    static SOURCES: RefCell<HashMap<String, Rc<Source>>> = RefCell::new(HashMap::new());
+    static RANKERS: RefCell<HashMap<String, Rc<crate::pages::compare::Assets>>> = RefCell::new(HashMap::new());
+    static REASONERS: RefCell<HashMap<String, Rc<crate::pages::reasoner::Assets>>> = RefCell::new(HashMap::new());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(id: u64, body: Reply) {
+    let text = serde_json::to_string(&Envelope { id, body })
+        .unwrap_or_else(|e| format!("{{\"id\":{id},\"body\":{{\"Failed\":\"{e}\"}}}}"));
+    let _ = scope().post_message(&JsValue::from_str(&text));
+}
+
+/// Loads once per key; later jobs reuse it.
+async fn cached<T, F>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<String, Rc<T>>>>,
+    key: String,
+    make: F,
+) -> Result<Rc<T>, String>
+where
+    F: std::future::Future<Output = Result<T, String>>,
+{
+    if let Some(v) = cache.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(v);
+    }
+    let v = Rc::new(make.await?);
+    cache.with(|c| c.borrow_mut().insert(key, v.clone()));
+    Ok(v)
+}
+
+async fn source_for(choice: &Choice) -> Result<Rc<Source>, String> {
+    cached(&SOURCES, format!("{choice:?}"), load(choice.clone())).await
+}
+
+fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
+    s.synthetic.is_none().then_some(&*s.dataset)
+}
+
+async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
+    match job {
+        Job::Compare { choice } => {
+            let dir = crate::pages::compare::asset_dir(&choice);
+            let assets = cached(
+                &RANKERS,
+                dir.to_string(),
+                crate::pages::compare::load_assets(dir),
+            )
+            .await?;
+            let src = source_for(&choice).await?;
+            let mut last = 0.0;
+            let out = compare::compare(&assets, movielens(&src), &mut |p| {
+                // A message per percent is plenty for a progress bar.
+                if p - last >= 0.01 || p >= 1.0 {
+                    last = p;
+                    post(id, Reply::Progress(p));
+                }
+            })?;
+            Ok(Reply::Compared(Box::new(out)))
+        }
+        Job::Reason { choice, settings } => {
+            let dir = crate::pages::reasoner::asset_dir(&choice);
+            let assets = cached(
+                &REASONERS,
+                dir.to_string(),
+                crate::pages::reasoner::load_assets(dir),
+            )
+            .await?;
+            let src = source_for(&choice).await?;
+            let data = crate::pages::reasoner::data(&assets, movielens(&src))?;
+            // REP vectors from the +REP ranker, when this build has the rankers.
+            let ranker_dir = crate::pages::compare::asset_dir(&choice);
+            let rankers = cached(
+                &RANKERS,
+                ranker_dir.to_string(),
+                crate::pages::compare::load_assets(ranker_dir),
+            )
+            .await
+            .ok();
+            let rep = rankers.as_ref().and_then(|r| {
+                r.rankers
+                    .iter()
+                    .find(|m| m.config.variant == Variant::Rep)
+                    .and_then(|m| m.rep_vectors())
+            });
+            let out = reason::reason(&assets, &data, rep.as_deref(), &settings)?;
+            Ok(Reply::Reasoned(Box::new(out)))
+        }
+    }
+}
+
+/// The worker's entry: take jobs until terminated.
+pub fn serve() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(id) = CURRENT.with(Cell::get) {
+            post(id, Reply::Failed(format!("the worker crashed: {info}")));
+        }
+    }));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let text = ev.data().as_string().unwrap_or_default();
+        let job: Envelope<Job> = match serde_json::from_str(&text) {
+            Ok(j) => j,
+            Err(e) => {
+                return post(
+                    0,
+                    Reply::Failed(format!("the worker could not read a job: {e}")),
+                )
+            }
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            CURRENT.with(|c| c.set(Some(job.id)));
+            let reply = run_job(job.id, job.body)
+                .await
+                .unwrap_or_else(Reply::Failed);
+            CURRENT.with(|c| c.set(None));
+            post(job.id, reply);
+        });
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(0, Reply::Ready);
+}
+
+// ---- the page's side ----
+
+struct Pending {
+    progress: Rc<dyn Fn(f64)>,
+    resolve: js_sys::Function,
+    reject: js_sys::Function,
+}
+
+struct Handle {
+    worker: Worker,
+    ready: Cell<bool>,
+    /// Jobs posted before the worker said it was ready (it would drop them).
+    queue: RefCell<Vec<String>>,
+    pending: RefCell<BTreeMap<u64, Pending>>,
+    next: Cell<u64>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Handle {
+    fn spawn() -> Result<Rc<Self>, String> {
+        let worker = Worker::new(SCRIPT).map_err(|e| format!("cannot start the worker: {e:?}"))?;
+        let handle = Rc::new_cyclic(|me: &Weak<Handle>| {
+            let me_msg = me.clone();
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+                if let Some(h) = me_msg.upgrade() {
+                    h.receive(&ev.data().as_string().unwrap_or_default());
+                }
+            });
+            let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+                // An uncaught error leaves the worker unusable: fail its jobs, start afresh next time.
+                reset(&format!("the worker failed: {}", ev.message()));
+            });
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            Handle {
+                worker,
+                ready: Cell::new(false),
+                queue: RefCell::new(Vec::new()),
+                pending: RefCell::new(BTreeMap::new()),
+                next: Cell::new(1),
+                _on_message: on_message,
+                _on_error: on_error,
+            }
+        });
+        Ok(handle)
+    }
+
+    fn receive(&self, text: &str) {
+        let Ok(msg) = serde_json::from_str::<Envelope<Reply>>(text) else {
+            return;
+        };
+        match msg.body {
+            Reply::Ready => {
+                self.ready.set(true);
+                for job in self.queue.borrow_mut().drain(..) {
+                    let _ = self.worker.post_message(&JsValue::from_str(&job));
+                }
+            }
+            Reply::Progress(p) => {
+                let progress = self
+                    .pending
+                    .borrow()
+                    .get(&msg.id)
+                    .map(|j| j.progress.clone());
+                if let Some(progress) = progress {
+                    progress(p);
+                }
+            }
+            Reply::Failed(e) if msg.id == 0 => self.fail_all(&e),
+            Reply::Failed(e) => {
+                if let Some(job) = self.pending.borrow_mut().remove(&msg.id) {
+                    let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(&e));
+                }
+            }
+            _ => {
+                if let Some(job) = self.pending.borrow_mut().remove(&msg.id) {
+                    let _ = job.resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
+                }
+            }
+        }
+    }
+
+    fn fail_all(&self, why: &str) {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        for job in pending.into_values() {
+            let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(why));
+        }
+    }
+
+    fn post(&self, job: &Job, pending: Pending) -> Result<(), String> {
+        let id = self.next.get();
+        self.next.set(id + 1);
+        let text = serde_json::to_string(&Envelope {
+            id,
+            body: job.clone(),
+        })
+        .map_err(|e| e.to_string())?;
+        self.pending.borrow_mut().insert(id, pending);
+        if self.ready.get() {
+            self.worker
+                .post_message(&JsValue::from_str(&text))
+                .map_err(|e| format!("cannot post to the worker: {e:?}"))?;
+        } else {
+            self.queue.borrow_mut().push(text);
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    static HANDLE: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+}
+
+fn handle() -> Result<Rc<Handle>, String> {
+    if let Some(h) = HANDLE.with(|h| h.borrow().clone()) {
+        return Ok(h);
+    }
+    let h = Handle::spawn()?;
+    HANDLE.with(|slot| *slot.borrow_mut() = Some(h.clone()));
+    Ok(h)
+}
+
+/// Terminates the worker and fails its jobs with `why`.
+fn reset(why: &str) {
+    if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
+        h.worker.terminate();
+        h.fail_all(why);
+        // Dropped on a later turn: `reset` may run inside one of the handle's own callbacks.
+        wasm_bindgen_futures::spawn_local(async move { drop(h) });
+    }
+}
+
+/// Stops every running job (they fail with "cancelled").
+pub fn cancel() {
+    reset("cancelled");
+}
+
+/// Runs `job` in the worker; `progress` hears the share done.
+pub async fn run(job: &Job, progress: impl Fn(f64) + 'static) -> Result<Reply, String> {
+    let h = handle()?;
+    let mut slot = None;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+    let (resolve, reject) = slot.ok_or("the browser did not start a promise")?;
+    h.post(
+        job,
+        Pending {
+            progress: Rc::new(progress),
+            resolve,
+            reject,
+        },
+    )?;
+    drop(h);
+    let text = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+    let msg: Envelope<Reply> = serde_json::from_str(&text.as_string().unwrap_or_default())
+        .map_err(|e| format!("the worker's reply did not parse: {e}"))?;
+    match msg.body {
+        Reply::Failed(e) => Err(e),
+        r => Ok(r),
+    }
+}
