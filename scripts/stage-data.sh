@@ -17,6 +17,10 @@ if [ -f data/ranker/ml-100k/results.json ] && [ -f data/reasoner/ml-100k/inferre
   mkdir -p "$rdest"
   cp data/ranker/ml-100k/*.json data/ranker/ml-100k/*.safetensors "$rdest/"
   cp data/reasoner/ml-100k/inferred.json "$rdest/"
+  # The student into their REP space (the cold-start box), as `reaseq knowledge build` made it.
+  for ext in json safetensors; do
+    [ -f "data/knowledge/ml-100k/student.$ext" ] && cp "data/knowledge/ml-100k/student.$ext" "$rdest/"
+  done
   echo "staged the MovieLens-100k ranker bundles into $rdest"
 fi
 # The MovieLens-100k reasoner (`reaseq reasoner train`), when present.

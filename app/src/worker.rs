@@ -11,8 +11,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
-use crate::jobs::{compare, reason, Envelope, Job, Reply};
-use crate::source::{load, Choice, Source};
+use crate::jobs::{cold, compare, reason, Envelope, Job, Reply};
+use crate::source::{fetch_required, load, Choice, Source};
 
 /// Where trunk puts the worker's loader (`data-type="worker" data-loader-shim`).
 const SCRIPT: &str = "/reaseq-worker_loader.js";
@@ -25,6 +25,35 @@ thread_local! {
     static SOURCES: RefCell<HashMap<String, Rc<Source>>> = RefCell::new(HashMap::new());
     static RANKERS: RefCell<HashMap<String, Rc<crate::pages::compare::Assets>>> = RefCell::new(HashMap::new());
     static REASONERS: RefCell<HashMap<String, Rc<crate::pages::reasoner::Assets>>> = RefCell::new(HashMap::new());
+    static COLD: RefCell<HashMap<String, Rc<Cold>>> = RefCell::new(HashMap::new());
+}
+
+/// What the cold-start job needs besides the rankers: the REP space and the experiment's rows.
+struct Cold {
+    space: cold::ColdSpace,
+    ds: reaseq_core::data::Dataset,
+    rows: crate::pages::compare::ExperimentRows,
+}
+
+async fn load_cold(
+    dir: &str,
+    assets: &crate::pages::compare::Assets,
+    src: &Source,
+) -> Result<Cold, String> {
+    let base = format!("/{dir}");
+    let how = "run `reaseq experiment --write-asset`";
+    let m = fetch_required(&format!("{base}/student.json"), how).await?;
+    let w = fetch_required(&format!("{base}/student.safetensors"), how).await?;
+    let student = reaseq_core::knowledge::student::StudentEncoder::from_bundle(
+        &format!("{base}/student"),
+        &m,
+        &w,
+    )
+    .map_err(|e| e.to_string())?;
+    let space = cold::ColdSpace::new(student, assets)?;
+    let (ds, mode) = crate::pages::compare::experiment_data(&assets.results, movielens(src))?;
+    let rows = crate::pages::compare::experiment_rows(assets, &ds, &mode)?;
+    Ok(Cold { space, ds, rows })
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -110,6 +139,19 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             });
             let out = reason::reason(&assets, &data, rep.as_deref(), &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
+        }
+        Job::ColdStart { choice, item } => {
+            let dir = crate::pages::compare::asset_dir(&choice);
+            let assets = cached(
+                &RANKERS,
+                dir.to_string(),
+                crate::pages::compare::load_assets(dir),
+            )
+            .await?;
+            let src = source_for(&choice).await?;
+            let c = cached(&COLD, dir.to_string(), load_cold(dir, &assets, &src)).await?;
+            let out = cold::cold_start(&c.space, &assets, &c.ds, &c.rows, &item)?;
+            Ok(Reply::ColdStarted(Box::new(out)))
         }
     }
 }

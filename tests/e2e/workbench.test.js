@@ -308,6 +308,49 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   assert.equal(await bad.locator("#slots li").count(), 10);
 });
 
+test("knowledge's cold-start box embeds a new item, places it and scores it per variant, from the URL", async () => {
+  const page = await open("/knowledge?data=synthetic&item=i3");
+  await page.locator("#cold-empty").waitFor({ timeout: 60000 });
+  await page.fill("#new-title", "Curse of the Midnight Crypt");
+  await page.fill("#new-text", "a house haunted by the dead");
+  await page.locator('#new-genres input[value="Horror"]').check();
+  await page.fill("#new-user", "u5");
+  await page.click("#new-run");
+  await page.locator("#cold-scores").waitFor({ timeout: 60000 });
+  // The student puts a horror text among horror items (their titles carry the genre's words).
+  const near = await page.locator("#cold-neighbours li").allInnerTexts();
+  assert.equal(near.length, 8);
+  const horror = near.filter((t) => /Crypt|Shadow|Curse|Phantom|Coffin|Howl/.test(t)).length;
+  assert.ok(horror >= 5, `${horror} of 8 neighbours are horror: ${near}`);
+  assert.match(await page.locator("#cold-id").innerText(), /^\d+-\d+-\d+-\d+$/);
+  const probs = async (p) => Object.fromEntries(await Promise.all(["Base", "+REP", "+GBR", "ReaSeq"].map(async (v) =>
+    [v, Number(await p.locator(`#cold-scores tr[data-variant="${v}"] .probability`).innerText())])));
+  const first = await probs(page);
+  for (const [v, p] of Object.entries(first)) assert.ok(p > 0 && p < 1, `${v}: ${p}`);
+  assert.match(await page.locator('#cold-scores tr[data-variant="ReaSeq"]').innerText(), /of 201/);
+  // The state is in the URL: a fresh page on it gives the same ID and scores.
+  assert.match(page.url(), /new_title=Curse%20of%20the%20Midnight%20Crypt/);
+  const id = await page.locator("#cold-id").innerText();
+  const again = await open(page.url().replace(site.url, ""));
+  await again.locator("#cold-scores").waitFor({ timeout: 60000 });
+  assert.equal(await again.locator("#cold-id").innerText(), id);
+  assert.deepEqual(await probs(again), first);
+  // Another text with the same genres: the variants that read REP vectors change their score,
+  // Base and +GBR (IDs and genres only, and a zero ID for a new item) cannot.
+  await again.fill("#new-text", "two lovers kept apart, a wedding and a rose");
+  await again.fill("#new-title", "The Promise of the Heart");
+  await again.click("#new-run");
+  await again.waitForFunction(() => !/Curse/.test(decodeURIComponent(location.search)));
+  await again.waitForFunction((old) => document.querySelector('#cold-scores tr[data-variant="ReaSeq"] .probability')?.textContent !== old,
+    String(first.ReaSeq.toFixed(3)), { timeout: 60000 });
+  const second = await probs(again);
+  assert.equal(second.Base, first.Base);
+  assert.equal(second["+GBR"], first["+GBR"]);
+  assert.notEqual(second["+REP"], first["+REP"]);
+  await again.screenshot({ path: join(shots, "knowledge-cold.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
 test("every view fits a phone-width screen", async () => {
   const views = [
     ["overview", "/?data=synthetic", '[data-stat="users"]'],

@@ -22,7 +22,11 @@ pub fn use_set_query() -> impl Fn(&[(&str, Option<String>)]) + Clone {
                 pairs.push((k.to_string(), v.clone()));
             }
         }
-        let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // Values are free text (a new item's description), so they are percent-encoded.
+        let q: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+            .collect();
         navigate(
             &format!("{}?{}", location.pathname.get_untracked(), q.join("&")),
             Default::default(),

@@ -1,10 +1,12 @@
 pub mod attention;
+pub mod cold_start;
 pub mod controls;
 pub mod export;
 pub mod pipeline;
 pub mod stat;
 
 pub use attention::AttentionStrips;
+pub use cold_start::ColdStartBox;
 pub use controls::{use_set_query, DataControls};
 pub use export::{download, download_png};
 pub use pipeline::Pipeline;

@@ -1,5 +1,6 @@
 //! The work the page hands to its Web Worker, and what comes back. Messages are JSON.
 
+pub mod cold;
 pub mod compare;
 pub mod reason;
 
@@ -16,6 +17,8 @@ pub enum Job {
         choice: Choice,
         settings: reason::Settings,
     },
+    /// Embed, place and score an item no log has seen.
+    ColdStart { choice: Choice, item: cold::NewItem },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +29,7 @@ pub enum Reply {
     Progress(f64),
     Compared(Box<compare::Outcome>),
     Reasoned(Box<reason::Reasoning>),
+    ColdStarted(Box<cold::ColdStart>),
     Failed(String),
 }
 

@@ -10,7 +10,7 @@ use reaseq_core::knowledge::neighbours::nearest;
 use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 
-use crate::components::{use_set_query, DataControls};
+use crate::components::{use_set_query, ColdStartBox, DataControls};
 use crate::source::{now, source, Source};
 
 /// Cards, graph vectors and semantic IDs of one dataset.
@@ -151,5 +151,6 @@ pub fn KnowledgePage() -> impl IntoView {
                 }.into_any()
             }
         }}
+        {move || src.get().and_then(Result::ok).map(|s| view! { <ColdStartBox genres=s.dataset.genres.names().to_vec()/> })}
     }
 }

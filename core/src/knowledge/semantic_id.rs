@@ -206,6 +206,36 @@ impl SemanticIds {
         }
     }
 
+    /// The semantic ID a vector no item has would get: its nearest code at each level (of what
+    /// the earlier levels left), then the collision index after the items that share them.
+    pub fn encode(&self, v: &[f32]) -> Result<Vec<u16>> {
+        let dim = self.codebooks.first().and_then(|c| c.first()).map(Vec::len);
+        if dim != Some(v.len()) {
+            return Err(Error::Config(format!(
+                "semantic IDs: a vector of {} dims, the codebooks have {}",
+                v.len(),
+                dim.map_or("none".to_string(), |d| d.to_string())
+            )));
+        }
+        let mut residual = v.to_vec();
+        let mut code = Vec::with_capacity(self.codebooks.len() + 1);
+        for centroids in &self.codebooks {
+            let c = closest(&residual, centroids);
+            code.push(c as u16);
+            for (r, m) in residual.iter_mut().zip(&centroids[c]) {
+                *r -= m;
+            }
+        }
+        let levels = code.len();
+        let taken = self
+            .codes
+            .iter()
+            .filter(|c| c[..levels] == code[..])
+            .count();
+        code.push(taken as u16);
+        Ok(code)
+    }
+
     /// `12-3-27-0`
     pub fn display(&self, item: usize) -> String {
         self.codes[item]
@@ -221,6 +251,26 @@ mod tests {
     use super::*;
     use crate::data::{SyntheticConfig, SyntheticWorld};
     use crate::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+
+    #[test]
+    fn an_items_own_vector_encodes_to_its_codes_and_a_new_one_comes_after_them() {
+        let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
+        let vectors = graph_embedding(&w.dataset, &GraphEmbeddingConfig::default()).unwrap();
+        let ids = residual_quantise(&vectors, &RqConfig::default()).unwrap();
+        let levels = ids.config.levels;
+        for (i, v) in vectors.iter().enumerate().take(50) {
+            let code = ids.encode(v).unwrap();
+            assert_eq!(code[..levels], ids.codes[i][..levels], "item {i}");
+            // A new item with these codes comes after every item that has them.
+            let sharing = ids
+                .codes
+                .iter()
+                .filter(|c| c[..levels] == code[..levels])
+                .count();
+            assert_eq!(code[levels] as usize, sharing);
+        }
+        assert!(ids.encode(&[0.0; 3]).is_err());
+    }
 
     #[test]
     fn ids_are_unique_and_the_first_level_follows_the_latent_genre() {

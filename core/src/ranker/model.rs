@@ -507,9 +507,75 @@ impl Ranker {
         check("target", &[x.target])?;
         check("history", x.history)?;
         check("inferred", x.gbr)?;
-        let history = &x.history[x.history.len().saturating_sub(c.max_history)..];
-        let gbr = &x.gbr[..x.gbr.len().min(c.max_gbr)];
-        let v = self.item(x.target);
+        Ok(self.score_representation(self.item(x.target), x.history, x.gbr))
+    }
+
+    /// The representation of an item the model never saw: no learned ID embedding (zeros), the
+    /// mean of its genres' embeddings, and for REP variants its REP vector through the
+    /// projection — what the student encoder gives a new title and description.
+    pub fn cold_item(&self, genres: &[u32], rep: Option<&[f32]>) -> Result<Vec<f32>> {
+        let c = self.config;
+        let mut v = vec![0f32; c.item_dim()];
+        let valid: Vec<u32> = genres
+            .iter()
+            .copied()
+            .filter(|&g| (g as usize) < c.genres)
+            .collect();
+        let ge = self.w("genre_emb");
+        for &g in &valid {
+            let row = &ge[g as usize * c.genre_dim..(g as usize + 1) * c.genre_dim];
+            for (o, &x) in v[c.id_dim..c.id_dim + c.genre_dim].iter_mut().zip(row) {
+                *o += x / valid.len() as f32;
+            }
+        }
+        if c.variant.uses_rep() {
+            let rep = rep.ok_or_else(|| {
+                Error::Model(format!(
+                    "ranker: a {} model needs a REP vector",
+                    c.variant.name()
+                ))
+            })?;
+            if rep.len() != c.rep_dim {
+                return Err(Error::Model(format!(
+                    "ranker: a REP vector of {} dims, the model reads {}",
+                    rep.len(),
+                    c.rep_dim
+                )));
+            }
+            affine(
+                rep,
+                self.w("rep_proj.w"),
+                self.w("rep_proj.b"),
+                &mut v[c.id_dim + c.genre_dim..],
+            );
+        }
+        Ok(v)
+    }
+
+    /// Scores a target given by its representation `v` (see [`Ranker::cold_item`]) against a
+    /// history and inferred sequence of known items.
+    pub fn score_cold(&self, v: &[f32], history: &[u32], gbr: &[u32]) -> Result<Scored> {
+        let c = self.config;
+        if v.len() != c.item_dim() {
+            return Err(Error::Model(format!(
+                "ranker: a target of {} dims, items have {}",
+                v.len(),
+                c.item_dim()
+            )));
+        }
+        if let Some(i) = history.iter().chain(gbr).find(|&&i| i as usize >= c.items) {
+            return Err(Error::Model(format!(
+                "ranker: item {i} outside the model's {} items",
+                c.items
+            )));
+        }
+        Ok(self.score_representation(v, history, gbr))
+    }
+
+    fn score_representation(&self, v: &[f32], history: &[u32], gbr: &[u32]) -> Scored {
+        let c = self.config;
+        let history = &history[history.len().saturating_sub(c.max_history)..];
+        let gbr = &gbr[..gbr.len().min(c.max_gbr)];
         let mut input = v.to_vec();
         let (history_weights, p) = self.attend(0, v, history);
         input.extend_from_slice(&p);
@@ -530,12 +596,12 @@ impl Ranker {
         h1.iter_mut().for_each(|x| *x = x.max(0.0));
         let mut out = [0f32];
         affine(&h1, self.w("out.w"), self.w("out.b"), &mut out);
-        Ok(Scored {
+        Scored {
             logit: out[0],
             probability: sigmoid(out[0]),
             history_weights,
             gbr_weights,
-        })
+        }
     }
 
     pub fn to_bundle(
@@ -582,6 +648,36 @@ mod tests {
             max_gbr: 2,
             ..RankerConfig::small(variant, 6, 3, 3)
         }
+    }
+
+    #[test]
+    fn a_cold_item_is_a_known_item_without_its_id_embedding() {
+        for v in Variant::ALL {
+            let f = features(v.uses_rep());
+            let m = Ranker::init(tiny(v), &f, 7).unwrap();
+            let rep = f.rep.as_ref().map(|r| r[2].as_slice());
+            let cold = m.cold_item(&f.genres[2], rep).unwrap();
+            let id = m.config.id_dim;
+            assert!(cold[..id].iter().all(|&x| x == 0.0));
+            for (a, b) in cold[id..].iter().zip(&m.item(2)[id..]) {
+                assert!((a - b).abs() < 1e-6, "{v:?}: {a} vs {b}");
+            }
+            // Scoring a representation is scoring the item it represents.
+            let (h, g) = ([0, 1, 3], [5]);
+            let known = m
+                .score(&RankerInput {
+                    target: 2,
+                    history: &h,
+                    gbr: &g,
+                })
+                .unwrap();
+            assert_eq!(m.score_cold(m.item(2), &h, &g).unwrap(), known);
+            assert!(m.score_cold(&cold[1..], &h, &g).is_err());
+            assert!(m.score_cold(&cold, &[99], &g).is_err());
+        }
+        let rep = Ranker::init(tiny(Variant::Rep), &features(true), 7).unwrap();
+        assert!(rep.cold_item(&[0], None).is_err());
+        assert!(rep.cold_item(&[0], Some(&[1.0])).is_err());
     }
 
     #[test]

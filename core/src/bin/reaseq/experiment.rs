@@ -11,7 +11,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser};
 use reaseq_core::data::protocol::{impressions, Part, PopularityBucket, PopularityBuckets};
 use reaseq_core::data::{Dataset, LabelPolicy, Protocol};
+use reaseq_core::knowledge::distill::{distill, DistillConfig};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+use reaseq_core::knowledge::student::StudentConfig;
+use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 use reaseq_core::metrics::{
     bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
 };
@@ -100,6 +103,41 @@ fn setup(a: &ExperimentArgs) -> Result<Setup> {
         mode: mode.describe(),
         rep,
     })
+}
+
+/// A student encoder into the REP space of this experiment: on MovieLens-100k the one
+/// `reaseq knowledge build` distilled (the REP vectors are its targets); on the synthetic world
+/// one distilled here from the catalog and graph agents' cards to the graph vectors.
+fn student(a: &ExperimentArgs, s: &Setup) -> Result<(Vec<u8>, Vec<u8>)> {
+    if !a.synthetic {
+        return crate::knowledge::student_bundle(&s.ds);
+    }
+    let mut agents: Vec<Box<dyn Agent>> = vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
+    let cards = build_cards(&s.ds, &mut agents, &Critic)?;
+    let texts: Vec<String> = cards.iter().map(KnowledgeCard::text).collect();
+    let cfg = StudentConfig {
+        // A few hundred template-made cards need far fewer buckets than real titles.
+        buckets: 2048,
+        dim: s.rep.first().map_or(0, Vec::len),
+        ..StudentConfig::default()
+    };
+    let dc = DistillConfig {
+        seed: a.seed,
+        ..DistillConfig::default()
+    };
+    let (student, agreement) = distill(&texts, &s.rep, cfg, &dc)?;
+    eprintln!(
+        "student: held-out cosine {:.3}, neighbour overlap@10 {:.3}",
+        agreement.heldout_cosine, agreement.heldout_overlap_at_10
+    );
+    let metrics = BTreeMap::from([
+        ("heldout_cosine".to_owned(), agreement.heldout_cosine),
+        (
+            "heldout_overlap_at_10".to_owned(),
+            agreement.heldout_overlap_at_10,
+        ),
+    ]);
+    Ok(student.to_bundle(Some(s.ds.fingerprint()), metrics)?)
 }
 
 /// The cached GBR sequences for this data and protocol, made by the reasoner when missing.
@@ -428,6 +466,11 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         std::fs::write(stem.with_extension("json"), manifest)?;
         std::fs::write(stem.with_extension("safetensors"), weights)?;
     }
+    // The student that places a new item's text in these rankers' REP space (the workbench's
+    // cold-start box).
+    let (manifest, weights) = student(&a, &s)?;
+    std::fs::write(bundle_dir.join("student.json"), manifest)?;
+    std::fs::write(bundle_dir.join("student.safetensors"), weights)?;
     let reports = a
         .reports
         .clone()
@@ -440,9 +483,9 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     if a.write_asset {
         let dir = crate::assets_dir().join("ranker").join(&ds.name);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for v in Variant::ALL {
+        for stem in Variant::ALL.iter().map(|v| v.key()).chain(["student"]) {
             for ext in ["json", "safetensors"] {
-                let name = format!("{}.{ext}", v.key());
+                let name = format!("{stem}.{ext}");
                 std::fs::copy(bundle_dir.join(&name), dir.join(&name))
                     .with_context(|| format!("copying {name} to {}", dir.display()))?;
             }

@@ -231,18 +231,20 @@ fn distill_student(ds: &Dataset, texts: &[String], fused: &[Vec<f32>]) -> Result
     Ok(())
 }
 
-fn read_student(ds: &Dataset) -> Result<StudentEncoder> {
+/// The student's bundle as `reaseq knowledge build` wrote it: manifest and weights.
+pub fn student_bundle(ds: &Dataset) -> Result<(Vec<u8>, Vec<u8>)> {
     let dir = knowledge_dir(ds);
     let read = |ext: &str| {
         let p = dir.join(format!("student.{ext}"));
         std::fs::read(&p)
             .with_context(|| format!("{}: run `reaseq knowledge build` first", p.display()))
     };
-    Ok(StudentEncoder::from_bundle(
-        "student",
-        &read("json")?,
-        &read("safetensors")?,
-    )?)
+    Ok((read("json")?, read("safetensors")?))
+}
+
+fn read_student(ds: &Dataset) -> Result<StudentEncoder> {
+    let (manifest, weights) = student_bundle(ds)?;
+    Ok(StudentEncoder::from_bundle("student", &manifest, &weights)?)
 }
 
 /// `{data}/knowledge/{dataset}/semantic_ids.json`

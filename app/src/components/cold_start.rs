@@ -1,0 +1,150 @@
+//! The cold-start box: type a title and description no log has seen; the worker's student
+//! encoder places it in the rankers' REP space, and the box shows its neighbours, its semantic
+//! ID and how each variant would score it for a user. The inputs live in the URL.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::use_set_query;
+use crate::jobs::cold::{ColdStart, NewItem};
+use crate::jobs::{Job, Reply};
+use crate::source::choice_from_query;
+use crate::worker;
+
+fn scores_table(c: &ColdStart) -> impl IntoView {
+    view! {
+        <table class="figures" id="cold-scores">
+            <tr><th>"variant"</th><th>"p(click)"</th><th>"rank among the catalog for this user"</th></tr>
+            {c.scores.iter().map(|s| view! {
+                <tr data-variant=s.variant.name()>
+                    <td>{s.variant.name()}</td>
+                    <td class="probability">{format!("{:.3}", s.probability)}</td>
+                    <td>{format!("{} of {}", s.above + 1, s.catalog + 1)}</td>
+                </tr>
+            }).collect_view()}
+        </table>
+    }
+}
+
+/// `genres`: the dataset's genre names, offered as check boxes.
+#[component]
+pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
+    let query = use_query_map();
+    let set_query = use_set_query();
+    let choice = choice_from_query();
+    let asked = Memo::new(move |_| {
+        let q = query.get();
+        let title = q.get("new_title").unwrap_or_default();
+        let description = q.get("new_text").unwrap_or_default();
+        (!title.is_empty() || !description.is_empty()).then(|| NewItem {
+            title,
+            description,
+            genres: q
+                .get("new_genres")
+                .map(|g| {
+                    g.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            user: q.get("user"),
+        })
+    });
+    let result = LocalResource::new(move || {
+        let job = asked.get().map(|item| Job::ColdStart {
+            choice: choice.get(),
+            item,
+        });
+        async move {
+            let job = job?;
+            Some(match worker::run(&job, |_| {}).await {
+                Ok(Reply::ColdStarted(c)) => Ok(*c),
+                Ok(_) => Err("the worker answered another job".to_string()),
+                Err(e) => Err(e),
+            })
+        }
+    });
+    let initial = asked.get_untracked();
+    let (title, set_title) = signal(
+        initial
+            .as_ref()
+            .map(|i| i.title.clone())
+            .unwrap_or_default(),
+    );
+    let (text, set_text) = signal(
+        initial
+            .as_ref()
+            .map(|i| i.description.clone())
+            .unwrap_or_default(),
+    );
+    let (picked, set_picked) = signal(
+        initial
+            .as_ref()
+            .map(|i| i.genres.clone())
+            .unwrap_or_default(),
+    );
+    let (user, set_user) = signal(query.get_untracked().get("user").unwrap_or_default());
+    let run = move |_| {
+        let user = user.get_untracked();
+        set_query(&[
+            ("new_title", Some(title.get_untracked())),
+            ("new_text", Some(text.get_untracked())),
+            ("new_genres", Some(picked.get_untracked().join(","))),
+            ("user", (!user.is_empty()).then_some(user)),
+        ]);
+    };
+    view! {
+        <section class="card" id="cold-start">
+            <h2>"A new item (cold start)"</h2>
+            <p class="muted">"Describe an item no log has seen. The student encoder embeds the text into the rankers' REP space (in a Web Worker); the item gets neighbours and a semantic ID from its knowledge alone, and every variant scores it for the user with a zero ID embedding, its genres and — for +REP and ReaSeq — its REP vector."</p>
+            <div class="cold-form">
+                <label>"title "<input id="new-title" prop:value=title on:input=move |ev| set_title.set(event_target_value(&ev))/></label>
+                <label>"description "<textarea id="new-text" rows="3" prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))></textarea></label>
+                <fieldset id="new-genres"><legend>"genres"</legend>
+                    {genres.into_iter().map(|g| {
+                        let (g1, g2) = (g.clone(), g.clone());
+                        view! {
+                            <label class="check"><input type="checkbox" value=g.clone()
+                                prop:checked=move || picked.get().contains(&g1)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    set_picked.update(|p| { p.retain(|x| x != &g2); if on { p.push(g2.clone()); } });
+                                }/>{g}</label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <label>"user "<input id="new-user" placeholder="first test user" prop:value=user on:input=move |ev| set_user.set(event_target_value(&ev))/></label>
+                <button id="new-run" on:click=run>"Embed and score"</button>
+            </div>
+            {move || match result.get() {
+                None => view! { <p class="muted">"Embedding and scoring in the worker…"</p> }.into_any(),
+                Some(None) => view! { <p class="muted" id="cold-empty">"Give a title or a description, then embed and score it."</p> }.into_any(),
+                Some(Some(Err(e))) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+                Some(Some(Ok(c))) => {
+                    let sid = c.semantic_id.iter().map(u16::to_string).collect::<Vec<_>>().join("-");
+                    view! {
+                        <div id="cold-result">
+                            <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
+                                {format!(" — for user {} ({} logged items, genres: {})", c.user, c.history, if c.genres.is_empty() { "none".to_string() } else { c.genres.join(", ") })}</p>
+                            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.data.0, c.data.1, c.data.2)}</p>
+                            {(!c.unknown_genres.is_empty()).then(|| view! { <p class="notice">{format!("Not genres of this dataset, ignored: {}", c.unknown_genres.join(", "))}</p> })}
+                            <div class="two-col">
+                                <div>
+                                    <h3>"Nearest items (REP space)"</h3>
+                                    <ol class="neighbours" id="cold-neighbours">
+                                        {c.neighbours.iter().map(|(_, t, s)| view! { <li><span class="score">{format!("{s:.3}")}</span>" "{t.clone()}</li> }).collect_view()}
+                                    </ol>
+                                </div>
+                                <div>
+                                    <h3>"How each variant scores it"</h3>
+                                    {scores_table(&c)}
+                                </div>
+                            </div>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
