@@ -22,12 +22,12 @@ async function files(dir) {
 }
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
-let groups = { "wasm (app, no model weights)": [0, 0], "js + css + html": [0, 0], "synthetic bundles (assets)": [0, 0], "MovieLens-100k data and bundles (staged)": [0, 0] };
+let groups = { "wasm: page (no model weights)": [0, 0], "wasm: Web Worker (no model weights)": [0, 0], "js + css + html": [0, 0], "synthetic bundles (assets)": [0, 0], "MovieLens-100k data and bundles (staged)": [0, 0] };
 for (const f of await files(dist)) {
   const rel = relative(dist, f);
   const body = await readFile(f);
   const gz = gzipSync(body, { level: 9 }).length;
-  const key = rel.endsWith(".wasm") ? "wasm (app, no model weights)"
+  const key = rel.endsWith(".wasm") ? (rel.startsWith("reaseq-worker") ? "wasm: Web Worker (no model weights)" : "wasm: page (no model weights)")
     : /\.(js|css|html)$/.test(rel) ? "js + css + html"
     : rel.startsWith("data/") ? "MovieLens-100k data and bundles (staged)"
     : "synthetic bundles (assets)";
