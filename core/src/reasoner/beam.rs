@@ -26,8 +26,44 @@ impl Default for BeamConfig {
     }
 }
 
-/// One partial path: its codes so far, their summed log-probability, and the admissible items
-/// under it.
+/// An item-level prior the beam can multiply in: an item's score becomes
+/// `log p(codes) + λ · log q(item)`, with `q` these weights normalised over the admissible
+/// items. It factorises down the trie like the model (`q(c_l | c_<l)` is the weight under the
+/// child over the weight under its parent), so the beam prunes with the combined score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemPrior {
+    weights: Vec<f64>,
+}
+
+impl ItemPrior {
+    /// Positive weights, one per item.
+    pub fn new(weights: Vec<f64>) -> Result<Self> {
+        match weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
+            Some(i) => Err(Error::Config(format!(
+                "item prior: weight {} of item {i} is not positive",
+                weights[i]
+            ))),
+            None => Ok(Self { weights }),
+        }
+    }
+
+    /// Training-event counts plus one (an unseen item keeps a little mass).
+    pub fn popularity(counts: &[u32]) -> Self {
+        Self {
+            weights: counts.iter().map(|&c| f64::from(c) + 1.0).collect(),
+        }
+    }
+
+    fn mass(&self, items: &[u32]) -> f64 {
+        items
+            .iter()
+            .map(|&i| self.weights.get(i as usize).copied().unwrap_or(1.0))
+            .sum()
+    }
+}
+
+/// One partial path: its codes so far, their summed log-probability (with the prior's share),
+/// and the admissible items under it.
 struct Path {
     codes: Vec<u32>,
     logp: f32,
@@ -42,6 +78,19 @@ pub fn beam_items(
     history: &[u32],
     excluded: &[bool],
     cfg: &BeamConfig,
+) -> Result<(Vec<(u32, f32)>, usize)> {
+    beam_items_with_prior(predictor, vocab, history, excluded, cfg, None)
+}
+
+/// [`beam_items`] with `prior` and its weight λ multiplied in (scores are then
+/// `log p + λ · log q`).
+pub fn beam_items_with_prior(
+    predictor: &mut dyn MaskPredictor,
+    vocab: &ItemVocab,
+    history: &[u32],
+    excluded: &[bool],
+    cfg: &BeamConfig,
+    prior: Option<(&ItemPrior, f32)>,
 ) -> Result<(Vec<(u32, f32)>, usize)> {
     let levels = vocab.levels();
     let v = vocab.size();
@@ -86,18 +135,26 @@ pub fn beam_items(
                     .map(|&t| libm::expf(row[t as usize] - max))
                     .sum::<f32>()
                     .ln();
+            let parent_mass = prior.map(|(q, _)| q.mass(&path.items));
             for t in allowed {
                 let mut codes = path.codes.clone();
                 codes.push(t);
+                let items: Vec<u32> = path
+                    .items
+                    .iter()
+                    .copied()
+                    .filter(|&i| vocab.tokens(i)[level] == t)
+                    .collect();
+                let share = match (prior, parent_mass) {
+                    (Some((q, lambda)), Some(m)) if lambda != 0.0 => {
+                        lambda * (q.mass(&items) / m).ln() as f32
+                    }
+                    _ => 0.0,
+                };
                 next.push(Path {
                     codes,
-                    logp: path.logp + row[t as usize] - log_z,
-                    items: path
-                        .items
-                        .iter()
-                        .copied()
-                        .filter(|&i| vocab.tokens(i)[level] == t)
-                        .collect(),
+                    logp: path.logp + row[t as usize] - log_z + share,
+                    items,
                 });
             }
         }
@@ -132,6 +189,33 @@ mod tests {
             let n = tokens.len() - prefix;
             Ok((0..n).flat_map(|_| self.logits.clone()).collect())
         }
+    }
+
+    #[test]
+    fn a_prior_adds_its_weighted_log_share_and_zero_weight_changes_nothing() {
+        // Two levels of two codes: items 0..4 are (a, b) for a, b in {0, 1}, then the index.
+        let ids = SemanticIds::from_codes((0..4u16).map(|i| vec![i / 2, i % 2, 0]).collect());
+        let vocab = ItemVocab::new(&ids).unwrap();
+        let mut m = Fixed {
+            logits: vec![0.0; vocab.size()],
+        };
+        let cfg = BeamConfig { items: 4, width: 4 };
+        let none = [false; 4];
+        let (flat, _) = beam_items(&mut m, &vocab, &[], &none, &cfg).unwrap();
+        // A uniform model gives every item log(1/4); a prior with weights 1, 1, 1, 5 and λ = 1
+        // adds log(w / 8) for each.
+        let q = ItemPrior::new(vec![1.0, 1.0, 1.0, 5.0]).unwrap();
+        let (with, _) =
+            beam_items_with_prior(&mut m, &vocab, &[], &none, &cfg, Some((&q, 1.0))).unwrap();
+        assert_eq!(with[0].0, 3);
+        for &(i, lp) in &with {
+            let want = (0.25f32).ln() + (q.weights[i as usize] as f32 / 8.0).ln();
+            assert!((lp - want).abs() < 1e-5, "item {i}: {lp} vs {want}");
+        }
+        let (zero, _) =
+            beam_items_with_prior(&mut m, &vocab, &[], &none, &cfg, Some((&q, 0.0))).unwrap();
+        assert_eq!(zero, flat);
+        assert!(ItemPrior::new(vec![1.0, 0.0]).is_err());
     }
 
     #[test]

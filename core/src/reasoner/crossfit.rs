@@ -12,7 +12,7 @@ use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
 use super::baselines::{top_k, OffLogBaseline};
-use super::beam::{beam_items, BeamConfig};
+use super::beam::{beam_items_with_prior, BeamConfig, ItemPrior};
 use super::history::logged_history;
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
@@ -41,8 +41,14 @@ pub struct CrossFitConfig {
     pub patience: usize,
     /// How each user's ranked list (validation, GBR sequences, evaluation) is decoded.
     pub decoding: Decoding,
+    /// Multiply training popularity into the beam (`log p + λ · log popularity`), with λ
+    /// chosen per fold on its validation users from [`PRIOR_WEIGHTS`].
+    pub popularity_prior: bool,
     pub seed: u64,
 }
+
+/// The prior weights λ a fold's validation users choose from (0: the model alone).
+pub const PRIOR_WEIGHTS: [f32; 5] = [0.0, 0.25, 0.5, 1.0, 1.5];
 
 /// How a user's top-M inferred items are decoded from a fold's reasoner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +68,7 @@ impl Decoding {
     }
 }
 
-/// A user's ranked inferred items under `decoding`.
+/// A user's ranked inferred items under `decoding` (the prior and its weight apply to the beam).
 pub fn ranked_items(
     model: &mut DiffusionReasoner,
     vocab: &ItemVocab,
@@ -70,6 +76,7 @@ pub fn ranked_items(
     excluded: &[bool],
     sampler: &SamplerConfig,
     decoding: Decoding,
+    prior: Option<(&ItemPrior, f32)>,
 ) -> Result<Vec<u32>> {
     Ok(match decoding {
         Decoding::Diffusion => ranked(&infer(model, vocab, history, excluded, sampler)?),
@@ -78,7 +85,7 @@ pub fn ranked_items(
                 items: sampler.slots,
                 width,
             };
-            beam_items(model, vocab, history, excluded, &cfg)?
+            beam_items_with_prior(model, vocab, history, excluded, &cfg, prior)?
                 .0
                 .into_iter()
                 .map(|(i, _)| i)
@@ -117,6 +124,9 @@ pub struct CrossFit {
     /// Every fold's reasoner, and each user's fold (to infer again with other sampler settings).
     pub models: Vec<DiffusionReasoner>,
     pub fold: Vec<usize>,
+    /// The popularity prior of the beam, when configured, and each fold's chosen weight λ.
+    pub prior: Option<ItemPrior>,
+    pub prior_weight: Vec<f32>,
 }
 
 /// Per user: the ranked inferred items, and the full inference (None without history).
@@ -130,7 +140,9 @@ impl CrossFit {
 }
 
 /// Every user's inferred items from the reasoner of their fold (never one that saw them),
-/// decoded as `decoding` says, and the diffusion sampler's inference (with its trace).
+/// decoded as `decoding` says (with the fold's prior when `with_prior`), and the diffusion
+/// sampler's inference (with its trace).
+#[allow(clippy::too_many_arguments)]
 pub fn infer_all(
     ds: &Dataset,
     protocol: &Protocol,
@@ -139,6 +151,7 @@ pub fn infer_all(
     max_history: usize,
     sampler: &SamplerConfig,
     decoding: Decoding,
+    with_prior: bool,
 ) -> Result<Inferred> {
     let n = ds.num_users();
     let mut inferred = vec![Vec::new(); n];
@@ -149,12 +162,17 @@ pub fn infer_all(
         if history.is_empty() {
             continue;
         }
-        let model = &mut models[fit.fold[u as usize]];
+        let f = fit.fold[u as usize];
+        let model = &mut models[f];
         let x = excluded(ds, protocol, u);
         let out = infer(model, vocab, &history, &x, sampler)?;
+        let prior = match (&fit.prior, fit.prior_weight.get(f)) {
+            (Some(q), Some(&w)) if with_prior => Some((q, w)),
+            _ => None,
+        };
         inferred[u as usize] = match decoding {
             Decoding::Diffusion => ranked(&out),
-            _ => ranked_items(model, vocab, &history, &x, sampler, decoding)?,
+            _ => ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?,
         };
         inferences[u as usize] = Some(out);
     }
@@ -175,6 +193,10 @@ pub fn cross_fit(
     let mut models = Vec::new();
     let mut epochs = Vec::new();
     let mut best_epoch = Vec::new();
+    let prior = cfg
+        .popularity_prior
+        .then(|| ItemPrior::popularity(&protocol.train_popularity(ds)));
+    let mut prior_weight = Vec::new();
     for f in 0..cfg.folds.max(1) {
         let mut train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
         SeededRng::derive(cfg.seed.wrapping_add(f as u64), 29).shuffle(&mut train_users);
@@ -229,21 +251,15 @@ pub fn cross_fit(
             let valid_recall = if valid_users.is_empty() {
                 None
             } else {
-                let mut m = model.clone();
-                let lists = valid_users
-                    .iter()
-                    .map(|&u| {
-                        let h = logged_history(ds, protocol, u, cfg.max_history);
-                        let x = excluded(ds, protocol, u);
-                        ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding)
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                let mut by_user = vec![Vec::new(); n];
-                for (&u, l) in valid_users.iter().zip(lists) {
-                    by_user[u as usize] = l;
-                }
-                let s = score_lists(ds, protocol, &valid_users, &by_user, cfg.sampler.slots);
-                Some(s.mean_recall())
+                Some(validation_recall(
+                    ds,
+                    protocol,
+                    vocab,
+                    model,
+                    &valid_users,
+                    cfg,
+                    None,
+                )?)
             };
             progress(&format!(
                 "fold {}/{}: epoch {} loss {:.3}{} ({} examples)",
@@ -276,6 +292,32 @@ pub fn cross_fit(
             Some((_, e, m)) => (m, e),
             None => (last, log.len().saturating_sub(1)),
         };
+        // The prior's weight, chosen on this fold's validation users (ties: the smaller).
+        let mut weight = 0.0;
+        if let (Some(q), false) = (&prior, valid_users.is_empty()) {
+            let mut best_recall = f64::NEG_INFINITY;
+            for w in PRIOR_WEIGHTS {
+                let r = validation_recall(
+                    ds,
+                    protocol,
+                    vocab,
+                    &model,
+                    &valid_users,
+                    cfg,
+                    Some((q, w)),
+                )?;
+                progress(&format!(
+                    "fold {}/{}: popularity prior λ = {w}: validation Recall@{} {r:.4}",
+                    f + 1,
+                    cfg.folds,
+                    cfg.sampler.slots
+                ));
+                if r > best_recall {
+                    (best_recall, weight) = (r, w);
+                }
+            }
+        }
+        prior_weight.push(weight);
         best_epoch.push(epoch);
         epochs.push(log);
         models.push(model);
@@ -287,6 +329,8 @@ pub fn cross_fit(
         best_epoch,
         models,
         fold,
+        prior,
+        prior_weight,
     };
     let (inferred, inferences) = infer_all(
         ds,
@@ -296,10 +340,32 @@ pub fn cross_fit(
         cfg.max_history,
         &cfg.sampler,
         cfg.decoding,
+        true,
     )?;
     fit.inferred = inferred;
     fit.inferences = inferences;
     Ok(fit)
+}
+
+/// Mean Recall@M over `users` of `model`'s ranked lists.
+fn validation_recall(
+    ds: &Dataset,
+    protocol: &Protocol,
+    vocab: &ItemVocab,
+    model: &DiffusionReasoner,
+    users: &[u32],
+    cfg: &CrossFitConfig,
+    prior: Option<(&ItemPrior, f32)>,
+) -> Result<f64> {
+    let mut m = model.clone();
+    let mut by_user = vec![Vec::new(); ds.num_users()];
+    for &u in users {
+        let h = logged_history(ds, protocol, u, cfg.max_history);
+        let x = excluded(ds, protocol, u);
+        by_user[u as usize] =
+            ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding, prior)?;
+    }
+    Ok(score_lists(ds, protocol, users, &by_user, cfg.sampler.slots).mean_recall())
 }
 
 pub use super::history::ranked;
@@ -457,6 +523,8 @@ mod tests {
             },
             validation: 0.2,
             decoding: Decoding::Beam { width: 4 },
+            // The prior's popularity and its chosen weight must not leak either.
+            popularity_prior: true,
             patience: 2,
             seed: 4,
         };

@@ -16,7 +16,7 @@ pub mod sequences;
 pub mod train;
 pub mod vocab;
 
-pub use beam::{beam_items, BeamConfig};
+pub use beam::{beam_items, beam_items_with_prior, BeamConfig, ItemPrior};
 pub use history::{excluded, logged_history, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{

@@ -112,6 +112,10 @@ pub struct EvalArgs {
     decoding: String,
     #[arg(long, default_value_t = 20)]
     beam_width: usize,
+    /// Multiply training popularity into the beam (score = log p + λ · log popularity), λ
+    /// chosen per fold on its validation users; `eval` also reports the beam without it.
+    #[arg(long)]
+    popularity_prior: bool,
     /// What the reasoner's semantic IDs quantise: `knowledge` (the item knowledge vectors, as
     /// the Knowledge view shows them) or `blend` (those joined with a behaviour embedding of the
     /// logged events, so that items the same users log share their coarse codes).
@@ -268,6 +272,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
         },
         validation: args.validation,
         patience: args.patience,
+        popularity_prior: args.popularity_prior,
         decoding: decoding(args)?,
         seed: args.seed,
     };
@@ -398,6 +403,15 @@ pub fn train_only(args: EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A decoder's name in reports.
+fn describe(d: Decoding, with_prior: bool) -> String {
+    if with_prior {
+        format!("{} + popularity prior", d.describe())
+    } else {
+        d.describe()
+    }
+}
+
 fn eval(args: EvalArgs) -> Result<ExitCode> {
     let Fitted {
         setup,
@@ -423,6 +437,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     ];
     let mut table = BTreeMap::new();
     let mut paired = BTreeMap::new();
+    let mut popularity_recall = Vec::new();
     for b in &baselines {
         let lists = baseline_lists(&ds, &protocol, b.as_ref(), &users, args.max_history, k);
         let s = score_lists(&ds, &protocol, &users, &lists, k);
@@ -436,6 +451,9 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             b.name().to_owned(),
             serde_json::json!({"recall_difference": est, "lower": lo, "upper": hi, "p_value": p}),
         );
+        if b.name() == "popularity" {
+            popularity_recall = s.recall.clone();
+        }
         table.insert(
             b.name().to_owned(),
             serde_json::json!({
@@ -444,41 +462,58 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             }),
         );
     }
-    // Both decoders from the same fold models: the configured one is the headline.
+    // Both decoders (and the beam without its prior) from the same fold models: the
+    // configured one is the headline. Each with its paired difference from popularity.
     let mut decoders = BTreeMap::new();
+    let headline = describe(cfg.decoding, fit.prior.is_some());
+    let mut runs = vec![(headline.clone(), ours.clone())];
     for d in [
         Decoding::Beam {
             width: args.beam_width.max(k),
         },
         Decoding::Diffusion,
     ] {
-        let s = if d == cfg.decoding {
-            ours.clone()
-        } else if d == Decoding::Diffusion {
-            // Cross-fitting already ran the sampler for every user (the traces).
-            let lists: Vec<Vec<u32>> = fit
-                .inferences
-                .iter()
-                .map(|o| o.as_ref().map(ranked).unwrap_or_default())
-                .collect();
-            score_lists(&ds, &protocol, &users, &lists, k)
-        } else {
-            let (lists, _) = reaseq_core::reasoner::crossfit::infer_all(
-                &ds,
-                &protocol,
-                &vocab,
-                &fit,
-                args.max_history,
-                &cfg.sampler,
-                d,
-            )?;
-            score_lists(&ds, &protocol, &users, &lists, k)
-        };
+        for with_prior in [false, true] {
+            let name = describe(d, with_prior);
+            if name == headline || (with_prior && (fit.prior.is_none() || d == Decoding::Diffusion))
+            {
+                continue;
+            }
+            let lists: Vec<Vec<u32>> = if d == Decoding::Diffusion {
+                // Cross-fitting already ran the sampler for every user (the traces).
+                fit.inferences
+                    .iter()
+                    .map(|o| o.as_ref().map(ranked).unwrap_or_default())
+                    .collect()
+            } else {
+                reaseq_core::reasoner::crossfit::infer_all(
+                    &ds,
+                    &protocol,
+                    &vocab,
+                    &fit,
+                    args.max_history,
+                    &cfg.sampler,
+                    d,
+                    with_prior,
+                )?
+                .0
+            };
+            runs.push((name, score_lists(&ds, &protocol, &users, &lists, k)));
+        }
+    }
+    for (name, s) in runs {
+        let vs = reaseq_core::metrics::bootstrap::paired_mean_bootstrap(
+            &s.recall,
+            &popularity_recall,
+            1000,
+            args.seed,
+        )?;
         decoders.insert(
-            d.describe(),
+            name,
             serde_json::json!({
                 format!("recall_at_{k}"): s.mean_recall(),
                 format!("ndcg_at_{k}"): s.mean_ndcg(),
+                "vs_popularity": {"recall_difference": vs.0, "lower": vs.1, "upper": vs.2, "p_value": vs.3},
             }),
         );
     }
@@ -506,6 +541,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
                 args.max_history,
                 &sampler,
                 Decoding::Diffusion,
+                false,
             )?;
             let s = score_lists(&ds, &protocol, &users, &lists, k);
             let passes: Vec<f64> = outs
@@ -532,8 +568,9 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         "users": ours.users.len(),
         format!("recall_at_{k}"): ours.mean_recall(),
         format!("ndcg_at_{k}"): ours.mean_ndcg(),
-        "decoding": cfg.decoding.describe(),
+        "decoding": headline,
         "decoders": decoders,
+        "prior_weights": fit.prior_weight,
         "baselines": table,
         "paired_vs_baselines": paired,
         "steps_curve": curve,
