@@ -30,7 +30,7 @@ thread_local! {
 
 /// What the cold-start job needs besides the rankers: the REP space and the experiment's rows.
 struct Cold {
-    space: cold::ColdSpace,
+    space: reaseq_core::ranker::cold::ColdSpace,
     ds: reaseq_core::data::Dataset,
     rows: crate::pages::compare::ExperimentRows,
 }
@@ -50,7 +50,7 @@ async fn load_cold(
         &w,
     )
     .map_err(|e| e.to_string())?;
-    let space = cold::ColdSpace::new(student, assets)?;
+    let space = cold::cold_space(student, assets)?;
     let (ds, mode) = crate::pages::compare::experiment_data(&assets.results, movielens(src))?;
     let rows = crate::pages::compare::experiment_rows(assets, &ds, &mode)?;
     Ok(Cold { space, ds, rows })

@@ -1,13 +1,11 @@
-//! The cold-start job: a title and description no log has seen go through the student encoder
-//! into the rankers' REP space; the job finds its nearest items there, gives it a semantic ID
-//! (residual quantisation of the REP vectors) and scores it for one user with every variant,
-//! next to every catalog item, so the page can say where it would rank. It runs in the worker.
+//! The cold-start job: a title and description no log has seen, placed in the deployed
+//! rankers' REP space and scored for one user by every variant (`reaseq_core::ranker::cold`,
+//! as `reaseq experiment --cold-title …` does). It runs in the worker.
 
 use reaseq_core::data::Part;
-use reaseq_core::knowledge::neighbours::nearest;
-use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use reaseq_core::knowledge::student::StudentEncoder;
-use reaseq_core::ranker::{RankerInput, Variant};
+use reaseq_core::ranker::cold::{score_new_item, ColdScore, ColdSpace};
+use reaseq_core::ranker::Variant;
 use serde::{Deserialize, Serialize};
 
 use crate::pages::compare::{Assets, ExperimentRows};
@@ -21,17 +19,6 @@ pub struct NewItem {
     pub genres: Vec<String>,
     /// A user by name; the first user with a test impression when absent.
     pub user: Option<String>,
-}
-
-/// One variant's view of the new item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ColdScore {
-    pub variant: Variant,
-    pub probability: f32,
-    /// Catalog items this variant scores above the new item for the user (so its rank is
-    /// `above + 1` of `catalog + 1`).
-    pub above: usize,
-    pub catalog: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,31 +35,15 @@ pub struct ColdStart {
     pub scores: Vec<ColdScore>,
 }
 
-/// The student and the semantic IDs of the REP space, made once per deployment.
-pub struct ColdSpace {
-    pub student: StudentEncoder,
-    pub rep: Vec<Vec<f32>>,
-    pub ids: SemanticIds,
-}
-
-impl ColdSpace {
-    pub(crate) fn new(student: StudentEncoder, assets: &Assets) -> Result<Self, String> {
-        let rep = assets
-            .rankers
-            .iter()
-            .find(|m| m.config.variant == Variant::Rep)
-            .and_then(|m| m.rep_vectors())
-            .ok_or("the +REP bundle has no REP vectors")?;
-        if student.config.dim != rep.first().map_or(0, Vec::len) {
-            return Err(format!(
-                "the student writes {}-dim vectors, the rankers read {}",
-                student.config.dim,
-                rep.first().map_or(0, Vec::len)
-            ));
-        }
-        let ids = residual_quantise(&rep, &RqConfig::default()).map_err(|e| e.to_string())?;
-        Ok(Self { student, rep, ids })
-    }
+/// The REP space of the deployed rankers: the +REP bundle's table, the student into it.
+pub(crate) fn cold_space(student: StudentEncoder, assets: &Assets) -> Result<ColdSpace, String> {
+    let rep = assets
+        .rankers
+        .iter()
+        .find(|m| m.config.variant == Variant::Rep)
+        .and_then(|m| m.rep_vectors())
+        .ok_or("the +REP bundle has no REP vectors")?;
+    ColdSpace::new(student, rep).map_err(|e| e.to_string())
 }
 
 pub(crate) fn cold_start(
@@ -82,16 +53,10 @@ pub(crate) fn cold_start(
     rows: &ExperimentRows,
     item: &NewItem,
 ) -> Result<ColdStart, String> {
-    let text = format!("{}. {}", item.title.trim(), item.description.trim());
-    if item.title.trim().is_empty() && item.description.trim().is_empty() {
-        return Err("give the new item a title or a description".into());
-    }
-    let rep = space.student.embed(&text);
-    let neighbours = nearest(&space.rep, &rep, 8, None)
-        .into_iter()
-        .map(|(i, s)| (ds.items[i].id.clone(), ds.items[i].display_title(), s))
-        .collect();
-    let semantic_id = space.ids.encode(&rep).map_err(|e| e.to_string())?;
+    let err = |e: reaseq_core::Error| e.to_string();
+    let placed = space
+        .place(&item.title, &item.description, 8)
+        .map_err(err)?;
     let (mut genres, mut unknown_genres) = (Vec::new(), Vec::new());
     for g in &item.genres {
         match ds.genres.get(g) {
@@ -118,36 +83,8 @@ pub(crate) fn cold_start(
             .ok_or("the experiment has no test impression")?,
     };
     let (history, gbr) = (&example.history, example.gbr(&rows.gbr));
-    let mut scores = Vec::new();
-    for m in &assets.rankers {
-        let v = m
-            .cold_item(
-                &genres,
-                m.config.variant.uses_rep().then_some(rep.as_slice()),
-            )
-            .map_err(|e| e.to_string())?;
-        let p = m
-            .score_cold(&v, history, gbr)
-            .map_err(|e| e.to_string())?
-            .probability;
-        let mut above = 0;
-        for target in 0..ds.num_items() as u32 {
-            let s = m
-                .score(&RankerInput {
-                    target,
-                    history,
-                    gbr,
-                })
-                .map_err(|e| e.to_string())?;
-            above += usize::from(s.probability > p);
-        }
-        scores.push(ColdScore {
-            variant: m.config.variant,
-            probability: p,
-            above,
-            catalog: ds.num_items(),
-        });
-    }
+    let scores =
+        score_new_item(&assets.rankers, &genres, &placed.rep, history, gbr).map_err(err)?;
     Ok(ColdStart {
         data: (ds.name.clone(), ds.num_users(), ds.num_items()),
         user: ds.users.name(example.user).to_string(),
@@ -157,8 +94,12 @@ pub(crate) fn cold_start(
             .map(|&g| ds.genres.name(g).to_string())
             .collect(),
         unknown_genres,
-        neighbours,
-        semantic_id,
+        neighbours: placed
+            .neighbours
+            .into_iter()
+            .map(|(i, s)| (ds.items[i].id.clone(), ds.items[i].display_title(), s))
+            .collect(),
+        semantic_id: placed.semantic_id,
         scores,
     })
 }

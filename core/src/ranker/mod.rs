@@ -2,6 +2,7 @@
 //! GBR, over the reasoner's inferred sequence), items represented by ID, genre and (with REP)
 //! knowledge vectors.
 
+pub mod cold;
 pub mod examples;
 pub mod model;
 pub mod slices;

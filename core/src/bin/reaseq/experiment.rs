@@ -13,11 +13,12 @@ use reaseq_core::data::protocol::{impressions, Part, PopularityBucket, Popularit
 use reaseq_core::data::{Dataset, LabelPolicy, Protocol};
 use reaseq_core::knowledge::distill::{distill, DistillConfig};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
-use reaseq_core::knowledge::student::StudentConfig;
+use reaseq_core::knowledge::student::{StudentConfig, StudentEncoder};
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 use reaseq_core::metrics::{
     bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
 };
+use reaseq_core::ranker::cold::{score_new_item, ColdSpace};
 use reaseq_core::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use reaseq_core::ranker::{
     ranker_examples, HistoryEvents, ItemFeatures, Ranker, RankerConfig, RankerExample, Variant,
@@ -71,6 +72,19 @@ pub struct ExperimentArgs {
     /// Histories of every logged event instead of the liked ones only.
     #[arg(long)]
     all_events: bool,
+    /// Cold start, with the saved bundles instead of training: place a new item with this
+    /// title (and `--cold-text`) in the REP space and score it for `--cold-user` with every
+    /// variant — what the workbench's new-item box shows.
+    #[arg(long)]
+    cold_title: Option<String>,
+    #[arg(long, default_value = "")]
+    cold_text: String,
+    /// The new item's genres, comma-separated.
+    #[arg(long, default_value = "")]
+    cold_genres: String,
+    /// A user by name (default: the first user with a test impression).
+    #[arg(long)]
+    cold_user: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -225,7 +239,126 @@ fn slice_auc(labels: &[bool], columns: &[Vec<f64>], keep: &[bool]) -> Option<f64
     Some(sum / columns.len() as f64)
 }
 
+/// `--cold-title`: the saved bundles place and score a new item (see `ranker::cold`).
+fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
+    let s = setup(a)?;
+    let gbr = gbr_sequences(a, &s)?;
+    let (ds, protocol) = (&s.ds, &s.protocol);
+    let dir = crate::default_data_dir().join("ranker").join(&ds.name);
+    let read = |name: String| {
+        let p = dir.join(&name);
+        std::fs::read(&p).with_context(|| format!("{}: run `reaseq experiment` first", p.display()))
+    };
+    let mut rankers = Vec::new();
+    for v in Variant::ALL {
+        let m = Ranker::from_bundle(
+            v.key(),
+            &read(format!("{}.json", v.key()))?,
+            &read(format!("{}.safetensors", v.key()))?,
+        )?;
+        rankers.push(m);
+    }
+    let student = StudentEncoder::from_bundle(
+        "student",
+        &read("student.json".into())?,
+        &read("student.safetensors".into())?,
+    )?;
+    let rep = rankers
+        .iter()
+        .find_map(|m| {
+            (m.config.variant == Variant::Rep)
+                .then(|| m.rep_vectors())
+                .flatten()
+        })
+        .context("the +REP bundle has no REP vectors")?;
+    let space = ColdSpace::new(student, rep)?;
+    let placed = space.place(title, &a.cold_text, 8)?;
+    let mut genres = Vec::new();
+    for g in a
+        .cold_genres
+        .split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        genres.push(
+            ds.genres
+                .get(g)
+                .with_context(|| format!("no genre '{g}' in {}", ds.name))?,
+        );
+    }
+    // The user's history as their test impressions see it.
+    let imp = impressions(ds, protocol, LabelPolicy::default(), a.negatives, a.seed)?;
+    let which = if a.all_events {
+        HistoryEvents::All
+    } else {
+        HistoryEvents::Liked
+    };
+    let max_history = rankers[0].config.max_history;
+    let examples = ranker_examples(
+        ds,
+        protocol,
+        &imp,
+        LabelPolicy::default(),
+        which,
+        max_history,
+    )?;
+    let user = match &a.cold_user {
+        Some(name) => Some(
+            ds.users
+                .get(name)
+                .with_context(|| format!("no user '{name}'"))?,
+        ),
+        None => None,
+    };
+    let e = examples
+        .iter()
+        .find(|e| e.part == Part::Test && user.is_none_or(|u| e.user == u))
+        .context("that user has no test impression")?;
+    let scores = score_new_item(&rankers, &genres, &placed.rep, &e.history, e.gbr(&gbr))?;
+    let neighbours: Vec<Value> = placed
+        .neighbours
+        .iter()
+        .map(|&(i, c)| json!({"item_id": ds.items[i].id, "title": ds.items[i].display_title(), "cosine": c}))
+        .collect();
+    let out = json!({
+        "user": ds.users.name(e.user),
+        "history": e.history.len(),
+        "semantic_id": placed.semantic_id,
+        "neighbours": neighbours,
+        "scores": scores.iter().map(|s| json!({
+            "variant": s.variant.name(), "probability": s.probability, "rank": s.above + 1, "of": s.catalog + 1,
+        })).collect::<Vec<_>>(),
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let id: Vec<String> = placed.semantic_id.iter().map(u16::to_string).collect();
+        println!(
+            "semantic ID {} — user {} ({} logged items)",
+            id.join("-"),
+            ds.users.name(e.user),
+            e.history.len()
+        );
+        for &(i, c) in &placed.neighbours {
+            println!("{c:.3}  {}", ds.items[i].display_title());
+        }
+        for s in &scores {
+            println!(
+                "{:<7} p = {:.3}, rank {} of {}",
+                s.variant.name(),
+                s.probability,
+                s.above + 1,
+                s.catalog + 1
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
+    if let Some(title) = &a.cold_title {
+        return cold_start(&a, title);
+    }
     if a.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
