@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::{Rc, Weak};
 
-use reaseq_core::ranker::Variant;
+use reaseq_core::ranker::cold::rep_vectors;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
@@ -87,6 +87,16 @@ async fn source_for(choice: &Choice) -> Result<Rc<Source>, String> {
     cached(&SOURCES, format!("{choice:?}"), load(choice.clone())).await
 }
 
+async fn rankers_for(choice: &Choice) -> Result<Rc<crate::pages::compare::Assets>, String> {
+    let dir = crate::pages::compare::asset_dir(choice);
+    cached(
+        &RANKERS,
+        dir.to_string(),
+        crate::pages::compare::load_assets(dir),
+    )
+    .await
+}
+
 fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
     s.synthetic.is_none().then_some(&*s.dataset)
 }
@@ -94,13 +104,7 @@ fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
 async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
     match job {
         Job::Compare { choice } => {
-            let dir = crate::pages::compare::asset_dir(&choice);
-            let assets = cached(
-                &RANKERS,
-                dir.to_string(),
-                crate::pages::compare::load_assets(dir),
-            )
-            .await?;
+            let assets = rankers_for(&choice).await?;
             let src = source_for(&choice).await?;
             let mut last = 0.0;
             let out = compare::compare(&assets, movielens(&src), &mut |p| {
@@ -123,31 +127,14 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             let src = source_for(&choice).await?;
             let data = crate::pages::reasoner::data(&assets, movielens(&src))?;
             // REP vectors from the +REP ranker, when this build has the rankers.
-            let ranker_dir = crate::pages::compare::asset_dir(&choice);
-            let rankers = cached(
-                &RANKERS,
-                ranker_dir.to_string(),
-                crate::pages::compare::load_assets(ranker_dir),
-            )
-            .await
-            .ok();
-            let rep = rankers.as_ref().and_then(|r| {
-                r.rankers
-                    .iter()
-                    .find(|m| m.config.variant == Variant::Rep)
-                    .and_then(|m| m.rep_vectors())
-            });
+            let rankers = rankers_for(&choice).await.ok();
+            let rep = rankers.as_ref().and_then(|r| rep_vectors(&r.rankers));
             let out = reason::reason(&assets, &data, rep.as_deref(), &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
         }
         Job::ColdStart { choice, item } => {
             let dir = crate::pages::compare::asset_dir(&choice);
-            let assets = cached(
-                &RANKERS,
-                dir.to_string(),
-                crate::pages::compare::load_assets(dir),
-            )
-            .await?;
+            let assets = rankers_for(&choice).await?;
             let src = source_for(&choice).await?;
             let c = cached(&COLD, dir.to_string(), load_cold(dir, &assets, &src)).await?;
             let out = cold::cold_start(&c.space, &assets, &c.ds, &c.rows, &item)?;

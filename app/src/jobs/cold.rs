@@ -4,8 +4,7 @@
 
 use reaseq_core::data::Part;
 use reaseq_core::knowledge::student::StudentEncoder;
-use reaseq_core::ranker::cold::{score_new_item, ColdScore, ColdSpace};
-use reaseq_core::ranker::Variant;
+use reaseq_core::ranker::cold::{rep_vectors, score_new_item, ColdScore, ColdSpace};
 use serde::{Deserialize, Serialize};
 
 use crate::pages::compare::{Assets, ExperimentRows};
@@ -37,12 +36,7 @@ pub struct ColdStart {
 
 /// The REP space of the deployed rankers: the +REP bundle's table, the student into it.
 pub(crate) fn cold_space(student: StudentEncoder, assets: &Assets) -> Result<ColdSpace, String> {
-    let rep = assets
-        .rankers
-        .iter()
-        .find(|m| m.config.variant == Variant::Rep)
-        .and_then(|m| m.rep_vectors())
-        .ok_or("the +REP bundle has no REP vectors")?;
+    let rep = rep_vectors(&assets.rankers).ok_or("the +REP bundle has no REP vectors")?;
     ColdSpace::new(student, rep).map_err(|e| e.to_string())
 }
 

@@ -40,6 +40,14 @@ pub struct ColdScore {
     pub catalog: usize,
 }
 
+/// The REP vectors of an experiment: the table of its +REP ranker.
+pub fn rep_vectors(rankers: &[Ranker]) -> Option<Vec<Vec<f32>>> {
+    rankers
+        .iter()
+        .find(|m| m.config.variant == Variant::Rep)
+        .and_then(Ranker::rep_vectors)
+}
+
 impl ColdSpace {
     /// `rep`: the REP vectors the rankers read (the +REP bundle's table).
     pub fn new(student: StudentEncoder, rep: Vec<Vec<f32>>) -> Result<Self> {

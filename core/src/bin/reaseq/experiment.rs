@@ -18,7 +18,7 @@ use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgen
 use reaseq_core::metrics::{
     bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
 };
-use reaseq_core::ranker::cold::{score_new_item, ColdSpace};
+use reaseq_core::ranker::cold::{rep_vectors, score_new_item, ColdSpace};
 use reaseq_core::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use reaseq_core::ranker::{
     ranker_examples, HistoryEvents, ItemFeatures, Ranker, RankerConfig, RankerExample, Variant,
@@ -263,14 +263,7 @@ fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
         &read("student.json".into())?,
         &read("student.safetensors".into())?,
     )?;
-    let rep = rankers
-        .iter()
-        .find_map(|m| {
-            (m.config.variant == Variant::Rep)
-                .then(|| m.rep_vectors())
-                .flatten()
-        })
-        .context("the +REP bundle has no REP vectors")?;
+    let rep = rep_vectors(&rankers).context("the +REP bundle has no REP vectors")?;
     let space = ColdSpace::new(student, rep)?;
     let placed = space.place(title, &a.cold_text, 8)?;
     let mut genres = Vec::new();
