@@ -301,7 +301,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
             folds: cfg.folds,
             slots: args.slots,
             steps: args.steps,
-            decoding: cfg.decoding.describe(),
+            decoding: describe(cfg.decoding, fit.prior.is_some()),
         },
         &fit.inferred,
     );
