@@ -191,6 +191,10 @@ test("compare rescores the test set with the bundled rankers, matching the CLI, 
   assert.match(chart, /^<svg/);
   assert.match(chart, /ReaSeq/);
   assert.match(await page.locator("#roc-chart").innerHTML(), /false positive rate/);
+  // Tooltips on hover: every bar carries its figures.
+  const tips = await page.locator("#gauc-chart svg title").allTextContents();
+  assert.equal(tips.length, 4);
+  assert.match(tips[3], /^ReaSeq: 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]$/);
   assert.match(await page.locator("#slice-chart").innerHTML(), /long-tail/);
   const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
   const bytes = await (await import("node:fs/promises")).readFile(await png.path());

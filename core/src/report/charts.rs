@@ -16,6 +16,44 @@ fn err<E: std::fmt::Display>(e: E) -> Error {
     Error::Config(format!("drawing a chart: {e}"))
 }
 
+/// A hover target: a pixel rectangle and the text its tooltip shows.
+struct Tip {
+    from: (i32, i32),
+    to: (i32, i32),
+    text: String,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Appends an invisible rectangle with a `<title>` for every tip: browsers show the title as a
+/// tooltip on hover, and the drawing underneath is left as plotters made it.
+fn with_tips(svg: String, tips: &[Tip]) -> String {
+    let Some(end) = svg.rfind("</svg>") else {
+        return svg;
+    };
+    let mut out = svg[..end].to_string();
+    out.push_str("<g class=\"tips\">");
+    for t in tips {
+        let (x, y) = (t.from.0.min(t.to.0), t.from.1.min(t.to.1));
+        let (w, h) = (
+            (t.to.0 - t.from.0).abs().max(6),
+            (t.to.1 - t.from.1).abs().max(6),
+        );
+        out.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect>",
+            escape(&t.text)
+        ));
+    }
+    out.push_str("</g>");
+    out.push_str(&svg[end..]);
+    out
+}
+
 /// The y range that holds every value with a margin.
 fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
@@ -90,13 +128,19 @@ fn legend<'a, 'b: 'a>(
 /// One bar per (name, value, lower, upper), with the interval as an error bar.
 pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String> {
     let mut svg = String::new();
+    let mut tips = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
         let (lo, hi) = y_range(bars.iter().flat_map(|b| [b.2, b.3]));
         let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
         let mut chart = category_chart(&root, title, &names, lo, hi)?;
-        for (i, (_, v, l, u)) in bars.iter().enumerate() {
+        for (i, (name, v, l, u)) in bars.iter().enumerate() {
             let x = i as f64;
+            tips.push(Tip {
+                from: chart.backend_coord(&(x + 0.2, lo)),
+                to: chart.backend_coord(&(x + 0.8, v.max(*u))),
+                text: format!("{name}: {v:.4} [{l:.4}, {u:.4}]"),
+            });
             let c = COLOURS[i % COLOURS.len()];
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -117,12 +161,13 @@ pub fn bar_chart(title: &str, bars: &[(String, f64, f64, f64)]) -> Result<String
         }
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(with_tips(svg, &tips))
 }
 
 /// Groups of bars (one per series, e.g. per variant) with a legend.
 pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)]) -> Result<String> {
     let mut svg = String::new();
+    let mut tips = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
         let (lo, hi) = y_range(groups.iter().flat_map(|g| g.1.iter().copied()));
@@ -131,6 +176,19 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
         let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
         let mut chart = category_chart(&root, title, &names, lo, hi)?;
         let w = 0.8 / series.len().max(1) as f64;
+        for (i, g) in groups.iter().enumerate() {
+            for (k, name) in series.iter().enumerate() {
+                let Some(v) = g.1.get(k).copied().filter(|v| v.is_finite()) else {
+                    continue;
+                };
+                let x = i as f64 + 0.1 + k as f64 * w;
+                tips.push(Tip {
+                    from: chart.backend_coord(&(x, lo)),
+                    to: chart.backend_coord(&(x + w * 0.9, v)),
+                    text: format!("{name}, {}: {v:.4}", g.0),
+                });
+            }
+        }
         for (k, name) in series.iter().enumerate() {
             let c = COLOURS[k % COLOURS.len()];
             chart
@@ -151,12 +209,13 @@ pub fn grouped_bars(title: &str, series: &[&str], groups: &[(String, Vec<f64>)])
         legend(&mut chart, SeriesLabelPosition::UpperMiddle)?;
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(with_tips(svg, &tips))
 }
 
 /// One line per series over [0, 1]², with the diagonal (ROC curves).
 pub fn roc_chart(title: &str, series: &[(&str, Vec<(f64, f64)>)]) -> Result<String> {
     let mut svg = String::new();
+    let mut tips = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (420, 400)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -178,6 +237,15 @@ pub fn roc_chart(title: &str, series: &[(&str, Vec<(f64, f64)>)]) -> Result<Stri
             .map_err(err)?;
         for (k, (name, points)) in series.iter().enumerate() {
             let c = COLOURS[k % COLOURS.len()];
+            // A hover target every few points along the curve.
+            for &(x, y) in points.iter().step_by((points.len() / 25).max(1)) {
+                let (px, py) = chart.backend_coord(&(x, y));
+                tips.push(Tip {
+                    from: (px - 4, py - 4),
+                    to: (px + 4, py + 4),
+                    text: format!("{name}: false positive rate {x:.3}, true positive rate {y:.3}"),
+                });
+            }
             chart
                 .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(err)?
@@ -187,7 +255,7 @@ pub fn roc_chart(title: &str, series: &[(&str, Vec<(f64, f64)>)]) -> Result<Stri
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(with_tips(svg, &tips))
 }
 
 #[cfg(test)]
@@ -211,5 +279,30 @@ mod tests {
         assert!(svg.contains("cold") && svg.contains("+REP"));
         let svg = roc_chart("ROC", &[("Base", vec![(0.0, 0.0), (0.5, 0.7), (1.0, 1.0)])]).unwrap();
         assert!(svg.contains("<polyline") || svg.contains("<path"), "{svg}");
+    }
+
+    #[test]
+    fn every_bar_and_curve_point_has_a_tooltip_with_escaped_text() {
+        let bars = vec![("A<b>".to_string(), 0.7, 0.68, 0.72)];
+        let svg = bar_chart("GAUC", &bars).unwrap();
+        assert!(
+            svg.contains("<title>A&lt;b&gt;: 0.7000 [0.6800, 0.7200]</title>"),
+            "{svg}"
+        );
+        assert!(svg.trim_end().ends_with("</svg>"));
+        let svg = grouped_bars(
+            "AUC",
+            &["Base", "+REP"],
+            &[("cold & new".into(), vec![0.6, f64::NAN])],
+        )
+        .unwrap();
+        // One tip: the NaN bar is not drawn, so it has none.
+        assert_eq!(svg.matches("<title>").count(), 1);
+        assert!(svg.contains("<title>Base, cold &amp; new: 0.6000</title>"));
+        let points: Vec<(f64, f64)> = (0..=100)
+            .map(|i| (i as f64 / 100.0, i as f64 / 100.0))
+            .collect();
+        let svg = roc_chart("ROC", &[("Base", points)]).unwrap();
+        assert!(svg.matches("<title>Base: false positive rate").count() >= 20);
     }
 }
