@@ -25,21 +25,35 @@ thread_local! {
     static SOURCES: RefCell<HashMap<String, Rc<Source>>> = RefCell::new(HashMap::new());
     static RANKERS: RefCell<HashMap<String, Rc<crate::pages::compare::Assets>>> = RefCell::new(HashMap::new());
     static REASONERS: RefCell<HashMap<String, Rc<crate::pages::reasoner::Assets>>> = RefCell::new(HashMap::new());
-    static COLD: RefCell<HashMap<String, Rc<Cold>>> = RefCell::new(HashMap::new());
+    static ROWS: RefCell<HashMap<String, Rc<Rows>>> = RefCell::new(HashMap::new());
+    static REASONER_DATA: RefCell<HashMap<String, Rc<crate::pages::reasoner::Data>>> = RefCell::new(HashMap::new());
+    static COLD: RefCell<HashMap<String, Rc<reaseq_core::ranker::cold::ColdSpace>>> = RefCell::new(HashMap::new());
 }
 
-/// What the cold-start job needs besides the rankers: the REP space and the experiment's rows.
-struct Cold {
-    space: reaseq_core::ranker::cold::ColdSpace,
+/// The experiment's data and rows, rebuilt once for Compare and the cold-start box alike.
+struct Rows {
     ds: reaseq_core::data::Dataset,
     rows: crate::pages::compare::ExperimentRows,
+}
+
+async fn rows_for(
+    choice: &Choice,
+    assets: &crate::pages::compare::Assets,
+) -> Result<Rc<Rows>, String> {
+    let src = source_for(choice).await?;
+    let dir = crate::pages::compare::asset_dir(choice);
+    cached(&ROWS, dir.to_string(), async {
+        let (ds, mode) = crate::pages::compare::experiment_data(&assets.results, movielens(&src))?;
+        let rows = crate::pages::compare::experiment_rows(assets, &ds, &mode)?;
+        Ok(Rows { ds, rows })
+    })
+    .await
 }
 
 async fn load_cold(
     dir: &str,
     assets: &crate::pages::compare::Assets,
-    src: &Source,
-) -> Result<Cold, String> {
+) -> Result<reaseq_core::ranker::cold::ColdSpace, String> {
     let base = format!("/{dir}");
     let how = "run `reaseq experiment --write-asset`";
     let m = fetch_required(&format!("{base}/student.json"), how).await?;
@@ -50,10 +64,7 @@ async fn load_cold(
         &w,
     )
     .map_err(|e| e.to_string())?;
-    let space = cold::cold_space(student, assets)?;
-    let (ds, mode) = crate::pages::compare::experiment_data(&assets.results, movielens(src))?;
-    let rows = crate::pages::compare::experiment_rows(assets, &ds, &mode)?;
-    Ok(Cold { space, ds, rows })
+    cold::cold_space(student, assets)
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -105,9 +116,9 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
     match job {
         Job::Compare { choice } => {
             let assets = rankers_for(&choice).await?;
-            let src = source_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
             let mut last = 0.0;
-            let out = compare::compare(&assets, movielens(&src), &mut |p| {
+            let out = compare::compare(&assets, &r.ds, &r.rows, &mut |p| {
                 // A message per percent is plenty for a progress bar.
                 if p - last >= 0.01 || p >= 1.0 {
                     last = p;
@@ -125,7 +136,10 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             )
             .await?;
             let src = source_for(&choice).await?;
-            let data = crate::pages::reasoner::data(&assets, movielens(&src))?;
+            let data = cached(&REASONER_DATA, dir.to_string(), async {
+                crate::pages::reasoner::data(&assets, movielens(&src))
+            })
+            .await?;
             // REP vectors from the +REP ranker, when this build has the rankers.
             let rankers = rankers_for(&choice).await.ok();
             let rep = rankers.as_ref().and_then(|r| rep_vectors(&r.rankers));
@@ -135,9 +149,9 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
         Job::ColdStart { choice, item } => {
             let dir = crate::pages::compare::asset_dir(&choice);
             let assets = rankers_for(&choice).await?;
-            let src = source_for(&choice).await?;
-            let c = cached(&COLD, dir.to_string(), load_cold(dir, &assets, &src)).await?;
-            let out = cold::cold_start(&c.space, &assets, &c.ds, &c.rows, &item)?;
+            let r = rows_for(&choice, &assets).await?;
+            let space = cached(&COLD, dir.to_string(), load_cold(dir, &assets)).await?;
+            let out = cold::cold_start(&space, &assets, &r.ds, &r.rows, &item)?;
             Ok(Reply::ColdStarted(Box::new(out)))
         }
     }
@@ -269,11 +283,7 @@ impl Handle {
     fn post(&self, job: &Job, pending: Pending) -> Result<(), String> {
         let id = self.next.get();
         self.next.set(id + 1);
-        let text = serde_json::to_string(&Envelope {
-            id,
-            body: job.clone(),
-        })
-        .map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&Envelope { id, body: job }).map_err(|e| e.to_string())?;
         self.pending.borrow_mut().insert(id, pending);
         if self.ready.get() {
             self.worker

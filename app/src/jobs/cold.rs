@@ -2,9 +2,8 @@
 //! rankers' REP space and scored for one user by every variant (`reaseq_core::ranker::cold`,
 //! as `reaseq experiment --cold-title …` does). It runs in the worker.
 
-use reaseq_core::data::Part;
 use reaseq_core::knowledge::student::StudentEncoder;
-use reaseq_core::ranker::cold::{rep_vectors, score_new_item, ColdScore, ColdSpace};
+use reaseq_core::ranker::cold::{rep_vectors, score_new_item, test_context, ColdScore, ColdSpace};
 use serde::{Deserialize, Serialize};
 
 use crate::pages::compare::{Assets, ExperimentRows};
@@ -58,24 +57,18 @@ pub(crate) fn cold_start(
             None => unknown_genres.push(g.clone()),
         }
     }
-    // The user's history is what their test impressions see: the whole pre-test log.
-    let example = match &item.user {
-        Some(name) => {
-            let u = ds
-                .users
+    let user = match &item.user {
+        Some(name) => Some(
+            ds.users
                 .get(name)
-                .ok_or_else(|| format!("no user '{name}' in {}", ds.name))?;
-            rows.examples
-                .iter()
-                .find(|e| e.part == Part::Test && e.user == u)
-                .ok_or_else(|| format!("user '{name}' has no test impression"))?
-        }
-        None => rows
-            .examples
-            .iter()
-            .find(|e| e.part == Part::Test)
-            .ok_or("the experiment has no test impression")?,
+                .ok_or_else(|| format!("no user '{name}' in {}", ds.name))?,
+        ),
+        None => None,
     };
+    let example = test_context(&rows.examples, user).ok_or_else(|| match &item.user {
+        Some(name) => format!("user '{name}' has no test impression"),
+        None => "the experiment has no test impression".to_string(),
+    })?;
     let (history, gbr) = (&example.history, example.gbr(&rows.gbr));
     let scores =
         score_new_item(&assets.rankers, &genres, &placed.rep, history, gbr).map_err(err)?;

@@ -10,7 +10,7 @@ use reaseq_core::metrics::{
 use reaseq_core::ranker::{slices, RankerExample, RankerInput, SliceKind, Variant};
 use serde::{Deserialize, Serialize};
 
-use crate::pages::compare::{experiment_data, experiment_rows, Assets};
+use crate::pages::compare::{Assets, ExperimentRows};
 use crate::source::now;
 
 /// An estimate, the lower and upper ends of its 95% interval, and its p-value.
@@ -98,19 +98,19 @@ const CHUNK: usize = 400;
 /// share done, in [0, 1].
 pub(crate) fn compare(
     assets: &Assets,
-    movielens: Option<&Dataset>,
+    ds: &Dataset,
+    rows: &ExperimentRows,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Outcome, String> {
     let t = now();
     let r = &assets.results;
-    let (ds, mode) = experiment_data(r, movielens)?;
-    let rows = experiment_rows(assets, &ds, &mode)?;
-    let pop = PopularityBuckets::new(&rows.protocol.train_popularity(&ds), 0.5);
-    let gbr = rows.gbr;
+    let pop = PopularityBuckets::new(&rows.protocol.train_popularity(ds), 0.5);
+    let gbr = &rows.gbr;
     let test: Vec<RankerExample> = rows
         .examples
-        .into_iter()
+        .iter()
         .filter(|e| e.part == Part::Test)
+        .cloned()
         .collect();
     let users: Vec<u32> = test.iter().map(|e| e.user).collect();
     let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
@@ -125,7 +125,7 @@ pub(crate) fn compare(
                     .score(&RankerInput {
                         target: e.target,
                         history: &e.history,
-                        gbr: e.gbr(&gbr),
+                        gbr: e.gbr(gbr),
                     })
                     .map_err(|e| e.to_string())?;
                 col.push(f64::from(s.probability));
@@ -199,7 +199,7 @@ pub(crate) fn compare(
                 .map_err(err)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let cuts = slices(&ds, &pop, &test);
+    let cuts = slices(ds, &pop, &test);
     let slices = SliceKind::ALL
         .into_iter()
         .map(|kind| SliceAucs {

@@ -11,7 +11,9 @@ use crate::knowledge::neighbours::nearest;
 use crate::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
 use crate::knowledge::student::StudentEncoder;
 
+use super::examples::RankerExample;
 use super::model::{Ranker, RankerInput, Variant};
+use crate::data::Part;
 
 /// The REP space of one experiment: its student, every item's REP vector and their semantic IDs.
 #[derive(Debug, Clone)]
@@ -38,6 +40,14 @@ pub struct ColdScore {
     /// `above + 1` of `catalog + 1`).
     pub above: usize,
     pub catalog: usize,
+}
+
+/// The row a new item is scored against: `user`'s first test impression (its history is the
+/// whole pre-test log and its GBR sequence the user's), or the first test impression of all.
+pub fn test_context(examples: &[RankerExample], user: Option<u32>) -> Option<&RankerExample> {
+    examples
+        .iter()
+        .find(|e| e.part == Part::Test && user.is_none_or(|u| e.user == u))
 }
 
 /// The REP vectors of an experiment: the table of its +REP ranker.

@@ -288,15 +288,15 @@ pub fn cross_fit(
                 .as_ref()
                 .is_some_and(|b| r.epoch < b.1 + cfg.patience.max(1)))
         })?;
-        let (model, epoch) = match best {
-            Some((_, e, m)) => (m, e),
-            None => (last, log.len().saturating_sub(1)),
+        let (model, epoch, kept_recall) = match best {
+            Some((v, e, m)) => (m, e, Some(v)),
+            None => (last, log.len().saturating_sub(1), None),
         };
-        // The prior's weight, chosen on this fold's validation users (ties: the smaller).
+        // The prior's weight, chosen on this fold's validation users (ties: the smaller). λ = 0
+        // is the model alone, whose validation recall early stopping already measured.
         let mut weight = 0.0;
-        if let (Some(q), false) = (&prior, valid_users.is_empty()) {
-            let mut best_recall = f64::NEG_INFINITY;
-            for w in PRIOR_WEIGHTS {
+        if let (Some(q), Some(mut best_recall)) = (&prior, kept_recall) {
+            for w in PRIOR_WEIGHTS.into_iter().filter(|&w| w > 0.0) {
                 let r = validation_recall(
                     ds,
                     protocol,

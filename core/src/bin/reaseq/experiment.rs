@@ -18,7 +18,7 @@ use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgen
 use reaseq_core::metrics::{
     bootstrap_ci_seeds, evaluate, paired_bootstrap_seeds, rela_impr, BootstrapConfig, Metric,
 };
-use reaseq_core::ranker::cold::{rep_vectors, score_new_item, ColdSpace};
+use reaseq_core::ranker::cold::{rep_vectors, score_new_item, test_context, ColdSpace};
 use reaseq_core::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use reaseq_core::ranker::{
     ranker_examples, HistoryEvents, ItemFeatures, Ranker, RankerConfig, RankerExample, Variant,
@@ -303,10 +303,7 @@ fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
         ),
         None => None,
     };
-    let e = examples
-        .iter()
-        .find(|e| e.part == Part::Test && user.is_none_or(|u| e.user == u))
-        .context("that user has no test impression")?;
+    let e = test_context(&examples, user).context("that user has no test impression")?;
     let scores = score_new_item(&rankers, &genres, &placed.rep, &e.history, e.gbr(&gbr))?;
     let neighbours: Vec<Value> = placed
         .neighbours
