@@ -532,4 +532,22 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
             assert_eq!(v["variants"][name][k], w["variants"][name][k], "{name} {k}");
         }
     }
+    // The oracle ceiling reads hidden events: its own report, never the workbench's bundles.
+    let bundle = data.path().join("ranker/synthetic/gbr.safetensors");
+    let before = std::fs::read(&bundle).unwrap();
+    let oracle = [&args[..], &["--jobs", "1", "--gbr-oracle"]].concat();
+    let out = reaseq_with_data(data.path(), &oracle);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let o: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        o["gbr"].as_str().is_some_and(|g| g.starts_with("oracle")),
+        "{o}"
+    );
+    assert!(data
+        .path()
+        .join("reports/synthetic-gbr-oracle/results.json")
+        .exists());
+    assert_eq!(std::fs::read(&bundle).unwrap(), before);
+    let refused = reaseq_with_data(data.path(), &[&oracle[..], &["--write-asset"]].concat());
+    assert_rejected(&refused, &["--gbr-oracle", "workbench"]);
 }

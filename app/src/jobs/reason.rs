@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use reaseq_core::data::{Dataset, Part};
 use reaseq_core::reasoner::{
-    beam_items, excluded, infer, logged_history, semantic_consistency, BeamConfig, Inference,
-    ItemVocab, SamplerConfig,
+    beam_items_with_prior, excluded, infer, logged_history, semantic_consistency, BeamConfig,
+    Inference, ItemPrior, ItemVocab, SamplerConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +40,8 @@ pub struct Reasoning {
     pub ranked: Vec<(u32, f32)>,
     pub ranked_millis: f64,
     pub beam_width: usize,
+    /// λ of the popularity prior in the ranked decoder (0: the model alone).
+    pub prior_weight: f32,
     /// Per slot, the inferred item's consistency with the history in REP space (None for an
     /// empty slot, or when no REP vectors are deployed).
     pub consistency: Vec<Option<f32>>,
@@ -85,8 +87,10 @@ pub(crate) fn reason(
         width: 20.max(s.slots),
     };
     let t = now();
-    let (ranked, _) =
-        beam_items(&mut model, &vocab, &history, &x, &beam).map_err(|e| e.to_string())?;
+    let popularity = ItemPrior::popularity(&d.protocol.train_popularity(ds));
+    let prior = (a.prior_weight > 0.0).then_some((&popularity, a.prior_weight));
+    let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
+        .map_err(|e| e.to_string())?;
     let ranked_millis = now() - t;
     let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
     let off_log: Vec<u32> = d
@@ -116,5 +120,6 @@ pub(crate) fn reason(
         ranked,
         ranked_millis,
         beam_width: beam.width,
+        prior_weight: a.prior_weight,
     })
 }

@@ -20,6 +20,8 @@ use crate::worker;
 /// The reasoner's bundle, its vocabulary, and the data it was trained on.
 pub(crate) struct Assets {
     pub model: DiffusionReasoner,
+    /// λ of the training-popularity prior the ranked decoder multiplies in (0: none).
+    pub prior_weight: f32,
     pub ids: SemanticIds,
     pub world: Option<SyntheticConfig>,
 }
@@ -39,6 +41,11 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
     let w = fetch_required(&format!("{base}/reasoner.safetensors"), how).await?;
     let model = DiffusionReasoner::from_bundle(&format!("{base}/reasoner"), &m, &w)
         .map_err(|e| e.to_string())?;
+    // from_bundle has checked the manifest, so it parses.
+    let prior_weight = serde_json::from_slice::<reaseq_core::bundle::Manifest>(&m)
+        .ok()
+        .and_then(|x| x.metrics.get("popularity_prior_weight").copied())
+        .unwrap_or(0.0) as f32;
     let ids: SemanticIds =
         serde_json::from_slice(&fetch_required(&format!("{base}/semantic_ids.json"), how).await?)
             .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
@@ -46,7 +53,12 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
         Some(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{base}/world.json: {e}"))?),
         None => None,
     };
-    Ok(Assets { model, ids, world })
+    Ok(Assets {
+        model,
+        prior_weight,
+        ids,
+        world,
+    })
 }
 
 /// The reasoner's data: its synthetic world, or the loaded MovieLens-100k under random rho 0.3.
@@ -241,8 +253,10 @@ pub fn ReasonerPage() -> impl IntoView {
                     <section class="card">
                         <h2>"Ranked decoding"</h2>
                         <p class="muted" id="ranked-summary">{format!(
-                            "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms): the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
-                            r.beam_width, ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
+                            "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms){}: the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
+                            r.beam_width,
+                            if r.prior_weight > 0.0 { format!(" with the training-popularity prior, λ = {}", r.prior_weight) } else { String::new() },
+                            ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
                         )}</p>
                         <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(&(i, lp), c)| {
                             let hit = off.contains(&i);

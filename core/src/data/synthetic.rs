@@ -1,9 +1,11 @@
 //! A seeded synthetic world with ground truth, for tests and demos.
 //!
 //! Items have a latent genre and mood that their text reveals; users have latent genre interests
-//! and a preferred mood. Some behaviour is planted off-log, and part of it follows a cross-user
-//! pattern (fans of genre g also consume genre g+1 off the platform) that a reasoner can only
-//! learn from other users, which is what GBR should recover.
+//! and a preferred mood. Some behaviour is planted off-log, and half of it follows a cross-user
+//! pattern: fans of genre g also consume their partner genre g+1, mostly off the platform (a
+//! few percent of the logged behaviour) and like it. The log barely shows that taste, so a
+//! ranker can only learn it from the inferred behaviours of a reasoner that saw other users'
+//! off-log events: the benefit GBR should recover.
 
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +101,7 @@ const MOODS: [(&str, [&str; 3]); 4] = [
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SyntheticConfig {
     pub users: usize,
     pub items: usize,
@@ -108,6 +111,12 @@ pub struct SyntheticConfig {
     pub max_events: usize,
     /// Share of each user's behaviour that is planted off-log.
     pub off_log_share: f64,
+    /// Share of logged behaviour in the partner genre (off-log it is half).
+    pub partner_on_log: f64,
+    /// How much more a user likes an item of their partner genre.
+    pub partner_bonus: f64,
+    /// Standard deviation of the rating noise.
+    pub rating_noise: f64,
     pub seed: u64,
 }
 
@@ -120,6 +129,9 @@ impl Default for SyntheticConfig {
             min_events: 20,
             max_events: 60,
             off_log_share: 0.3,
+            partner_on_log: 0.03,
+            partner_bonus: 2.0,
+            rating_noise: 0.5,
             seed: 42,
         }
     }
@@ -182,6 +194,20 @@ impl SyntheticConfig {
                 "off_log_share must be in [0, 0.9), got {}",
                 self.off_log_share
             ));
+        }
+        if !(0.0..=0.5).contains(&self.partner_on_log) {
+            return bad(format!(
+                "partner_on_log must be in [0, 0.5], got {}",
+                self.partner_on_log
+            ));
+        }
+        for (name, v) in [
+            ("partner_bonus", self.partner_bonus),
+            ("rating_noise", self.rating_noise),
+        ] {
+            if !(0.0..=5.0).contains(&v) {
+                return bad(format!("{name} must be in [0, 5], got {v}"));
+            }
         }
         Ok(())
     }
@@ -291,7 +317,7 @@ impl SyntheticWorld {
             let mut seen = std::collections::HashSet::new();
             for _ in 0..n {
                 let hidden = rng.chance(cfg.off_log_share);
-                let g = if hidden && rng.chance(0.5) {
+                let g = if hidden && rng.chance(0.5) || !hidden && rng.chance(cfg.partner_on_log) {
                     partner
                 } else if rng.chance(0.85) {
                     rng.weighted(&interests)
@@ -310,8 +336,9 @@ impl SyntheticWorld {
                 }
                 let likes = 2.4
                     + 1.3 * f64::from(item_mood[item as usize] == mood)
-                    + 1.0 * f64::from(g == top || g == partner)
-                    + 0.8 * rng.gaussian();
+                    + 1.0 * f64::from(g == top)
+                    + cfg.partner_bonus * f64::from(g == partner)
+                    + cfg.rating_noise * rng.gaussian();
                 t += 600 + rng.below(86_400) as i64;
                 ds.interactions.push(Interaction {
                     user,
@@ -382,6 +409,28 @@ mod tests {
             let name = GENRES[g as usize].0.to_lowercase();
             assert!(it.description.as_deref().unwrap_or("").contains(&name));
         }
+    }
+
+    #[test]
+    fn the_partner_genre_lives_off_log_and_is_liked() {
+        let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
+        let ds = &w.dataset;
+        let p = LabelPolicy::default();
+        // (events, partner-genre events, liked partner-genre events), logged and off-log.
+        let mut n = [[0f64; 3]; 2];
+        for (x, &hidden) in ds.interactions.iter().zip(&w.truth.off_log) {
+            let partner =
+                w.truth.item_genre[x.item as usize] == w.truth.off_platform_genre[x.user as usize];
+            let c = &mut n[usize::from(hidden)];
+            c[0] += 1.0;
+            c[1] += f64::from(u8::from(partner));
+            c[2] += f64::from(u8::from(partner && p.label(x)));
+        }
+        let (logged, off) = (n[0][1] / n[0][0], n[1][1] / n[1][0]);
+        assert!(logged < 0.12, "partner share of logged events {logged}");
+        assert!(off > 0.45, "partner share of off-log events {off}");
+        let liked = (n[0][2] + n[1][2]) / (n[0][1] + n[1][1]);
+        assert!(liked > 0.8, "partner items liked {liked}");
     }
 
     #[test]

@@ -112,9 +112,11 @@ pub struct EvalArgs {
     decoding: String,
     #[arg(long, default_value_t = 20)]
     beam_width: usize,
-    /// Multiply training popularity into the beam (score = log p + λ · log popularity), λ
-    /// chosen per fold on its validation users; `eval` also reports the beam without it.
-    #[arg(long)]
+    /// The beam multiplies in training popularity (score = log p + λ · log popularity), λ
+    /// chosen per fold on its validation users from {0, .25, .5, 1, 1.5}, so λ = 0 wins when
+    /// the prior does not help; `--no-popularity-prior` decodes with the model alone. `eval`
+    /// reports the beam both ways.
+    #[arg(long = "no-popularity-prior", action = clap::ArgAction::SetFalse)]
     popularity_prior: bool,
     /// What the reasoner's semantic IDs quantise: `knowledge` (the item knowledge vectors, as
     /// the Knowledge view shows them) or `blend` (those joined with a behaviour embedding of the
@@ -289,6 +291,10 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
     // What the workbench's pipeline overview shows: how long cross-fitting took, natively.
     metrics.insert("train_seconds".into(), seconds);
     metrics.insert("folds".into(), cfg.folds as f64);
+    // The bundled (fold 0) model's λ, so the workbench ranks as the GBR sequences were ranked.
+    if let (Some(_), Some(&w)) = (&fit.prior, fit.prior_weight.first()) {
+        metrics.insert("popularity_prior_weight".into(), f64::from(w));
+    }
     let (manifest, weights) = fit.model().to_bundle(Some(ds.fingerprint()), metrics)?;
     std::fs::write(dir.join("reasoner.json"), manifest)?;
     std::fs::write(dir.join("reasoner.safetensors"), weights)?;
