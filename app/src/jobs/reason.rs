@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use reaseq_core::data::{Dataset, Part};
+use reaseq_core::data::Dataset;
 use reaseq_core::reasoner::{
-    beam_items_with_prior, excluded, infer, logged_history, semantic_consistency, BeamConfig,
-    Inference, ItemPrior, ItemVocab, SamplerConfig,
+    beam_items_with_prior, excluded, infer, logged_history, off_log_items, semantic_consistency,
+    BeamConfig, Inference, ItemVocab, SamplerConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -87,17 +87,12 @@ pub(crate) fn reason(
         width: 20.max(s.slots),
     };
     let t = now();
-    let popularity = ItemPrior::popularity(&d.protocol.train_popularity(ds));
-    let prior = (a.prior_weight > 0.0).then_some((&popularity, a.prior_weight));
+    let prior = (a.prior_weight > 0.0).then_some((&d.popularity, a.prior_weight));
     let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
         .map_err(|e| e.to_string())?;
     let ranked_millis = now() - t;
     let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
-    let off_log: Vec<u32> = d
-        .protocol
-        .events(u, Part::OffLog)
-        .map(|e| ds.interactions[e as usize].item)
-        .collect();
+    let off_log = off_log_items(ds, &d.protocol, u);
     let named = history
         .iter()
         .chain(&off_log)

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::knowledge::semantic_id::SemanticIds;
-use reaseq_core::reasoner::DiffusionReasoner;
+use reaseq_core::reasoner::{DiffusionReasoner, ItemPrior};
 
 use crate::components::use_set_query;
 use crate::jobs::reason::Settings;
@@ -65,6 +65,8 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
 pub(crate) struct Data {
     pub ds: Dataset,
     pub protocol: Protocol,
+    /// Training popularity, the ranked decoder's prior (weighted by `Assets::prior_weight`).
+    pub popularity: ItemPrior,
 }
 
 pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
@@ -93,7 +95,12 @@ pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, Stri
     let seed = a.world.as_ref().map_or(0, |w| w.seed);
     let protocol =
         Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
-    Ok(Data { ds, protocol })
+    let popularity = ItemPrior::popularity(&protocol.train_popularity(&ds));
+    Ok(Data {
+        ds,
+        protocol,
+        popularity,
+    })
 }
 
 /// A number from the query, its default when absent, and a notice when it did not parse.

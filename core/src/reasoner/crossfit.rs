@@ -13,7 +13,7 @@ use crate::rng::SeededRng;
 
 use super::baselines::{top_k, OffLogBaseline};
 use super::beam::{beam_items_with_prior, BeamConfig, ItemPrior};
-use super::history::logged_history;
+use super::history::{logged_history, off_log_items};
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::sampler::{infer, Inference, SamplerConfig};
 use super::train::{examples, train, Example, TrainConfig};
@@ -407,13 +407,6 @@ pub fn evaluated_users(ds: &Dataset, protocol: &Protocol) -> Vec<u32> {
                     .next()
                     .is_some()
         })
-        .collect()
-}
-
-fn off_log_items(ds: &Dataset, protocol: &Protocol, u: u32) -> Vec<u32> {
-    protocol
-        .events(u, Part::OffLog)
-        .map(|i| ds.interactions[i as usize].item)
         .collect()
 }
 

@@ -24,6 +24,15 @@ pub fn logged_history(
     h
 }
 
+/// A user's off-log items, oldest first: what the reasoner is supervised with and scored
+/// against, never its input.
+pub fn off_log_items(ds: &Dataset, protocol: &Protocol, user: u32) -> Vec<u32> {
+    protocol
+        .events(user, Part::OffLog)
+        .map(|i| ds.interactions[i as usize].item)
+        .collect()
+}
+
 /// The items a user may not be inferred: everything logged before test.
 pub fn excluded(ds: &Dataset, protocol: &Protocol, user: u32) -> Vec<bool> {
     let mut x = vec![false; ds.num_items()];

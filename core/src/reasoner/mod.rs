@@ -17,7 +17,7 @@ pub mod train;
 pub mod vocab;
 
 pub use beam::{beam_items, beam_items_with_prior, BeamConfig, ItemPrior};
-pub use history::{excluded, logged_history, ranked};
+pub use history::{excluded, logged_history, off_log_items, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,

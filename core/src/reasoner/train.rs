@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use candle_core::{Device, Tensor, Var, D};
 
-use crate::data::protocol::{Part, Protocol};
+use crate::data::protocol::Protocol;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
@@ -32,6 +32,7 @@ pub struct Example {
 }
 
 pub use super::history::logged_history;
+use super::history::off_log_items;
 
 /// Examples: the off-log items of `users` in windows of `slots`, plus `augment`
 /// self-supervised examples per user of `self_supervised` in which random logged items are held
@@ -56,10 +57,7 @@ pub fn examples(
         if history.is_empty() {
             continue;
         }
-        let off: Vec<u32> = protocol
-            .events(u, Part::OffLog)
-            .map(|i| ds.interactions[i as usize].item)
-            .collect();
+        let off = off_log_items(ds, protocol, u);
         for w in off.chunks(slots.max(1)) {
             out.push(Example {
                 user: u,

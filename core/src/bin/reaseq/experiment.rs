@@ -23,7 +23,7 @@ use reaseq_core::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use reaseq_core::ranker::{
     ranker_examples, HistoryEvents, ItemFeatures, Ranker, RankerConfig, RankerExample, Variant,
 };
-use reaseq_core::reasoner::InferredSequences;
+use reaseq_core::reasoner::{off_log_items, InferredSequences};
 use serde_json::{json, Value};
 
 use crate::source::{split, Source, Split};
@@ -243,11 +243,7 @@ fn train_config(a: &ExperimentArgs, seed: u64) -> RankerTrainConfig {
 fn off_log_sequences(s: &Setup, slots: usize) -> Vec<Vec<u32>> {
     (0..s.ds.num_users() as u32)
         .map(|u| {
-            let items: Vec<u32> = s
-                .protocol
-                .events(u, Part::OffLog)
-                .map(|i| s.ds.interactions[i as usize].item)
-                .collect();
+            let items = off_log_items(&s.ds, &s.protocol, u);
             items[items.len().saturating_sub(slots)..].to_vec()
         })
         .collect()
@@ -621,30 +617,49 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         "jobs": threads,
         "seconds": seconds,
     });
-    if a.gbr_oracle {
-        // Models that read hidden events must not reach the workbench.
-        let reports = a.reports.clone().unwrap_or_else(|| {
-            crate::default_data_dir()
-                .join("reports")
-                .join(format!("{}-gbr-oracle", ds.name))
-        });
-        std::fs::create_dir_all(&reports)
-            .with_context(|| format!("creating {}", reports.display()))?;
-        let text = serde_json::to_string_pretty(&results)?;
-        std::fs::write(reports.join("results.json"), &text)?;
-        write_report(&reports, &results)?;
-        if a.json {
-            println!("{text}");
-        } else {
-            print!("{}", markdown_table(&results));
-        }
-        return Ok(ExitCode::SUCCESS);
+    let text = serde_json::to_string_pretty(&results)?;
+    // Models that read hidden events (the oracle) get their own report and never reach the
+    // workbench.
+    let (reports_name, bundle_dir) = if a.gbr_oracle {
+        (format!("{}-gbr-oracle", ds.name), None)
+    } else {
+        let dir = crate::default_data_dir().join("ranker").join(&ds.name);
+        workbench_outputs(&a, &s, &dir, &models, &per_seed, &text)?;
+        (ds.name.clone(), Some(dir))
+    };
+    let reports = a
+        .reports
+        .clone()
+        .unwrap_or_else(|| crate::default_data_dir().join("reports").join(reports_name));
+    std::fs::create_dir_all(&reports).with_context(|| format!("creating {}", reports.display()))?;
+    std::fs::write(reports.join("results.json"), &text)?;
+    write_report(&reports, &results)?;
+    // `--gbr-oracle` refuses `--write-asset` above, so with it the bundles exist.
+    if let Some(dir) = bundle_dir.as_ref().filter(|_| a.write_asset) {
+        write_assets(&a, ds, dir, &scores, &text)?;
     }
-    // Outputs: bundles (seed 0) for the workbench, results and the report.
-    let bundle_dir = crate::default_data_dir().join("ranker").join(&ds.name);
-    std::fs::create_dir_all(&bundle_dir)
+    if a.json {
+        println!("{text}");
+    } else {
+        print!("{}", markdown_table(&results));
+        eprintln!("results, report and charts → {}", reports.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Bundles (seed 0), the student and the results next to them, for the workbench.
+fn workbench_outputs(
+    a: &ExperimentArgs,
+    s: &Setup,
+    bundle_dir: &std::path::Path,
+    models: &BTreeMap<Variant, Ranker>,
+    per_seed: &BTreeMap<Variant, Vec<Value>>,
+    text: &str,
+) -> Result<()> {
+    let ds = &s.ds;
+    std::fs::create_dir_all(bundle_dir)
         .with_context(|| format!("creating {}", bundle_dir.display()))?;
-    for (v, m) in &models {
+    for (v, m) in models {
         let metrics = BTreeMap::from([
             (
                 "test_auc".to_string(),
@@ -662,51 +677,47 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     }
     // The student that places a new item's text in these rankers' REP space (the workbench's
     // cold-start box).
-    let (manifest, weights) = student(&a, &s)?;
+    let (manifest, weights) = student(a, s)?;
     std::fs::write(bundle_dir.join("student.json"), manifest)?;
     std::fs::write(bundle_dir.join("student.safetensors"), weights)?;
-    let reports = a
-        .reports
-        .clone()
-        .unwrap_or_else(|| crate::default_data_dir().join("reports").join(&ds.name));
-    std::fs::create_dir_all(&reports).with_context(|| format!("creating {}", reports.display()))?;
-    let text = serde_json::to_string_pretty(&results)?;
-    std::fs::write(reports.join("results.json"), &text)?;
-    std::fs::write(bundle_dir.join("results.json"), &text)?;
-    write_report(&reports, &results)?;
-    if a.write_asset {
-        let dir = crate::assets_dir().join("ranker").join(&ds.name);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for stem in Variant::ALL.iter().map(|v| v.key()).chain(["student"]) {
-            for ext in ["json", "safetensors"] {
-                let name = format!("{stem}.{ext}");
-                std::fs::copy(bundle_dir.join(&name), dir.join(&name))
-                    .with_context(|| format!("copying {name} to {}", dir.display()))?;
-            }
+    std::fs::write(bundle_dir.join("results.json"), text)?;
+    Ok(())
+}
+
+/// `--write-asset`: the bundles, results and (synthetic worlds, whose rows may be shared) the
+/// GBR sequences and test scores under assets/ranker/{dataset}.
+fn write_assets(
+    a: &ExperimentArgs,
+    ds: &Dataset,
+    bundle_dir: &std::path::Path,
+    scores: &BTreeMap<Variant, Vec<Vec<f64>>>,
+    text: &str,
+) -> Result<()> {
+    let dir = crate::assets_dir().join("ranker").join(&ds.name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for stem in Variant::ALL.iter().map(|v| v.key()).chain(["student"]) {
+        for ext in ["json", "safetensors"] {
+            let name = format!("{stem}.{ext}");
+            std::fs::copy(bundle_dir.join(&name), dir.join(&name))
+                .with_context(|| format!("copying {name} to {}", dir.display()))?;
         }
-        std::fs::write(dir.join("results.json"), &text)?;
-        if a.synthetic {
-            let scores0: serde_json::Map<String, Value> = Variant::ALL
-                .iter()
-                .map(|v| (v.name().to_string(), json!(scores[v][0])))
-                .collect();
-            std::fs::write(dir.join("test_scores.json"), serde_json::to_vec(&scores0)?)?;
-            let seq = crate::default_data_dir()
-                .join("reasoner")
-                .join(&ds.name)
-                .join("inferred.json");
-            std::fs::copy(&seq, dir.join("inferred.json"))
-                .with_context(|| format!("copying {}", seq.display()))?;
-        }
-        eprintln!("assets → {}", dir.display());
     }
-    if a.json {
-        println!("{text}");
-    } else {
-        print!("{}", markdown_table(&results));
-        eprintln!("results, report and charts → {}", reports.display());
+    std::fs::write(dir.join("results.json"), text)?;
+    if a.synthetic {
+        let scores0: serde_json::Map<String, Value> = Variant::ALL
+            .iter()
+            .map(|v| (v.name().to_string(), json!(scores[v][0])))
+            .collect();
+        std::fs::write(dir.join("test_scores.json"), serde_json::to_vec(&scores0)?)?;
+        let seq = crate::default_data_dir()
+            .join("reasoner")
+            .join(&ds.name)
+            .join("inferred.json");
+        std::fs::copy(&seq, dir.join("inferred.json"))
+            .with_context(|| format!("copying {}", seq.display()))?;
     }
-    Ok(ExitCode::SUCCESS)
+    eprintln!("assets → {}", dir.display());
+    Ok(())
 }
 
 fn f(v: &Value) -> f64 {

@@ -19,7 +19,7 @@ use reaseq_core::reasoner::crossfit::{
 };
 use reaseq_core::reasoner::train::TrainConfig;
 use reaseq_core::reasoner::{
-    InferredSequences, ItemVocab, ReasonerConfig, SamplerConfig, SequenceProvenance,
+    off_log_items, InferredSequences, ItemVocab, ReasonerConfig, SamplerConfig, SequenceProvenance,
 };
 
 use crate::source::{split, Source, Split};
@@ -701,10 +701,7 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
         &sampler,
     )?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    let off: Vec<u32> = protocol
-        .events(user, reaseq_core::data::Part::OffLog)
-        .map(|i| ds.interactions[i as usize].item)
-        .collect();
+    let off = off_log_items(&ds, &protocol, user);
     let items: Vec<serde_json::Value> = ranked(&out)
         .iter()
         .map(|&i| {
