@@ -456,6 +456,50 @@ pub fn baseline_lists(
     lists
 }
 
+/// How much of a synthetic world's planted off-platform taste ranked lists recover: the mean
+/// share of each user's top K that lies in their off-platform genre, and Recall@K against only
+/// the off-log events of that genre (users with none are skipped).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlantedRecovery {
+    pub partner_share: f64,
+    pub partner_recall: f64,
+    /// Per user with a partner-genre off-log event (the same users for every method, so two
+    /// methods' recalls pair up for a bootstrap).
+    #[serde(skip)]
+    pub partner_recalls: Vec<f64>,
+}
+
+pub fn planted_recovery(
+    ds: &Dataset,
+    protocol: &Protocol,
+    truth: &crate::data::GroundTruth,
+    users: &[u32],
+    lists: &[Vec<u32>],
+    k: usize,
+) -> PlantedRecovery {
+    let genre = |i: u32| truth.item_genre.get(i as usize).copied();
+    let (mut share, mut recall) = (Vec::new(), Vec::new());
+    for &u in users {
+        let Some(&partner) = truth.off_platform_genre.get(u as usize) else {
+            continue;
+        };
+        let list = &lists[u as usize];
+        let top = &list[..list.len().min(k)];
+        let in_partner = top.iter().filter(|&&i| genre(i) == Some(partner)).count();
+        share.push(in_partner as f64 / k.max(1) as f64);
+        let relevant: Vec<u32> = off_log_items(ds, protocol, u)
+            .into_iter()
+            .filter(|&i| genre(i) == Some(partner))
+            .collect();
+        recall.extend(recall_at_k(list, &relevant, k));
+    }
+    PlantedRecovery {
+        partner_share: mean(&share),
+        partner_recall: mean(&recall),
+        partner_recalls: recall,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,6 +587,55 @@ mod tests {
         assert!(!before.inferred[user as usize].is_empty());
         // The alteration was seen: it changed the training data of the other fold's model.
         assert_ne!(before.epochs, after.epochs);
+    }
+
+    #[test]
+    fn planted_recovery_counts_the_partner_genre_only() {
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: 30,
+            items: 160,
+            seed: 2,
+            ..SyntheticConfig::default()
+        })
+        .unwrap();
+        let (ds, truth) = (&world.dataset, &world.truth);
+        let mode = BeyondLog::Planted {
+            off_log: truth.off_log.clone(),
+        };
+        let protocol = Protocol::new(ds, SplitConfig::default(), &mode, 2).unwrap();
+        let users = evaluated_users(ds, &protocol);
+        // A list of the user's own partner-genre off-log items, and one with none of that genre.
+        let partner = |u: u32, want: bool| -> Vec<u32> {
+            let g = truth.off_platform_genre[u as usize];
+            (0..ds.num_items() as u32)
+                .filter(|&i| (truth.item_genre[i as usize] == g) == want)
+                .collect()
+        };
+        let perfect: Vec<Vec<u32>> = (0..ds.num_users() as u32)
+            .map(|u| {
+                let g = truth.off_platform_genre[u as usize];
+                let mut l: Vec<u32> = off_log_items(ds, &protocol, u)
+                    .into_iter()
+                    .filter(|&i| truth.item_genre[i as usize] == g)
+                    .collect();
+                let rest: Vec<u32> = partner(u, true)
+                    .into_iter()
+                    .filter(|i| !l.contains(i))
+                    .collect();
+                l.extend(rest);
+                l
+            })
+            .collect();
+        let none: Vec<Vec<u32>> = (0..ds.num_users() as u32)
+            .map(|u| partner(u, false))
+            .collect();
+        let hit = planted_recovery(ds, &protocol, truth, &users, &perfect, 10);
+        let miss = planted_recovery(ds, &protocol, truth, &users, &none, 10);
+        assert!(
+            hit.partner_share > 0.99 && hit.partner_recall > 0.9,
+            "{hit:?}"
+        );
+        assert_eq!((miss.partner_share, miss.partner_recall), (0.0, 0.0));
     }
 
     #[test]

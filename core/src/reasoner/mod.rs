@@ -23,4 +23,4 @@ pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
 pub use sequences::{InferredSequences, SequenceProvenance};
-pub use vocab::{ItemVocab, BOS, PAD, SEP};
+pub use vocab::{ItemVocab, BOS, HELD_OUT, PAD, SEP};

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
 use super::model::{prefix_rows, DiffusionReasoner, ReasonerConfig};
-use super::vocab::{ItemVocab, PAD};
+use super::vocab::{ItemVocab, HELD_OUT, PAD};
 
 fn cerr(e: candle_core::Error) -> Error {
     Error::Model(format!("reasoner training: {e}"))
@@ -108,6 +108,11 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// Smallest masking probability (LLaDA's eps).
     pub eps: f64,
+    /// Open self-supervised examples with [`HELD_OUT`] instead of BOS, so the model learns
+    /// the held-out-logged-items task apart from the off-log one it is asked at inference
+    /// (where the two distributions differ, the self-supervised examples no longer pull the
+    /// off-log answer towards what the log already shows).
+    pub task_prompt: bool,
     pub seed: u64,
 }
 
@@ -119,6 +124,7 @@ impl Default for TrainConfig {
             lr: 2e-3,
             weight_decay: 0.01,
             eps: 1e-3,
+            task_prompt: false,
             seed: 0,
         }
     }
@@ -243,6 +249,7 @@ fn batch(
     examples: &[&Example],
     max_len: usize,
     eps: f64,
+    task_prompt: bool,
     rng: &mut SeededRng,
     device: &Device,
 ) -> Result<Option<Batch>> {
@@ -251,6 +258,9 @@ fn batch(
         .iter()
         .map(|e| {
             let mut t = vocab.prompt(&e.history, e.response.len());
+            if task_prompt && e.self_supervised {
+                t[0] = HELD_OUT;
+            }
             let prefix = t.len() - e.response.len() * levels;
             for (s, &item) in e.response.iter().enumerate() {
                 t[prefix + s * levels..prefix + (s + 1) * levels]
@@ -362,7 +372,16 @@ pub fn train(
         let (mut total, mut count) = (0.0, 0usize);
         for chunk in order.chunks(cfg.batch.max(1)) {
             let ex: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
-            let Some(bt) = batch(vocab, &ex, graph.cfg.max_len, cfg.eps, &mut rng, &device)? else {
+            let Some(bt) = batch(
+                vocab,
+                &ex,
+                graph.cfg.max_len,
+                cfg.eps,
+                cfg.task_prompt,
+                &mut rng,
+                &device,
+            )?
+            else {
                 continue;
             };
             let loss = (|| -> candle_core::Result<Tensor> {
@@ -478,6 +497,71 @@ mod tests {
         let mut losses = Vec::new();
         train_fn(&init, &vocab, &train, &mut losses);
         assert!(losses.last().unwrap() < &(losses[0] * 0.7), "{losses:?}");
+    }
+
+    /// Off-log answers (the history item's partner) are outnumbered two to one by
+    /// self-supervised ones (its neighbour). Asked with BOS, the model puts most of its mass on
+    /// the neighbour's kind when both tasks share BOS, and on the partner's when the
+    /// self-supervised examples have their own task prompt.
+    #[test]
+    fn a_task_prompt_keeps_self_supervised_answers_out_of_the_off_log_task() {
+        use crate::reasoner::beam::{beam_items, BeamConfig};
+        let codes: Vec<Vec<u16>> = (0..12u16).map(|i| vec![i % 6, i / 6]).collect();
+        let vocab = ItemVocab::new(&SemanticIds::from_codes(codes)).unwrap();
+        let ex: Vec<Example> = (0..144u32)
+            .map(|u| {
+                let a = u % 6;
+                let self_supervised = u % 3 != 0;
+                Example {
+                    user: u,
+                    history: vec![a],
+                    response: vec![if self_supervised { (a + 1) % 6 } else { a + 6 }],
+                    self_supervised,
+                }
+            })
+            .collect();
+        let cfg = ReasonerConfig {
+            vocab: vocab.size(),
+            max_len: 20,
+            dim: 32,
+            layers: 1,
+            heads: 2,
+            ffn: 64,
+        };
+        let init = DiffusionReasoner::init(cfg, 1).unwrap();
+        // The mass the model puts on partner-kind items (the second code is 1), asked with BOS.
+        let partner_mass = |task_prompt: bool| -> f32 {
+            let tc = TrainConfig {
+                epochs: 40,
+                batch: 16,
+                lr: 5e-3,
+                task_prompt,
+                ..TrainConfig::default()
+            };
+            let mut m = train(&init, &vocab, &mut |_| ex.clone(), &tc, &mut |_, _| {
+                Ok(true)
+            })
+            .unwrap();
+            let beam = BeamConfig {
+                items: 12,
+                width: 12,
+            };
+            let (mut partner, mut all) = (0.0, 0.0);
+            for a in 0..6u32 {
+                let mut x = vec![false; 12];
+                x[a as usize] = true;
+                for (item, score) in beam_items(&mut m, &vocab, &[a], &x, &beam).unwrap().0 {
+                    all += score.exp();
+                    if item >= 6 {
+                        partner += score.exp();
+                    }
+                }
+            }
+            partner / all
+        };
+        let (shared, own) = (partner_mass(false), partner_mass(true));
+        assert!(shared < 0.5, "shared BOS: {shared}");
+        assert!(own > 0.8, "task prompt: {own}");
     }
 
     fn train_fn(

@@ -10,6 +10,11 @@ use crate::knowledge::semantic_id::SemanticIds;
 pub const PAD: u32 = 0;
 pub const BOS: u32 = 1;
 pub const SEP: u32 = 2;
+/// Opens a self-supervised training example (held-out logged items) when training with task
+/// prompts; inference always opens with BOS. It shares PAD's row, which nothing else trains
+/// (padded keys are masked out and PAD is outside every level's codes), so the option changes
+/// no model's shape and leaves models trained without it exactly as they were.
+pub const HELD_OUT: u32 = PAD;
 const SPECIAL: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]

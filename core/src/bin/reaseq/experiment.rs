@@ -120,7 +120,9 @@ struct Setup {
 
 fn setup(a: &ExperimentArgs) -> Result<Setup> {
     let world = a.synthetic.then_some((a.world_users, a.world_items));
-    let Split { ds, protocol, mode } = split(&a.source, world, &a.mode, a.rho, 10, a.seed)?;
+    let Split {
+        ds, protocol, mode, ..
+    } = split(&a.source, world, &a.mode, a.rho, 10, a.seed)?;
     let rep = if a.synthetic {
         graph_embedding(&ds, &GraphEmbeddingConfig::default())?
     } else {

@@ -7,8 +7,8 @@ use clap::Args;
 use reaseq_core::data::fetch::ml100k_dir;
 use reaseq_core::data::load::{load_csv_files, load_dir};
 use reaseq_core::data::{
-    BeyondLog, Dataset, LoadOptions, Loaded, Protocol, SplitConfig, Strictness, SyntheticConfig,
-    SyntheticWorld,
+    BeyondLog, Dataset, GroundTruth, LoadOptions, Loaded, Protocol, SplitConfig, Strictness,
+    SyntheticConfig, SyntheticWorld,
 };
 use reaseq_core::Error;
 
@@ -54,6 +54,8 @@ pub struct Split {
     pub ds: Dataset,
     pub protocol: Protocol,
     pub mode: BeyondLog,
+    /// The synthetic world's ground truth (None for datasets).
+    pub truth: Option<GroundTruth>,
 }
 
 /// A seeded synthetic world under its planted off-log behaviour (`world` given), or the source's
@@ -67,7 +69,7 @@ pub fn split(
     future_m: usize,
     seed: u64,
 ) -> anyhow::Result<Split> {
-    let (ds, mode) = match world {
+    let (ds, mode, truth) = match world {
         Some((users, items)) => {
             let w = SyntheticWorld::generate(&SyntheticConfig {
                 users,
@@ -75,8 +77,8 @@ pub fn split(
                 seed,
                 ..SyntheticConfig::default()
             })?;
-            let off_log = w.truth.off_log;
-            (w.dataset, BeyondLog::Planted { off_log })
+            let off_log = w.truth.off_log.clone();
+            (w.dataset, BeyondLog::Planted { off_log }, Some(w.truth))
         }
         None => {
             let mode = match mode {
@@ -84,9 +86,14 @@ pub fn split(
                 "future" => BeyondLog::Future { m: future_m },
                 other => anyhow::bail!("unknown mode '{other}' (available: random, future)"),
             };
-            (load(source, Strictness::Strict)?.dataset, mode)
+            (load(source, Strictness::Strict)?.dataset, mode, None)
         }
     };
     let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, seed)?;
-    Ok(Split { ds, protocol, mode })
+    Ok(Split {
+        ds,
+        protocol,
+        mode,
+        truth,
+    })
 }
