@@ -471,6 +471,14 @@ fn describe(d: Decoding, with_prior: bool) -> String {
     }
 }
 
+/// Paired user bootstrap (1000 replicates) of `a − b`: the estimate under `key`, its 95% CI
+/// and p-value.
+fn paired_test(a: &[f64], b: &[f64], seed: u64, key: &str) -> Result<serde_json::Value> {
+    let (est, lo, hi, p) =
+        reaseq_core::metrics::bootstrap::paired_mean_bootstrap(a, b, 1000, seed)?;
+    Ok(serde_json::json!({key: est, "lower": lo, "upper": hi, "p_value": p}))
+}
+
 fn eval(args: EvalArgs) -> Result<ExitCode> {
     let Fitted {
         setup,
@@ -508,25 +516,16 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     for b in &baselines {
         let lists = baseline_lists(&ds, &protocol, b.as_ref(), &users, args.max_history, k);
         let s = score_lists(&ds, &protocol, &users, &lists, k);
-        let (est, lo, hi, p) = reaseq_core::metrics::bootstrap::paired_mean_bootstrap(
-            &ours.recall,
-            &s.recall,
-            1000,
-            args.seed,
-        )?;
-        let mut row =
-            serde_json::json!({"recall_difference": est, "lower": lo, "upper": hi, "p_value": p});
+        let mut row = paired_test(&ours.recall, &s.recall, args.seed, "recall_difference")?;
         let theirs = planted(&lists);
         // Synthetic worlds: the same paired test on the planted (partner-genre) recall.
         if let (Some(a), Some(b)) = (&our_planted, &theirs) {
-            let (est, lo, hi, p) = reaseq_core::metrics::bootstrap::paired_mean_bootstrap(
+            row["planted_recall_difference"] = paired_test(
                 &a.partner_recalls,
                 &b.partner_recalls,
-                1000,
                 args.seed,
+                "difference",
             )?;
-            row["planted_recall_difference"] =
-                serde_json::json!({"difference": est, "lower": lo, "upper": hi, "p_value": p});
         }
         paired.insert(b.name().to_owned(), row);
         if b.name() == "popularity" {
@@ -585,18 +584,18 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         }
     }
     for (name, s, p) in runs {
-        let vs = reaseq_core::metrics::bootstrap::paired_mean_bootstrap(
+        let vs = paired_test(
             &s.recall,
             &popularity_recall,
-            1000,
             args.seed,
+            "recall_difference",
         )?;
         decoders.insert(
             name,
             serde_json::json!({
                 format!("recall_at_{k}"): s.mean_recall(),
                 format!("ndcg_at_{k}"): s.mean_ndcg(),
-                "vs_popularity": {"recall_difference": vs.0, "lower": vs.1, "upper": vs.2, "p_value": vs.3},
+                "vs_popularity": vs,
                 "planted": p,
             }),
         );
