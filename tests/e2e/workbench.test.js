@@ -274,9 +274,16 @@ test("reasoner runs for a user and replays its denoising step by step", async ()
   // The ranked decoder's top 8 beside the replay, each an item the user never logged.
   assert.equal(await page.locator("#ranked li").count(), 8);
   const history = await page.locator("#reasoner-history li").allInnerTexts();
-  for (const t of await page.locator("#ranked li").allInnerTexts()) {
-    assert.ok(!history.includes(t.replace(/ \(p = .*$/, "")), `${t} was logged`);
+  const ranked = await page.locator("#ranked li").allInnerTexts();
+  for (const t of ranked) {
+    assert.ok(!history.includes(t.replace(/ \(model p = .*$/, "")), `${t} was logged`);
   }
+  // The model's own probabilities (the prior taken out): a sub-distribution over the
+  // admissible items, not the prior-weighted scores, which round to zero.
+  const modelP = ranked.map((t) => Number(t.match(/model p = ([0-9.]+)/)[1]));
+  assert.ok(modelP.every((p) => p > 0 && p <= 1), `model p ${modelP}`);
+  assert.ok(modelP.reduce((a, b) => a + b, 0) <= 1.0001, `model p ${modelP}`);
+  assert.ok(Math.max(...modelP) >= 0.001, `model p ${modelP}`);
   // At the last step every slot holds an item; at step 0 none does.
   // (A slot whose every admissible item was taken by others stays empty.)
   const inferred = Number((await page.locator("#reasoner-summary").innerText()).match(/of (\d+) inferred items/)[1]);

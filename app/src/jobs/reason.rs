@@ -36,8 +36,8 @@ pub struct Reasoning {
     pub history: Vec<u32>,
     pub inference: Inference,
     pub millis: f64,
-    /// The ranked decoder's items with their log-probabilities.
-    pub ranked: Vec<(u32, f32)>,
+    /// The ranked decoder's items, best first.
+    pub ranked: Vec<RankedItem>,
     pub ranked_millis: f64,
     pub beam_width: usize,
     /// λ of the popularity prior in the ranked decoder (0: the model alone).
@@ -46,6 +46,18 @@ pub struct Reasoning {
     /// empty slot, or when no REP vectors are deployed).
     pub consistency: Vec<Option<f32>>,
     pub ranked_consistency: Vec<Option<f32>>,
+}
+
+/// One item of the ranked decoder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RankedItem {
+    pub item: u32,
+    /// The beam's score, `log p + λ · log q`.
+    pub score: f32,
+    /// The model's own probability of the item (the prior's part taken out of the score).
+    pub model_p: f32,
+    /// The item's share `q` of the popularity prior over the admissible items.
+    pub prior_share: f32,
 }
 
 /// Runs both decoders for one user. `rep` is the REP vector of every item, when deployed.
@@ -90,6 +102,19 @@ pub(crate) fn reason(
     let prior = (a.prior_weight > 0.0).then_some((&d.popularity, a.prior_weight));
     let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
         .map_err(|e| e.to_string())?;
+    let ranked: Vec<RankedItem> = ranked
+        .into_iter()
+        .map(|(item, score)| {
+            let log_q = d.popularity.log_share(item, &x) as f32;
+            let lambda = prior.map_or(0.0, |(_, l)| l);
+            RankedItem {
+                item,
+                score,
+                model_p: (score - lambda * log_q).exp(),
+                prior_share: log_q.exp(),
+            }
+        })
+        .collect();
     let ranked_millis = now() - t;
     let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
     let off_log = off_log_items(ds, &d.protocol, u);
@@ -98,7 +123,7 @@ pub(crate) fn reason(
         .chain(&off_log)
         .copied()
         .chain(inference.items.iter().flatten().copied())
-        .chain(ranked.iter().map(|&(i, _)| i));
+        .chain(ranked.iter().map(|r| r.item));
     let titles = named
         .map(|i| (i, ds.items[i as usize].display_title()))
         .collect();
@@ -108,7 +133,7 @@ pub(crate) fn reason(
         off_log,
         titles,
         consistency: inference.items.iter().map(|i| i.and_then(score)).collect(),
-        ranked_consistency: ranked.iter().map(|&(i, _)| score(i)).collect(),
+        ranked_consistency: ranked.iter().map(|r| score(r.item)).collect(),
         history,
         inference,
         millis,

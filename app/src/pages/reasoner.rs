@@ -263,12 +263,13 @@ pub fn ReasonerPage() -> impl IntoView {
                             "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms){}: the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
                             r.beam_width,
                             if r.prior_weight > 0.0 { format!(" with the training-popularity prior, λ = {}", r.prior_weight) } else { String::new() },
-                            ranked.len(), ranked.iter().filter(|(i, _)| off.contains(i)).count()
+                            ranked.len(), ranked.iter().filter(|r| off.contains(&r.item)).count()
                         )}</p>
-                        <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(&(i, lp), c)| {
-                            let hit = off.contains(&i);
+                        <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(x, c)| {
+                            let hit = off.contains(&x.item);
+                            let q = if r.prior_weight > 0.0 { format!("; popularity share {:.2}%", 100.0 * x.prior_share) } else { String::new() };
                             let c = c.map(|c| format!("; consistency {c:.2}")).unwrap_or_default();
-                            view! { <li class:hit=hit>{format!("{} (p = {:.3}{c})", title(i), lp.exp())}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
+                            view! { <li class:hit=hit title=format!("beam score {:.3}", x.score)>{format!("{} (model p = {:.4}{q}{c})", title(x.item), x.model_p)}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
                         }).collect_view()}</ol>
                     </section>
                     <section class="card">

@@ -54,6 +54,15 @@ impl ItemPrior {
         }
     }
 
+    /// `log q(item)`: the item's share of the prior over the admissible items. A beam score
+    /// minus `λ` times this is the model's own log-probability of the item.
+    pub fn log_share(&self, item: u32, excluded: &[bool]) -> f64 {
+        let admissible: Vec<u32> = (0..self.weights.len() as u32)
+            .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
+            .collect();
+        (self.mass(&[item]) / self.mass(&admissible)).ln()
+    }
+
     fn mass(&self, items: &[u32]) -> f64 {
         items
             .iter()
@@ -211,6 +220,11 @@ mod tests {
         for &(i, lp) in &with {
             let want = (0.25f32).ln() + (q.weights[i as usize] as f32 / 8.0).ln();
             assert!((lp - want).abs() < 1e-5, "item {i}: {lp} vs {want}");
+            let model = lp - q.log_share(i, &none) as f32;
+            assert!(
+                (model - 0.25f32.ln()).abs() < 1e-5,
+                "item {i}: model {model}"
+            );
         }
         let (zero, _) =
             beam_items_with_prior(&mut m, &vocab, &[], &none, &cfg, Some((&q, 0.0))).unwrap();
