@@ -102,20 +102,19 @@ pub(crate) fn reason(
     let prior = (a.prior_weight > 0.0).then_some((&d.popularity, a.prior_weight));
     let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
         .map_err(|e| e.to_string())?;
+    let ranked_millis = now() - t;
+    let items: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
+    let lambda = prior.map_or(0.0, |(_, l)| l);
     let ranked: Vec<RankedItem> = ranked
         .into_iter()
-        .map(|(item, score)| {
-            let log_q = d.popularity.log_share(item, &x) as f32;
-            let lambda = prior.map_or(0.0, |(_, l)| l);
-            RankedItem {
-                item,
-                score,
-                model_p: (score - lambda * log_q).exp(),
-                prior_share: log_q.exp(),
-            }
+        .zip(d.popularity.log_shares(&items, &x))
+        .map(|((item, score), log_q)| RankedItem {
+            item,
+            score,
+            model_p: (score - lambda * log_q as f32).exp(),
+            prior_share: (log_q as f32).exp(),
         })
         .collect();
-    let ranked_millis = now() - t;
     let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
     let off_log = off_log_items(ds, &d.protocol, u);
     let named = history

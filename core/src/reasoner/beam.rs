@@ -54,13 +54,14 @@ impl ItemPrior {
         }
     }
 
-    /// `log q(item)`: the item's share of the prior over the admissible items. A beam score
-    /// minus `λ` times this is the model's own log-probability of the item.
-    pub fn log_share(&self, item: u32, excluded: &[bool]) -> f64 {
-        let admissible: Vec<u32> = (0..self.weights.len() as u32)
-            .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
-            .collect();
-        (self.mass(&[item]) / self.mass(&admissible)).ln()
+    /// `log q(item)` of each item: its share of the prior over the admissible items. A beam
+    /// score minus `λ` times this is the model's own log-probability of the item.
+    pub fn log_shares(&self, items: &[u32], excluded: &[bool]) -> Vec<f64> {
+        let total = self.mass(&admissible(self.weights.len(), excluded));
+        items
+            .iter()
+            .map(|&i| (self.mass(&[i]) / total).ln())
+            .collect()
     }
 
     fn mass(&self, items: &[u32]) -> f64 {
@@ -69,6 +70,13 @@ impl ItemPrior {
             .map(|&i| self.weights.get(i as usize).copied().unwrap_or(1.0))
             .sum()
     }
+}
+
+/// The items of `0..num_items` that `excluded` does not rule out.
+fn admissible(num_items: usize, excluded: &[bool]) -> Vec<u32> {
+    (0..num_items as u32)
+        .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
+        .collect()
 }
 
 /// One partial path: its codes so far, their summed log-probability (with the prior's share),
@@ -106,13 +114,10 @@ pub fn beam_items_with_prior(
     let width = cfg.width.max(cfg.items).max(1);
     let mut tokens = vocab.prompt(history, 1);
     let start = tokens.len() - levels;
-    let admissible: Vec<u32> = (0..vocab.num_items() as u32)
-        .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
-        .collect();
     let mut paths = vec![Path {
         codes: Vec::new(),
         logp: 0.0,
-        items: admissible,
+        items: admissible(vocab.num_items(), excluded),
     }];
     let mut passes = 0;
     for level in 0..levels {
@@ -217,10 +222,12 @@ mod tests {
         let (with, _) =
             beam_items_with_prior(&mut m, &vocab, &[], &none, &cfg, Some((&q, 1.0))).unwrap();
         assert_eq!(with[0].0, 3);
-        for &(i, lp) in &with {
+        let items: Vec<u32> = with.iter().map(|x| x.0).collect();
+        let shares = q.log_shares(&items, &none);
+        for (&(i, lp), share) in with.iter().zip(shares) {
             let want = (0.25f32).ln() + (q.weights[i as usize] as f32 / 8.0).ln();
             assert!((lp - want).abs() < 1e-5, "item {i}: {lp} vs {want}");
-            let model = lp - q.log_share(i, &none) as f32;
+            let model = lp - share as f32;
             assert!(
                 (model - 0.25f32.ln()).abs() < 1e-5,
                 "item {i}: model {model}"
