@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use reaseq_core::data::Dataset;
 use reaseq_core::reasoner::{
     beam_items_with_prior, excluded, infer, logged_history, off_log_items, semantic_consistency,
-    BeamConfig, Inference, ItemVocab, SamplerConfig,
+    BeamConfig, Inference, ItemVocab, PriorWeight, SamplerConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +40,8 @@ pub struct Reasoning {
     pub ranked: Vec<RankedItem>,
     pub ranked_millis: f64,
     pub beam_width: usize,
-    /// λ of the popularity prior in the ranked decoder (0: the model alone).
-    pub prior_weight: f32,
+    /// λ and β of the prior in the ranked decoder (λ = 0: the model alone).
+    pub prior_weight: PriorWeight,
     /// Per slot, the inferred item's consistency with the history in REP space (None for an
     /// empty slot, or when no REP vectors are deployed).
     pub consistency: Vec<Option<f32>>,
@@ -56,7 +56,7 @@ pub struct RankedItem {
     pub score: f32,
     /// The model's own probability of the item (the prior's part taken out of the score).
     pub model_p: f32,
-    /// The item's share `q` of the popularity prior over the admissible items.
+    /// The item's share `q` of the prior over the admissible items.
     pub prior_share: f32,
 }
 
@@ -99,7 +99,12 @@ pub(crate) fn reason(
         width: 20.max(s.slots),
     };
     let t = now();
-    let prior = (a.prior_weight > 0.0).then_some((&d.popularity, a.prior_weight));
+    let w = a.prior_weight;
+    let q = d
+        .prior
+        .for_user(&history, w.mix)
+        .map_err(|e| e.to_string())?;
+    let prior = (w.lambda > 0.0).then_some((&q, w.lambda));
     let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
         .map_err(|e| e.to_string())?;
     let ranked_millis = now() - t;
@@ -107,7 +112,7 @@ pub(crate) fn reason(
     let lambda = prior.map_or(0.0, |(_, l)| l);
     let ranked: Vec<RankedItem> = ranked
         .into_iter()
-        .zip(d.popularity.log_shares(&items, &x))
+        .zip(q.log_shares(&items, &x))
         .map(|((item, score), log_q)| RankedItem {
             item,
             score,

@@ -9,7 +9,8 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig};
 use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
 use reaseq_core::knowledge::semantic_id::SemanticIds;
-use reaseq_core::reasoner::{DiffusionReasoner, ItemPrior};
+use reaseq_core::reasoner::baselines::CoOccurrence;
+use reaseq_core::reasoner::{DecodingPrior, DiffusionReasoner, PriorWeight};
 
 use crate::components::use_set_query;
 use crate::jobs::reason::Settings;
@@ -20,8 +21,8 @@ use crate::worker;
 /// The reasoner's bundle, its vocabulary, and the data it was trained on.
 pub(crate) struct Assets {
     pub model: DiffusionReasoner,
-    /// λ of the training-popularity prior the ranked decoder multiplies in (0: none).
-    pub prior_weight: f32,
+    /// λ and β of the prior the ranked decoder multiplies in (λ = 0: none).
+    pub prior_weight: PriorWeight,
     pub ids: SemanticIds,
     pub world: Option<SyntheticConfig>,
 }
@@ -42,10 +43,14 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
     let model = DiffusionReasoner::from_bundle(&format!("{base}/reasoner"), &m, &w)
         .map_err(|e| e.to_string())?;
     // from_bundle has checked the manifest, so it parses.
-    let prior_weight = serde_json::from_slice::<reaseq_core::bundle::Manifest>(&m)
-        .ok()
-        .and_then(|x| x.metrics.get("popularity_prior_weight").copied())
-        .unwrap_or(0.0) as f32;
+    let metrics = serde_json::from_slice::<reaseq_core::bundle::Manifest>(&m)
+        .map(|x| x.metrics)
+        .unwrap_or_default();
+    let metric = |key: &str| metrics.get(key).copied().unwrap_or(0.0) as f32;
+    let prior_weight = PriorWeight {
+        lambda: metric("popularity_prior_weight"),
+        mix: metric("cooccurrence_prior_mix"),
+    };
     let ids: SemanticIds =
         serde_json::from_slice(&fetch_required(&format!("{base}/semantic_ids.json"), how).await?)
             .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
@@ -65,8 +70,9 @@ pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
 pub(crate) struct Data {
     pub ds: Dataset,
     pub protocol: Protocol,
-    /// Training popularity, the ranked decoder's prior (weighted by `Assets::prior_weight`).
-    pub popularity: ItemPrior,
+    /// Training popularity and co-occurrence, the ranked decoder's prior (weighted by
+    /// `Assets::prior_weight`).
+    pub prior: DecodingPrior,
 }
 
 pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
@@ -95,12 +101,25 @@ pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, Stri
     let seed = a.world.as_ref().map_or(0, |w| w.seed);
     let protocol =
         Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
-    let popularity = ItemPrior::popularity(&protocol.train_popularity(&ds));
+    let prior = DecodingPrior::popularity(protocol.train_popularity(&ds))
+        .with_cooccurrence(CoOccurrence::new(&ds, &protocol));
     Ok(Data {
         ds,
         protocol,
-        popularity,
+        prior,
     })
+}
+
+/// How the ranked decoder's prior is described (empty for the model alone).
+fn prior_phrase(w: PriorWeight) -> String {
+    match (w.lambda > 0.0, w.mix > 0.0) {
+        (false, _) => String::new(),
+        (true, false) => format!(" with the training-popularity prior, λ = {}", w.lambda),
+        (true, true) => format!(
+            " with a prior mixing training popularity and co-occurrence with this history (β = {}), λ = {}",
+            w.mix, w.lambda
+        ),
+    }
 }
 
 /// A number from the query, its default when absent, and a notice when it did not parse.
@@ -262,12 +281,12 @@ pub fn ReasonerPage() -> impl IntoView {
                         <p class="muted" id="ranked-summary">{format!(
                             "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms){}: the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
                             r.beam_width,
-                            if r.prior_weight > 0.0 { format!(" with the training-popularity prior, λ = {}", r.prior_weight) } else { String::new() },
+                            prior_phrase(r.prior_weight),
                             ranked.len(), ranked.iter().filter(|r| off.contains(&r.item)).count()
                         )}</p>
                         <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(x, c)| {
                             let hit = off.contains(&x.item);
-                            let q = if r.prior_weight > 0.0 { format!("; popularity share {:.2}%", 100.0 * x.prior_share) } else { String::new() };
+                            let q = if r.prior_weight.lambda > 0.0 { format!("; prior share {:.2}%", 100.0 * x.prior_share) } else { String::new() };
                             let c = c.map(|c| format!("; consistency {c:.2}")).unwrap_or_default();
                             view! { <li class:hit=hit title=format!("beam score {:.3}", x.score)>{format!("{} (model p = {:.4}{q}{c})", title(x.item), x.model_p)}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
                         }).collect_view()}</ol>

@@ -11,10 +11,11 @@ use crate::error::Result;
 use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
-use super::baselines::{top_k, OffLogBaseline};
+use super::baselines::{top_k, CoOccurrence, OffLogBaseline};
 use super::beam::{beam_items_with_prior, BeamConfig, ItemPrior};
 use super::history::{logged_history, off_log_items};
 use super::model::{DiffusionReasoner, ReasonerConfig};
+use super::prior::{DecodingPrior, PriorWeight, PRIOR_WEIGHTS};
 use super::sampler::{infer, Inference, SamplerConfig};
 use super::train::{examples, train, Example, TrainConfig};
 use super::vocab::ItemVocab;
@@ -44,11 +45,11 @@ pub struct CrossFitConfig {
     /// Multiply training popularity into the beam (`log p + λ · log popularity`), with λ
     /// chosen per fold on its validation users from [`PRIOR_WEIGHTS`].
     pub popularity_prior: bool,
+    /// Also let the prior mix in co-occurrence with the user's history (β chosen with λ
+    /// from [`super::prior::PRIOR_MIXES`]); only with `popularity_prior`.
+    pub cooccurrence_prior: bool,
     pub seed: u64,
 }
-
-/// The prior weights λ a fold's validation users choose from (0: the model alone).
-pub const PRIOR_WEIGHTS: [f32; 5] = [0.0, 0.25, 0.5, 1.0, 1.5];
 
 /// How a user's top-M inferred items are decoded from a fold's reasoner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,9 +125,12 @@ pub struct CrossFit {
     /// Every fold's reasoner, and each user's fold (to infer again with other sampler settings).
     pub models: Vec<DiffusionReasoner>,
     pub fold: Vec<usize>,
-    /// The popularity prior of the beam, when configured, and each fold's chosen weight λ.
-    pub prior: Option<ItemPrior>,
-    pub prior_weight: Vec<f32>,
+    /// The beam's prior, when configured, and each fold's chosen λ and mixture.
+    pub prior: Option<DecodingPrior>,
+    pub prior_weight: Vec<PriorWeight>,
+    /// Per fold, the validation Recall@M of every (λ, β) tried, in the order tried (the
+    /// model alone first).
+    pub prior_search: Vec<Vec<(PriorWeight, f64)>>,
 }
 
 /// Per user: the ranked inferred items, and the full inference (None without history).
@@ -137,11 +141,42 @@ impl CrossFit {
     pub fn model(&self) -> &DiffusionReasoner {
         &self.models[0]
     }
+
+    /// Per fold, the best (λ, β) on validation among those with a popularity-only prior
+    /// (β = 0): what the decoder chose before co-occurrence could be mixed in.
+    pub fn popularity_only_weight(&self) -> Vec<PriorWeight> {
+        self.prior_search
+            .iter()
+            .map(|grid| best_weight(grid.iter().filter(|(w, _)| w.mix == 0.0)))
+            .collect()
+    }
+}
+
+/// The first of the best: ties go to the earlier (smaller) setting.
+fn best_weight<'a>(grid: impl Iterator<Item = &'a (PriorWeight, f64)>) -> PriorWeight {
+    let mut best: Option<&(PriorWeight, f64)> = None;
+    for g in grid {
+        if best.is_none_or(|b| g.1 > b.1) {
+            best = Some(g);
+        }
+    }
+    best.map(|b| b.0).unwrap_or_default()
+}
+
+/// A user's prior at weight `w`, ready for the beam (None: the model alone).
+fn user_prior(
+    prior: Option<(&DecodingPrior, PriorWeight)>,
+    history: &[u32],
+) -> Result<Option<(ItemPrior, f32)>> {
+    match prior {
+        Some((q, w)) if w.lambda != 0.0 => Ok(Some((q.for_user(history, w.mix)?, w.lambda))),
+        _ => Ok(None),
+    }
 }
 
 /// Every user's inferred items from the reasoner of their fold (never one that saw them),
-/// decoded as `decoding` says (with the fold's prior when `with_prior`), and the diffusion
-/// sampler's inference (with its trace).
+/// decoded as `decoding` says (with the prior at each fold's `weights`, when given), and the
+/// diffusion sampler's inference (with its trace).
 #[allow(clippy::too_many_arguments)]
 pub fn infer_all(
     ds: &Dataset,
@@ -151,7 +186,7 @@ pub fn infer_all(
     max_history: usize,
     sampler: &SamplerConfig,
     decoding: Decoding,
-    with_prior: bool,
+    weights: Option<&[PriorWeight]>,
 ) -> Result<Inferred> {
     let n = ds.num_users();
     let mut inferred = vec![Vec::new(); n];
@@ -166,13 +201,14 @@ pub fn infer_all(
         let model = &mut models[f];
         let x = excluded(ds, protocol, u);
         let out = infer(model, vocab, &history, &x, sampler)?;
-        let prior = match (&fit.prior, fit.prior_weight.get(f)) {
-            (Some(q), Some(&w)) if with_prior => Some((q, w)),
-            _ => None,
-        };
         inferred[u as usize] = match decoding {
             Decoding::Diffusion => ranked(&out),
-            _ => ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?,
+            _ => {
+                let w = weights.and_then(|w| w.get(f).copied());
+                let prior = user_prior(fit.prior.as_ref().zip(w), &history)?;
+                let prior = prior.as_ref().map(|(q, l)| (q, *l));
+                ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?
+            }
         };
         inferences[u as usize] = Some(out);
     }
@@ -193,10 +229,16 @@ pub fn cross_fit(
     let mut models = Vec::new();
     let mut epochs = Vec::new();
     let mut best_epoch = Vec::new();
-    let prior = cfg
-        .popularity_prior
-        .then(|| ItemPrior::popularity(&protocol.train_popularity(ds)));
+    let prior = cfg.popularity_prior.then(|| {
+        let q = DecodingPrior::popularity(protocol.train_popularity(ds));
+        if cfg.cooccurrence_prior {
+            q.with_cooccurrence(CoOccurrence::new(ds, protocol))
+        } else {
+            q
+        }
+    });
     let mut prior_weight = Vec::new();
+    let mut prior_search = Vec::new();
     for f in 0..cfg.folds.max(1) {
         let mut train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
         SeededRng::derive(cfg.seed.wrapping_add(f as u64), 29).shuffle(&mut train_users);
@@ -292,32 +334,36 @@ pub fn cross_fit(
             Some((v, e, m)) => (m, e, Some(v)),
             None => (last, log.len().saturating_sub(1), None),
         };
-        // The prior's weight, chosen on this fold's validation users (ties: the smaller). λ = 0
-        // is the model alone, whose validation recall early stopping already measured.
-        let mut weight = 0.0;
-        if let (Some(q), Some(mut best_recall)) = (&prior, kept_recall) {
-            for w in PRIOR_WEIGHTS.into_iter().filter(|&w| w > 0.0) {
-                let r = validation_recall(
-                    ds,
-                    protocol,
-                    vocab,
-                    &model,
-                    &valid_users,
-                    cfg,
-                    Some((q, w)),
-                )?;
-                progress(&format!(
-                    "fold {}/{}: popularity prior λ = {w}: validation Recall@{} {r:.4}",
-                    f + 1,
-                    cfg.folds,
-                    cfg.sampler.slots
-                ));
-                if r > best_recall {
-                    (best_recall, weight) = (r, w);
+        // The prior's weight and mixture, chosen on this fold's validation users (ties: the
+        // first tried, so the smaller). λ = 0 is the model alone, whose validation recall early
+        // stopping already measured.
+        let mut grid = Vec::new();
+        if let (Some(q), Some(alone)) = (&prior, kept_recall) {
+            grid.push((PriorWeight::default(), alone));
+            for &mix in q.mixes() {
+                for lambda in PRIOR_WEIGHTS.into_iter().filter(|&w| w > 0.0) {
+                    let w = PriorWeight { lambda, mix };
+                    let r = validation_recall(
+                        ds,
+                        protocol,
+                        vocab,
+                        &model,
+                        &valid_users,
+                        cfg,
+                        Some((q, w)),
+                    )?;
+                    progress(&format!(
+                        "fold {}/{}: prior λ = {lambda}, co-occurrence mix β = {mix}: validation Recall@{} {r:.4}",
+                        f + 1,
+                        cfg.folds,
+                        cfg.sampler.slots
+                    ));
+                    grid.push((w, r));
                 }
             }
         }
-        prior_weight.push(weight);
+        prior_weight.push(best_weight(grid.iter()));
+        prior_search.push(grid);
         best_epoch.push(epoch);
         epochs.push(log);
         models.push(model);
@@ -331,7 +377,9 @@ pub fn cross_fit(
         fold,
         prior,
         prior_weight,
+        prior_search,
     };
+    let chosen = fit.prior_weight.clone();
     let (inferred, inferences) = infer_all(
         ds,
         protocol,
@@ -340,7 +388,7 @@ pub fn cross_fit(
         cfg.max_history,
         &cfg.sampler,
         cfg.decoding,
-        true,
+        Some(&chosen),
     )?;
     fit.inferred = inferred;
     fit.inferences = inferences;
@@ -355,15 +403,16 @@ fn validation_recall(
     model: &DiffusionReasoner,
     users: &[u32],
     cfg: &CrossFitConfig,
-    prior: Option<(&ItemPrior, f32)>,
+    prior: Option<(&DecodingPrior, PriorWeight)>,
 ) -> Result<f64> {
     let mut m = model.clone();
     let mut by_user = vec![Vec::new(); ds.num_users()];
     for &u in users {
         let h = logged_history(ds, protocol, u, cfg.max_history);
         let x = excluded(ds, protocol, u);
-        by_user[u as usize] =
-            ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding, prior)?;
+        let q = user_prior(prior, &h)?;
+        let q = q.as_ref().map(|(q, l)| (q, *l));
+        by_user[u as usize] = ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding, q)?;
     }
     Ok(score_lists(ds, protocol, users, &by_user, cfg.sampler.slots).mean_recall())
 }
@@ -562,6 +611,7 @@ mod tests {
             decoding: Decoding::Beam { width: 4 },
             // The prior's popularity and its chosen weight must not leak either.
             popularity_prior: true,
+            cooccurrence_prior: true,
             patience: 2,
             seed: 4,
         };

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod crossfit;
 pub mod history;
 pub mod model;
+pub mod prior;
 pub mod sampler;
 pub mod sequences;
 #[cfg(feature = "train")]
@@ -19,6 +20,7 @@ pub mod vocab;
 pub use beam::{beam_items, beam_items_with_prior, BeamConfig, ItemPrior};
 pub use history::{excluded, logged_history, off_log_items, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
+pub use prior::{DecodingPrior, PriorWeight};
 pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
