@@ -101,8 +101,11 @@ pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, Stri
     let seed = a.world.as_ref().map_or(0, |w| w.seed);
     let protocol =
         Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
-    let prior = DecodingPrior::popularity(protocol.train_popularity(&ds))
-        .with_cooccurrence(CoOccurrence::new(&ds, &protocol));
+    // Co-occurrence costs a pass over every user's item pairs: only when the bundle mixes it in.
+    let mut prior = DecodingPrior::popularity(protocol.train_popularity(&ds));
+    if a.prior_weight.mix > 0.0 {
+        prior = prior.with_cooccurrence(CoOccurrence::new(&ds, &protocol));
+    }
     Ok(Data {
         ds,
         protocol,
