@@ -553,6 +553,26 @@ pub fn planted_recovery(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_prior_search_keeps_the_first_best() {
+        let w = |lambda, mix| PriorWeight { lambda, mix };
+        let grid = [
+            (w(0.0, 0.0), 0.30),
+            (w(0.5, 0.0), 0.34),
+            (w(1.0, 0.0), 0.34),
+            (w(0.5, 0.5), 0.36),
+        ];
+        // A tie goes to the setting tried first (the smaller λ).
+        assert_eq!(best_weight(grid[..3].iter()), w(0.5, 0.0));
+        assert_eq!(best_weight(grid.iter()), w(0.5, 0.5));
+        assert_eq!(best_weight([].iter()), PriorWeight::default());
+        // The popularity-only choice: the best among β = 0.
+        assert_eq!(
+            best_weight(grid.iter().filter(|(w, _)| w.mix == 0.0)),
+            w(0.5, 0.0)
+        );
+    }
+
     use crate::data::{BeyondLog, SplitConfig, SyntheticConfig, SyntheticWorld};
     use crate::knowledge::semantic_id::RqConfig;
     use crate::reasoner::codes::blended_codes;
