@@ -104,7 +104,7 @@ pub(crate) fn reason(
         .prior
         .for_user(&history, w.mix)
         .map_err(|e| e.to_string())?;
-    let prior = (w.lambda > 0.0).then_some((&q, w.lambda));
+    let prior = (w.lambda > 0.0).then_some((q.as_ref(), w.lambda));
     let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
         .map_err(|e| e.to_string())?;
     let ranked_millis = now() - t;

@@ -102,7 +102,7 @@ pub(crate) fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, Stri
     let protocol =
         Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
     // Co-occurrence costs a pass over every user's item pairs: only when the bundle mixes it in.
-    let mut prior = DecodingPrior::popularity(protocol.train_popularity(&ds));
+    let mut prior = DecodingPrior::popularity(&protocol.train_popularity(&ds));
     if a.prior_weight.mix > 0.0 {
         prior = prior.with_cooccurrence(CoOccurrence::new(&ds, &protocol));
     }

@@ -64,6 +64,11 @@ impl ItemPrior {
             .collect()
     }
 
+    /// The weight of every item (not normalised).
+    pub(super) fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
     fn mass(&self, items: &[u32]) -> f64 {
         items
             .iter()

@@ -3,6 +3,8 @@
 //! No leakage: users are split into folds; each fold's sequences come from a reasoner trained
 //! on the other folds only, and its input is only the user's logged pre-test history.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::data::protocol::{Part, Protocol};
@@ -164,10 +166,10 @@ fn best_weight<'a>(grid: impl Iterator<Item = &'a (PriorWeight, f64)>) -> PriorW
 }
 
 /// A user's prior at weight `w`, ready for the beam (None: the model alone).
-fn user_prior(
-    prior: Option<(&DecodingPrior, PriorWeight)>,
+fn user_prior<'a>(
+    prior: Option<(&'a DecodingPrior, PriorWeight)>,
     history: &[u32],
-) -> Result<Option<(ItemPrior, f32)>> {
+) -> Result<Option<(Cow<'a, ItemPrior>, f32)>> {
     match prior {
         Some((q, w)) if w.lambda != 0.0 => Ok(Some((q.for_user(history, w.mix)?, w.lambda))),
         _ => Ok(None),
@@ -206,7 +208,7 @@ pub fn infer_all(
             _ => {
                 let w = weights.and_then(|w| w.get(f).copied());
                 let prior = user_prior(fit.prior.as_ref().zip(w), &history)?;
-                let prior = prior.as_ref().map(|(q, l)| (q, *l));
+                let prior = prior.as_ref().map(|(q, l)| (q.as_ref(), *l));
                 ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?
             }
         };
@@ -230,7 +232,7 @@ pub fn cross_fit(
     let mut epochs = Vec::new();
     let mut best_epoch = Vec::new();
     let prior = cfg.popularity_prior.then(|| {
-        let q = DecodingPrior::popularity(protocol.train_popularity(ds));
+        let q = DecodingPrior::popularity(&protocol.train_popularity(ds));
         if cfg.cooccurrence_prior {
             q.with_cooccurrence(CoOccurrence::new(ds, protocol))
         } else {
@@ -411,7 +413,7 @@ fn validation_recall(
         let h = logged_history(ds, protocol, u, cfg.max_history);
         let x = excluded(ds, protocol, u);
         let q = user_prior(prior, &h)?;
-        let q = q.as_ref().map(|(q, l)| (q, *l));
+        let q = q.as_ref().map(|(q, l)| (q.as_ref(), *l));
         by_user[u as usize] = ranked_items(&mut m, vocab, &h, &x, &cfg.sampler, cfg.decoding, q)?;
     }
     Ok(score_lists(ds, protocol, users, &by_user, cfg.sampler.slots).mean_recall())

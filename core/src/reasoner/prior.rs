@@ -7,6 +7,8 @@
 //! second kind and co-occurrence at the first; a prior that holds both lets the beam rank them
 //! together instead of one crowding out the other.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -31,15 +33,17 @@ pub const PRIOR_MIXES: [f32; 3] = [0.0, 0.5, 0.9];
 
 /// Training popularity and, when configured, item co-occurrence: the parts of a user's prior.
 pub struct DecodingPrior {
-    /// Training-event count of every item.
-    counts: Vec<u32>,
+    /// Training popularity, built once: every user's prior at β = 0, and the popularity part
+    /// of a mixture.
+    popularity: ItemPrior,
     cooccurrence: Option<CoOccurrence>,
 }
 
 impl DecodingPrior {
-    pub fn popularity(counts: Vec<u32>) -> Self {
+    /// Training-event counts of every item.
+    pub fn popularity(counts: &[u32]) -> Self {
         Self {
-            counts,
+            popularity: ItemPrior::popularity(counts),
             cooccurrence: None,
         }
     }
@@ -69,13 +73,13 @@ impl DecodingPrior {
     /// co-occurrence share` (the co-occurrence share is the co-occurrence kNN score over its
     /// total). β = 0, or a history that co-occurs with nothing, gives popularity alone; every
     /// item keeps some mass because β < 1 and popularity counts start at one.
-    pub fn for_user(&self, history: &[u32], mix: f32) -> Result<ItemPrior> {
+    pub fn for_user(&self, history: &[u32], mix: f32) -> Result<Cow<'_, ItemPrior>> {
         if !(0.0..1.0).contains(&mix) {
             return Err(Error::Config(format!(
                 "decoding prior: mixture {mix} must be in [0, 1)"
             )));
         }
-        let popularity = ItemPrior::popularity(&self.counts);
+        let popularity = Cow::Borrowed(&self.popularity);
         let Some(co) = self.cooccurrence.as_ref().filter(|_| mix > 0.0) else {
             return Ok(popularity);
         };
@@ -84,17 +88,17 @@ impl DecodingPrior {
         if total <= 0.0 || !total.is_finite() {
             return Ok(popularity);
         }
-        let pop_total: f64 = self.counts.iter().map(|&c| f64::from(c) + 1.0).sum();
+        let weights = self.popularity.weights();
+        let pop_total: f64 = weights.iter().sum();
         let beta = f64::from(mix);
         ItemPrior::new(
-            self.counts
+            weights
                 .iter()
                 .zip(&scores)
-                .map(|(&c, &s)| {
-                    (1.0 - beta) * (f64::from(c) + 1.0) / pop_total + beta * s.max(0.0) / total
-                })
+                .map(|(&w, &s)| (1.0 - beta) * w / pop_total + beta * s.max(0.0) / total)
                 .collect(),
         )
+        .map(Cow::Owned)
     }
 }
 
@@ -118,7 +122,7 @@ mod tests {
         };
         let protocol = Protocol::new(ds, SplitConfig::default(), &mode, 0).unwrap();
         let co = CoOccurrence::new(ds, &protocol);
-        let prior = DecodingPrior::popularity(protocol.train_popularity(ds)).with_cooccurrence(co);
+        let prior = DecodingPrior::popularity(&protocol.train_popularity(ds)).with_cooccurrence(co);
         let history: Vec<u32> = crate::reasoner::logged_history(ds, &protocol, 0, 50);
         let scores = CoOccurrence::new(ds, &protocol).scores(&history);
         let best = (0..scores.len())
@@ -137,11 +141,11 @@ mod tests {
         assert!(share(0.5) > share(0.0));
         assert!(share(0.9) > share(0.5));
         // No history co-occurs with nothing: popularity again.
-        assert_eq!(prior.for_user(&[], 0.9).unwrap(), pop);
+        assert_eq!(*prior.for_user(&[], 0.9).unwrap(), pop);
         assert!(prior.for_user(&history, 1.0).is_err());
         assert_eq!(prior.mixes(), &PRIOR_MIXES);
         assert_eq!(
-            DecodingPrior::popularity(vec![1, 2]).mixes(),
+            DecodingPrior::popularity(&[1, 2]).mixes(),
             &PRIOR_MIXES[..1]
         );
     }

@@ -331,7 +331,7 @@ fn fit(args: &EvalArgs) -> Result<Fitted> {
         validation: args.validation(),
         patience: args.patience(),
         popularity_prior: args.popularity_prior,
-        cooccurrence_prior: args.popularity_prior && args.cooccurrence_prior,
+        cooccurrence_prior: args.cooccurrence_prior,
         decoding: decoding(args)?,
         seed: args.seed,
     };
@@ -472,18 +472,20 @@ pub fn train_only(args: EvalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A decoder's name in reports.
 /// What a decoder's prior is called in reports (None: the model alone).
 fn prior_name(prior: &Option<DecodingPrior>) -> Option<&'static str> {
     prior.as_ref().map(|q| {
         if q.has_cooccurrence() {
             "popularity/co-occurrence prior"
         } else {
-            "popularity prior"
+            POPULARITY_PRIOR
         }
     })
 }
 
+const POPULARITY_PRIOR: &str = "popularity prior";
+
+/// A decoder's name in reports.
 fn describe(d: Decoding, prior: Option<&str>) -> String {
     match prior {
         Some(p) => format!("{} + {p}", d.describe()),
@@ -573,7 +575,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     let mut others: Vec<(Decoding, Option<&str>, Option<&[_]>)> =
         vec![(beam, None, None), (Decoding::Diffusion, None, None)];
     if fit.prior.as_ref().is_some_and(|q| q.has_cooccurrence()) {
-        others.push((beam, Some("popularity prior"), Some(&popularity_only)));
+        others.push((beam, Some(POPULARITY_PRIOR), Some(&popularity_only)));
     }
     for (d, prior, weights) in others {
         let name = describe(d, prior);
