@@ -111,7 +111,8 @@ pub struct SyntheticConfig {
     pub max_events: usize,
     /// Share of each user's behaviour that is planted off-log.
     pub off_log_share: f64,
-    /// Share of logged behaviour in the partner genre (off-log it is half).
+    /// Share of logged behaviour in the partner genre, exactly: the user's other logged draws
+    /// skip it (off-log it is half and more).
     pub partner_on_log: f64,
     /// How much more a user likes an item of their partner genre.
     pub partner_bonus: f64,
@@ -311,6 +312,9 @@ impl SyntheticWorld {
                 .max_by(|&a, &b| interests[a].total_cmp(&interests[b]).then(b.cmp(&a)))
                 .unwrap_or(0);
             let partner = (top + 1) % cfg.genres;
+            // Logged behaviour reaches the partner genre only through `partner_on_log`.
+            let mut logged_interests = interests.clone();
+            logged_interests[partner] = 0.0;
             let mood = rng.below(MOODS.len()) as u32;
             let n = cfg.min_events + rng.below(cfg.max_events - cfg.min_events + 1);
             let mut t = 1_600_000_000i64 + (u as i64) * 977;
@@ -319,10 +323,17 @@ impl SyntheticWorld {
                 let hidden = rng.chance(cfg.off_log_share);
                 let g = if hidden && rng.chance(0.5) || !hidden && rng.chance(cfg.partner_on_log) {
                     partner
+                } else if hidden {
+                    if rng.chance(0.85) {
+                        rng.weighted(&interests)
+                    } else {
+                        rng.below(cfg.genres)
+                    }
                 } else if rng.chance(0.85) {
-                    rng.weighted(&interests)
+                    rng.weighted(&logged_interests)
                 } else {
-                    rng.below(cfg.genres)
+                    // Any genre but the partner.
+                    (partner + 1 + rng.below(cfg.genres - 1)) % cfg.genres
                 };
                 let mut item = by_genre[g][rng.weighted(&pop[g])];
                 for _ in 0..20 {
@@ -427,10 +438,36 @@ mod tests {
             c[2] += f64::from(u8::from(partner && p.label(x)));
         }
         let (logged, off) = (n[0][1] / n[0][0], n[1][1] / n[1][0]);
-        assert!(logged < 0.12, "partner share of logged events {logged}");
+        // Exactly `partner_on_log` of it, not more through the user's other draws.
+        assert!(
+            (0.02..0.04).contains(&logged),
+            "partner share of logged events {logged}"
+        );
         assert!(off > 0.45, "partner share of off-log events {off}");
         let liked = (n[0][2] + n[1][2]) / (n[0][1] + n[1][1]);
         assert!(liked > 0.8, "partner items liked {liked}");
+    }
+
+    #[test]
+    fn without_partner_on_log_the_log_never_shows_the_partner_genre() {
+        let w = SyntheticWorld::generate(&SyntheticConfig {
+            partner_on_log: 0.0,
+            ..SyntheticConfig::default()
+        })
+        .unwrap();
+        let partner = |x: &Interaction| {
+            w.truth.item_genre[x.item as usize] == w.truth.off_platform_genre[x.user as usize]
+        };
+        let xs = &w.dataset.interactions;
+        let logged = xs
+            .iter()
+            .zip(&w.truth.off_log)
+            .filter(|(x, &h)| !h && partner(x));
+        assert_eq!(logged.count(), 0);
+        assert!(xs
+            .iter()
+            .zip(&w.truth.off_log)
+            .any(|(x, &h)| h && partner(x)));
     }
 
     #[test]
