@@ -502,6 +502,21 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
         assert!(ci[0].as_f64() <= ci[1].as_f64());
         if name != "Base" {
             assert!(x["vs_base"]["gauc"]["p_value"].as_f64().is_some(), "{v}");
+            // Per-seed differences from Base, and how many of them are positive.
+            let d = &x["vs_base"]["auc"];
+            let per_seed: Vec<f64> = d["per_seed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_f64().unwrap())
+                .collect();
+            let own = x["per_seed"][1]["auc"].as_f64().unwrap();
+            let base = v["variants"]["Base"]["per_seed"][1]["auc"]
+                .as_f64()
+                .unwrap();
+            assert!((per_seed[1] - (own - base)).abs() < 1e-12, "{d}");
+            let ahead = per_seed.iter().filter(|&&s| s > 0.0).count() as u64;
+            assert_eq!(d["seeds_ahead"].as_u64(), Some(ahead), "{d}");
         }
     }
     assert!(v["slices"]["popularity"]
@@ -515,6 +530,8 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     for f in ["results.json", "report.md", "gauc.svg", "popularity.svg"] {
         assert!(reports.join(f).exists(), "{f}");
     }
+    let report = std::fs::read_to_string(reports.join("report.md")).unwrap();
+    assert!(report.contains("seeds ahead of Base"), "{report}");
     for f in ["base", "rep", "gbr", "reaseq"] {
         assert!(data
             .path()

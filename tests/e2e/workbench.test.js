@@ -254,6 +254,7 @@ test("the printable summary says where each variant wins, ties or loses, as the 
     const [lo, hi] = r.variants[v].vs_base.gauc.ci;
     const want = lo > 0 ? "wins" : hi < 0 ? "loses" : "ties";
     assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .verdict`).innerText(), want, v);
+    assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .seeds-ahead`).innerText(), `${r.variants[v].vs_base.gauc.seeds_ahead} of ${r.seeds}`, v);
   }
   assert.match(await page.locator("#summary-sparse").innerText(), new RegExp(`\\(${r.reaseq_vs_base_cold_long_tail.impressions} impressions\\)`));
   await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });

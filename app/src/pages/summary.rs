@@ -69,7 +69,7 @@ pub fn SummaryPage() -> impl IntoView {
                         )}</p>
                         <h2>"The ablation"</h2>
                         <table class="figures" id="summary-table">
-                            <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"GAUC − Base [95% CI]"</th><th>"vs Base"</th></tr>
+                            <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"GAUC − Base [95% CI]"</th><th>"vs Base"</th><th>"seeds ahead of Base (GAUC)"</th></tr>
                             {Variant::ALL.into_iter().map(|v| {
                                 let x = &r["variants"][v.name()];
                                 let d = &x["vs_base"]["gauc"];
@@ -78,6 +78,8 @@ pub fn SummaryPage() -> impl IntoView {
                                 } else {
                                     (format!("{:+.4} {}", d["difference"].as_f64().unwrap_or(f64::NAN), interval(&d["ci"])), verdict(&d["ci"]))
                                 };
+                                // The interval resamples users; the seed count shows whether the seeds agree.
+                                let ahead = d["seeds_ahead"].as_u64().map_or("—".to_string(), |k| format!("{k} of {}", r["seeds"]));
                                 view! {
                                     <tr data-variant=v.name()>
                                         <td>{v.name()}</td>
@@ -85,6 +87,7 @@ pub fn SummaryPage() -> impl IntoView {
                                         <td>{format!("{} {}", f4(&x["gauc"]), interval(&x["gauc_ci"]))}</td>
                                         <td>{diff}</td>
                                         <td class="verdict">{word}</td>
+                                        <td class="seeds-ahead">{ahead}</td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -553,9 +553,17 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
                     &cols(Variant::Base),
                     &boot,
                 )?;
+                // The bootstrap resamples users, not seeds: say how many seeds agree with it.
+                let per_seed: Vec<f64> = stat(v, name)
+                    .iter()
+                    .zip(stat(Variant::Base, name))
+                    .map(|(x, b)| x - b)
+                    .collect();
+                let ahead = per_seed.iter().filter(|&&x| x > 0.0).count();
                 vs.insert(
                     name.into(),
-                    json!({"difference": d.estimate, "ci": [d.lower, d.upper], "p_value": d.p_value}),
+                    json!({"difference": d.estimate, "ci": [d.lower, d.upper], "p_value": d.p_value,
+                           "per_seed": per_seed, "seeds_ahead": ahead}),
                 );
             }
             row["vs_base"] = Value::Object(vs);
@@ -728,14 +736,16 @@ fn f(v: &Value) -> f64 {
 
 fn markdown_table(r: &Value) -> String {
     let mut out = String::from(
-        "| variant | AUC (mean ± std) | AUC 95% CI | GAUC (mean ± std) | GAUC 95% CI | logloss | RelaImpr (GAUC) | GAUC − Base [95% CI], p |\n|---|---|---|---|---|---|---|---|\n",
+        "| variant | AUC (mean ± std) | AUC 95% CI | GAUC (mean ± std) | GAUC 95% CI | logloss | RelaImpr (GAUC) | AUC − Base [95% CI], p | GAUC − Base [95% CI], p | seeds ahead of Base (AUC / GAUC) |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
+    let seeds = r["seeds"].as_u64().unwrap_or(0);
     for v in Variant::ALL {
         let x = &r["variants"][v.name()];
-        let vs = if v == Variant::Base {
-            "—".to_string()
-        } else {
-            let d = &x["vs_base"]["gauc"];
+        let vs = |m: &str| -> String {
+            if v == Variant::Base {
+                return "—".to_string();
+            }
+            let d = &x["vs_base"][m];
             format!(
                 "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
                 f(&d["difference"]),
@@ -744,8 +754,16 @@ fn markdown_table(r: &Value) -> String {
                 f(&d["p_value"])
             )
         };
+        let ahead = if v == Variant::Base {
+            "—".to_string()
+        } else {
+            format!(
+                "{} / {} of {seeds}",
+                x["vs_base"]["auc"]["seeds_ahead"], x["vs_base"]["gauc"]["seeds_ahead"]
+            )
+        };
         out.push_str(&format!(
-            "| {} | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} | {:+.2}% | {} |\n",
+            "| {} | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} | {:+.2}% | {} | {} | {} |\n",
             v.name(),
             f(&x["auc"]),
             f(&x["auc_std"]),
@@ -757,7 +775,9 @@ fn markdown_table(r: &Value) -> String {
             f(&x["gauc_ci"][1]),
             f(&x["logloss"]),
             f(&x["rela_impr_gauc"]),
-            vs
+            vs("auc"),
+            vs("gauc"),
+            ahead
         ));
     }
     out
