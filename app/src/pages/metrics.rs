@@ -34,7 +34,9 @@ pub fn MetricsPage() -> impl IntoView {
                     <dt>"RelaImpr"</dt>
                     <dd>"((AUC_model − 0.5) / (AUC_base − 0.5) − 1) × 100%: the improvement over a base model, measured above random guessing."</dd>
                     <dt>"Confidence intervals"</dt>
-                    <dd>"Users are resampled with replacement (1,000 times) and the metric recomputed; the 2.5th and 97.5th percentiles bound the 95% interval. Two variants are compared on the same resampled users (paired bootstrap)."</dd>
+                    <dd>"Users are resampled with replacement (1,000 times) and the metric recomputed; the 2.5th and 97.5th percentiles bound the 95% interval. Two variants are compared on the same resampled users (paired bootstrap). With several training seeds the interval is of the seed-mean, so it covers the choice of users, not of seeds."</dd>
+                    <dt>"Seeds ahead"</dt>
+                    <dd>"The number of training seeds in which a variant scores above Base's run of the same seed: whether the seeds agree with the interval."</dd>
                     <dt>"Recall@K, NDCG@K"</dt>
                     <dd>"For inferred behaviour: the share of a user's real off-log items found in the top K, and the same with a log₂ position discount, normalised by the best possible ranking."</dd>
                 </dl>
