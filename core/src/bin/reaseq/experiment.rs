@@ -741,26 +741,28 @@ fn markdown_table(r: &Value) -> String {
     let seeds = r["seeds"].as_u64().unwrap_or(0);
     for v in Variant::ALL {
         let x = &r["variants"][v.name()];
-        let vs = |m: &str| -> String {
-            if v == Variant::Base {
-                return "—".to_string();
-            }
-            let d = &x["vs_base"][m];
-            format!(
-                "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
-                f(&d["difference"]),
-                f(&d["ci"][0]),
-                f(&d["ci"][1]),
-                f(&d["p_value"])
-            )
-        };
-        let ahead = if v == Variant::Base {
-            "—".to_string()
+        // Base has no difference from itself: its three comparison cells are dashes.
+        let [auc_vs, gauc_vs, ahead] = if v == Variant::Base {
+            ["—".to_string(), "—".to_string(), "—".to_string()]
         } else {
-            format!(
-                "{} / {} of {seeds}",
-                x["vs_base"]["auc"]["seeds_ahead"], x["vs_base"]["gauc"]["seeds_ahead"]
-            )
+            let vs = &x["vs_base"];
+            let diff = |d: &Value| {
+                format!(
+                    "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
+                    f(&d["difference"]),
+                    f(&d["ci"][0]),
+                    f(&d["ci"][1]),
+                    f(&d["p_value"])
+                )
+            };
+            [
+                diff(&vs["auc"]),
+                diff(&vs["gauc"]),
+                format!(
+                    "{} / {} of {seeds}",
+                    vs["auc"]["seeds_ahead"], vs["gauc"]["seeds_ahead"]
+                ),
+            ]
         };
         out.push_str(&format!(
             "| {} | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} ± {:.4} | [{:.4}, {:.4}] | {:.4} | {:+.2}% | {} | {} | {} |\n",
@@ -775,8 +777,8 @@ fn markdown_table(r: &Value) -> String {
             f(&x["gauc_ci"][1]),
             f(&x["logloss"]),
             f(&x["rela_impr_gauc"]),
-            vs("auc"),
-            vs("gauc"),
+            auc_vs,
+            gauc_vs,
             ahead
         ));
     }
