@@ -522,6 +522,20 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     assert!(v["slices"]["popularity"]
         .as_object()
         .is_some_and(|m| !m.is_empty()));
+    // The planted partner genre: rare in the log, common in the test period.
+    let share = |part: &str| {
+        let p = &v["planted"][part];
+        let n = p["partner_impressions"].as_f64().unwrap();
+        assert!(p["partner_positives"].as_f64().unwrap() <= n, "{p}");
+        assert_eq!(p["impressions"], v["impressions"][part], "{p}");
+        n / p["impressions"].as_f64().unwrap()
+    };
+    let (train_share, test_share) = (share("train"), share("test"));
+    assert!(
+        train_share < 0.1 && test_share > 2.0 * train_share,
+        "{}",
+        v["planted"]
+    );
     assert!(
         stderr(&out).contains("fold 1/2"),
         "the reasoner was trained"
@@ -532,6 +546,7 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     }
     let report = std::fs::read_to_string(reports.join("report.md")).unwrap();
     assert!(report.contains("seeds ahead of Base"), "{report}");
+    assert!(report.contains("partner genre"), "{report}");
     for f in ["base", "rep", "gbr", "reaseq"] {
         assert!(data
             .path()

@@ -1,7 +1,7 @@
 //! A seeded synthetic world with ground truth, for tests and demos.
 //!
 //! Items have a latent genre and mood that their text reveals; users have latent genre interests
-//! and a preferred mood. Some behaviour is planted off-log, and half of it follows a cross-user
+//! and a preferred mood. Some behaviour is planted off-log, and most of it follows a cross-user
 //! pattern: fans of genre g also consume their partner genre g+1, mostly off the platform (a
 //! few percent of the logged behaviour) and like it. The log barely shows that taste, so a
 //! ranker can only learn it from the inferred behaviours of a reasoner that saw other users'
@@ -112,8 +112,10 @@ pub struct SyntheticConfig {
     /// Share of each user's behaviour that is planted off-log.
     pub off_log_share: f64,
     /// Share of logged behaviour in the partner genre, exactly: the user's other logged draws
-    /// skip it (off-log it is half and more).
+    /// skip it.
     pub partner_on_log: f64,
+    /// Share of off-log behaviour in the partner genre (the rest follows the user's interests).
+    pub partner_off_log: f64,
     /// How much more a user likes an item of their partner genre.
     pub partner_bonus: f64,
     /// Standard deviation of the rating noise.
@@ -131,6 +133,7 @@ impl Default for SyntheticConfig {
             max_events: 60,
             off_log_share: 0.3,
             partner_on_log: 0.03,
+            partner_off_log: 0.8,
             partner_bonus: 2.0,
             rating_noise: 0.5,
             seed: 42,
@@ -194,6 +197,12 @@ impl SyntheticConfig {
             return bad(format!(
                 "off_log_share must be in [0, 0.9), got {}",
                 self.off_log_share
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.partner_off_log) {
+            return bad(format!(
+                "partner_off_log must be in [0, 1], got {}",
+                self.partner_off_log
             ));
         }
         if !(0.0..=0.5).contains(&self.partner_on_log) {
@@ -302,9 +311,16 @@ impl SyntheticWorld {
         for u in 0..cfg.users {
             let user = ds.users.intern(&format!("u{u}"));
             let mut interests = vec![0.0; cfg.genres];
+            // One favourite genre clearly ahead of up to two minor ones, so the log tells which
+            // genre a user is a fan of (and so which partner genre they have).
             let favourites = 1 + rng.below(3);
-            for _ in 0..favourites {
-                interests[rng.below(cfg.genres)] += 0.5 + rng.unit();
+            for k in 0..favourites {
+                let weight = if k == 0 {
+                    1.5 + rng.unit()
+                } else {
+                    0.25 + 0.5 * rng.unit()
+                };
+                interests[rng.below(cfg.genres)] += weight;
             }
             let total: f64 = interests.iter().sum();
             interests.iter_mut().for_each(|w| *w /= total);
@@ -321,7 +337,9 @@ impl SyntheticWorld {
             let mut seen = std::collections::HashSet::new();
             for _ in 0..n {
                 let hidden = rng.chance(cfg.off_log_share);
-                let g = if hidden && rng.chance(0.5) || !hidden && rng.chance(cfg.partner_on_log) {
+                let g = if hidden && rng.chance(cfg.partner_off_log)
+                    || !hidden && rng.chance(cfg.partner_on_log)
+                {
                     partner
                 } else if hidden {
                     if rng.chance(0.85) {
@@ -443,9 +461,39 @@ mod tests {
             (0.02..0.04).contains(&logged),
             "partner share of logged events {logged}"
         );
-        assert!(off > 0.45, "partner share of off-log events {off}");
+        // `partner_off_log` of it, and a little more through the user's interest draws.
+        assert!(
+            (0.78..0.9).contains(&off),
+            "partner share of off-log events {off}"
+        );
         let liked = (n[0][2] + n[1][2]) / (n[0][1] + n[1][1]);
         assert!(liked > 0.8, "partner items liked {liked}");
+    }
+
+    #[test]
+    fn the_log_tells_which_genre_a_user_is_a_fan_of() {
+        let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
+        let genres = w.config.genres;
+        let mut counts = vec![vec![0usize; genres]; w.dataset.num_users()];
+        for (x, &hidden) in w.dataset.interactions.iter().zip(&w.truth.off_log) {
+            if !hidden {
+                counts[x.user as usize][w.truth.item_genre[x.item as usize] as usize] += 1;
+            }
+        }
+        // The partner genre follows the most logged genre, as a reasoner has to infer it.
+        let right = counts
+            .iter()
+            .zip(&w.truth.off_platform_genre)
+            .filter(|(c, &partner)| {
+                let most = (0..genres).max_by_key(|&g| c[g]).unwrap_or(0);
+                (most + 1) % genres == partner as usize
+            })
+            .count();
+        assert!(
+            right * 100 >= 95 * counts.len(),
+            "{right} of {}",
+            counts.len()
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser};
 use reaseq_core::data::protocol::{impressions, Part, PopularityBucket, PopularityBuckets};
-use reaseq_core::data::{Dataset, LabelPolicy, Protocol};
+use reaseq_core::data::{Dataset, GroundTruth, LabelPolicy, Protocol};
 use reaseq_core::knowledge::distill::{distill, DistillConfig};
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::student::{StudentConfig, StudentEncoder};
@@ -116,12 +116,17 @@ struct Setup {
     protocol: Protocol,
     mode: String,
     rep: Vec<Vec<f32>>,
+    /// The synthetic world's ground truth (None for datasets).
+    truth: Option<GroundTruth>,
 }
 
 fn setup(a: &ExperimentArgs) -> Result<Setup> {
     let world = a.synthetic.then_some((a.world_users, a.world_items));
     let Split {
-        ds, protocol, mode, ..
+        ds,
+        protocol,
+        mode,
+        truth,
     } = split(&a.source, world, &a.mode, a.rho, 10, a.seed)?;
     let rep = if a.synthetic {
         graph_embedding(&ds, &GraphEmbeddingConfig::default())?
@@ -133,7 +138,30 @@ fn setup(a: &ExperimentArgs) -> Result<Setup> {
         protocol,
         mode: mode.describe(),
         rep,
+        truth,
     })
+}
+
+/// On a synthetic world: per part, how many impressions and positives are items of the user's
+/// partner genre (the planted off-platform taste), which says where +GBR can gain.
+fn planted_composition(truth: &GroundTruth, parts: [(&str, &[RankerExample]); 3]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, rows) in parts {
+        let partner = |e: &RankerExample| {
+            truth.item_genre.get(e.target as usize) == truth.off_platform_genre.get(e.user as usize)
+        };
+        let count = |keep: &dyn Fn(&RankerExample) -> bool| rows.iter().filter(|e| keep(e)).count();
+        out.insert(
+            name.into(),
+            json!({
+                "impressions": rows.len(),
+                "positives": count(&|e| e.label),
+                "partner_impressions": count(&|e| partner(e)),
+                "partner_positives": count(&|e| e.label && partner(e)),
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// A student encoder into the REP space of this experiment: on MovieLens-100k the one
@@ -618,6 +646,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         "gbr": if a.gbr_oracle { format!("oracle: the last {} real off-log events (a ceiling, not a result)", a.oracle_slots) } else { "the reasoner's inferred sequences".into() },
         "impressions": {"train": train.len(), "valid": valid.len(), "test": test.len()},
         "test_users": users.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        "planted": s.truth.as_ref().map(|t| planted_composition(t, [("train", &train), ("valid", &valid), ("test", &test)])),
         "variants": variants,
         "slices": slices,
         "reaseq_vs_base_cold_long_tail": sparse_diff,
@@ -811,6 +840,29 @@ fn slice_table(r: &Value, kind: &str) -> String {
     out
 }
 
+/// The report's sentence on the planted partner genre (empty for datasets).
+fn planted_line(p: &Value) -> String {
+    let share = |part: &str, of: &str| {
+        let x = &p[part];
+        let (n, d) = (f(&x[format!("partner_{of}")]), f(&x[of]));
+        if d > 0.0 {
+            100.0 * n / d
+        } else {
+            0.0
+        }
+    };
+    if p.is_null() {
+        return String::new();
+    }
+    format!(
+        "Items of the user's partner genre (the planted off-platform taste) are {:.1}% of training impressions and {:.1}% of training positives, {:.1}% of test impressions and {:.1}% of test positives.\n\n",
+        share("train", "impressions"),
+        share("train", "positives"),
+        share("test", "impressions"),
+        share("test", "positives"),
+    )
+}
+
 fn write_report(dir: &Path, r: &Value) -> Result<()> {
     let bars: Vec<(String, f64, f64, f64)> = Variant::ALL
         .iter()
@@ -843,8 +895,9 @@ fn write_report(dir: &Path, r: &Value) -> Result<()> {
         reaseq_core::report::grouped_bars("AUC by item popularity", &names, &groups)?,
     )?;
     let sparse = &r["reaseq_vs_base_cold_long_tail"];
+    let planted = planted_line(&r["planted"]);
     let md = format!(
-        "# ReaSeq ablation on {}\n\nProtocol `{}`, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\nReaSeq − Base on cold and long-tail items: AUC {:+.4} [{:+.4}, {:+.4}], p = {:.3} ({} impressions).\n",
+        "# ReaSeq ablation on {}\n\nProtocol `{}`, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\nReaSeq − Base on cold and long-tail items: AUC {:+.4} [{:+.4}, {:+.4}], p = {:.3} ({} impressions).\n",
         r["dataset"].as_str().unwrap_or(""),
         r["protocol"].as_str().unwrap_or(""),
         r["seed"],
@@ -852,6 +905,7 @@ fn write_report(dir: &Path, r: &Value) -> Result<()> {
         r["impressions"]["test"],
         r["test_users"],
         f(&r["seconds"]),
+        planted,
         markdown_table(r),
         slice_table(r, "popularity"),
         slice_table(r, "history_length"),
