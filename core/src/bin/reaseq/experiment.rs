@@ -148,7 +148,8 @@ fn planted_composition(truth: &GroundTruth, parts: [(&str, &[RankerExample]); 3]
     let mut out = serde_json::Map::new();
     for (name, rows) in parts {
         let partner = |e: &RankerExample| {
-            truth.item_genre.get(e.target as usize) == truth.off_platform_genre.get(e.user as usize)
+            let genre = truth.item_genre.get(e.target as usize);
+            genre.is_some() && genre == truth.off_platform_genre.get(e.user as usize)
         };
         let count = |keep: &dyn Fn(&RankerExample) -> bool| rows.iter().filter(|e| keep(e)).count();
         out.insert(
