@@ -155,6 +155,19 @@ pub struct GroundTruth {
     pub off_log: Vec<bool>,
 }
 
+impl GroundTruth {
+    /// Whether `item` is of `user`'s partner genre (false for an unknown user or item).
+    pub fn in_partner_genre(&self, user: u32, item: u32) -> bool {
+        match (
+            self.off_platform_genre.get(user as usize),
+            self.item_genre.get(item as usize),
+        ) {
+            (Some(partner), Some(genre)) => partner == genre,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyntheticWorld {
     pub config: SyntheticConfig,
@@ -448,8 +461,7 @@ mod tests {
         // (events, partner-genre events, liked partner-genre events), logged and off-log.
         let mut n = [[0f64; 3]; 2];
         for (x, &hidden) in ds.interactions.iter().zip(&w.truth.off_log) {
-            let partner =
-                w.truth.item_genre[x.item as usize] == w.truth.off_platform_genre[x.user as usize];
+            let partner = w.truth.in_partner_genre(x.user, x.item);
             let c = &mut n[usize::from(hidden)];
             c[0] += 1.0;
             c[1] += f64::from(u8::from(partner));
@@ -503,9 +515,7 @@ mod tests {
             ..SyntheticConfig::default()
         })
         .unwrap();
-        let partner = |x: &Interaction| {
-            w.truth.item_genre[x.item as usize] == w.truth.off_platform_genre[x.user as usize]
-        };
+        let partner = |x: &Interaction| w.truth.in_partner_genre(x.user, x.item);
         let xs = &w.dataset.interactions;
         let logged = xs
             .iter()

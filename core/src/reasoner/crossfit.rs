@@ -528,19 +528,21 @@ pub fn planted_recovery(
     lists: &[Vec<u32>],
     k: usize,
 ) -> PlantedRecovery {
-    let genre = |i: u32| truth.item_genre.get(i as usize).copied();
     let (mut share, mut recall) = (Vec::new(), Vec::new());
     for &u in users {
-        let Some(&partner) = truth.off_platform_genre.get(u as usize) else {
+        if truth.off_platform_genre.get(u as usize).is_none() {
             continue;
-        };
+        }
         let list = &lists[u as usize];
         let top = &list[..list.len().min(k)];
-        let in_partner = top.iter().filter(|&&i| genre(i) == Some(partner)).count();
+        let in_partner = top
+            .iter()
+            .filter(|&&i| truth.in_partner_genre(u, i))
+            .count();
         share.push(in_partner as f64 / k.max(1) as f64);
         let relevant: Vec<u32> = off_log_items(ds, protocol, u)
             .into_iter()
-            .filter(|&i| genre(i) == Some(partner))
+            .filter(|&i| truth.in_partner_genre(u, i))
             .collect();
         recall.extend(recall_at_k(list, &relevant, k));
     }

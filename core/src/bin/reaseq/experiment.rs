@@ -147,18 +147,20 @@ fn setup(a: &ExperimentArgs) -> Result<Setup> {
 fn planted_composition(truth: &GroundTruth, parts: [(&str, &[RankerExample]); 3]) -> Value {
     let mut out = serde_json::Map::new();
     for (name, rows) in parts {
-        let partner = |e: &RankerExample| {
-            let genre = truth.item_genre.get(e.target as usize);
-            genre.is_some() && genre == truth.off_platform_genre.get(e.user as usize)
-        };
-        let count = |keep: &dyn Fn(&RankerExample) -> bool| rows.iter().filter(|e| keep(e)).count();
+        let (mut positives, mut partner, mut partner_positives) = (0, 0, 0);
+        for e in rows {
+            let p = truth.in_partner_genre(e.user, e.target);
+            positives += usize::from(e.label);
+            partner += usize::from(p);
+            partner_positives += usize::from(p && e.label);
+        }
         out.insert(
             name.into(),
             json!({
                 "impressions": rows.len(),
-                "positives": count(&|e| e.label),
-                "partner_impressions": count(&|e| partner(e)),
-                "partner_positives": count(&|e| e.label && partner(e)),
+                "positives": positives,
+                "partner_impressions": partner,
+                "partner_positives": partner_positives,
             }),
         );
     }
@@ -843,6 +845,9 @@ fn slice_table(r: &Value, kind: &str) -> String {
 
 /// The report's sentence on the planted partner genre (empty for datasets).
 fn planted_line(p: &Value) -> String {
+    if p.is_null() {
+        return String::new();
+    }
     let share = |part: &str, of: &str| {
         let x = &p[part];
         let (n, d) = (f(&x[format!("partner_{of}")]), f(&x[of]));
@@ -852,9 +857,6 @@ fn planted_line(p: &Value) -> String {
             0.0
         }
     };
-    if p.is_null() {
-        return String::new();
-    }
     format!(
         "Items of the user's partner genre (the planted off-platform taste) are {:.1}% of training impressions and {:.1}% of training positives, {:.1}% of test impressions and {:.1}% of test positives.\n\n",
         share("train", "impressions"),
