@@ -341,7 +341,9 @@ test("knowledge's cold-start box embeds a new item, places it and scores it per 
   for (const [v, p] of Object.entries(first)) assert.ok(p > 0 && p < 1, `${v}: ${p}`);
   // What the CLI prints for the committed bundles (`reaseq experiment --synthetic --cold-title
   // "Curse of the Midnight Crypt" --cold-text "a house haunted by the dead" --cold-genres Horror
-  // --cold-user u5`), pinned: regenerating the bundles means running it again.
+  // --cold-user u5`, which reads data/ranker/synthetic: run it after `reaseq experiment --synthetic
+  // --seeds 5 --write-asset`, so that those are the committed bundles), pinned: regenerating the
+  // bundles means running it again.
   assert.deepEqual(first, { Base: 0.605, "+REP": 0.354, "+GBR": 0.63, ReaSeq: 0.477 });
   assert.equal(await page.locator("#cold-id").innerText(), "7-3-22-0");
   assert.match(await page.locator('#cold-scores tr[data-variant="ReaSeq"]').innerText(), /of 201/);
