@@ -111,6 +111,13 @@ pub enum Error {
     /// Loading or running a model (candle, tokenizers).
     #[error("model: {0}")]
     Model(String),
+    /// The caller asked the step to stop ([`crate::progress::Progress::cancelled`]).
+    #[error("cancelled")]
+    Cancelled,
+    /// A file the pipeline wrote that this build cannot read: another format version, or not
+    /// the kind of file expected.
+    #[error("{file}: {reason}")]
+    Artifact { file: String, reason: String },
 }
 
 impl Error {
@@ -118,6 +125,13 @@ impl Error {
         Self::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    pub fn artifact(file: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Artifact {
+            file: file.into(),
+            reason: reason.into(),
         }
     }
 

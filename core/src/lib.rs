@@ -4,14 +4,18 @@
 //! synthetic world) and [`metrics`] (exact AUC, GAUC, logloss, bootstrap intervals, ranking
 //! metrics). The same code runs natively (the `reaseq` CLI) and in the browser (WebAssembly).
 
+pub mod artifact;
 pub mod bundle;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod hash;
 pub mod knowledge;
+pub mod layout;
 pub mod metrics;
 #[cfg(feature = "train")]
 pub mod optim;
+pub mod progress;
 pub mod ranker;
 pub mod reasoner;
 #[cfg(feature = "charts")]

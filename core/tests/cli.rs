@@ -4,6 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use reaseq_core::artifact::from_json;
+use reaseq_core::experiment::{ExperimentResults, GbrSource};
+use reaseq_core::ranker::Variant;
+use reaseq_core::reasoner::pipeline::ReasonerEvaluation;
+
 /// Runs `reaseq` with no fetched data around.
 fn reaseq(args: &[&str]) -> Output {
     reaseq_with_data(Path::new("/nonexistent-reaseq-data"), args)
@@ -455,13 +460,14 @@ fn reasoner_eval_reports_recall_and_baselines_as_json_and_writes_its_bundle() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let recall = v["recall_at_4"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&recall));
+    let v: ReasonerEvaluation = from_json("stdout", &out.stdout).unwrap();
+    assert_eq!(v.k, 4);
+    assert!((0.0..=1.0).contains(&v.scores.recall));
     for b in ["popularity", "co-occurrence kNN", "knowledge kNN"] {
-        assert!(v["baselines"][b]["recall_at_4"].as_f64().is_some(), "{v}");
+        assert!(v.baselines[b].recall.is_finite(), "{b}");
+        assert!(v.paired_vs_baselines[b].planted_recall.is_some(), "{b}");
     }
-    assert!(v["users"].as_u64().unwrap() > 10);
+    assert!(v.users > 10);
     for f in ["reasoner.json", "reasoner.safetensors", "inferred.json"] {
         assert!(
             data.path().join("reasoner/synthetic").join(f).exists(),
@@ -491,50 +497,43 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     let parallel = [&args[..], &["--jobs", "2"]].concat();
     let out = reaseq_with_data(data.path(), &parallel);
     assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for name in ["Base", "+REP", "+GBR", "ReaSeq"] {
-        let x = &v["variants"][name];
-        for k in ["auc", "gauc", "logloss"] {
-            assert!(x[k].as_f64().is_some_and(f64::is_finite), "{name} {k}: {v}");
+    let v: ExperimentResults = from_json("stdout", &out.stdout).unwrap();
+    let base = v.variant(Variant::Base).unwrap();
+    for variant in Variant::ALL {
+        let x = v.variant(variant).unwrap();
+        for m in [x.auc, x.gauc, x.logloss] {
+            assert!(m.is_finite(), "{variant:?}");
         }
-        assert_eq!(x["per_seed"].as_array().unwrap().len(), 2);
-        let ci = x["gauc_ci"].as_array().unwrap();
-        assert!(ci[0].as_f64() <= ci[1].as_f64());
-        if name != "Base" {
-            assert!(x["vs_base"]["gauc"]["p_value"].as_f64().is_some(), "{v}");
-            // Per-seed differences from Base, and how many of them are positive.
-            let d = &x["vs_base"]["auc"];
-            let per_seed: Vec<f64> = d["per_seed"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_f64().unwrap())
-                .collect();
-            let own = x["per_seed"][1]["auc"].as_f64().unwrap();
-            let base = v["variants"]["Base"]["per_seed"][1]["auc"]
-                .as_f64()
-                .unwrap();
-            assert!((per_seed[1] - (own - base)).abs() < 1e-12, "{d}");
-            let ahead = per_seed.iter().filter(|&&s| s > 0.0).count() as u64;
-            assert_eq!(d["seeds_ahead"].as_u64(), Some(ahead), "{d}");
+        assert_eq!(x.per_seed.len(), 2);
+        assert!(x.gauc_ci[0] <= x.gauc_ci[1]);
+        if variant == Variant::Base {
+            assert!(x.vs_base.is_none());
+            continue;
         }
+        let vs = x.vs_base.as_ref().unwrap();
+        assert!((0.0..=1.0).contains(&vs.gauc.p_value));
+        // Per-seed differences from Base, and how many of them are positive.
+        let d = &vs.auc;
+        assert!((d.per_seed[1] - (x.per_seed[1].auc - base.per_seed[1].auc)).abs() < 1e-12);
+        let ahead = d.per_seed.iter().filter(|&&s| s > 0.0).count();
+        assert_eq!(d.seeds_ahead, ahead);
     }
-    assert!(v["slices"]["popularity"]
-        .as_object()
-        .is_some_and(|m| !m.is_empty()));
+    assert!(v.evaluation.slices["popularity"].len() > 1);
     // The planted partner genre: rare in the log, common in the test period.
-    let share = |part: &str| {
-        let p = &v["planted"][part];
-        let n = p["partner_impressions"].as_f64().unwrap();
-        assert!(p["partner_positives"].as_f64().unwrap() <= n, "{p}");
-        assert_eq!(p["impressions"], v["impressions"][part], "{p}");
-        n / p["impressions"].as_f64().unwrap()
+    let planted = v.planted.as_ref().unwrap();
+    let share = |part: &str, n: usize| {
+        let p = planted[part];
+        assert!(p.partner_positives <= p.partner_impressions, "{p:?}");
+        assert_eq!(p.impressions, n, "{p:?}");
+        p.partner_impressions as f64 / p.impressions as f64
     };
-    let (train_share, test_share) = (share("train"), share("test"));
+    let (train_share, test_share) = (
+        share("train", v.impressions.train),
+        share("test", v.impressions.test),
+    );
     assert!(
         train_share < 0.1 && test_share > 2.0 * train_share,
-        "{}",
-        v["planted"]
+        "{planted:?}"
     );
     assert!(
         stderr(&out).contains("fold 1/2"),
@@ -558,11 +557,14 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     let again = reaseq_with_data(data.path(), &serial);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
-    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
-    for name in ["Base", "+REP", "+GBR", "ReaSeq"] {
-        for k in ["auc", "gauc", "logloss", "gauc_ci"] {
-            assert_eq!(v["variants"][name][k], w["variants"][name][k], "{name} {k}");
-        }
+    let w: ExperimentResults = from_json("stdout", &again.stdout).unwrap();
+    for variant in Variant::ALL {
+        let (x, y) = (v.variant(variant).unwrap(), w.variant(variant).unwrap());
+        assert_eq!(
+            (x.auc, x.gauc, x.logloss, x.gauc_ci),
+            (y.auc, y.gauc, y.logloss, y.gauc_ci),
+            "{variant:?}"
+        );
     }
     // The oracle ceiling reads hidden events: its own report, never the workbench's bundles.
     let bundle = data.path().join("ranker/synthetic/gbr.safetensors");
@@ -570,11 +572,8 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     let oracle = [&args[..], &["--jobs", "1", "--gbr-oracle"]].concat();
     let out = reaseq_with_data(data.path(), &oracle);
     assert!(out.status.success(), "{}", stderr(&out));
-    let o: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        o["gbr"].as_str().is_some_and(|g| g.starts_with("oracle")),
-        "{o}"
-    );
+    let o: ExperimentResults = from_json("stdout", &out.stdout).unwrap();
+    assert_eq!(o.gbr, GbrSource::Oracle { slots: 10 });
     assert!(data
         .path()
         .join("reports/synthetic-gbr-oracle/results.json")

@@ -149,6 +149,24 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The genre indices of a comma-separated list of genre names (blanks ignored); an unknown
+    /// name is an error that names it and lists the genres there are.
+    pub fn genre_indices(&self, list: &str) -> crate::Result<Vec<u32>> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(|g| {
+                self.genres.get(g).ok_or_else(|| {
+                    crate::Error::Config(format!(
+                        "no genre '{g}' in {} (its genres: {})",
+                        self.name,
+                        self.genres.names().join(", ")
+                    ))
+                })
+            })
+            .collect()
+    }
+
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),

@@ -3,6 +3,7 @@
 
 mod dataset;
 pub mod load;
+mod prepared;
 pub mod protocol;
 pub mod stats;
 pub mod synthetic;
@@ -13,6 +14,7 @@ pub mod fetch;
 
 pub use dataset::{Dataset, Interaction, Item, KnowledgeGraph, LabelPolicy, Triple, Vocab};
 pub use load::{load_dir, LoadOptions, Loaded, Strictness};
+pub use prepared::{Prepared, ProtocolMode, WorldSpec};
 pub use protocol::{BeyondLog, Impression, Part, Protocol, SplitConfig};
 pub use stats::DatasetStats;
 pub use synthetic::{GroundTruth, SyntheticConfig, SyntheticWorld};

@@ -27,7 +27,8 @@ impl RankerExample {
 }
 
 /// Which logged events make up a history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum HistoryEvents {
     /// Every logged event.
     All,

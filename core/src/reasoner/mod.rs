@@ -10,6 +10,8 @@ pub mod codes;
 pub mod crossfit;
 pub mod history;
 pub mod model;
+#[cfg(feature = "train")]
+pub mod pipeline;
 pub mod prior;
 pub mod sampler;
 pub mod sequences;

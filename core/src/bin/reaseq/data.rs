@@ -52,7 +52,7 @@ pub enum DataCommand {
 pub fn run(cmd: DataCommand) -> Result<ExitCode> {
     match cmd {
         DataCommand::Fetch { dir } => {
-            let dir = dir.unwrap_or_else(crate::default_data_dir);
+            let dir = dir.unwrap_or_else(crate::workspace::data_dir);
             let pb = spinner("fetching MovieLens-100k");
             let res = fetch_ml100k(&dir, &mut |line| pb.println(line));
             pb.finish_and_clear();

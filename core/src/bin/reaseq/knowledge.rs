@@ -97,7 +97,9 @@ pub struct NeighboursArgs {
 }
 
 fn knowledge_dir(ds: &Dataset) -> PathBuf {
-    crate::default_data_dir().join("knowledge").join(&ds.name)
+    crate::workspace::data_dir()
+        .join("knowledge")
+        .join(&ds.name)
 }
 
 /// `{data}/knowledge/{dataset}/cards.json`
@@ -117,7 +119,7 @@ fn rep_path(ds: &Dataset) -> PathBuf {
 }
 
 fn teacher() -> Result<TeacherEncoder> {
-    let data = crate::default_data_dir();
+    let data = crate::workspace::data_dir();
     let pb = spinner("fetching all-MiniLM-L6-v2");
     fetch_minilm(&data, &mut |line| pb.println(line))?;
     pb.finish_and_clear();
@@ -474,8 +476,8 @@ fn llm_file(facet: reaseq_core::knowledge::llm::LlmFacet) -> String {
 /// Copies the answers in the run's cache files to the asset, one sorted line per answer.
 fn write_llm_asset() -> Result<()> {
     use reaseq_core::knowledge::llm::CachedAnswer;
-    let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
-    let asset_dir = crate::assets_dir().join("knowledge").join("llm");
+    let cache_dir = crate::workspace::data_dir().join("knowledge").join("cache");
+    let asset_dir = crate::workspace::assets_dir().join("knowledge").join("llm");
     std::fs::create_dir_all(&asset_dir)
         .with_context(|| format!("creating {}", asset_dir.display()))?;
     for facet in LLM_FACETS {
@@ -523,8 +525,8 @@ fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
             "llm" => {
                 // One cache file per agent, so each agent reads only its own answers; the
                 // committed asset is read first, so the model only sees items it lacks.
-                let cache_dir = crate::default_data_dir().join("knowledge").join("cache");
-                let asset_dir = crate::assets_dir().join("knowledge").join("llm");
+                let cache_dir = crate::workspace::data_dir().join("knowledge").join("cache");
+                let asset_dir = crate::workspace::assets_dir().join("knowledge").join("llm");
                 if llm.backend != "smollm2"
                     && !llm.backend.starts_with("http://")
                     && !llm.backend.starts_with("https://")
@@ -535,7 +537,7 @@ fn agents(list: &str, llm: &LlmChoice<'_>) -> Result<Vec<Box<dyn Agent>>> {
                     );
                 }
                 let backends: Vec<Box<dyn LlmBackend>> = if llm.backend == "smollm2" {
-                    let data = crate::default_data_dir();
+                    let data = crate::workspace::data_dir();
                     let batch = llm.batch.max(1);
                     // Fetched and loaded only if some item is missing from the cache and asset.
                     let model = LazyBackend::new(SmolLm::MODEL, move || {

@@ -8,8 +8,8 @@ mod metrics;
 mod progress;
 mod reasoner;
 mod source;
+mod workspace;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -43,16 +43,6 @@ enum Command {
     Experiment(experiment::ExperimentArgs),
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
-}
-
-/// Where generated data lives: `$REASEQ_DATA`, else `./data`.
-pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("REASEQ_DATA").map_or_else(|| PathBuf::from("data"), PathBuf::from)
-}
-
-/// Committed assets: `$REASEQ_ASSETS`, else `./assets`.
-pub fn assets_dir() -> PathBuf {
-    std::env::var_os("REASEQ_ASSETS").map_or_else(|| PathBuf::from("assets"), PathBuf::from)
 }
 
 fn main() -> ExitCode {

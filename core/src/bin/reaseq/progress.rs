@@ -26,3 +26,12 @@ pub fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
     pb.set_message(message.into());
     pb
 }
+
+/// The pipeline's progress lines on stderr, as they come.
+pub struct Stderr;
+
+impl reaseq_core::progress::Progress for Stderr {
+    fn message(&self, line: &str) {
+        eprintln!("{line}");
+    }
+}

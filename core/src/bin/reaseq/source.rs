@@ -6,10 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use reaseq_core::data::fetch::ml100k_dir;
 use reaseq_core::data::load::{load_csv_files, load_dir};
-use reaseq_core::data::{
-    BeyondLog, Dataset, GroundTruth, LoadOptions, Loaded, Protocol, SplitConfig, Strictness,
-    SyntheticConfig, SyntheticWorld,
-};
+use reaseq_core::data::{LoadOptions, Loaded, Prepared, ProtocolMode, Strictness, WorldSpec};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
@@ -34,7 +31,7 @@ pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Load
         (Some(dir), _) => load_dir(dir, opts),
         (None, Some(inter)) => load_csv_files(inter, source.items.as_deref(), opts),
         (None, None) => {
-            let dir = ml100k_dir(&crate::default_data_dir());
+            let dir = ml100k_dir(&crate::workspace::data_dir());
             if !dir.exists() {
                 pb.finish_and_clear();
                 return Err(Error::Config(format!(
@@ -49,51 +46,17 @@ pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Load
     loaded
 }
 
-/// The data a model command works on and its beyond-log protocol.
-pub struct Split {
-    pub ds: Dataset,
-    pub protocol: Protocol,
-    pub mode: BeyondLog,
-    /// The synthetic world's ground truth (None for datasets).
-    pub truth: Option<GroundTruth>,
-}
-
-/// A seeded synthetic world under its planted off-log behaviour (`world` given), or the source's
-/// dataset under `random` (rho) or `future` (the last `future_m` events); `seed` seeds the
-/// world and the protocol alike.
-pub fn split(
+/// The world or dataset a model command works on, under its protocol: a seeded synthetic world
+/// (`world` given; `seed` seeds it and the protocol alike), or the source's dataset under
+/// `mode`.
+pub fn prepare(
     source: &Source,
     world: Option<(usize, usize)>,
-    mode: &str,
-    rho: f64,
-    future_m: usize,
+    mode: ProtocolMode,
     seed: u64,
-) -> anyhow::Result<Split> {
-    let (ds, mode, truth) = match world {
-        Some((users, items)) => {
-            let w = SyntheticWorld::generate(&SyntheticConfig {
-                users,
-                items,
-                seed,
-                ..SyntheticConfig::default()
-            })?;
-            let off_log = w.truth.off_log.clone();
-            (w.dataset, BeyondLog::Planted { off_log }, Some(w.truth))
-        }
-        None => {
-            let mode = match mode {
-                "random" => BeyondLog::Random { rho },
-                "future" => BeyondLog::Future { m: future_m },
-                other => anyhow::bail!("unknown mode '{other}' (available: random, future)"),
-            };
-            (load(source, Strictness::Strict)?.dataset, mode, None)
-        }
-    };
-    let protocol = Protocol::new(&ds, SplitConfig::default(), &mode, seed)?;
-    Ok(Split {
-        ds,
-        protocol,
-        mode,
-        truth,
-    })
+) -> Result<Prepared, Error> {
+    match world {
+        Some((users, items)) => Prepared::synthetic(WorldSpec { users, items, seed }),
+        None => Prepared::dataset(load(source, Strictness::Strict)?.dataset, mode, seed),
+    }
 }

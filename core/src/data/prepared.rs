@@ -1,0 +1,171 @@
+//! The data a model command works on and its beyond-log protocol: a seeded synthetic world under
+//! its planted off-log behaviour, or a dataset under `random` or `future`. The experiment, the
+//! reasoner and the browser rebuild it from the same typed description.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{BeyondLog, Dataset, GroundTruth, Protocol, SplitConfig};
+use crate::data::{SyntheticConfig, SyntheticWorld};
+use crate::error::{Error, Result};
+
+/// Which beyond-log protocol a run used, as results files record it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ProtocolMode {
+    /// A seeded random fraction `rho` of each user's pre-test events is off-log.
+    Random { rho: f64 },
+    /// The last `m` pre-test events of each user are off-log.
+    Future { m: usize },
+    /// The synthetic world's planted off-log behaviour.
+    Planted,
+}
+
+impl ProtocolMode {
+    /// The CLI's `--mode` with its parameters.
+    pub fn parse(mode: &str, rho: f64, future_m: usize) -> Result<Self> {
+        match mode {
+            "random" => Ok(Self::Random { rho }),
+            "future" => Ok(Self::Future { m: future_m }),
+            other => Err(Error::Config(format!(
+                "unknown mode '{other}' (available: random, future)"
+            ))),
+        }
+    }
+
+    /// The same words as [`BeyondLog::describe`], which inferred sequences record.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Random { rho } => BeyondLog::Random { rho: *rho }.describe(),
+            Self::Future { m } => BeyondLog::Future { m: *m }.describe(),
+            Self::Planted => "planted".into(),
+        }
+    }
+}
+
+/// The size and seed of a synthetic world; the rest of [`SyntheticConfig`] is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldSpec {
+    pub users: usize,
+    pub items: usize,
+    pub seed: u64,
+}
+
+impl WorldSpec {
+    pub fn config(&self) -> SyntheticConfig {
+        SyntheticConfig {
+            users: self.users,
+            items: self.items,
+            seed: self.seed,
+            ..SyntheticConfig::default()
+        }
+    }
+}
+
+/// A dataset split under its protocol.
+pub struct Prepared {
+    pub ds: Dataset,
+    pub protocol: Protocol,
+    pub mode: ProtocolMode,
+    /// The synthetic world (None for datasets).
+    pub world: Option<WorldSpec>,
+    /// The synthetic world's ground truth (None for datasets).
+    pub truth: Option<GroundTruth>,
+}
+
+impl Prepared {
+    /// A seeded synthetic world; `world.seed` also seeds the protocol.
+    pub fn synthetic(world: WorldSpec) -> Result<Self> {
+        let w = SyntheticWorld::generate(&world.config())?;
+        let mode = BeyondLog::Planted {
+            off_log: w.truth.off_log.clone(),
+        };
+        let protocol = Protocol::new(&w.dataset, SplitConfig::default(), &mode, world.seed)?;
+        Ok(Self {
+            ds: w.dataset,
+            protocol,
+            mode: ProtocolMode::Planted,
+            world: Some(world),
+            truth: Some(w.truth),
+        })
+    }
+
+    /// A dataset under `random` or `future`, the protocol drawn with `seed`.
+    pub fn dataset(ds: Dataset, mode: ProtocolMode, seed: u64) -> Result<Self> {
+        let beyond = match mode {
+            ProtocolMode::Random { rho } => BeyondLog::Random { rho },
+            ProtocolMode::Future { m } => BeyondLog::Future { m },
+            ProtocolMode::Planted => {
+                return Err(Error::Config(format!(
+                    "{}: only a synthetic world has planted off-log behaviour",
+                    ds.name
+                )))
+            }
+        };
+        let protocol = Protocol::new(&ds, SplitConfig::default(), &beyond, seed)?;
+        Ok(Self {
+            ds,
+            protocol,
+            mode,
+            world: None,
+            truth: None,
+        })
+    }
+
+    /// What [`Prepared::synthetic`] or [`Prepared::dataset`] made for this description; `ds` is
+    /// the loaded dataset, needed unless `world` is given.
+    pub fn rebuild(
+        world: Option<WorldSpec>,
+        mode: ProtocolMode,
+        seed: u64,
+        ds: Option<&Dataset>,
+    ) -> Result<Self> {
+        match world {
+            Some(w) => Self::synthetic(w),
+            None => {
+                let ds = ds.ok_or_else(|| {
+                    Error::Config("the dataset these results were made on is not loaded".into())
+                })?;
+                Self::dataset(ds.clone(), mode, seed)
+            }
+        }
+    }
+
+    /// [`ProtocolMode::describe`] of this split.
+    pub fn describe(&self) -> String {
+        self.mode.describe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mode_is_recorded_as_a_tagged_enum_and_described_as_before() {
+        let m = ProtocolMode::Random { rho: 0.3 };
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"mode":"random","rho":0.3}"#
+        );
+        assert_eq!(m.describe(), "random rho=0.3");
+        assert_eq!(ProtocolMode::Future { m: 10 }.describe(), "future m=10");
+        assert!(ProtocolMode::parse("domain", 0.3, 10).is_err());
+    }
+
+    #[test]
+    fn a_rebuilt_world_is_the_same_world() {
+        let w = WorldSpec {
+            users: 20,
+            items: 40,
+            seed: 3,
+        };
+        let a = Prepared::synthetic(w).unwrap();
+        let b = Prepared::rebuild(Some(w), ProtocolMode::Planted, 3, None).unwrap();
+        assert_eq!(a.ds.fingerprint(), b.ds.fingerprint());
+        assert_eq!(
+            a.protocol.count(crate::data::Part::Test),
+            b.protocol.count(crate::data::Part::Test)
+        );
+        assert!(Prepared::dataset(a.ds, ProtocolMode::Planted, 0).is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! The ablation: Base, +REP, +GBR and ReaSeq trained on identical rows and seeds, evaluated on
+//! the test set with exact metrics, user-bootstrap intervals and paired tests. The CLI runs it
+//! ([`run_experiment`]); the browser rebuilds its rows ([`ExperimentRows`]) and evaluates the
+//! bundles with the same function ([`evaluate_test_set`]).
+
+mod evaluation;
+mod report;
+mod results;
+mod rows;
+#[cfg(feature = "train")]
+mod run;
+
+pub use evaluation::{evaluate_test_set, SeedRun, SeedScores};
+#[cfg(feature = "charts")]
+pub use report::report_charts;
+pub use report::{markdown_report, markdown_table, slice_table};
+pub use results::{
+    Comparison, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult, SliceRow,
+    SparseDifference, TestSetEvaluation, TrainingSettings, VariantResult, VsBase,
+};
+pub use rows::{ExperimentRows, RowSettings};
+#[cfg(feature = "train")]
+pub use run::{
+    oracle_sequences, run_experiment, synthetic_student, ExperimentConfig, ExperimentRun,
+};

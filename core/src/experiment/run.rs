@@ -1,0 +1,311 @@
+//! Training the four variants on identical rows and seeds, and assembling `results.json`.
+//! Native only (the ranker trains with candle on threads).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crate::data::protocol::PopularityBuckets;
+use crate::data::Prepared;
+use crate::error::{Error, Result};
+use crate::knowledge::distill::{distill, DistillConfig};
+use crate::knowledge::student::{StudentConfig, StudentEncoder};
+use crate::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
+use crate::metrics::BootstrapConfig;
+use crate::progress::Progress;
+use crate::ranker::train::{score_all, train_ranker, RankerTrainConfig};
+use crate::ranker::{HistoryEvents, ItemFeatures, Ranker, RankerConfig, Variant};
+use crate::reasoner::off_log_items;
+
+use super::evaluation::{evaluate_test_set, SeedRun, SeedScores};
+use super::results::{ExperimentResults, GbrSource, PartCounts, TrainingSettings};
+use super::rows::{ExperimentRows, RowSettings};
+use crate::artifact::Artifact;
+
+/// What the ablation trains and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentConfig {
+    /// Training seeds per variant (0, 1, …).
+    pub seeds: usize,
+    /// Models trained at once; each is seeded, so the results do not depend on it.
+    pub jobs: usize,
+    /// Epochs, batch, patience and learning rate of every model (the seed is each model's).
+    pub training: RankerTrainConfig,
+    /// Sampled negatives per logged event.
+    pub negatives: usize,
+    pub history: HistoryEvents,
+    /// The protocol's seed: seeds the negatives and the bootstrap.
+    pub seed: u64,
+    pub gbr: GbrSource,
+}
+
+impl ExperimentConfig {
+    /// The defaults for a dataset, or for the small synthetic world (whose few thousand
+    /// impressions make short epochs): 30 epochs of 64 with patience 4 there.
+    pub fn defaults(synthetic: bool) -> Self {
+        let d = RankerTrainConfig::default();
+        let training = if synthetic {
+            RankerTrainConfig {
+                epochs: 30,
+                batch: 64,
+                patience: 4,
+                ..d
+            }
+        } else {
+            d
+        };
+        Self {
+            seeds: 3,
+            jobs: 1,
+            training,
+            negatives: 0,
+            history: HistoryEvents::Liked,
+            seed: 0,
+            gbr: GbrSource::Reasoner,
+        }
+    }
+}
+
+/// The results, seed 0's models (the workbench's bundles) and every seed's test scores.
+pub struct ExperimentRun {
+    pub results: ExperimentResults,
+    pub models: BTreeMap<Variant, Ranker>,
+    pub scores: SeedScores,
+}
+
+/// One trained model: the model, its run and its test scores.
+type Trained = (Ranker, SeedRun, Vec<f64>);
+
+/// Trains Base, +REP, +GBR and ReaSeq for every seed on `data`, with `rep` the items' REP
+/// vectors and `gbr` every user's GBR sequence, and evaluates them on the test rows.
+pub fn run_experiment(
+    data: &Prepared,
+    rep: &[Vec<f32>],
+    gbr: &[Vec<u32>],
+    cfg: &ExperimentConfig,
+    progress: &dyn Progress,
+) -> Result<ExperimentRun> {
+    if cfg.seeds == 0 {
+        return Err(Error::Config("--seeds must be at least 1".into()));
+    }
+    let started = Instant::now();
+    let ds = &data.ds;
+    let cfg0 = RankerConfig::small(Variant::Base, ds.num_items(), ds.genres.len(), 0);
+    let rows = ExperimentRows::build(
+        data,
+        &RowSettings {
+            negatives: cfg.negatives,
+            history: cfg.history,
+            max_history: cfg0.max_history,
+            seed: cfg.seed,
+        },
+    )?;
+    progress.message(&format!(
+        "{}: {} train, {} validation, {} test impressions; protocol {}",
+        ds.name,
+        rows.train.len(),
+        rows.valid.len(),
+        rows.test.len(),
+        data.describe()
+    ));
+    let trained_at = Instant::now();
+    let done = train_all(data, rep, gbr, &rows, cfg, progress)?;
+    let train_wall_seconds = trained_at.elapsed().as_secs_f64();
+    let mut scores = SeedScores::new();
+    let mut runs: BTreeMap<Variant, Vec<SeedRun>> = BTreeMap::new();
+    let mut models = BTreeMap::new();
+    for ((v, seed), (model, run, col)) in done {
+        runs.entry(v).or_default().push(run);
+        scores.entry(v).or_default().push(col);
+        if seed == 0 {
+            models.insert(v, model);
+        }
+    }
+    let boot = BootstrapConfig {
+        seed: cfg.seed,
+        ..BootstrapConfig::default()
+    };
+    let pop = PopularityBuckets::new(&data.protocol.train_popularity(ds), 0.5);
+    let evaluation = evaluate_test_set(ds, &pop, &rows.test, &scores, &runs, &boot)?;
+    let t = &cfg.training;
+    let results = ExperimentResults {
+        format_version: ExperimentResults::FORMAT_VERSION,
+        dataset: ds.name.clone(),
+        dataset_fingerprint: format!("{:016x}", ds.fingerprint()),
+        protocol: data.mode,
+        world: data.world,
+        seed: cfg.seed,
+        seeds: cfg.seeds,
+        negatives: cfg.negatives,
+        training: TrainingSettings {
+            epochs: t.epochs,
+            batch: t.batch,
+            patience: t.patience,
+            lr: t.lr,
+        },
+        history: cfg.history,
+        gbr: cfg.gbr,
+        impressions: PartCounts {
+            train: rows.train.len(),
+            valid: rows.valid.len(),
+            test: rows.test.len(),
+        },
+        test_users: rows
+            .test
+            .iter()
+            .map(|e| e.user)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        planted: data.truth.as_ref().map(|t| {
+            rows.planted(t)
+                .into_iter()
+                .map(|(k, p)| (k.to_owned(), p))
+                .collect()
+        }),
+        evaluation,
+        parameters: models
+            .iter()
+            .map(|(v, m)| (v.name().to_owned(), m.num_parameters()))
+            .collect(),
+        train_seconds: runs.values().flatten().map(|r| r.seconds).sum(),
+        train_wall_seconds,
+        jobs: cfg.jobs.max(1).min(Variant::ALL.len() * cfg.seeds),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok(ExperimentRun {
+        results,
+        models,
+        scores,
+    })
+}
+
+/// Every (variant, seed) model, in the order Base 0, 1, …, +REP 0, …: each is independent and
+/// seeded, so `cfg.jobs` threads give the same models as one.
+fn train_all(
+    data: &Prepared,
+    rep: &[Vec<f32>],
+    gbr: &[Vec<u32>],
+    rows: &ExperimentRows,
+    cfg: &ExperimentConfig,
+    progress: &dyn Progress,
+) -> Result<Vec<((Variant, u64), Trained)>> {
+    let ds = &data.ds;
+    let features = ItemFeatures {
+        genres: ds.items.iter().map(|i| i.genres.clone()).collect(),
+        num_genres: ds.genres.len(),
+        rep: Some(rep.to_vec()),
+    };
+    let rep_dim = rep.first().map_or(0, Vec::len);
+    let jobs: Vec<(Variant, u64)> = Variant::ALL
+        .into_iter()
+        .flat_map(|v| (0..cfg.seeds as u64).map(move |seed| (v, seed)))
+        .collect();
+    let train_one = |v: Variant, seed: u64| -> Result<Trained> {
+        progress.checkpoint()?;
+        let t = Instant::now();
+        let mc = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
+        let init = Ranker::init(mc, &features, seed)?;
+        let tc = RankerTrainConfig {
+            seed,
+            ..cfg.training.clone()
+        };
+        let (model, log) = train_ranker(&init, &rows.train, &rows.valid, gbr, &tc, &mut |e| {
+            progress.message(&format!(
+                "{} seed {seed}: epoch {} loss {:.4} validation GAUC {:.4}",
+                v.name(),
+                e.epoch + 1,
+                e.loss,
+                e.valid_gauc
+            ))
+        })?;
+        let col = score_all(&model, &rows.test, gbr)?;
+        let run = SeedRun {
+            seed,
+            epochs: log.len(),
+            seconds: t.elapsed().as_secs_f64(),
+        };
+        Ok((model, run, col))
+    };
+    let next = AtomicUsize::new(0);
+    let threads = cfg.jobs.max(1).min(jobs.len());
+    let mut done: Vec<(usize, Result<Trained>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(v, seed)) = jobs.get(k) else {
+                            break;
+                        };
+                        out.push((k, train_one(v, seed)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    if done.len() != jobs.len() {
+        return Err(Error::Model(format!(
+            "a training thread stopped early ({} of {} models)",
+            done.len(),
+            jobs.len()
+        )));
+    }
+    done.sort_by_key(|d| d.0);
+    done.into_iter()
+        .map(|(k, r)| r.map(|t| (jobs[k], t)))
+        .collect()
+}
+
+/// Each user's last `slots` off-log items: the GBR sequence of a perfect reasoner (the
+/// `--gbr-oracle` ceiling; it reads hidden events).
+pub fn oracle_sequences(data: &Prepared, slots: usize) -> Vec<Vec<u32>> {
+    (0..data.ds.num_users() as u32)
+        .map(|u| {
+            let items = off_log_items(&data.ds, &data.protocol, u);
+            items[items.len().saturating_sub(slots)..].to_vec()
+        })
+        .collect()
+}
+
+/// A student encoder distilled from the catalog and graph agents' cards to `targets` (the
+/// synthetic world's REP vectors), as a bundle: it places a new item's text in the rankers' REP
+/// space (the workbench's cold-start box). Prints its held-out agreement.
+pub fn synthetic_student(
+    data: &Prepared,
+    targets: &[Vec<f32>],
+    seed: u64,
+    progress: &dyn Progress,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let mut agents: Vec<Box<dyn Agent>> = vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
+    let cards = build_cards(&data.ds, &mut agents, &Critic)?;
+    let texts: Vec<String> = cards.iter().map(KnowledgeCard::text).collect();
+    let cfg = StudentConfig {
+        // A few hundred template-made cards need far fewer buckets than real titles.
+        buckets: 2048,
+        dim: targets.first().map_or(0, Vec::len),
+        ..StudentConfig::default()
+    };
+    let dc = DistillConfig {
+        seed,
+        ..DistillConfig::default()
+    };
+    let (student, agreement): (StudentEncoder, _) = distill(&texts, targets, cfg, &dc)?;
+    progress.message(&format!(
+        "student: held-out cosine {:.3}, neighbour overlap@10 {:.3}",
+        agreement.heldout_cosine, agreement.heldout_overlap_at_10
+    ));
+    let metrics = BTreeMap::from([
+        ("heldout_cosine".to_owned(), agreement.heldout_cosine),
+        (
+            "heldout_overlap_at_10".to_owned(),
+            agreement.heldout_overlap_at_10,
+        ),
+    ]);
+    student.to_bundle(Some(data.ds.fingerprint()), metrics)
+}

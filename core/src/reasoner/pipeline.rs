@@ -1,0 +1,583 @@
+//! The reasoner's pipeline as library calls: its settings, its semantic IDs, cross-fitting, the
+//! bundle and sequences it leaves, and its evaluation against the baselines. The CLI's `reaseq
+//! reasoner` commands and `reaseq experiment` call these; they only read flags and write files.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::Artifact;
+use crate::data::Prepared;
+use crate::error::{Error, Result};
+use crate::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticIds};
+use crate::metrics::bootstrap::paired_mean_bootstrap;
+use crate::progress::Progress;
+
+use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
+use super::codes::blended_codes;
+use super::crossfit::{
+    baseline_lists, cross_fit, evaluated_users, infer_all, planted_recovery, ranked, score_lists,
+    CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores, PlantedRecovery,
+};
+use super::train::TrainConfig;
+use super::{DecodingPrior, InferredSequences, ItemVocab, PriorWeight, ReasonerConfig};
+use super::{SamplerConfig, SequenceProvenance};
+
+/// What the reasoner's semantic IDs quantise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeSource {
+    /// The item knowledge vectors, as the Knowledge view shows them.
+    Knowledge,
+    /// Those joined with a behaviour embedding of the logged events, so that items the same
+    /// users log share their coarse codes.
+    Blend,
+}
+
+impl CodeSource {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "knowledge" => Ok(Self::Knowledge),
+            "blend" => Ok(Self::Blend),
+            other => Err(Error::Config(format!(
+                "--codes {other}: expected knowledge or blend"
+            ))),
+        }
+    }
+}
+
+/// How each user's top-M list is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecoderKind {
+    /// Down the semantic-ID trie, one slot.
+    Beam,
+    /// The diffusion sampler's M slots.
+    Diffusion,
+}
+
+impl DecoderKind {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "beam" => Ok(Self::Beam),
+            "diffusion" => Ok(Self::Diffusion),
+            other => Err(Error::Config(format!(
+                "--decoding {other}: expected beam or diffusion"
+            ))),
+        }
+    }
+}
+
+/// Everything that shapes a cross-fitted reasoner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReasonerSettings {
+    /// Items inferred per user (M); Recall and NDCG are measured at M.
+    pub slots: usize,
+    /// Denoising steps (T).
+    pub steps: usize,
+    pub folds: usize,
+    pub epochs: usize,
+    pub patience: usize,
+    /// Share of each fold's training users held out for validation.
+    pub validation: f64,
+    pub max_history: usize,
+    pub augment: usize,
+    pub augment_all_users: bool,
+    pub off_log_repeat: usize,
+    pub task_prompt: bool,
+    pub dim: usize,
+    pub layers: usize,
+    pub seed: u64,
+    pub decoding: DecoderKind,
+    pub beam_width: usize,
+    pub popularity_prior: bool,
+    pub cooccurrence_prior: bool,
+    pub codes: CodeSource,
+}
+
+impl ReasonerSettings {
+    /// The defaults for a dataset, or for the small synthetic world (each chosen on validation
+    /// recall): there patience 4, validation 0.2, augment 4, off-log repeat 12 and the task
+    /// prompt, since its planted off-log behaviour differs from the log.
+    pub fn defaults(synthetic: bool) -> Self {
+        let pick = |dataset, synth| if synthetic { synth } else { dataset };
+        Self {
+            slots: 10,
+            steps: 10,
+            folds: 2,
+            epochs: 30,
+            patience: pick(3, 4),
+            validation: if synthetic { 0.2 } else { 0.1 },
+            max_history: 30,
+            augment: pick(8, 4),
+            augment_all_users: true,
+            off_log_repeat: pick(1, 12),
+            task_prompt: synthetic,
+            dim: 64,
+            layers: 2,
+            seed: 0,
+            decoding: DecoderKind::Beam,
+            beam_width: 20,
+            popularity_prior: true,
+            cooccurrence_prior: false,
+            codes: CodeSource::Blend,
+        }
+    }
+
+    /// The beam, at least as wide as the slots it fills.
+    pub fn beam(&self) -> Decoding {
+        Decoding::Beam {
+            width: self.beam_width.max(self.slots),
+        }
+    }
+
+    pub fn decoding(&self) -> Decoding {
+        match self.decoding {
+            DecoderKind::Beam => self.beam(),
+            DecoderKind::Diffusion => Decoding::Diffusion,
+        }
+    }
+
+    fn crossfit(&self, vocab: &ItemVocab) -> CrossFitConfig {
+        CrossFitConfig {
+            folds: self.folds.max(2),
+            max_history: self.max_history,
+            augment: self.augment,
+            augment_all_users: self.augment_all_users,
+            off_log_repeat: self.off_log_repeat,
+            model: ReasonerConfig {
+                vocab: vocab.size(),
+                max_len: 2 + (self.max_history + self.slots) * vocab.levels(),
+                dim: self.dim,
+                layers: self.layers,
+                heads: 4,
+                ffn: self.dim * 2,
+            },
+            train: TrainConfig {
+                epochs: self.epochs,
+                task_prompt: self.task_prompt,
+                seed: self.seed,
+                ..TrainConfig::default()
+            },
+            sampler: SamplerConfig {
+                slots: self.slots,
+                steps: self.steps,
+                seed: self.seed,
+                ..SamplerConfig::default()
+            },
+            validation: self.validation,
+            patience: self.patience,
+            popularity_prior: self.popularity_prior,
+            cooccurrence_prior: self.cooccurrence_prior,
+            decoding: self.decoding(),
+            seed: self.seed,
+        }
+    }
+}
+
+/// The reasoner's semantic IDs: residual k-means over the knowledge vectors, or over each
+/// knowledge vector joined with the item's behaviour embedding of the logged (train and
+/// validation) events, both halves unit length.
+pub fn reasoner_codes(
+    data: &Prepared,
+    knowledge: &[Vec<f32>],
+    codes: CodeSource,
+    seed: u64,
+) -> Result<SemanticIds> {
+    let rq = RqConfig {
+        seed,
+        ..RqConfig::default()
+    };
+    match codes {
+        CodeSource::Knowledge => residual_quantise(knowledge, &rq),
+        CodeSource::Blend => blended_codes(&data.ds, &data.protocol, knowledge, &rq),
+    }
+}
+
+/// A cross-fitted reasoner and how it was made.
+pub struct FittedReasoner {
+    pub vocab: ItemVocab,
+    pub cfg: CrossFitConfig,
+    pub fit: CrossFit,
+    pub seconds: f64,
+}
+
+/// Cross-fits the reasoner over user folds (early stopping on validation Recall@M).
+pub fn fit_reasoner(
+    data: &Prepared,
+    ids: &SemanticIds,
+    s: &ReasonerSettings,
+    progress: &dyn Progress,
+) -> Result<FittedReasoner> {
+    let vocab = ItemVocab::new(ids)?;
+    let cfg = s.crossfit(&vocab);
+    let t = Instant::now();
+    let fit = cross_fit(&data.ds, &data.protocol, &vocab, &cfg, &mut |l| {
+        progress.message(l)
+    })?;
+    Ok(FittedReasoner {
+        vocab,
+        cfg,
+        fit,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// What a decoder's prior is called in reports.
+const POPULARITY_PRIOR: &str = "popularity prior";
+
+fn prior_name(prior: &Option<DecodingPrior>) -> Option<&'static str> {
+    prior.as_ref().map(|q| {
+        if q.has_cooccurrence() {
+            "popularity/co-occurrence prior"
+        } else {
+            POPULARITY_PRIOR
+        }
+    })
+}
+
+/// A decoder's name in reports.
+fn describe(d: Decoding, prior: Option<&str>) -> String {
+    match prior {
+        Some(p) => format!("{} + {p}", d.describe()),
+        None => d.describe(),
+    }
+}
+
+impl FittedReasoner {
+    /// The headline decoder's name, e.g. `beam over the trie (width 20) + popularity prior`.
+    pub fn decoding_name(&self) -> String {
+        describe(self.cfg.decoding, prior_name(&self.fit.prior))
+    }
+
+    /// Fold 0's bundle, with what the workbench reads from its metrics: the validation recall,
+    /// the training time and the prior's λ and β (so the page ranks as the sequences were).
+    pub fn bundle(&self, data: &Prepared, s: &ReasonerSettings) -> Result<(Vec<u8>, Vec<u8>)> {
+        let fit = &self.fit;
+        let mut metrics = BTreeMap::new();
+        if let Some(v) = fit.epochs[0]
+            .get(fit.best_epoch[0])
+            .and_then(|e| e.valid_recall)
+        {
+            metrics.insert(format!("valid_recall_at_{}", s.slots), v);
+        }
+        metrics.insert("train_seconds".into(), self.seconds);
+        metrics.insert("folds".into(), self.cfg.folds as f64);
+        metrics.insert("task_prompt".into(), f64::from(u8::from(s.task_prompt)));
+        if let (Some(_), Some(&w)) = (&fit.prior, fit.prior_weight.first()) {
+            metrics.insert("popularity_prior_weight".into(), f64::from(w.lambda));
+            metrics.insert("cooccurrence_prior_mix".into(), f64::from(w.mix));
+        }
+        fit.model().to_bundle(Some(data.ds.fingerprint()), metrics)
+    }
+
+    /// Every user's inferred sequence (the ranker's GBR input), with its provenance.
+    pub fn sequences(&self, data: &Prepared, s: &ReasonerSettings) -> InferredSequences {
+        InferredSequences::new(
+            &data.ds,
+            SequenceProvenance {
+                dataset_fingerprint: data.ds.fingerprint(),
+                protocol: data.describe(),
+                seed: s.seed,
+                folds: self.cfg.folds,
+                slots: s.slots,
+                steps: s.steps,
+                decoding: self.decoding_name(),
+            },
+            &self.fit.inferred,
+        )
+    }
+}
+
+/// A paired user-bootstrap of a mean difference (1000 replicates).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedMean {
+    pub difference: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub p_value: f64,
+}
+
+fn paired_test(a: &[f64], b: &[f64], seed: u64) -> Result<PairedMean> {
+    let (difference, lower, upper, p_value) = paired_mean_bootstrap(a, b, 1000, seed)?;
+    Ok(PairedMean {
+        difference,
+        lower,
+        upper,
+        p_value,
+    })
+}
+
+/// Recall@M and NDCG@M of one method over the evaluated users, and (synthetic worlds) how much
+/// of the planted partner genre it recovers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodScores {
+    pub recall: f64,
+    pub ndcg: f64,
+    pub planted: Option<PlantedRecovery>,
+}
+
+/// A decoder of the reasoner, and its paired difference from popularity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecoderScores {
+    #[serde(flatten)]
+    pub scores: MethodScores,
+    pub vs_popularity: PairedMean,
+}
+
+/// The headline decoder against one baseline: Recall, and on synthetic worlds the planted
+/// (partner-genre) recall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineTest {
+    pub recall: PairedMean,
+    pub planted_recall: Option<PairedMean>,
+}
+
+/// One sampler setting of `--curve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub mode: String,
+    pub recall: f64,
+    pub ndcg: f64,
+    pub forward_passes: f64,
+    pub tokens_per_pass: f64,
+}
+
+/// What `reaseq reasoner eval` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonerEvaluation {
+    pub format_version: u32,
+    pub dataset: String,
+    /// Users with logged history and an off-log event.
+    pub users: usize,
+    /// M: Recall and NDCG are measured at it.
+    pub k: usize,
+    /// The headline decoder (the one the GBR sequences use).
+    pub decoding: String,
+    #[serde(flatten)]
+    pub scores: MethodScores,
+    pub decoders: BTreeMap<String, DecoderScores>,
+    pub baselines: BTreeMap<String, MethodScores>,
+    pub paired_vs_baselines: BTreeMap<String, BaselineTest>,
+    pub prior_weights: Vec<PriorWeight>,
+    pub prior_search: Vec<Vec<(PriorWeight, f64)>>,
+    pub steps_curve: Vec<CurvePoint>,
+    pub folds: usize,
+    pub parameters: usize,
+    pub seconds: f64,
+    pub best_epochs: Vec<usize>,
+    pub epochs: Vec<Vec<FoldEpoch>>,
+}
+
+impl Artifact for ReasonerEvaluation {
+    const KIND: &'static str = "reasoner evaluation";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq reasoner eval --json";
+}
+
+/// The lists a method gives and how they score.
+#[derive(Clone)]
+struct Scored {
+    scores: OffLogScores,
+    planted: Option<PlantedRecovery>,
+}
+
+impl Scored {
+    fn method(&self) -> MethodScores {
+        MethodScores {
+            recall: self.scores.mean_recall(),
+            ndcg: self.scores.mean_ndcg(),
+            planted: self.planted.clone(),
+        }
+    }
+}
+
+/// Scores the reasoner's inferences (every decoder, from the same fold models) against
+/// popularity, co-occurrence kNN and knowledge kNN; `curve` also infers again at T = 1, 2, 4, …
+/// and in threshold mode.
+pub fn evaluate_reasoner(
+    data: &Prepared,
+    knowledge: &[Vec<f32>],
+    r: &FittedReasoner,
+    s: &ReasonerSettings,
+    curve: bool,
+) -> Result<ReasonerEvaluation> {
+    let (ds, protocol) = (&data.ds, &data.protocol);
+    let users = evaluated_users(ds, protocol);
+    let k = s.slots;
+    let score = |lists: &[Vec<u32>]| Scored {
+        scores: score_lists(ds, protocol, &users, lists, k),
+        planted: data
+            .truth
+            .as_ref()
+            .map(|t| planted_recovery(ds, protocol, t, &users, lists, k)),
+    };
+    let ours = score(&r.fit.inferred);
+    let baselines: Vec<Box<dyn OffLogBaseline>> = vec![
+        Box::new(Popularity::new(ds, protocol)),
+        Box::new(CoOccurrence::new(ds, protocol)),
+        Box::new(KnowledgeKnn::new(knowledge.to_vec())),
+    ];
+    let mut table = BTreeMap::new();
+    let mut paired = BTreeMap::new();
+    let mut popularity_recall = Vec::new();
+    for b in &baselines {
+        let lists = baseline_lists(ds, protocol, b.as_ref(), &users, s.max_history, k);
+        let theirs = score(&lists);
+        let planted_recall = match (&ours.planted, &theirs.planted) {
+            (Some(a), Some(b)) => {
+                Some(paired_test(&a.partner_recalls, &b.partner_recalls, s.seed)?)
+            }
+            _ => None,
+        };
+        let test = BaselineTest {
+            recall: paired_test(&ours.scores.recall, &theirs.scores.recall, s.seed)?,
+            planted_recall,
+        };
+        paired.insert(b.name().to_owned(), test);
+        if b.name() == "popularity" {
+            popularity_recall = theirs.scores.recall.clone();
+        }
+        table.insert(b.name().to_owned(), theirs.method());
+    }
+    let mut decoders = BTreeMap::new();
+    for (name, scored) in decoder_runs(data, r, s, ours.clone(), &score)? {
+        let vs_popularity = paired_test(&scored.scores.recall, &popularity_recall, s.seed)?;
+        decoders.insert(
+            name,
+            DecoderScores {
+                scores: scored.method(),
+                vs_popularity,
+            },
+        );
+    }
+    let steps_curve = if curve {
+        steps_curve(data, r, s, &users)?
+    } else {
+        Vec::new()
+    };
+    Ok(ReasonerEvaluation {
+        format_version: ReasonerEvaluation::FORMAT_VERSION,
+        dataset: ds.name.clone(),
+        users: ours.scores.users.len(),
+        k,
+        decoding: r.decoding_name(),
+        scores: ours.method(),
+        decoders,
+        baselines: table,
+        paired_vs_baselines: paired,
+        prior_weights: r.fit.prior_weight.clone(),
+        prior_search: r.fit.prior_search.clone(),
+        steps_curve,
+        folds: r.cfg.folds,
+        parameters: r.fit.model().num_parameters(),
+        seconds: r.seconds,
+        best_epochs: r.fit.best_epoch.clone(),
+        epochs: r.fit.epochs.clone(),
+    })
+}
+
+/// A decoder besides the headline: how it decodes, its prior's name and each fold's weights.
+type OtherDecoder<'a> = (Decoding, Option<&'a str>, Option<&'a [PriorWeight]>);
+
+/// Both decoders (and the beam without its prior, and with the popularity-only choice when
+/// co-occurrence could be mixed in), from the same fold models; the configured one first.
+fn decoder_runs(
+    data: &Prepared,
+    r: &FittedReasoner,
+    s: &ReasonerSettings,
+    ours: Scored,
+    score: &dyn Fn(&[Vec<u32>]) -> Scored,
+) -> Result<Vec<(String, Scored)>> {
+    let headline = r.decoding_name();
+    let mut runs = vec![(headline.clone(), ours)];
+    let beam = s.beam();
+    let popularity_only = r.fit.popularity_only_weight();
+    let mut others: Vec<OtherDecoder> =
+        vec![(beam, None, None), (Decoding::Diffusion, None, None)];
+    if r.fit.prior.as_ref().is_some_and(|q| q.has_cooccurrence()) {
+        others.push((beam, Some(POPULARITY_PRIOR), Some(&popularity_only)));
+    }
+    for (d, prior, weights) in others {
+        let name = describe(d, prior);
+        if name == headline {
+            continue;
+        }
+        let lists: Vec<Vec<u32>> = if d == Decoding::Diffusion {
+            // Cross-fitting already ran the sampler for every user (the traces).
+            r.fit
+                .inferences
+                .iter()
+                .map(|o| o.as_ref().map(ranked).unwrap_or_default())
+                .collect()
+        } else {
+            infer_all(
+                &data.ds,
+                &data.protocol,
+                &r.vocab,
+                &r.fit,
+                s.max_history,
+                &r.cfg.sampler,
+                d,
+                weights,
+            )?
+            .0
+        };
+        runs.push((name, score(&lists)));
+    }
+    Ok(runs)
+}
+
+/// Recall@M and forward passes per user at T = 1, 2, 4, … and in threshold mode (0.9).
+fn steps_curve(
+    data: &Prepared,
+    r: &FittedReasoner,
+    s: &ReasonerSettings,
+    users: &[u32],
+) -> Result<Vec<CurvePoint>> {
+    let k = s.slots;
+    let positions = k * r.vocab.levels();
+    let mut settings: Vec<(usize, Option<f32>)> = [1usize, 2, 4, 8, 16, 32]
+        .iter()
+        .filter(|&&t| t <= positions)
+        .map(|&t| (t, None))
+        .collect();
+    settings.push((positions, None));
+    settings.push((positions, Some(0.9)));
+    let mut out = Vec::new();
+    for (steps, threshold) in settings {
+        let sampler = SamplerConfig {
+            steps,
+            threshold,
+            ..r.cfg.sampler.clone()
+        };
+        let (lists, outs) = infer_all(
+            &data.ds,
+            &data.protocol,
+            &r.vocab,
+            &r.fit,
+            s.max_history,
+            &sampler,
+            Decoding::Diffusion,
+            None,
+        )?;
+        let sc = score_lists(&data.ds, &data.protocol, users, &lists, k);
+        let passes: Vec<f64> = outs
+            .iter()
+            .flatten()
+            .map(|o| o.forward_passes as f64)
+            .collect();
+        let mean_passes = passes.iter().sum::<f64>() / passes.len().max(1) as f64;
+        out.push(CurvePoint {
+            mode: match threshold {
+                Some(t) => format!("threshold {t}"),
+                None => format!("T = {steps}"),
+            },
+            recall: sc.mean_recall(),
+            ndcg: sc.mean_ndcg(),
+            forward_passes: mean_passes,
+            tokens_per_pass: positions as f64 / mean_passes.max(1e-9),
+        });
+    }
+    Ok(out)
+}
