@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
+use crate::loading::DataProvider;
 use crate::pages::{
     compare::ComparePage, knowledge::KnowledgePage, metrics::MetricsPage, overview::Overview,
     reasoner::ReasonerPage, sequences::Sequences, summary::SummaryPage,
 };
-use crate::source::DataProvider;
 
 #[component]
 pub fn App() -> impl IntoView {

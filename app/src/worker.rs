@@ -11,8 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
-use crate::jobs::{cold, compare, reason, Envelope, Job, Reply};
-use crate::source::{fetch_required, load, Choice, Source};
+use crate::jobs::{attention, cold, compare, reason, Envelope, Job, Reply};
+use crate::loading::{experiment, reasoner};
+use crate::loading::{fetch_required, load, Choice, Source};
 
 /// Where trunk puts the worker's loader (`data-type="worker" data-loader-shim`).
 const SCRIPT: &str = "/reaseq-worker_loader.js";
@@ -23,36 +24,29 @@ thread_local! {
     /// The job running now, so a panic can be reported against it.
     static CURRENT: Cell<Option<u64>> = const { Cell::new(None) };
     static SOURCES: RefCell<HashMap<String, Rc<Source>>> = RefCell::new(HashMap::new());
-    static RANKERS: RefCell<HashMap<String, Rc<crate::pages::compare::Assets>>> = RefCell::new(HashMap::new());
-    static REASONERS: RefCell<HashMap<String, Rc<crate::pages::reasoner::Assets>>> = RefCell::new(HashMap::new());
-    static ROWS: RefCell<HashMap<String, Rc<Rows>>> = RefCell::new(HashMap::new());
-    static REASONER_DATA: RefCell<HashMap<String, Rc<crate::pages::reasoner::Data>>> = RefCell::new(HashMap::new());
+    static RANKERS: RefCell<HashMap<String, Rc<experiment::Assets>>> = RefCell::new(HashMap::new());
+    static REASONERS: RefCell<HashMap<String, Rc<reasoner::Assets>>> = RefCell::new(HashMap::new());
+    static ROWS: RefCell<HashMap<String, Rc<experiment::ExperimentData>>> = RefCell::new(HashMap::new());
+    static REASONER_DATA: RefCell<HashMap<String, Rc<reasoner::Data>>> = RefCell::new(HashMap::new());
     static COLD: RefCell<HashMap<String, Rc<reaseq_core::ranker::cold::ColdSpace>>> = RefCell::new(HashMap::new());
 }
 
 /// The experiment's data and rows, rebuilt once for Compare and the cold-start box alike.
-struct Rows {
-    ds: reaseq_core::data::Dataset,
-    rows: crate::pages::compare::ExperimentRows,
-}
-
 async fn rows_for(
     choice: &Choice,
-    assets: &crate::pages::compare::Assets,
-) -> Result<Rc<Rows>, String> {
+    assets: &experiment::Assets,
+) -> Result<Rc<experiment::ExperimentData>, String> {
     let src = source_for(choice).await?;
-    let dir = crate::pages::compare::asset_dir(choice);
-    cached(&ROWS, dir.to_string(), async {
-        let (ds, mode) = crate::pages::compare::experiment_data(&assets.results, movielens(&src))?;
-        let rows = crate::pages::compare::experiment_rows(assets, &ds, &mode)?;
-        Ok(Rows { ds, rows })
+    let dir = experiment::asset_dir(choice);
+    cached(&ROWS, dir, async {
+        experiment::experiment_data(assets, movielens(&src))
     })
     .await
 }
 
 async fn load_cold(
     dir: &str,
-    assets: &crate::pages::compare::Assets,
+    assets: &experiment::Assets,
 ) -> Result<reaseq_core::ranker::cold::ColdSpace, String> {
     let base = format!("/{dir}");
     let how = "run `reaseq experiment --write-asset`";
@@ -98,14 +92,9 @@ async fn source_for(choice: &Choice) -> Result<Rc<Source>, String> {
     cached(&SOURCES, format!("{choice:?}"), load(choice.clone())).await
 }
 
-async fn rankers_for(choice: &Choice) -> Result<Rc<crate::pages::compare::Assets>, String> {
-    let dir = crate::pages::compare::asset_dir(choice);
-    cached(
-        &RANKERS,
-        dir.to_string(),
-        crate::pages::compare::load_assets(dir),
-    )
-    .await
+async fn rankers_for(choice: &Choice) -> Result<Rc<experiment::Assets>, String> {
+    let dir = experiment::asset_dir(choice);
+    cached(&RANKERS, dir.clone(), experiment::load_assets(&dir)).await
 }
 
 fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
@@ -118,7 +107,7 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
             let mut last = 0.0;
-            let out = compare::compare(&assets, &r.ds, &r.rows, &mut |p| {
+            let out = compare::compare(&assets, &r, &mut |p| {
                 // A message per percent is plenty for a progress bar.
                 if p - last >= 0.01 || p >= 1.0 {
                     last = p;
@@ -128,16 +117,11 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             Ok(Reply::Compared(Box::new(out)))
         }
         Job::Reason { choice, settings } => {
-            let dir = crate::pages::reasoner::asset_dir(&choice);
-            let assets = cached(
-                &REASONERS,
-                dir.to_string(),
-                crate::pages::reasoner::load_assets(dir),
-            )
-            .await?;
+            let dir = reasoner::asset_dir(&choice);
+            let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(&dir)).await?;
             let src = source_for(&choice).await?;
-            let data = cached(&REASONER_DATA, dir.to_string(), async {
-                crate::pages::reasoner::data(&assets, movielens(&src))
+            let data = cached(&REASONER_DATA, dir, async {
+                reasoner::data(&assets, movielens(&src))
             })
             .await?;
             // REP vectors from the +REP ranker, when this build has the rankers.
@@ -147,12 +131,32 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             Ok(Reply::Reasoned(Box::new(out)))
         }
         Job::ColdStart { choice, item } => {
-            let dir = crate::pages::compare::asset_dir(&choice);
+            let dir = experiment::asset_dir(&choice);
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
-            let space = cached(&COLD, dir.to_string(), load_cold(dir, &assets)).await?;
-            let out = cold::cold_start(&space, &assets, &r.ds, &r.rows, &item)?;
+            let space = cached(&COLD, dir.clone(), load_cold(&dir, &assets)).await?;
+            let out = cold::cold_start(&space, &assets, &r, &item)?;
             Ok(Reply::ColdStarted(Box::new(out)))
+        }
+        Job::Attention {
+            choice,
+            user,
+            target,
+        } => {
+            let assets = rankers_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
+            let src = source_for(&choice).await?;
+            if r.ds().fingerprint() != src.dataset.fingerprint() {
+                return Err(match assets.results.world {
+                    Some(w) => format!(
+                        "The ranker bundles were trained on another synthetic world: open ?data=synthetic&users={}&items={}&seed={} to see their attention.",
+                        w.users, w.items, w.seed
+                    ),
+                    None => "The ranker bundles were trained on other data.".into(),
+                });
+            }
+            let out = attention::attention(&assets, &r, &user, target.as_deref())?;
+            Ok(Reply::Attended(Box::new(out)))
         }
     }
 }

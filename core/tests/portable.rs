@@ -170,32 +170,30 @@ const REASONER_BEAM_HASH: u64 = 14121156922741065389;
 /// the whole test set exactly as the CLI did natively: to 1e-5, in the browser too.
 #[test]
 fn bundled_rankers_score_the_test_set_like_native() {
-    use reaseq_core::data::protocol::impressions;
-    use reaseq_core::data::LabelPolicy;
-    use reaseq_core::ranker::{ranker_examples, HistoryEvents, Ranker, RankerInput, Variant};
+    use reaseq_core::artifact::from_json;
+    use reaseq_core::data::{Prepared, WorldSpec};
+    use reaseq_core::experiment::{ExperimentResults, ExperimentRows, RowSettings, TestScores};
+    use reaseq_core::ranker::{Ranker, RankerInput, Variant};
     use reaseq_core::reasoner::InferredSequences;
     macro_rules! asset {
         ($name:literal) => {
             include_bytes!(concat!("../../assets/ranker/synthetic/", $name)).as_slice()
         };
     }
-    let w = SyntheticWorld::generate(&SyntheticConfig {
-        users: 300,
-        items: 200,
-        seed: 0,
-        ..SyntheticConfig::default()
-    })
-    .unwrap();
-    let ds = w.dataset;
-    let mode = BeyondLog::Planted {
-        off_log: w.truth.off_log,
-    };
-    let p = Protocol::new(&ds, SplitConfig::default(), &mode, 0).unwrap();
+    let results: ExperimentResults = from_json("results.json", asset!("results.json")).unwrap();
+    assert_eq!(
+        results.world,
+        Some(WorldSpec {
+            users: 300,
+            items: 200,
+            seed: 0
+        })
+    );
+    let data = Prepared::rebuild(results.world, results.protocol, results.seed, None).unwrap();
     let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
         .unwrap()
-        .resolve("inferred.json", &ds, &mode.describe())
+        .resolve("inferred.json", &data.ds, &data.describe())
         .unwrap();
-    let imp = impressions(&ds, &p, LabelPolicy::default(), 0, 0).unwrap();
     let bundles = [
         (
             Variant::Base,
@@ -210,23 +208,20 @@ fn bundled_rankers_score_the_test_set_like_native() {
             asset!("reaseq.safetensors"),
         ),
     ];
-    let want: serde_json::Value = serde_json::from_slice(asset!("test_scores.json")).unwrap();
+    let want: TestScores = from_json("test_scores.json", asset!("test_scores.json")).unwrap();
     for (v, manifest, weights) in bundles {
         let m = Ranker::from_bundle(v.name(), manifest, weights).unwrap();
         assert_eq!(m.config.variant, v);
-        let ex = ranker_examples(
-            &ds,
-            &p,
-            &imp,
-            LabelPolicy::default(),
-            HistoryEvents::Liked,
-            m.config.max_history,
-        )
-        .unwrap();
-        let test: Vec<_> = ex.iter().filter(|e| e.part == Part::Test).collect();
-        let want = want[v.name()].as_array().unwrap();
-        assert_eq!(test.len(), want.len());
-        for (e, w) in test.iter().zip(want) {
+        let settings = RowSettings {
+            negatives: results.negatives,
+            history: results.history,
+            max_history: m.config.max_history,
+            seed: results.seed,
+        };
+        let rows = ExperimentRows::build(&data, &settings).unwrap();
+        let want = &want.scores[v.name()];
+        assert_eq!(rows.test.len(), want.len());
+        for (e, &w) in rows.test.iter().zip(want) {
             let s = m
                 .score(&RankerInput {
                     target: e.target,
@@ -234,7 +229,6 @@ fn bundled_rankers_score_the_test_set_like_native() {
                     gbr: e.gbr(&gbr),
                 })
                 .unwrap();
-            let w = w.as_f64().unwrap();
             assert!(
                 (f64::from(s.probability) - w).abs() < 1e-5,
                 "{v:?}: {} vs {w}",

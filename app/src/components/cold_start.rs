@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::use_set_query;
 use crate::jobs::cold::{ColdStart, NewItem};
 use crate::jobs::{Job, Reply};
-use crate::source::choice_from_query;
+use crate::loading::choice_from_query;
 use crate::worker;
 
 fn scores_table(c: &ColdStart) -> impl IntoView {
@@ -127,13 +127,12 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
                         <div id="cold-result">
                             <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
                                 {format!(" — for user {} ({} logged items, genres: {})", c.user, c.history, if c.genres.is_empty() { "none".to_string() } else { c.genres.join(", ") })}</p>
-                            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.data.0, c.data.1, c.data.2)}</p>
-                            {(!c.unknown_genres.is_empty()).then(|| view! { <p class="notice">{format!("Not genres of this dataset, ignored: {}", c.unknown_genres.join(", "))}</p> })}
+                            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
                             <div class="two-col">
                                 <div>
                                     <h3>"Nearest items (REP space)"</h3>
                                     <ol class="neighbours" id="cold-neighbours">
-                                        {c.neighbours.iter().map(|(_, t, s)| view! { <li><span class="score">{format!("{s:.3}")}</span>" "{t.clone()}</li> }).collect_view()}
+                                        {c.neighbours.iter().map(|n| view! { <li><span class="score">{format!("{:.3}", n.cosine)}</span>" "{n.title.clone()}</li> }).collect_view()}
                                     </ol>
                                 </div>
                                 <div>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::source::{choice_from_query, Choice};
+use crate::loading::{choice_from_query, Choice};
 
 /// Returns a function that sets (or with `None` removes) query keys and navigates there.
 pub fn use_set_query() -> impl Fn(&[(&str, Option<String>)]) + Clone {

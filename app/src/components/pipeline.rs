@@ -3,10 +3,15 @@
 //! manifests the CLI wrote next to the bundles.
 
 use leptos::prelude::*;
+use reaseq_core::artifact::from_json;
+use reaseq_core::bundle::Manifest;
+use reaseq_core::experiment::ExperimentResults;
 use reaseq_core::knowledge::semantic_id::SemanticIds;
-use serde_json::Value;
+use reaseq_core::layout::file;
+use reaseq_core::ranker::Variant;
+use reaseq_core::reasoner::ReasonerConfig;
 
-use crate::source::{fetch_optional, Choice};
+use crate::loading::{fetch_optional, Choice};
 
 /// One stage: its name, what it made, where it ran and how long it took.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,33 +22,37 @@ struct Stage {
     took: String,
 }
 
-async fn json(url: &str) -> Result<Option<Value>, String> {
-    match fetch_optional(url).await? {
-        None => Ok(None),
-        Some(b) => serde_json::from_slice(&b)
-            .map(Some)
-            .map_err(|e| format!("{url}: {e}")),
-    }
+/// A typed file of the build, when present.
+async fn optional<T>(
+    url: &str,
+    read: impl Fn(&[u8]) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    fetch_optional(url).await?.map(|b| read(&b)).transpose()
 }
 
-fn seconds(v: &Value) -> String {
-    v.as_f64()
-        .map_or("not recorded".into(), |s| format!("{s:.0} s"))
+fn seconds(s: Option<f64>) -> String {
+    s.map_or("not recorded".into(), |s| format!("{s:.0} s"))
 }
 
 async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
     let synthetic = matches!(choice, Choice::Synthetic(_));
-    let reasoner_dir = crate::pages::reasoner::asset_dir(&choice);
-    let ranker_dir = crate::pages::compare::asset_dir(&choice);
-    let ids: Option<SemanticIds> =
-        match fetch_optional(&format!("/{reasoner_dir}/semantic_ids.json")).await? {
-            Some(b) => {
-                Some(serde_json::from_slice(&b).map_err(|e| format!("semantic_ids.json: {e}"))?)
-            }
-            None => None,
-        };
-    let reasoner = json(&format!("/{reasoner_dir}/reasoner.json")).await?;
-    let results = json(&format!("/{ranker_dir}/results.json")).await?;
+    let reasoner_dir = crate::loading::reasoner::asset_dir(&choice);
+    let ranker_dir = crate::loading::experiment::asset_dir(&choice);
+    let ids_url = format!("/{reasoner_dir}/{}", file::SEMANTIC_IDS);
+    let ids: Option<SemanticIds> = optional(&ids_url, |b| {
+        serde_json::from_slice(b).map_err(|e| format!("{ids_url}: {e}"))
+    })
+    .await?;
+    let manifest_url = format!("/{reasoner_dir}/{}.json", file::REASONER);
+    let reasoner: Option<Manifest> = optional(&manifest_url, |b| {
+        serde_json::from_slice(b).map_err(|e| format!("{manifest_url}: {e}"))
+    })
+    .await?;
+    let results_url = format!("/{ranker_dir}/{}", file::RESULTS);
+    let results: Option<ExperimentResults> = optional(&results_url, |b| {
+        from_json(&results_url, b).map_err(|e| e.to_string())
+    })
+    .await?;
     let missing = || Stage {
         name: "",
         figures: "not in this build".into(),
@@ -86,65 +95,68 @@ async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
         None => Stage { name: "semantic IDs", ..missing() },
     });
     out.push(match &reasoner {
-        Some(m) => {
-            let params: u64 = m["tensors"]
-                .as_array()
-                .map(|t| {
-                    t.iter()
-                        .map(|x| {
-                            x["shape"].as_array().map_or(0, |s| s.iter().filter_map(Value::as_u64).product())
-                        })
-                        .sum()
-                })
-                .unwrap_or(0);
-            let c = &m["config"];
-            let recall = m["metrics"]
-                .as_object()
-                .and_then(|o| o.iter().find(|(k, _)| k.starts_with("valid_recall_at_")))
-                .map(|(k, v)| format!(", validation Recall@{} {:.3}", k.trim_start_matches("valid_recall_at_"), v.as_f64().unwrap_or(f64::NAN)))
-                .unwrap_or_default();
-            Stage {
-                name: "diffusion reasoner (GBR)",
-                figures: format!(
-                    "{params} parameters ({} layers × {} wide){recall}; cross-fitted over {} user folds",
-                    c["layers"], c["dim"], m["metrics"]["folds"].as_f64().map_or("?".into(), |f| f.to_string())
-                ),
-                ran: "trained natively with candle (CPU); inference in this page, WebAssembly".into(),
-                took: seconds(&m["metrics"]["train_seconds"]),
-            }
-        }
-        None => Stage { name: "diffusion reasoner (GBR)", ..missing() },
+        Some(m) => reasoner_stage(m)?,
+        None => Stage {
+            name: "diffusion reasoner (GBR)",
+            ..missing()
+        },
     });
     out.push(match &results {
-        Some(r) => {
-            let best = ["Base", "+REP", "+GBR", "ReaSeq"]
-                .iter()
-                .filter_map(|v| r["variants"][*v]["gauc"].as_f64().map(|g| (*v, g)))
-                .max_by(|a, b| a.1.total_cmp(&b.1));
-            Stage {
-                name: "ranker (Base, +REP, +GBR, ReaSeq)",
-                figures: format!(
-                    "4 variants × {} seeds on {} test impressions; best GAUC {}",
-                    r["seeds"],
-                    r["impressions"]["test"]
-                        .as_u64()
-                        .map_or_else(|| r["impressions"].to_string(), |n| n.to_string()),
-                    best.map_or("—".into(), |(v, g)| format!("{g:.4} ({v})"))
-                ),
-                ran: "trained natively with candle (CPU); rescored in this page by Compare".into(),
-                took: format!(
-                    "{} training, {} in all",
-                    seconds(&r["train_seconds"]),
-                    seconds(&r["seconds"])
-                ),
-            }
-        }
+        Some(r) => ranker_stage(r),
         None => Stage {
             name: "ranker (Base, +REP, +GBR, ReaSeq)",
             ..missing()
         },
     });
     Ok(out)
+}
+
+fn reasoner_stage(m: &Manifest) -> Result<Stage, String> {
+    let c: ReasonerConfig = serde_json::from_value(m.config.clone())
+        .map_err(|e| format!("the reasoner's manifest: {e}"))?;
+    let params: usize = m
+        .tensors
+        .iter()
+        .map(|t| t.shape.iter().product::<usize>())
+        .sum();
+    let recall = m
+        .metrics
+        .iter()
+        .find_map(|(k, v)| Some((k.strip_prefix("valid_recall_at_")?, v)))
+        .map(|(k, v)| format!(", validation Recall@{k} {v:.3}"))
+        .unwrap_or_default();
+    let folds = m.metrics.get("folds").map_or("?".into(), |f| f.to_string());
+    Ok(Stage {
+        name: "diffusion reasoner (GBR)",
+        figures: format!(
+            "{params} parameters ({} layers × {} wide){recall}; cross-fitted over {folds} user folds",
+            c.layers, c.dim
+        ),
+        ran: "trained natively with candle (CPU); inference in this page, WebAssembly".into(),
+        took: seconds(m.metrics.get("train_seconds").copied()),
+    })
+}
+
+fn ranker_stage(r: &ExperimentResults) -> Stage {
+    let best = Variant::ALL
+        .iter()
+        .filter_map(|&v| r.variant(v).map(|x| (v, x.gauc)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    Stage {
+        name: "ranker (Base, +REP, +GBR, ReaSeq)",
+        figures: format!(
+            "4 variants × {} seeds on {} test impressions; best GAUC {}",
+            r.seeds,
+            r.impressions.test,
+            best.map_or("—".into(), |(v, g)| format!("{g:.4} ({})", v.name()))
+        ),
+        ran: "trained natively with candle (CPU); rescored in this page by Compare".into(),
+        took: format!(
+            "{} training, {} in all",
+            seconds(Some(r.train_seconds)),
+            seconds(Some(r.seconds))
+        ),
+    }
 }
 
 /// The pipeline card of the Overview.

@@ -1,17 +1,18 @@
-//! The Compare job: the four bundled rankers score every test impression, and the table,
-//! ROC curves, slice AUCs and paired tests are computed from those scores. It runs in the
-//! worker; the page only draws what it returns.
+//! The Compare job: the four bundled rankers score every test impression, and the table and
+//! slices are computed from those scores by the CLI's own evaluation, with ROC curves and the
+//! paired tests between any two variants. It runs in the worker; the page only draws what
+//! it returns.
 
 use reaseq_core::data::protocol::PopularityBuckets;
-use reaseq_core::data::{Dataset, Part};
-use reaseq_core::metrics::{
-    auc, bootstrap_ci, evaluate, paired_bootstrap, rela_impr, roc_curve, BootstrapConfig, Metric,
+use reaseq_core::experiment::{
+    evaluate_test_set, ExperimentResults, SeedRun, SeedScores, TestSetEvaluation, VariantResult,
 };
-use reaseq_core::ranker::{slices, RankerExample, RankerInput, SliceKind, Variant};
+use reaseq_core::metrics::{paired_bootstrap, roc_curve, BootstrapConfig, Metric};
+use reaseq_core::ranker::{slices, RankerInput, SliceKind, Variant};
 use serde::{Deserialize, Serialize};
 
-use crate::pages::compare::{Assets, ExperimentRows};
-use crate::source::now;
+use crate::loading::experiment::{Assets, ExperimentData};
+use crate::loading::now;
 
 /// An estimate, the lower and upper ends of its 95% interval, and its p-value.
 pub type Difference = (f64, f64, f64, f64);
@@ -62,6 +63,8 @@ pub struct Outcome {
     pub seconds: f64,
     /// Seeds behind the CLI's seed-mean table, for reference.
     pub seeds: u64,
+    /// User-bootstrap replicates behind every interval (the CLI's).
+    pub replicates: usize,
 }
 
 impl Outcome {
@@ -94,138 +97,96 @@ impl Outcome {
 /// Impressions scored between two progress reports.
 const CHUNK: usize = 400;
 
-/// Scores the test set with every bundle and computes the view's figures. `progress` hears the
-/// share done, in [0, 1].
-pub(crate) fn compare(
+/// Every bundle's score of every test row, in `assets.rankers` order. `progress` hears the
+/// share done, scaled to [0, `share`].
+fn score_test_set(
     assets: &Assets,
-    ds: &Dataset,
-    rows: &ExperimentRows,
+    d: &ExperimentData,
+    share: f64,
     progress: &mut dyn FnMut(f64),
-) -> Result<Outcome, String> {
-    let t = now();
-    let r = &assets.results;
-    let pop = PopularityBuckets::new(&rows.protocol.train_popularity(ds), 0.5);
-    let gbr = &rows.gbr;
-    let test: Vec<RankerExample> = rows
-        .examples
-        .iter()
-        .filter(|e| e.part == Part::Test)
-        .cloned()
-        .collect();
-    let users: Vec<u32> = test.iter().map(|e| e.user).collect();
-    let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
-    // Scoring is most of the work; the statistics take the last fifth of the bar.
-    let total = (test.len() * assets.rankers.len()).max(1) as f64 / 0.8;
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+) -> Result<Vec<Vec<f64>>, String> {
+    let test = &d.rows.test;
+    let total = (test.len() * assets.rankers.len()).max(1) as f64 / share;
+    let mut columns = Vec::new();
     for (k, m) in assets.rankers.iter().enumerate() {
         let mut col = Vec::with_capacity(test.len());
         for chunk in test.chunks(CHUNK) {
             for e in chunk {
-                let s = m
-                    .score(&RankerInput {
-                        target: e.target,
-                        history: &e.history,
-                        gbr: e.gbr(gbr),
-                    })
-                    .map_err(|e| e.to_string())?;
-                col.push(f64::from(s.probability));
+                let input = RankerInput {
+                    target: e.target,
+                    history: &e.history,
+                    gbr: e.gbr(&d.gbr),
+                };
+                col.push(f64::from(
+                    m.score(&input).map_err(|e| e.to_string())?.probability,
+                ));
             }
             progress((k * test.len() + col.len()) as f64 / total);
         }
         columns.push(col);
     }
-    let boot = BootstrapConfig {
-        replicates: 500,
-        seed: r["seed"].as_u64().unwrap_or(0),
-        ..BootstrapConfig::default()
-    };
+    Ok(columns)
+}
+
+/// Scores the test set with every bundle and evaluates it with the function `reaseq
+/// experiment` uses for its report (`evaluate_test_set`, the same bootstrap), plus the ROC
+/// curves and every pair's paired test. `progress` hears the share done, in [0, 1].
+pub(crate) fn compare(
+    assets: &Assets,
+    d: &ExperimentData,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Outcome, String> {
+    let t = now();
+    let r = &assets.results;
     let err = |e: reaseq_core::Error| e.to_string();
-    let base = evaluate(&users, &labels, &columns[0]).map_err(err)?;
-    let mut table = Vec::new();
-    for (m, col) in assets.rankers.iter().zip(&columns) {
-        let v = m.config.variant;
-        let ev = evaluate(&users, &labels, col).map_err(err)?;
-        let ci = |metric| {
-            bootstrap_ci(metric, &users, &labels, col, &boot)
-                .map(|i| (i.lower, i.upper))
-                .map_err(err)
-        };
-        let vs_base = if v == Variant::Base {
-            None
-        } else {
-            let d = paired_bootstrap(Metric::Gauc, &users, &labels, col, &columns[0], &boot)
-                .map_err(err)?;
-            Some((d.estimate, d.lower, d.upper, d.p_value))
-        };
-        let cli = &r["variants"][v.name()]["per_seed"][0];
-        table.push(Row {
-            variant: v,
-            auc: ev.auc,
-            auc_ci: ci(Metric::Auc)?,
-            gauc: ev.gauc,
-            gauc_ci: ci(Metric::Gauc)?,
-            logloss: ev.logloss,
-            rela_impr: rela_impr(ev.gauc, base.gauc).map_err(err)?,
-            vs_base,
-            cli: (
-                cli["auc"].as_f64().unwrap_or(f64::NAN),
-                cli["gauc"].as_f64().unwrap_or(f64::NAN),
-            ),
-        });
-        progress(0.8 + 0.1 * table.len() as f64 / columns.len() as f64);
-    }
-    let mut pairs = Vec::new();
-    for i in 0..columns.len() {
-        for j in i + 1..columns.len() {
-            let d = |metric| {
-                paired_bootstrap(metric, &users, &labels, &columns[i], &columns[j], &boot)
-                    .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
-                    .map_err(err)
-            };
-            pairs.push(PairTest {
-                a: table[i].variant,
-                b: table[j].variant,
-                auc: d(Metric::Auc)?,
-                gauc: d(Metric::Gauc)?,
-            });
-        }
-    }
-    let roc = columns
+    // Scoring is most of the work; the statistics take the last fifth of the bar.
+    let columns = score_test_set(assets, d, 0.8, progress)?;
+    let variants: Vec<Variant> = assets.rankers.iter().map(|m| m.config.variant).collect();
+    let scores: SeedScores = variants
         .iter()
-        .zip(&table)
-        .map(|(c, row)| {
-            roc_curve(&labels, c, 150)
-                .map(|p| (row.variant, p))
-                .map_err(err)
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let cuts = slices(ds, &pop, &test);
-    let slices = SliceKind::ALL
-        .into_iter()
-        .map(|kind| SliceAucs {
-            kind,
-            groups: cuts
-                .iter()
-                .filter(|c| c.kind == kind)
-                .filter_map(|c| {
-                    let l: Vec<bool> = c.rows.iter().map(|&i| labels[i]).collect();
-                    let aucs: Option<Vec<f64>> = columns
-                        .iter()
-                        .map(|col| {
-                            let s: Vec<f64> = c.rows.iter().map(|&i| col[i]).collect();
-                            auc(&l, &s).ok()
-                        })
-                        .collect();
-                    aucs.map(|a| (format!("{} ({})", c.name, c.rows.len()), a))
-                })
-                .collect(),
+        .zip(&columns)
+        .map(|(&v, c)| (v, vec![c.clone()]))
+        .collect();
+    // The bundles are seed 0's: their runs as the CLI recorded them.
+    let runs = variants
+        .iter()
+        .map(|&v| {
+            let epochs = r
+                .variant(v)
+                .and_then(|x| x.per_seed.first())
+                .map_or(0, |s| s.epochs);
+            (
+                v,
+                vec![SeedRun {
+                    seed: 0,
+                    epochs,
+                    seconds: 0.0,
+                }],
+            )
         })
         .collect();
+    let boot = bootstrap(r);
+    let test = &d.rows.test;
+    let pop = PopularityBuckets::new(&d.data.protocol.train_popularity(d.ds()), 0.5);
+    let evaluation = evaluate_test_set(d.ds(), &pop, test, &scores, &runs, &boot).map_err(err)?;
+    progress(0.9);
+    let rows = variants
+        .iter()
+        .filter_map(|&v| Some(row(v, evaluation.variants.get(v.name())?, r)))
+        .collect();
+    let users: Vec<u32> = test.iter().map(|e| e.user).collect();
+    let labels: Vec<bool> = test.iter().map(|e| e.label).collect();
+    let pairs = pair_tests(&variants, &columns, &users, &labels, &boot)?;
+    let roc = variants
+        .iter()
+        .zip(&columns)
+        .map(|(&v, c)| roc_curve(&labels, c, 150).map(|p| (v, p)).map_err(err))
+        .collect::<Result<Vec<_>, String>>()?;
     progress(1.0);
     Ok(Outcome {
-        rows: table,
+        rows,
         roc,
-        slices,
+        slices: slice_groups(d, &pop, &evaluation, &variants),
         pairs,
         impressions: test.len(),
         users: users
@@ -233,13 +194,189 @@ pub(crate) fn compare(
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         seconds: (now() - t) / 1e3,
-        seeds: r["seeds"].as_u64().unwrap_or(0),
+        seeds: r.seeds as u64,
+        replicates: boot.replicates,
     })
+}
+
+/// The bootstrap `reaseq experiment` used for these results.
+fn bootstrap(r: &ExperimentResults) -> BootstrapConfig {
+    BootstrapConfig {
+        seed: r.seed,
+        ..BootstrapConfig::default()
+    }
+}
+
+/// The page's row of one variant, with what the CLI measured for its bundle (seed 0).
+fn row(v: Variant, x: &VariantResult, r: &ExperimentResults) -> Row {
+    let cli = r
+        .variant(v)
+        .and_then(|c| c.per_seed.first())
+        .map_or((f64::NAN, f64::NAN), |s| (s.auc, s.gauc));
+    Row {
+        variant: v,
+        auc: x.auc,
+        auc_ci: (x.auc_ci[0], x.auc_ci[1]),
+        gauc: x.gauc,
+        gauc_ci: (x.gauc_ci[0], x.gauc_ci[1]),
+        logloss: x.logloss,
+        rela_impr: x.rela_impr_gauc,
+        vs_base: x.vs_base.as_ref().map(|vs| {
+            let g = &vs.gauc;
+            (g.difference, g.ci[0], g.ci[1], g.p_value)
+        }),
+        cli,
+    }
+}
+
+/// Every unordered pair's paired user-bootstrap, once.
+fn pair_tests(
+    variants: &[Variant],
+    columns: &[Vec<f64>],
+    users: &[u32],
+    labels: &[bool],
+    boot: &BootstrapConfig,
+) -> Result<Vec<PairTest>, String> {
+    let mut pairs = Vec::new();
+    for i in 0..columns.len() {
+        for j in i + 1..columns.len() {
+            let d = |metric| {
+                paired_bootstrap(metric, users, labels, &columns[i], &columns[j], boot)
+                    .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
+                    .map_err(|e| e.to_string())
+            };
+            pairs.push(PairTest {
+                a: variants[i],
+                b: variants[j],
+                auc: d(Metric::Auc)?,
+                gauc: d(Metric::Gauc)?,
+            });
+        }
+    }
+    Ok(pairs)
+}
+
+/// The evaluation's slices as chart groups, in the slices' own order, keeping the slices where
+/// every variant has an AUC.
+fn slice_groups(
+    d: &ExperimentData,
+    pop: &PopularityBuckets,
+    evaluation: &TestSetEvaluation,
+    variants: &[Variant],
+) -> Vec<SliceAucs> {
+    let cuts = slices(d.ds(), pop, &d.rows.test);
+    SliceKind::ALL
+        .into_iter()
+        .map(|kind| SliceAucs {
+            kind,
+            groups: cuts
+                .iter()
+                .filter(|c| c.kind == kind)
+                .filter_map(|c| {
+                    let row = evaluation.slices.get(kind.key())?.get(&c.name)?;
+                    let aucs: Option<Vec<f64>> = variants
+                        .iter()
+                        .map(|v| row.auc.get(v.name()).copied().flatten())
+                        .collect();
+                    Some((format!("{} ({})", c.name, row.impressions), aucs?))
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reaseq_core::artifact::from_json;
+    use reaseq_core::experiment::TestScores;
+    use reaseq_core::ranker::Ranker;
+    use reaseq_core::reasoner::InferredSequences;
+
+    /// The committed synthetic bundles and results, as the page loads them.
+    fn shipped() -> Assets {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/ranker/synthetic");
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        let rankers = Variant::ALL
+            .iter()
+            .map(|v| {
+                let [m, w] = reaseq_core::layout::bundle_files(v.key());
+                Ranker::from_bundle(v.key(), &read(&m), &read(&w)).unwrap()
+            })
+            .collect();
+        Assets {
+            results: from_json("results.json", &read("results.json")).unwrap(),
+            rankers,
+            sequences: InferredSequences::from_json("inferred.json", &read("inferred.json"))
+                .unwrap(),
+        }
+    }
+
+    /// Compare's table is `evaluate_test_set` — the function behind the CLI's report — of the
+    /// bundles' scores, which are the CLI's own seed-0 test scores: one function, one bundle.
+    #[test]
+    fn the_compare_table_is_the_cli_evaluation_of_the_same_bundles() {
+        let assets = shipped();
+        let d = crate::loading::experiment::experiment_data(&assets, None).unwrap();
+        let out = compare(&assets, &d, &mut |_| {}).unwrap();
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/ranker/synthetic");
+        let cli: TestScores = from_json(
+            "test_scores.json",
+            &std::fs::read(dir.join("test_scores.json")).unwrap(),
+        )
+        .unwrap();
+        let scores: SeedScores = Variant::ALL
+            .iter()
+            .map(|v| (*v, vec![cli.scores[v.name()].clone()]))
+            .collect();
+        let runs = Variant::ALL
+            .iter()
+            .map(|&v| {
+                (
+                    v,
+                    vec![SeedRun {
+                        seed: 0,
+                        epochs: assets.results.variant(v).unwrap().per_seed[0].epochs,
+                        seconds: 0.0,
+                    }],
+                )
+            })
+            .collect();
+        let pop = PopularityBuckets::new(&d.data.protocol.train_popularity(d.ds()), 0.5);
+        let want = evaluate_test_set(
+            d.ds(),
+            &pop,
+            &d.rows.test,
+            &scores,
+            &runs,
+            &bootstrap(&assets.results),
+        )
+        .unwrap();
+        assert_eq!(out.rows.len(), 4);
+        for r in &out.rows {
+            let x = &want.variants[r.variant.name()];
+            let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+            assert!(
+                close(r.auc, x.auc) && close(r.gauc, x.gauc),
+                "{:?}",
+                r.variant
+            );
+            assert!(
+                close(r.auc_ci.0, x.auc_ci[0]) && close(r.gauc_ci.1, x.gauc_ci[1]),
+                "{:?}",
+                r.variant
+            );
+            // And what the CLI measured for this bundle.
+            assert!(
+                close(r.auc, r.cli.0) && close(r.gauc, r.cli.1),
+                "{:?}",
+                r.variant
+            );
+        }
+        assert_eq!(out.replicates, BootstrapConfig::default().replicates);
+    }
 
     #[test]
     fn a_reversed_pair_is_the_negated_test_and_a_self_pair_is_zero() {
@@ -257,6 +394,7 @@ mod tests {
             users: 0,
             seconds: 0.0,
             seeds: 0,
+            replicates: 0,
         };
         let [auc, gauc] = o.pair(Variant::ReaSeq, Variant::Base).unwrap();
         assert_eq!(auc, (0.02, 0.01, 0.03, 0.004));

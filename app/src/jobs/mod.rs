@@ -1,12 +1,13 @@
 //! The work the page hands to its Web Worker, and what comes back. Messages are JSON.
 
+pub mod attention;
 pub mod cold;
 pub mod compare;
 pub mod reason;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::Choice;
+use crate::loading::Choice;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Job {
@@ -19,6 +20,12 @@ pub enum Job {
     },
     /// Embed, place and score an item no log has seen.
     ColdStart { choice: Choice, item: cold::NewItem },
+    /// Every ranker's attention for one of a user's test targets.
+    Attention {
+        choice: Choice,
+        user: String,
+        target: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,6 +37,7 @@ pub enum Reply {
     Compared(Box<compare::Outcome>),
     Reasoned(Box<reason::Reasoning>),
     ColdStarted(Box<cold::ColdStart>),
+    Attended(Box<attention::Strips>),
     Failed(String),
 }
 

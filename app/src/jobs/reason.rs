@@ -10,8 +10,8 @@ use reaseq_core::reasoner::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::pages::reasoner::{Assets, Data};
-use crate::source::now;
+use crate::loading::now;
+use crate::loading::reasoner::{Assets, Data};
 
 /// What the page asks for: the controls of the Reasoner view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -5,148 +5,14 @@
 //! draws the tables and charts from what it returns.
 
 use leptos::prelude::*;
-use reaseq_core::data::protocol::impressions;
-use reaseq_core::data::{BeyondLog, Dataset, LabelPolicy, Protocol, SplitConfig};
-use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
-use reaseq_core::ranker::{
-    ranker_examples, HistoryEvents, Ranker, RankerExample, SliceKind, Variant,
-};
-use reaseq_core::reasoner::InferredSequences;
-use serde_json::Value;
+use reaseq_core::ranker::{SliceKind, Variant};
 
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{download, download_png, use_set_query};
 use crate::jobs::compare::Outcome;
 use crate::jobs::{Job, Reply};
-use crate::source::Choice;
 use crate::worker;
-
-/// Where a build carries the experiment's bundles for each dataset.
-pub(crate) fn asset_dir(choice: &Choice) -> &'static str {
-    match choice {
-        Choice::Synthetic(_) => "ranker/synthetic",
-        Choice::MovieLens { .. } => "data/ranker/ml-100k",
-    }
-}
-
-async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    crate::source::fetch_required(url, "run `reaseq experiment`").await
-}
-
-/// The experiment's results, its seed-0 bundles and the GBR sequences.
-pub(crate) struct Assets {
-    pub results: Value,
-    pub rankers: Vec<Ranker>,
-    pub sequences: InferredSequences,
-}
-
-pub(crate) async fn load_assets(dir: &str) -> Result<Assets, String> {
-    let base = format!("/{dir}");
-    let results: Value = serde_json::from_slice(&fetch(&format!("{base}/results.json")).await?)
-        .map_err(|e| format!("{base}/results.json: {e}"))?;
-    let mut rankers = Vec::new();
-    for v in Variant::ALL {
-        let file = v.key();
-        let m = fetch(&format!("{base}/{file}.json")).await?;
-        let w = fetch(&format!("{base}/{file}.safetensors")).await?;
-        let r =
-            Ranker::from_bundle(&format!("{base}/{file}"), &m, &w).map_err(|e| e.to_string())?;
-        if r.config.variant != v {
-            return Err(format!(
-                "{base}/{file}.json holds a {} model",
-                r.config.variant.name()
-            ));
-        }
-        rankers.push(r);
-    }
-    let path = format!("{base}/inferred.json");
-    let sequences =
-        InferredSequences::from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
-    Ok(Assets {
-        results,
-        rankers,
-        sequences,
-    })
-}
-
-/// The data and protocol the experiment used, rebuilt from its results file.
-pub(crate) fn experiment_data(
-    results: &Value,
-    movielens: Option<&Dataset>,
-) -> Result<(Dataset, BeyondLog), String> {
-    let protocol = results["protocol"].as_str().unwrap_or_default();
-    if let Some(w) = results["world"].as_object() {
-        let n = |k: &str| w.get(k).and_then(Value::as_u64).unwrap_or(0);
-        let world = SyntheticWorld::generate(&SyntheticConfig {
-            users: n("users") as usize,
-            items: n("items") as usize,
-            seed: n("seed"),
-            ..SyntheticConfig::default()
-        })
-        .map_err(|e| e.to_string())?;
-        return Ok((
-            world.dataset,
-            BeyondLog::Planted {
-                off_log: world.truth.off_log,
-            },
-        ));
-    }
-    let ds = movielens.ok_or("MovieLens-100k is not loaded")?.clone();
-    let rho = protocol
-        .strip_prefix("random rho=")
-        .and_then(|r| r.parse().ok())
-        .ok_or_else(|| {
-            format!("results.json: protocol '{protocol}' is not one this view can rebuild")
-        })?;
-    Ok((ds, BeyondLog::Random { rho }))
-}
-
-/// The experiment's rows rebuilt in the browser, as `reaseq experiment` made them: the GBR
-/// sequences and every impression's ranker example.
-pub(crate) struct ExperimentRows {
-    pub protocol: Protocol,
-    pub gbr: Vec<Vec<u32>>,
-    pub examples: Vec<RankerExample>,
-}
-
-pub(crate) fn experiment_rows(
-    a: &Assets,
-    ds: &Dataset,
-    mode: &BeyondLog,
-) -> Result<ExperimentRows, String> {
-    let r = &a.results;
-    let seed = r["seed"].as_u64().unwrap_or(0);
-    let protocol =
-        Protocol::new(ds, SplitConfig::default(), mode, seed).map_err(|e| e.to_string())?;
-    let gbr = a
-        .sequences
-        .resolve("inferred.json", ds, &mode.describe())
-        .map_err(|e| e.to_string())?;
-    let negatives = r["negatives"].as_u64().unwrap_or(0) as usize;
-    let imp = impressions(ds, &protocol, LabelPolicy::default(), negatives, seed)
-        .map_err(|e| e.to_string())?;
-    let which = if r["history"].as_str() == Some("all logged events") {
-        HistoryEvents::All
-    } else {
-        HistoryEvents::Liked
-    };
-    let max_history = a.rankers[0].config.max_history;
-    let examples = ranker_examples(
-        ds,
-        &protocol,
-        &imp,
-        LabelPolicy::default(),
-        which,
-        max_history,
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(ExperimentRows {
-        protocol,
-        gbr,
-        examples,
-    })
-}
 
 fn csv(o: &Outcome) -> String {
     let mut s = String::from(
@@ -172,22 +38,22 @@ fn csv(o: &Outcome) -> String {
     s
 }
 
+/// The "Table as JSON" export.
+#[derive(serde::Serialize)]
+struct TableExport<'a> {
+    impressions: usize,
+    users: usize,
+    replicates: usize,
+    variants: &'a [crate::jobs::compare::Row],
+}
+
 fn json(o: &Outcome) -> String {
-    let rows: Vec<Value> = o
-        .rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "variant": r.variant.name(), "auc": r.auc, "auc_ci": [r.auc_ci.0, r.auc_ci.1],
-                "gauc": r.gauc, "gauc_ci": [r.gauc_ci.0, r.gauc_ci.1], "logloss": r.logloss,
-                "rela_impr_gauc": r.rela_impr,
-                "gauc_vs_base": r.vs_base.map(|v| serde_json::json!({"difference": v.0, "ci": [v.1, v.2], "p_value": v.3})),
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(
-        &serde_json::json!({"impressions": o.impressions, "users": o.users, "variants": rows}),
-    )
+    serde_json::to_string_pretty(&TableExport {
+        impressions: o.impressions,
+        users: o.users,
+        replicates: o.replicates,
+        variants: &o.rows,
+    })
     .unwrap_or_default()
 }
 
@@ -228,7 +94,7 @@ fn chart(o: &Outcome) -> String {
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
-    let choice = crate::source::choice_from_query();
+    let choice = crate::loading::choice_from_query();
     let query = use_query_map();
     let set_query = use_set_query();
     // The slice charted and the pair tested, from the URL; a bad value falls back with a notice.
@@ -321,7 +187,7 @@ pub fn ComparePage() -> impl IntoView {
                 view! {
                     <section class="card">
                         <h2>"Test set"</h2>
-                        <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: 500 user-bootstrap replicates; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.seeds)}</p>
+                        <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.replicates, o.seeds)}</p>
                         <table class="figures" id="compare-table">
                             <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>
                             {o.rows.iter().map(|r| view! {
@@ -366,7 +232,7 @@ pub fn ComparePage() -> impl IntoView {
                     </section>
                     <section class="card">
                         <h2>"Paired test"</h2>
-                        <p class="muted">"Users are resampled with replacement (500 replicates); both variants are scored on the same resampled users, so the interval is of the difference itself."</p>
+                        <p class="muted">{format!("Users are resampled with replacement ({} replicates); both variants are scored on the same resampled users, so the interval is of the difference itself.", o.replicates)}</p>
                         <div class="controls">
                             <label>"variant "
                                 <select id="pair-a" on:change=move |ev| pick_a("a", event_target_value(&ev))>

@@ -11,7 +11,7 @@ use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticI
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 
 use crate::components::{use_set_query, ColdStartBox, DataControls};
-use crate::source::{now, source, Source};
+use crate::loading::{now, source, Source};
 
 /// Cards, graph vectors and semantic IDs of one dataset.
 #[derive(Clone)]

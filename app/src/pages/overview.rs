@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use reaseq_core::data::{DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
 
 use crate::components::{DataControls, Pipeline, Stat};
-use crate::source::{now, source, Source};
+use crate::loading::{now, source, Source};
 
 #[derive(Clone, PartialEq)]
 struct Summary {
@@ -40,7 +40,7 @@ fn pct(x: f64) -> String {
 #[component]
 pub fn Overview() -> impl IntoView {
     let src = source();
-    let choice = crate::source::choice_from_query();
+    let choice = crate::loading::choice_from_query();
     let summary = move || src.get().map(|r| r.and_then(|s| summarise(&s)));
     view! {
         <h1>"Overview"</h1>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
 use crate::components::{use_set_query, AttentionStrips, DataControls};
-use crate::source::{source, Source};
+use crate::loading::{source, Source};
 
 #[derive(Clone, PartialEq)]
 struct Event {

@@ -16,7 +16,7 @@ pub use report::report_charts;
 pub use report::{markdown_report, markdown_table, slice_table};
 pub use results::{
     Comparison, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult, SliceRow,
-    SparseDifference, TestSetEvaluation, TrainingSettings, VariantResult, VsBase,
+    SparseDifference, TestScores, TestSetEvaluation, TrainingSettings, VariantResult, VsBase,
 };
 pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]

@@ -179,3 +179,18 @@ pub struct SparseDifference {
     pub ci: [f64; 2],
     pub p_value: f64,
 }
+
+/// `test_scores.json` (synthetic worlds only): seed 0's score of every test row, per variant,
+/// so anyone can check that the shipped bundles score as the CLI did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestScores {
+    pub format_version: u32,
+    /// Per variant name, one score per test row in row order.
+    pub scores: BTreeMap<String, Vec<f64>>,
+}
+
+impl Artifact for TestScores {
+    const KIND: &'static str = "test scores";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq experiment --synthetic --write-asset";
+}

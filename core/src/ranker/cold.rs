@@ -153,3 +153,90 @@ mod tests {
         assert!(ColdSpace::new(wrong, rep).is_err());
     }
 }
+
+/// A new item as the CLI's flags and the page's box give it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewItem {
+    pub title: String,
+    pub description: String,
+    /// Genre names of the dataset; an unknown one is an error that names it.
+    pub genres: Vec<String>,
+    /// A user by name; the first user with a test impression when absent.
+    pub user: Option<String>,
+}
+
+/// A catalog item near the new one in REP space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighbour {
+    pub item_id: String,
+    pub title: String,
+    pub cosine: f32,
+}
+
+/// Where a new item lands and how every variant scores it for one user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdStartReport {
+    /// The data the rankers were trained on: its name, users and items.
+    pub dataset: String,
+    pub users: usize,
+    pub items: usize,
+    pub user: String,
+    /// Logged items in the user's history.
+    pub history: usize,
+    pub genres: Vec<String>,
+    pub neighbours: Vec<Neighbour>,
+    pub semantic_id: Vec<u16>,
+    pub scores: Vec<ColdScore>,
+}
+
+/// Places `item` in `space` (8 neighbours) and scores it for its user with every ranker, against
+/// the user's first test impression in `test` (with the user's GBR sequence of `gbr`). What
+/// `reaseq experiment --cold-title …` prints and the workbench's new-item box shows.
+pub fn cold_start(
+    space: &ColdSpace,
+    rankers: &[Ranker],
+    ds: &crate::data::Dataset,
+    test: &[RankerExample],
+    gbr: &[Vec<u32>],
+    item: &NewItem,
+) -> Result<ColdStartReport> {
+    let placed = space.place(&item.title, &item.description, 8)?;
+    let genres = ds.genre_indices(&item.genres.join(","))?;
+    let user = match &item.user {
+        Some(name) => Some(
+            ds.users
+                .get(name)
+                .ok_or_else(|| Error::Config(format!("no user '{name}' in {}", ds.name)))?,
+        ),
+        None => None,
+    };
+    let e = test_context(test, user).ok_or_else(|| {
+        Error::Config(match &item.user {
+            Some(name) => format!("user '{name}' has no test impression"),
+            None => "the experiment has no test impression".into(),
+        })
+    })?;
+    let scores = score_new_item(rankers, &genres, &placed.rep, &e.history, e.gbr(gbr))?;
+    Ok(ColdStartReport {
+        dataset: ds.name.clone(),
+        users: ds.num_users(),
+        items: ds.num_items(),
+        user: ds.users.name(e.user).to_owned(),
+        history: e.history.len(),
+        genres: genres
+            .iter()
+            .map(|&g| ds.genres.name(g).to_owned())
+            .collect(),
+        neighbours: placed
+            .neighbours
+            .iter()
+            .map(|&(i, cosine)| Neighbour {
+                item_id: ds.items[i].id.clone(),
+                title: ds.items[i].display_title(),
+                cosine,
+            })
+            .collect(),
+        semantic_id: placed.semantic_id,
+        scores,
+    })
+}

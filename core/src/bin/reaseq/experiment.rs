@@ -8,16 +8,19 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use reaseq_core::artifact::to_json;
+use reaseq_core::artifact::{to_json, Artifact};
 use reaseq_core::data::{Prepared, ProtocolMode};
 use reaseq_core::experiment::{
     markdown_report, markdown_table, oracle_sequences, report_charts, run_experiment,
     synthetic_student, ExperimentConfig, ExperimentRows, ExperimentRun, GbrSource, RowSettings,
+    TestScores,
 };
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::student::StudentEncoder;
 use reaseq_core::layout::{self, file};
-use reaseq_core::ranker::cold::{rep_vectors, score_new_item, test_context, ColdSpace};
+use reaseq_core::ranker::cold::{
+    cold_start as cold_start_report, rep_vectors, ColdSpace, ColdStartReport, Neighbour, NewItem,
+};
 use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::{HistoryEvents, Ranker, Variant};
 
@@ -275,11 +278,14 @@ fn write_assets(
     let dir = crate::workspace::assets_dir().join(&relative);
     write_file(&dir.join(file::RESULTS), text.as_bytes())?;
     if a.synthetic {
-        let scores0: std::collections::BTreeMap<&str, &Vec<f64>> = run
-            .scores
-            .iter()
-            .filter_map(|(v, cols)| cols.first().map(|c| (v.name(), c)))
-            .collect();
+        let scores0 = TestScores {
+            format_version: TestScores::FORMAT_VERSION,
+            scores: run
+                .scores
+                .iter()
+                .filter_map(|(v, cols)| Some((v.name().to_owned(), cols.first()?.clone())))
+                .collect(),
+        };
         write_file(&dir.join(file::TEST_SCORES), &serde_json::to_vec(&scores0)?)?;
         let seq = data_path(&layout::reasoner_dir(&data.ds.name)).join(file::INFERRED);
         std::fs::copy(&seq, dir.join(file::INFERRED))
@@ -303,19 +309,12 @@ fn saved_bundles(dir: &Path) -> Result<(Vec<Ranker>, StudentEncoder)> {
 
 /// What `--cold-title --json` prints.
 #[derive(serde::Serialize)]
-struct ColdOutput {
-    user: String,
+struct ColdOutput<'a> {
+    user: &'a str,
     history: usize,
-    semantic_id: Vec<u16>,
-    neighbours: Vec<ColdNeighbour>,
+    semantic_id: &'a [u16],
+    neighbours: &'a [Neighbour],
     scores: Vec<ColdVariantScore>,
-}
-
-#[derive(serde::Serialize)]
-struct ColdNeighbour {
-    item_id: String,
-    title: String,
-    cosine: f32,
 }
 
 #[derive(serde::Serialize)]
@@ -326,15 +325,13 @@ struct ColdVariantScore {
     of: usize,
 }
 
-/// `--cold-title`: the saved bundles place and score a new item (see `ranker::cold`).
+/// `--cold-title`: the saved bundles place and score a new item (`ranker::cold::cold_start`).
 fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
     let data = a.prepare()?;
     let gbr = gbr(a, &data)?;
-    let ds = &data.ds;
     let (rankers, student) = saved_bundles(&ranker_dir(&data))?;
     let rep = rep_vectors(&rankers).context("the +REP bundle has no REP vectors")?;
-    let placed = ColdSpace::new(student, rep)?.place(title, &a.cold_text, 8)?;
-    let genres = ds.genre_indices(&a.cold_genres)?;
+    let space = ColdSpace::new(student, rep)?;
     // The user's history as their test impressions see it.
     let rows = ExperimentRows::build(
         &data,
@@ -345,62 +342,55 @@ fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
             seed: a.seed,
         },
     )?;
-    let user = match &a.cold_user {
-        Some(name) => Some(
-            ds.users
-                .get(name)
-                .with_context(|| format!("no user '{name}'"))?,
-        ),
-        None => None,
+    let item = NewItem {
+        title: title.to_owned(),
+        description: a.cold_text.clone(),
+        genres: vec![a.cold_genres.clone()],
+        user: a.cold_user.clone(),
     };
-    let e = test_context(&rows.test, user).context("that user has no test impression")?;
-    let scores = score_new_item(&rankers, &genres, &placed.rep, &e.history, e.gbr(&gbr))?;
-    let out = ColdOutput {
-        user: ds.users.name(e.user).to_owned(),
-        history: e.history.len(),
-        semantic_id: placed.semantic_id.clone(),
-        neighbours: placed
-            .neighbours
-            .iter()
-            .map(|&(i, cosine)| ColdNeighbour {
-                item_id: ds.items[i].id.clone(),
-                title: ds.items[i].display_title(),
-                cosine,
-            })
-            .collect(),
-        scores: scores
-            .iter()
-            .map(|s| ColdVariantScore {
-                variant: s.variant.name(),
-                probability: s.probability,
-                rank: s.above + 1,
-                of: s.catalog + 1,
-            })
-            .collect(),
-    };
+    let r = cold_start_report(&space, &rankers, &data.ds, &rows.test, &gbr, &item)?;
     if a.json {
+        let out = ColdOutput {
+            user: &r.user,
+            history: r.history,
+            semantic_id: &r.semantic_id,
+            neighbours: &r.neighbours,
+            scores: r
+                .scores
+                .iter()
+                .map(|s| ColdVariantScore {
+                    variant: s.variant.name(),
+                    probability: s.probability,
+                    rank: s.above + 1,
+                    of: s.catalog + 1,
+                })
+                .collect(),
+        };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_cold(&out);
+        print_cold(&r);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_cold(o: &ColdOutput) {
-    let id: Vec<String> = o.semantic_id.iter().map(u16::to_string).collect();
+fn print_cold(r: &ColdStartReport) {
+    let id: Vec<String> = r.semantic_id.iter().map(u16::to_string).collect();
     println!(
         "semantic ID {} — user {} ({} logged items)",
         id.join("-"),
-        o.user,
-        o.history
+        r.user,
+        r.history
     );
-    for n in &o.neighbours {
+    for n in &r.neighbours {
         println!("{:.3}  {}", n.cosine, n.title);
     }
-    for s in &o.scores {
+    for s in &r.scores {
         println!(
             "{:<7} p = {:.3}, rank {} of {}",
-            s.variant, s.probability, s.rank, s.of
+            s.variant.name(),
+            s.probability,
+            s.above + 1,
+            s.catalog + 1
         );
     }
 }

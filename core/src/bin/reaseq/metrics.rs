@@ -27,6 +27,17 @@ pub struct MetricsArgs {
     seed: u64,
 }
 
+/// What `reaseq metrics --json` prints: the evaluation and, with `--bootstrap`, its intervals.
+#[derive(serde::Serialize)]
+struct MetricsOutput<'a> {
+    #[serde(flatten)]
+    evaluation: &'a reaseq_core::metrics::Evaluation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auc_ci: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gauc_ci: Option<[f64; 2]>,
+}
+
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let file = args.scores.display().to_string();
     let bytes = std::fs::read(&args.scores).map_err(|e| Error::io(&args.scores, e))?;
@@ -63,11 +74,17 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     }
     pb.finish_and_clear();
     if args.json {
-        let mut v = serde_json::to_value(&ev)?;
-        for (name, ci) in &cis {
-            v[format!("{name}_ci")] = serde_json::json!([ci.lower, ci.upper]);
-        }
-        println!("{}", serde_json::to_string(&v)?);
+        let ci = |name: &str| {
+            cis.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, i)| [i.lower, i.upper])
+        };
+        let out = MetricsOutput {
+            evaluation: &ev,
+            auc_ci: ci("auc"),
+            gauc_ci: ci("gauc"),
+        };
+        println!("{}", serde_json::to_string(&out)?);
     } else {
         println!("rows      {}", ev.n);
         println!("AUC       {:.6}", ev.auc);

@@ -59,12 +59,19 @@ pub struct Source {
 }
 
 /// Milliseconds from the page's (or the worker's) clock.
+#[cfg(target_arch = "wasm32")]
 pub fn now() -> f64 {
     use wasm_bindgen::JsCast;
     js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .ok()
         .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or(0.0, |p| p.now())
+}
+
+/// Natively (the app's unit tests) there is no performance clock.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now() -> f64 {
+    0.0
 }
 
 fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> Result<Source, String> {

@@ -1,0 +1,92 @@
+//! The experiment's files as the browser loads them: its typed results, seed 0's bundles and
+//! the GBR sequences, and its rows rebuilt with the core's own functions.
+
+use reaseq_core::artifact::from_json;
+use reaseq_core::data::{Dataset, Prepared};
+use reaseq_core::experiment::{ExperimentResults, ExperimentRows, RowSettings};
+use reaseq_core::layout::{self, file};
+use reaseq_core::ranker::{Ranker, Variant};
+use reaseq_core::reasoner::InferredSequences;
+
+use super::{fetch_required, root, Choice};
+
+/// Where a build carries the experiment's bundles for this dataset.
+pub fn asset_dir(choice: &Choice) -> String {
+    let (root, name) = root(choice);
+    format!("{root}{}", layout::ranker_dir(name))
+}
+
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    fetch_required(url, "run `reaseq experiment`").await
+}
+
+/// The experiment's results, its seed-0 bundles and the GBR sequences.
+pub struct Assets {
+    pub results: ExperimentResults,
+    /// In `Variant::ALL` order.
+    pub rankers: Vec<Ranker>,
+    pub sequences: InferredSequences,
+}
+
+pub async fn load_assets(dir: &str) -> Result<Assets, String> {
+    let base = format!("/{dir}");
+    let path = format!("{base}/{}", file::RESULTS);
+    let results: ExperimentResults =
+        from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
+    let mut rankers = Vec::new();
+    for v in Variant::ALL {
+        let [m, w] = layout::bundle_files(v.key()).map(|f| format!("{base}/{f}"));
+        let r = Ranker::from_bundle(
+            &format!("{base}/{}", v.key()),
+            &fetch(&m).await?,
+            &fetch(&w).await?,
+        )
+        .map_err(|e| e.to_string())?;
+        if r.config.variant != v {
+            return Err(format!("{m} holds a {} model", r.config.variant.name()));
+        }
+        rankers.push(r);
+    }
+    let path = format!("{base}/{}", file::INFERRED);
+    let sequences =
+        InferredSequences::from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
+    Ok(Assets {
+        results,
+        rankers,
+        sequences,
+    })
+}
+
+/// The experiment's data, GBR sequences and rows, rebuilt as `reaseq experiment` made them.
+pub struct ExperimentData {
+    pub data: Prepared,
+    pub gbr: Vec<Vec<u32>>,
+    pub rows: ExperimentRows,
+}
+
+impl ExperimentData {
+    /// The dataset: the results' synthetic world, or `movielens` (the loaded MovieLens-100k).
+    pub fn ds(&self) -> &Dataset {
+        &self.data.ds
+    }
+}
+
+/// Rebuilds the experiment's data from its results file (its world, or the loaded dataset
+/// under its recorded protocol) and its rows with the bundles' history length.
+pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<ExperimentData, String> {
+    let r = &a.results;
+    let err = |e: reaseq_core::Error| e.to_string();
+    let data = Prepared::rebuild(r.world, r.protocol, r.seed, movielens).map_err(err)?;
+    let gbr = a
+        .sequences
+        .resolve(file::INFERRED, &data.ds, &data.describe())
+        .map_err(err)?;
+    let settings = RowSettings {
+        negatives: r.negatives,
+        history: r.history,
+        max_history: a.rankers.first().map_or(30, |m| m.config.max_history),
+        seed: r.seed,
+    };
+    let rows = ExperimentRows::build(&data, &settings).map_err(err)?;
+    Ok(ExperimentData { data, gbr, rows })
+}

@@ -1,0 +1,24 @@
+// The printable summary: where each variant wins, ties or loses against Base, as the CLI
+// measured, and what printing drops. Every test also fails on a console error (helpers.js).
+import assert from "node:assert/strict";
+import { screenshot, viewTest } from "./helpers.js";
+
+viewTest("the printable summary says where each variant wins, ties or loses, as the CLI measured", async ({ open, json }) => {
+  const page = await open("/summary?data=synthetic");
+  await page.locator("#summary-table tr[data-variant]").first().waitFor({ timeout: 60000 });
+  const r = await json("/ranker/synthetic/results.json");
+  for (const v of ["+REP", "+GBR", "ReaSeq"]) {
+    const [lo, hi] = r.variants[v].vs_base.gauc.ci;
+    const want = lo > 0 ? "wins" : hi < 0 ? "loses" : "ties";
+    assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .verdict`).innerText(), want, v);
+    assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .seeds-ahead`).innerText(), `${r.variants[v].vs_base.gauc.seeds_ahead} of ${r.seeds}`, v);
+  }
+  assert.match(await page.locator("#summary-sparse").innerText(), new RegExp(`\\(${r.reaseq_vs_base_cold_long_tail.impressions} impressions\\)`));
+  await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });
+  // Printed, the page drops navigation and buttons.
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false);
+  assert.equal(await page.locator("#print").isVisible(), false);
+  assert.equal(await page.locator("#summary-table").isVisible(), true);
+  await screenshot(page, "summary-print");
+});
