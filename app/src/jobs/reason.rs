@@ -48,6 +48,16 @@ pub struct Reasoning {
     pub ranked_consistency: Vec<Option<f32>>,
 }
 
+impl Reasoning {
+    /// An item's title, or its index when the reply does not carry it.
+    pub fn title(&self, i: u32) -> String {
+        self.titles
+            .get(&i)
+            .cloned()
+            .unwrap_or_else(|| format!("item {i}"))
+    }
+}
+
 /// One item of the ranked decoder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankedItem {

@@ -4,10 +4,11 @@
 //! same bundles. The scoring and statistics run in the Web Worker (`jobs::compare`); this page
 //! draws the tables and charts from what it returns.
 
-use leptos::prelude::*;
-use reaseq_core::ranker::{SliceKind, Variant};
+use std::sync::Arc;
 
+use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use reaseq_core::ranker::{SliceKind, Variant};
 
 use crate::components::{download, download_png, use_set_query};
 use crate::jobs::compare::Outcome;
@@ -92,13 +93,19 @@ fn chart(o: &Outcome) -> String {
         .unwrap_or_default()
 }
 
-#[component]
-pub fn ComparePage() -> impl IntoView {
-    let choice = crate::loading::choice_from_query();
+/// The slice charted and the pair tested, from the URL, with a notice for values that are
+/// not slices or variants.
+#[derive(Clone, Debug, PartialEq)]
+struct Picks {
+    slice: SliceKind,
+    a: Variant,
+    b: Variant,
+    bad: Vec<String>,
+}
+
+fn use_picks() -> Memo<Picks> {
     let query = use_query_map();
-    let set_query = use_set_query();
-    // The slice charted and the pair tested, from the URL; a bad value falls back with a notice.
-    let picks = Memo::new(move |_| {
+    Memo::new(move |_| {
         let q = query.get();
         let mut bad = Vec::new();
         let slice = match q.get("slice") {
@@ -116,8 +123,14 @@ pub fn ComparePage() -> impl IntoView {
             }),
         };
         let (a, b) = (variant("a", Variant::ReaSeq), variant("b", Variant::Base));
-        (slice, a, b, bad)
-    });
+        Picks { slice, a, b, bad }
+    })
+}
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let choice = crate::loading::choice_from_query();
+    let picks = use_picks();
     let (progress, set_progress) = signal(0.0);
     let (outcome, set_outcome) = signal(None::<Result<Outcome, String>>);
     let (running, set_running) = signal(false);
@@ -159,106 +172,125 @@ pub fn ComparePage() -> impl IntoView {
             <span class="muted" id="compare-status">{move || if running.get() { format!("scoring in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
         </div>
         {move || {
-            let bad = picks.get().3;
+            let bad = picks.get().bad;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
         {move || outcome.get().map(|o| match o {
             Err(e) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
             Ok(o) => {
-                let (c, j, svg) = (csv(&o), json(&o), chart(&o));
-                let (svg_file, svg_png) = (svg.clone(), svg.clone());
-                let roc_svg = roc(&o);
-                let (roc_file, roc_png) = (roc_svg.clone(), roc_svg.clone());
-                let o = std::sync::Arc::new(o);
-                let slice_svg = Memo::new({
-                    let o = o.clone();
-                    move |_| slice_chart(&o, picks.get().0)
-                });
-                let tested = Memo::new({
-                    let o = o.clone();
-                    move |_| {
-                        let (_, a, b, _) = picks.get();
-                        (a, b, o.pair(a, b))
-                    }
-                });
-                let set = set_query.clone();
-                let pick = move |key: &'static str, value: String| set(&[(key, Some(value))]);
-                let (pick_a, pick_b) = (pick.clone(), pick.clone());
+                let o = Arc::new(o);
                 view! {
-                    <section class="card">
-                        <h2>"Test set"</h2>
-                        <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.replicates, o.seeds)}</p>
-                        <table class="figures" id="compare-table">
-                            <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>
-                            {o.rows.iter().map(|r| view! {
-                                <tr data-variant=r.variant.name()>
-                                    <td>{r.variant.name()}</td>
-                                    <td data-metric="auc">{format!("{:.4} [{:.4}, {:.4}]", r.auc, r.auc_ci.0, r.auc_ci.1)}</td>
-                                    <td data-metric="gauc">{format!("{:.4} [{:.4}, {:.4}]", r.gauc, r.gauc_ci.0, r.gauc_ci.1)}</td>
-                                    <td data-metric="logloss">{format!("{:.4}", r.logloss)}</td>
-                                    <td>{format!("{:+.2}%", r.rela_impr)}</td>
-                                    <td>{r.vs_base.map_or("—".to_string(), |v| format!("{:+.4} [{:+.4}, {:+.4}], p = {:.3}", v.0, v.1, v.2, v.3))}</td>
-                                    <td data-metric="cli">{format!("{:.4} / {:.4}", r.cli.0, r.cli.1)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </table>
-                        <div class="controls">
-                            <button id="export-csv" on:click=move |_| download("compare.csv", "text/csv", &c)>"Table as CSV"</button>
-                            <button id="export-json" on:click=move |_| download("compare.json", "application/json", &j)>"Table as JSON"</button>
-                            <button id="export-svg" on:click=move |_| download("gauc.svg", "image/svg+xml", &svg_file)>"Chart as SVG"</button>
-                            <button id="export-png" on:click=move |_| download_png("gauc.png", &svg_png)>"Chart as PNG"</button>
-                            <button id="export-roc" on:click=move |_| download("roc.svg", "image/svg+xml", &roc_file)>"ROC as SVG"</button>
-                            <button id="export-roc-png" on:click=move |_| download_png("roc.png", &roc_png)>"ROC as PNG"</button>
-                        </div>
-                        <div class="charts">
-                            <div class="chart" id="gauc-chart" inner_html=svg></div>
-                            <div class="chart" id="roc-chart" inner_html=roc_svg></div>
-                        </div>
-                    </section>
-                    <section class="card">
-                        <h2>"Slices"</h2>
-                        <div class="controls">
-                            <label>"slice by "
-                                <select id="slice-select" on:change=move |ev| pick("slice", event_target_value(&ev))>
-                                    {SliceKind::ALL.into_iter().map(|k| view! {
-                                        <option value=k.key() selected=move || picks.get().0 == k>{k.title()}</option>
-                                    }).collect_view()}
-                                </select>
-                            </label>
-                            <button id="export-slice" on:click=move |_| download(&format!("auc_by_{}.svg", picks.get_untracked().0.key()), "image/svg+xml", &slice_svg.get_untracked())>"Slice chart as SVG"</button>
-                            <button id="export-slice-png" on:click=move |_| download_png(&format!("auc_by_{}.png", picks.get_untracked().0.key()), &slice_svg.get_untracked())>"Slice chart as PNG"</button>
-                        </div>
-                        <div class="chart" id="slice-chart" inner_html=move || slice_svg.get()></div>
-                    </section>
-                    <section class="card">
-                        <h2>"Paired test"</h2>
-                        <p class="muted">{format!("Users are resampled with replacement ({} replicates); both variants are scored on the same resampled users, so the interval is of the difference itself.", o.replicates)}</p>
-                        <div class="controls">
-                            <label>"variant "
-                                <select id="pair-a" on:change=move |ev| pick_a("a", event_target_value(&ev))>
-                                    {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || picks.get().1 == v>{v.name()}</option> }).collect_view()}
-                                </select>
-                            </label>
-                            <label>" minus "
-                                <select id="pair-b" on:change=move |ev| pick_b("b", event_target_value(&ev))>
-                                    {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || picks.get().2 == v>{v.name()}</option> }).collect_view()}
-                                </select>
-                            </label>
-                        </div>
-                        {move || match tested.get() {
-                            (_, _, Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-                            (a, b, Ok([auc, gauc])) => view! {
-                                <table class="figures" id="pair-result" data-a=a.key() data-b=b.key()>
-                                    <tr><th>"metric"</th><th>{format!("{} − {}", a.name(), b.name())}</th><th>"95% CI"</th><th>"p"</th></tr>
-                                    {[("AUC", auc), ("GAUC", gauc)].into_iter().map(|(m, d)| view! {
-                                        <tr data-metric=m.to_lowercase()><td>{m}</td><td class="estimate">{format!("{:+.4}", d.0)}</td><td>{format!("[{:+.4}, {:+.4}]", d.1, d.2)}</td><td>{format!("{:.3}", d.3)}</td></tr>
-                                    }).collect_view()}
-                                </table>
-                            }.into_any(),
-                        }}
-                    </section>
+                    <TestSetCard o=o.clone()/>
+                    <SlicesCard o=o.clone() picks=picks/>
+                    <PairCard o=o picks=picks/>
                 }.into_any()
             }
         })}
+    }
+}
+
+/// The table of every variant, its exports and the GAUC and ROC charts.
+#[component]
+fn TestSetCard(o: Arc<Outcome>) -> impl IntoView {
+    let (c, j, svg) = (csv(&o), json(&o), chart(&o));
+    let (svg_file, svg_png) = (svg.clone(), svg.clone());
+    let roc_svg = roc(&o);
+    let (roc_file, roc_png) = (roc_svg.clone(), roc_svg.clone());
+    view! {
+        <section class="card">
+            <h2>"Test set"</h2>
+            <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.replicates, o.seeds)}</p>
+            <table class="figures" id="compare-table">
+                <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>
+                {o.rows.iter().map(|r| view! {
+                    <tr data-variant=r.variant.name()>
+                        <td>{r.variant.name()}</td>
+                        <td data-metric="auc">{format!("{:.4} [{:.4}, {:.4}]", r.auc, r.auc_ci.0, r.auc_ci.1)}</td>
+                        <td data-metric="gauc">{format!("{:.4} [{:.4}, {:.4}]", r.gauc, r.gauc_ci.0, r.gauc_ci.1)}</td>
+                        <td data-metric="logloss">{format!("{:.4}", r.logloss)}</td>
+                        <td>{format!("{:+.2}%", r.rela_impr)}</td>
+                        <td>{r.vs_base.map_or("—".to_string(), |v| format!("{:+.4} [{:+.4}, {:+.4}], p = {:.3}", v.0, v.1, v.2, v.3))}</td>
+                        <td data-metric="cli">{format!("{:.4} / {:.4}", r.cli.0, r.cli.1)}</td>
+                    </tr>
+                }).collect_view()}
+            </table>
+            <div class="controls">
+                <button id="export-csv" on:click=move |_| download("compare.csv", "text/csv", &c)>"Table as CSV"</button>
+                <button id="export-json" on:click=move |_| download("compare.json", "application/json", &j)>"Table as JSON"</button>
+                <button id="export-svg" on:click=move |_| download("gauc.svg", "image/svg+xml", &svg_file)>"Chart as SVG"</button>
+                <button id="export-png" on:click=move |_| download_png("gauc.png", &svg_png)>"Chart as PNG"</button>
+                <button id="export-roc" on:click=move |_| download("roc.svg", "image/svg+xml", &roc_file)>"ROC as SVG"</button>
+                <button id="export-roc-png" on:click=move |_| download_png("roc.png", &roc_png)>"ROC as PNG"</button>
+            </div>
+            <div class="charts">
+                <div class="chart" id="gauc-chart" inner_html=svg></div>
+                <div class="chart" id="roc-chart" inner_html=roc_svg></div>
+            </div>
+        </section>
+    }
+}
+
+/// Each variant's AUC per slice of the kind in the URL.
+#[component]
+fn SlicesCard(o: Arc<Outcome>, picks: Memo<Picks>) -> impl IntoView {
+    let set_query = use_set_query();
+    let slice_svg = Memo::new(move |_| slice_chart(&o, picks.get().slice));
+    let file = move |ext: &str| format!("auc_by_{}.{ext}", picks.get_untracked().slice.key());
+    view! {
+        <section class="card">
+            <h2>"Slices"</h2>
+            <div class="controls">
+                <label>"slice by "
+                    <select id="slice-select" on:change=move |ev| set_query(&[("slice", Some(event_target_value(&ev)))])>
+                        {SliceKind::ALL.into_iter().map(|k| view! {
+                            <option value=k.key() selected=move || picks.get().slice == k>{k.title()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button id="export-slice" on:click=move |_| download(&file("svg"), "image/svg+xml", &slice_svg.get_untracked())>"Slice chart as SVG"</button>
+                <button id="export-slice-png" on:click=move |_| download_png(&file("png"), &slice_svg.get_untracked())>"Slice chart as PNG"</button>
+            </div>
+            <div class="chart" id="slice-chart" inner_html=move || slice_svg.get()></div>
+        </section>
+    }
+}
+
+/// The paired test of the two variants in the URL.
+#[component]
+fn PairCard(o: Arc<Outcome>, picks: Memo<Picks>) -> impl IntoView {
+    let set_query = use_set_query();
+    let replicates = o.replicates;
+    let tested = Memo::new(move |_| {
+        let p = picks.get();
+        (p.a, p.b, o.pair(p.a, p.b))
+    });
+    let select = move |key: &'static str, chosen: fn(&Picks) -> Variant| {
+        let set = set_query.clone();
+        view! {
+            <select id=format!("pair-{key}") on:change=move |ev| set(&[(key, Some(event_target_value(&ev)))])>
+                {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || chosen(&picks.get()) == v>{v.name()}</option> }).collect_view()}
+            </select>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Paired test"</h2>
+            <p class="muted">{format!("Users are resampled with replacement ({replicates} replicates); both variants are scored on the same resampled users, so the interval is of the difference itself.")}</p>
+            <div class="controls">
+                <label>"variant "{select("a", |p| p.a)}</label>
+                <label>" minus "{select("b", |p| p.b)}</label>
+            </div>
+            {move || match tested.get() {
+                (_, _, Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+                (a, b, Ok([auc, gauc])) => view! {
+                    <table class="figures" id="pair-result" data-a=a.key() data-b=b.key()>
+                        <tr><th>"metric"</th><th>{format!("{} − {}", a.name(), b.name())}</th><th>"95% CI"</th><th>"p"</th></tr>
+                        {[("AUC", auc), ("GAUC", gauc)].into_iter().map(|(m, d)| view! {
+                            <tr data-metric=m.to_lowercase()><td>{m}</td><td class="estimate">{format!("{:+.4}", d.0)}</td><td>{format!("[{:+.4}, {:+.4}]", d.1, d.2)}</td><td>{format!("{:.3}", d.3)}</td></tr>
+                        }).collect_view()}
+                    </table>
+                }.into_any(),
+            }}
+        </section>
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::reasoner::PriorWeight;
 
 use crate::components::use_set_query;
-use crate::jobs::reason::Settings;
+use crate::jobs::reason::{Reasoning, Settings};
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
 use crate::worker;
@@ -25,6 +25,10 @@ fn prior_phrase(w: PriorWeight) -> String {
         ),
     }
 }
+
+/// The run's settings from the URL: slots, steps, seed, threshold, user, and the values that
+/// did not parse.
+type UrlSettings = (usize, usize, u64, Option<f32>, Option<String>, Vec<String>);
 
 /// A number from the query, its default when absent, and a notice when it did not parse.
 fn param<T: std::str::FromStr + Copy>(
@@ -111,6 +115,29 @@ pub fn ReasonerPage() -> impl IntoView {
             let bad = settings.get().5;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
+        <ReasonerControls settings=settings set_param=set_param/>
+        {move || match run.get() {
+            None => view! { <p class="muted">"Running the reasoner in a Web Worker…"</p> }.into_any(),
+            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+            Some(Ok(r)) => view! {
+                <ReplayCard r=r.clone() step=step set_step=set_step set_playing=set_playing/>
+                <RankedCard r=r.clone()/>
+                <section class="card">
+                    <h2>"Logged history (the reasoner's whole input)"</h2>
+                    <ol class="history" id="reasoner-history">{r.history.iter().map(|&i| view! { <li>{r.title(i)}</li> }).collect_view()}</ol>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+/// The run's settings, each bound to the URL.
+#[component]
+fn ReasonerControls(
+    settings: Memo<UrlSettings>,
+    set_param: impl Fn(&'static str, String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
         <div class="controls" id="reasoner-controls">
             <label>"user "<input id="user-input" value=move || settings.get().4.unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("user", event_target_value(&ev))}/></label>
             <label>"slots (M) "<input type="number" min="1" max="20" id="slots-input" value=move || settings.get().0 on:change={let s = set_param.clone(); move |ev| s("slots", event_target_value(&ev))}/></label>
@@ -118,89 +145,111 @@ pub fn ReasonerPage() -> impl IntoView {
             <label>"seed "<input type="number" min="0" id="seed-input" value=move || settings.get().2 on:change={let s = set_param.clone(); move |ev| s("seed", event_target_value(&ev))}/></label>
             <label>"threshold "<input id="threshold-input" placeholder="off" value=move || settings.get().3.map(|t| t.to_string()).unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("threshold", event_target_value(&ev))}/></label>
         </div>
-        {move || match run.get() {
-            None => view! { <p class="muted">"Running the reasoner in a Web Worker…"</p> }.into_any(),
-            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Some(Ok(r)) => {
-                let (history, out, ms, ranked, ranked_ms) = (&r.history, &r.inference, r.millis, &r.ranked, r.ranked_millis);
-                let off = &r.off_log;
-                let n_steps = out.trace.len();
-                let shown = move || step.get().min(n_steps);
-                let title = |i: u32| r.titles.get(&i).cloned().unwrap_or_else(|| format!("item {i}"));
-                let slots = out.items.len();
-                let levels = out.trace.iter().flat_map(|s| &s.commits).map(|c| c.level + 1).max().unwrap_or(1);
-                let trace = Arc::new(out.trace.clone());
-                let items = out.items.clone();
-                let titles: Vec<String> = items.iter().map(|i| i.map_or("(none)".into(), title)).collect();
-                let hits: Vec<bool> = items.iter().map(|i| i.is_some_and(|i| off.contains(&i))).collect();
-                let hit_count = hits.iter().filter(|&&h| h).count();
-                let consistency = r.consistency.clone();
-                let grid = {
-                    let trace = trace.clone();
-                    move || {
-                        let upto = shown();
-                        // Per slot and level: the committed token, its probability and alternatives, as of `upto` steps.
-                        let mut cells: Vec<Vec<Option<(u32, f32, String)>>> = vec![vec![None; levels]; slots];
-                        for s in trace.iter().take(upto) {
-                            for c in &s.commits {
-                                let alts = c.alternatives.iter().map(|(t, p)| format!("{t} ({p:.2})")).collect::<Vec<_>>().join(", ");
-                                cells[c.slot][c.level] = Some((c.token, c.prob, alts));
-                            }
-                            for &r in &s.remasked {
-                                cells[r].iter_mut().for_each(|x| *x = None);
-                            }
-                        }
-                        cells.into_iter().enumerate().map(|(s, row)| {
-                            let done = row.iter().all(Option::is_some);
-                            let label = if done { titles[s].clone() } else { "…".to_string() };
-                            let hit = done && hits[s];
-                            let agree = consistency.get(s).copied().flatten().filter(|_| done);
-                            view! {
-                                <li class="slot" class:complete=done class:hit=hit data-slot=s>
-                                    <span class="tokens">{row.into_iter().map(|c| match c {
-                                        Some((t, p, alts)) => view! { <span class="token" title=format!("p = {p:.2}; alternatives: {alts}")>{t}</span> }.into_any(),
-                                        None => view! { <span class="token masked">"▒"</span> }.into_any(),
-                                    }).collect_view()}</span>
-                                    <span class="slot-title">{label}</span>
-                                    {agree.map(|c| view! { <span class="consistency" title="cosine of the item's REP vector with the mean of the history's">{format!("consistency {c:.2}")}</span> })}
-                                    {hit.then(|| view! { <span class="badge">"real off-log"</span> })}
-                                </li>
-                            }
-                        }).collect_view()
-                    }
-                };
-                view! {
-                    <section class="card">
-                        <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", r.user_name, history.len(), off.len())}</h2>
-                        <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly, in a Web Worker); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
-                        <div class="controls">
-                            <button id="play" on:click=move |_| { if step.get_untracked() >= n_steps { set_step.set(0); } set_playing.set(true); }>"Play"</button>
-                            <label>"step "<input type="range" id="step-slider" min="0" max=n_steps prop:value=shown on:input=move |ev| { set_playing.set(false); set_step.set(event_target_value(&ev).parse().unwrap_or(0)); }/></label>
-                            <span id="step-label">{move || format!("{} / {n_steps}", shown())}</span>
-                        </div>
-                        <ol class="slots" id="slots">{grid}</ol>
-                    </section>
-                    <section class="card">
-                        <h2>"Ranked decoding"</h2>
-                        <p class="muted" id="ranked-summary">{format!(
-                            "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({ranked_ms:.1} ms){}: the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
-                            r.beam_width,
-                            prior_phrase(r.prior_weight),
-                            ranked.len(), ranked.iter().filter(|r| off.contains(&r.item)).count()
-                        )}</p>
-                        <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(x, c)| {
-                            let hit = off.contains(&x.item);
-                            let q = if r.prior_weight.lambda > 0.0 { format!("; prior share {:.2}%", 100.0 * x.prior_share) } else { String::new() };
-                            let c = c.map(|c| format!("; consistency {c:.2}")).unwrap_or_default();
-                            view! { <li class:hit=hit title=format!("beam score {:.3}", x.score)>{format!("{} (model p = {:.4}{q}{c})", title(x.item), x.model_p)}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
-                        }).collect_view()}</ol>
-                    </section>
-                    <section class="card">
-                        <h2>"Logged history (the reasoner's whole input)"</h2>
-                        <ol class="history" id="reasoner-history">{history.iter().map(|&i| view! { <li>{title(i)}</li> }).collect_view()}</ol>
-                    </section>
-                }.into_any()
+    }
+}
+
+/// The sampler's denoising replayed step by step: slots filling in by confidence.
+#[component]
+fn ReplayCard(
+    r: Arc<Reasoning>,
+    step: ReadSignal<usize>,
+    set_step: WriteSignal<usize>,
+    set_playing: WriteSignal<bool>,
+) -> impl IntoView {
+    let (history, out, ms) = (&r.history, &r.inference, r.millis);
+    let off = &r.off_log;
+    let n_steps = out.trace.len();
+    let shown = move || step.get().min(n_steps);
+    let slots = out.items.len();
+    let levels = out
+        .trace
+        .iter()
+        .flat_map(|s| &s.commits)
+        .map(|c| c.level + 1)
+        .max()
+        .unwrap_or(1);
+    let trace = Arc::new(out.trace.clone());
+    let items = out.items.clone();
+    let titles: Vec<String> = items
+        .iter()
+        .map(|i| i.map_or("(none)".into(), |i| r.title(i)))
+        .collect();
+    let hits: Vec<bool> = items
+        .iter()
+        .map(|i| i.is_some_and(|i| off.contains(&i)))
+        .collect();
+    let hit_count = hits.iter().filter(|&&h| h).count();
+    let consistency = r.consistency.clone();
+    let grid = move || {
+        let upto = shown();
+        // Per slot and level: the committed token, its probability and alternatives, as of `upto` steps.
+        let mut cells: Vec<Vec<Option<(u32, f32, String)>>> = vec![vec![None; levels]; slots];
+        for s in trace.iter().take(upto) {
+            for c in &s.commits {
+                let alts = c
+                    .alternatives
+                    .iter()
+                    .map(|(t, p)| format!("{t} ({p:.2})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                cells[c.slot][c.level] = Some((c.token, c.prob, alts));
             }
-        }}
+            for &r in &s.remasked {
+                cells[r].iter_mut().for_each(|x| *x = None);
+            }
+        }
+        cells.into_iter().enumerate().map(|(s, row)| {
+            let done = row.iter().all(Option::is_some);
+            let label = if done { titles[s].clone() } else { "…".to_string() };
+            let hit = done && hits[s];
+            let agree = consistency.get(s).copied().flatten().filter(|_| done);
+            view! {
+                <li class="slot" class:complete=done class:hit=hit data-slot=s>
+                    <span class="tokens">{row.into_iter().map(|c| match c {
+                        Some((t, p, alts)) => view! { <span class="token" title=format!("p = {p:.2}; alternatives: {alts}")>{t}</span> }.into_any(),
+                        None => view! { <span class="token masked">"▒"</span> }.into_any(),
+                    }).collect_view()}</span>
+                    <span class="slot-title">{label}</span>
+                    {agree.map(|c| view! { <span class="consistency" title="cosine of the item's REP vector with the mean of the history's">{format!("consistency {c:.2}")}</span> })}
+                    {hit.then(|| view! { <span class="badge">"real off-log"</span> })}
+                </li>
+            }
+        }).collect_view()
+    };
+    view! {
+        <section class="card">
+            <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", r.user_name, history.len(), off.len())}</h2>
+            <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly, in a Web Worker); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
+            <div class="controls">
+                <button id="play" on:click=move |_| { if step.get_untracked() >= n_steps { set_step.set(0); } set_playing.set(true); }>"Play"</button>
+                <label>"step "<input type="range" id="step-slider" min="0" max=n_steps prop:value=shown on:input=move |ev| { set_playing.set(false); set_step.set(event_target_value(&ev).parse().unwrap_or(0)); }/></label>
+                <span id="step-label">{move || format!("{} / {n_steps}", shown())}</span>
+            </div>
+            <ol class="slots" id="slots">{grid}</ol>
+        </section>
+    }
+}
+
+/// The same model decoded by the beam, as the GBR sequences are.
+#[component]
+fn RankedCard(r: Arc<Reasoning>) -> impl IntoView {
+    let (ranked, off) = (&r.ranked, &r.off_log);
+    view! {
+        <section class="card">
+            <h2>"Ranked decoding"</h2>
+            <p class="muted" id="ranked-summary">{format!(
+                "The same model, decoded by a beam of {} down the semantic-ID trie for one slot ({:.1} ms){}: the {} likeliest admissible items, as the CLI's evaluation and the ranker's GBR sequences use them; {} are real off-log behaviour.",
+                r.beam_width,
+                r.ranked_millis,
+                prior_phrase(r.prior_weight),
+                ranked.len(), ranked.iter().filter(|x| off.contains(&x.item)).count()
+            )}</p>
+            <ol class="history" id="ranked">{ranked.iter().zip(&r.ranked_consistency).map(|(x, c)| {
+                let hit = off.contains(&x.item);
+                let q = if r.prior_weight.lambda > 0.0 { format!("; prior share {:.2}%", 100.0 * x.prior_share) } else { String::new() };
+                let c = c.map(|c| format!("; consistency {c:.2}")).unwrap_or_default();
+                view! { <li class:hit=hit title=format!("beam score {:.3}", x.score)>{format!("{} (model p = {:.4}{q}{c})", r.title(x.item), x.model_p)}{hit.then(|| view! { <span class="badge">"real off-log"</span> })}</li> }
+            }).collect_view()}</ol>
+        </section>
     }
 }

@@ -156,7 +156,7 @@ mod tests {
     fn a_rebuilt_world_is_the_same_world() {
         let w = WorldSpec {
             users: 20,
-            items: 40,
+            items: 120,
             seed: 3,
         };
         let a = Prepared::synthetic(w).unwrap();

@@ -128,6 +128,69 @@ impl DatasetStats {
     }
 }
 
+/// An integer as an integer, anything else with one decimal.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// What `reaseq data stats` prints.
+impl std::fmt::Display for DatasetStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (s, h) = (self, &self.history_length);
+        writeln!(f, "dataset        {}", s.name)?;
+        writeln!(f, "users          {}", s.users)?;
+        writeln!(
+            f,
+            "items          {} ({} without interactions)",
+            s.items, s.items_without_interactions
+        )?;
+        writeln!(f, "interactions   {}", s.interactions)?;
+        writeln!(f, "density        {:.4}%", s.density * 100.0)?;
+        writeln!(
+            f,
+            "positive share {:.3} (label 1 = rating >= {})",
+            s.positive_share, s.rating_threshold
+        )?;
+        writeln!(
+            f,
+            "history length min {} · p25 {} · median {} · p75 {} · p90 {} · max {} · mean {:.1}",
+            num(h.min),
+            num(h.p25),
+            num(h.median),
+            num(h.p75),
+            num(h.p90),
+            num(h.max),
+            h.mean
+        )?;
+        writeln!(
+            f,
+            "long-tail share {:.3} (interactions outside the top 20% of items)",
+            s.long_tail_share
+        )?;
+        if s.kg_triples > 0 {
+            writeln!(
+                f,
+                "knowledge graph {} triples, {} entities, {} relations, {} items linked",
+                s.kg_triples, s.kg_entities, s.kg_relations, s.items_linked_to_kg
+            )?;
+        }
+        let top: Vec<String> = s
+            .genres
+            .iter()
+            .take(8)
+            .map(|(g, c)| format!("{g} {c}"))
+            .collect();
+        if !top.is_empty() {
+            writeln!(f, "top genres     {}", top.join(" · "))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,6 +175,47 @@ pub struct SyntheticWorld {
     pub truth: GroundTruth,
 }
 
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+impl SyntheticWorld {
+    /// The world as the plain-CSV format reads it: (`items.csv`, `interactions.csv`), what
+    /// `reaseq data synth` writes.
+    pub fn to_csv(&self) -> Result<(String, String)> {
+        use std::fmt::Write;
+        let ds = &self.dataset;
+        let fmt = |e: std::fmt::Error| Error::Config(format!("writing CSV: {e}"));
+        let mut items = String::from("item_id,title,genres,year,description\n");
+        for it in &ds.items {
+            let genres: Vec<&str> = it.genres.iter().map(|&g| ds.genres.name(g)).collect();
+            writeln!(
+                items,
+                "{},{},{},{},{}",
+                csv_field(&it.id),
+                csv_field(&it.title),
+                csv_field(&genres.join("|")),
+                it.year.map(|y| y.to_string()).unwrap_or_default(),
+                csv_field(it.description.as_deref().unwrap_or(""))
+            )
+            .map_err(fmt)?;
+        }
+        let mut inter = String::from("user_id,item_id,timestamp,rating\n");
+        for x in &ds.interactions {
+            let r = x
+                .rating
+                .ok_or_else(|| Error::Config("synthetic interaction without rating".into()))?;
+            let (user, item) = (ds.users.name(x.user), &ds.items[x.item as usize].id);
+            writeln!(inter, "{user},{item},{},{r}", x.timestamp).map_err(fmt)?;
+        }
+        Ok((items, inter))
+    }
+}
+
 impl SyntheticConfig {
     fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Config(m));

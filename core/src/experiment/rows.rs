@@ -85,7 +85,7 @@ mod tests {
     fn every_impression_lands_in_one_part_and_the_planted_genre_is_rarer_in_training() {
         let data = Prepared::synthetic(WorldSpec {
             users: 40,
-            items: 80,
+            items: 120,
             seed: 1,
         })
         .unwrap();

@@ -127,8 +127,38 @@ pub fn run_experiment(
     };
     let pop = PopularityBuckets::new(&data.protocol.train_popularity(ds), 0.5);
     let evaluation = evaluate_test_set(ds, &pop, &rows.test, &scores, &runs, &boot)?;
+    let timing = Timing {
+        train_seconds: runs.values().flatten().map(|r| r.seconds).sum(),
+        train_wall_seconds,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let results = assemble(data, cfg, &rows, &models, evaluation, timing);
+    Ok(ExperimentRun {
+        results,
+        models,
+        scores,
+    })
+}
+
+/// How long the experiment took.
+struct Timing {
+    train_seconds: f64,
+    train_wall_seconds: f64,
+    seconds: f64,
+}
+
+/// `results.json` from the evaluation and what made it.
+fn assemble(
+    data: &Prepared,
+    cfg: &ExperimentConfig,
+    rows: &ExperimentRows,
+    models: &BTreeMap<Variant, Ranker>,
+    evaluation: crate::experiment::TestSetEvaluation,
+    timing: Timing,
+) -> ExperimentResults {
+    let ds = &data.ds;
     let t = &cfg.training;
-    let results = ExperimentResults {
+    ExperimentResults {
         format_version: ExperimentResults::FORMAT_VERSION,
         dataset: ds.name.clone(),
         dataset_fingerprint: format!("{:016x}", ds.fingerprint()),
@@ -167,16 +197,11 @@ pub fn run_experiment(
             .iter()
             .map(|(v, m)| (v.name().to_owned(), m.num_parameters()))
             .collect(),
-        train_seconds: runs.values().flatten().map(|r| r.seconds).sum(),
-        train_wall_seconds,
+        train_seconds: timing.train_seconds,
+        train_wall_seconds: timing.train_wall_seconds,
         jobs: cfg.jobs.max(1).min(Variant::ALL.len() * cfg.seeds),
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    Ok(ExperimentRun {
-        results,
-        models,
-        scores,
-    })
+        seconds: timing.seconds,
+    }
 }
 
 /// Every (variant, seed) model, in the order Base 0, 1, …, +REP 0, …: each is independent and

@@ -123,37 +123,6 @@ pub fn score_new_item(
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::knowledge::student::StudentConfig;
-
-    #[test]
-    fn a_text_is_placed_and_scored_and_an_empty_one_is_refused() {
-        let cfg = StudentConfig {
-            buckets: 64,
-            hidden: 4,
-            dim: 3,
-        };
-        let student = StudentEncoder::init(cfg, 1);
-        let rep: Vec<Vec<f32>> = (0..40)
-            .map(|i| {
-                let mut v = vec![(i % 5) as f32, (i % 3) as f32, 1.0];
-                crate::knowledge::neighbours::normalise(&mut v);
-                v
-            })
-            .collect();
-        let space = ColdSpace::new(student.clone(), rep.clone()).unwrap();
-        let p = space.place("A new film", "about nothing", 5).unwrap();
-        assert_eq!(p.neighbours.len(), 5);
-        assert_eq!(p.rep, student.embed("A new film. about nothing"));
-        assert_eq!(p.semantic_id.len(), RqConfig::default().levels + 1);
-        assert!(space.place(" ", "", 5).is_err());
-        let wrong = StudentEncoder::init(StudentConfig { dim: 4, ..cfg }, 1);
-        assert!(ColdSpace::new(wrong, rep).is_err());
-    }
-}
-
 /// A new item as the CLI's flags and the page's box give it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewItem {
@@ -239,4 +208,63 @@ pub fn cold_start(
         semantic_id: placed.semantic_id,
         scores,
     })
+}
+
+/// What `reaseq experiment --cold-title …` prints.
+impl std::fmt::Display for ColdStartReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id: Vec<String> = self.semantic_id.iter().map(u16::to_string).collect();
+        writeln!(
+            f,
+            "semantic ID {} — user {} ({} logged items)",
+            id.join("-"),
+            self.user,
+            self.history
+        )?;
+        for n in &self.neighbours {
+            writeln!(f, "{:.3}  {}", n.cosine, n.title)?;
+        }
+        for s in &self.scores {
+            writeln!(
+                f,
+                "{:<7} p = {:.3}, rank {} of {}",
+                s.variant.name(),
+                s.probability,
+                s.above + 1,
+                s.catalog + 1
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::student::StudentConfig;
+
+    #[test]
+    fn a_text_is_placed_and_scored_and_an_empty_one_is_refused() {
+        let cfg = StudentConfig {
+            buckets: 64,
+            hidden: 4,
+            dim: 3,
+        };
+        let student = StudentEncoder::init(cfg, 1);
+        let rep: Vec<Vec<f32>> = (0..40)
+            .map(|i| {
+                let mut v = vec![(i % 5) as f32, (i % 3) as f32, 1.0];
+                crate::knowledge::neighbours::normalise(&mut v);
+                v
+            })
+            .collect();
+        let space = ColdSpace::new(student.clone(), rep.clone()).unwrap();
+        let p = space.place("A new film", "about nothing", 5).unwrap();
+        assert_eq!(p.neighbours.len(), 5);
+        assert_eq!(p.rep, student.embed("A new film. about nothing"));
+        assert_eq!(p.semantic_id.len(), RqConfig::default().levels + 1);
+        assert!(space.place(" ", "", 5).is_err());
+        let wrong = StudentEncoder::init(StudentConfig { dim: 4, ..cfg }, 1);
+        assert!(ColdSpace::new(wrong, rep).is_err());
+    }
 }

@@ -352,6 +352,8 @@ pub struct ReasonerEvaluation {
     pub users: usize,
     /// M: Recall and NDCG are measured at it.
     pub k: usize,
+    /// T: the sampler's denoising steps.
+    pub steps: usize,
     /// The headline decoder (the one the GBR sequences use).
     pub decoding: String,
     #[serde(flatten)]
@@ -392,6 +394,19 @@ impl Scored {
     }
 }
 
+/// Our lists against a baseline's, paired by user: Recall, and the planted recall on synthetic
+/// worlds.
+fn baseline_test(ours: &Scored, theirs: &Scored, seed: u64) -> Result<BaselineTest> {
+    let planted_recall = match (&ours.planted, &theirs.planted) {
+        (Some(a), Some(b)) => Some(paired_test(&a.partner_recalls, &b.partner_recalls, seed)?),
+        _ => None,
+    };
+    Ok(BaselineTest {
+        recall: paired_test(&ours.scores.recall, &theirs.scores.recall, seed)?,
+        planted_recall,
+    })
+}
+
 /// Scores the reasoner's inferences (every decoder, from the same fold models) against
 /// popularity, co-occurrence kNN and knowledge kNN; `curve` also infers again at T = 1, 2, 4, …
 /// and in threshold mode.
@@ -424,17 +439,7 @@ pub fn evaluate_reasoner(
     for b in &baselines {
         let lists = baseline_lists(ds, protocol, b.as_ref(), &users, s.max_history, k);
         let theirs = score(&lists);
-        let planted_recall = match (&ours.planted, &theirs.planted) {
-            (Some(a), Some(b)) => {
-                Some(paired_test(&a.partner_recalls, &b.partner_recalls, s.seed)?)
-            }
-            _ => None,
-        };
-        let test = BaselineTest {
-            recall: paired_test(&ours.scores.recall, &theirs.scores.recall, s.seed)?,
-            planted_recall,
-        };
-        paired.insert(b.name().to_owned(), test);
+        paired.insert(b.name().to_owned(), baseline_test(&ours, &theirs, s.seed)?);
         if b.name() == "popularity" {
             popularity_recall = theirs.scores.recall.clone();
         }
@@ -461,6 +466,7 @@ pub fn evaluate_reasoner(
         dataset: ds.name.clone(),
         users: ours.scores.users.len(),
         k,
+        steps: s.steps,
         decoding: r.decoding_name(),
         scores: ours.method(),
         decoders,
@@ -579,4 +585,212 @@ fn steps_curve(
         });
     }
     Ok(out)
+}
+
+/// What `reaseq reasoner eval` prints: every method's Recall@M and NDCG@M (with the planted
+/// columns on synthetic worlds), the steps curve, and the paired differences.
+impl std::fmt::Display for ReasonerEvaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let k = self.k;
+        writeln!(
+            f,
+            "{}: {} users, M = {k}, T = {}, {} folds, {} parameters, {:.0} s",
+            self.dataset, self.users, self.steps, self.folds, self.parameters, self.seconds
+        )?;
+        writeln!(
+            f,
+            "{:<40} {:>10} {:>10} {:>14} {:>15}",
+            "method",
+            format!("Recall@{k}"),
+            format!("NDCG@{k}"),
+            "partner share",
+            "partner recall"
+        )?;
+        let rows = self
+            .decoders
+            .iter()
+            .map(|(name, row)| (format!("reasoner, {name}"), &row.scores))
+            .chain(self.baselines.iter().map(|(name, row)| (name.clone(), row)));
+        for (name, row) in rows {
+            // The planted columns exist for synthetic worlds only.
+            let planted = |g: fn(&PlantedRecovery) -> f64| {
+                row.planted
+                    .as_ref()
+                    .map_or("-".to_owned(), |p| format!("{:.4}", g(p)))
+            };
+            writeln!(
+                f,
+                "{:<40} {:>10.4} {:>10.4} {:>14} {:>15}",
+                name,
+                row.recall,
+                row.ndcg,
+                planted(|p| p.partner_share),
+                planted(|p| p.partner_recall)
+            )?;
+        }
+        if !self.steps_curve.is_empty() {
+            writeln!(
+                f,
+                "{:<16} {:>10} {:>14} {:>16}",
+                "sampler",
+                format!("Recall@{k}"),
+                "passes/user",
+                "tokens/pass"
+            )?;
+            for c in &self.steps_curve {
+                writeln!(
+                    f,
+                    "{:<16} {:>10.4} {:>14.1} {:>16.2}",
+                    c.mode, c.recall, c.forward_passes, c.tokens_per_pass
+                )?;
+            }
+        }
+        for (name, p) in &self.paired_vs_baselines {
+            let r = &p.recall;
+            writeln!(
+                f,
+                "reasoner − {name}: Recall {:+.4} [{:+.4}, {:+.4}], p = {:.3}",
+                r.difference, r.lower, r.upper, r.p_value
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One inferred item as `reaseq reasoner infer` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InferredItem {
+    pub item_id: String,
+    pub title: String,
+    pub semantic_id: String,
+    /// Cosine with the user's history in knowledge space.
+    pub consistency: f32,
+    /// A real off-log event of the user.
+    pub hit: bool,
+}
+
+/// The reasoner run for one user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInference {
+    pub user: String,
+    /// The logged history's titles.
+    pub history: Vec<String>,
+    pub off_log: usize,
+    pub inferred: Vec<InferredItem>,
+    /// The bundle is fold 0's reasoner: whether this user was outside its training folds.
+    pub held_out: bool,
+    pub forward_passes: usize,
+    pub milliseconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<super::TraceStep>>,
+}
+
+/// Runs fold 0's reasoner for `user` (M and T of `s`, commit-threshold `threshold`), with
+/// `vectors` the knowledge vectors for the consistency column; `trace` keeps every step.
+#[allow(clippy::too_many_arguments)]
+pub fn infer_user(
+    data: &Prepared,
+    model: &mut super::DiffusionReasoner,
+    ids: &SemanticIds,
+    vectors: &[Vec<f32>],
+    s: &ReasonerSettings,
+    user: &str,
+    threshold: Option<f32>,
+    trace: bool,
+) -> Result<UserInference> {
+    let ds = &data.ds;
+    let vocab = ItemVocab::new(ids)?;
+    if model.config.vocab != vocab.size() {
+        return Err(Error::Config(
+            "the reasoner's vocabulary does not match the semantic IDs: rerun `reaseq reasoner train`".into(),
+        ));
+    }
+    let u = ds
+        .users
+        .get(user)
+        .ok_or_else(|| Error::Config(format!("no user '{user}' in {}", ds.name)))?;
+    let history = super::logged_history(ds, &data.protocol, u, s.max_history);
+    let sampler = SamplerConfig {
+        slots: s.slots,
+        steps: s.steps,
+        threshold,
+        seed: s.seed,
+        ..SamplerConfig::default()
+    };
+    let t = Instant::now();
+    let x = super::excluded(ds, &data.protocol, u);
+    let out = super::infer(model, &vocab, &history, &x, &sampler)?;
+    let milliseconds = t.elapsed().as_secs_f64() * 1e3;
+    let off = super::off_log_items(ds, &data.protocol, u);
+    let title = |i: u32| ds.items[i as usize].display_title();
+    let inferred = ranked(&out)
+        .iter()
+        .map(|&i| InferredItem {
+            item_id: ds.items[i as usize].id.clone(),
+            title: title(i),
+            semantic_id: ids.display(i as usize),
+            consistency: super::semantic_consistency(vectors, &history, i),
+            hit: off.contains(&i),
+        })
+        .collect();
+    let folds = super::crossfit::user_folds(ds.num_users(), s.folds.max(2), s.seed);
+    Ok(UserInference {
+        user: user.to_owned(),
+        history: history.iter().map(|&i| title(i)).collect(),
+        off_log: off.len(),
+        inferred,
+        held_out: folds[u as usize] == 0,
+        forward_passes: out.forward_passes,
+        milliseconds,
+        trace: trace.then(|| out.trace.clone()),
+    })
+}
+
+/// What `reaseq reasoner infer` prints.
+impl std::fmt::Display for UserInference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "user {}: {} logged items, {} off-log; {} forward passes in {:.1} ms; {}",
+            self.user,
+            self.history.len(),
+            self.off_log,
+            self.forward_passes,
+            self.milliseconds,
+            if self.held_out {
+                "held out from this reasoner's training"
+            } else {
+                "in this reasoner's training folds (its off-log items were supervision)"
+            }
+        )?;
+        for s in self.trace.iter().flatten() {
+            let commits: Vec<String> = s
+                .commits
+                .iter()
+                .map(|c| {
+                    format!(
+                        "slot {} level {} = {} ({:.2})",
+                        c.slot, c.level, c.token, c.prob
+                    )
+                })
+                .collect();
+            let remasked = if s.remasked.is_empty() {
+                String::new()
+            } else {
+                format!(" — remasked slots {:?}", s.remasked)
+            };
+            writeln!(f, "step {}: {}{remasked}", s.step + 1, commits.join("; "))?;
+        }
+        for it in &self.inferred {
+            writeln!(
+                f,
+                "{} {:<45} consistency {:.3}{}",
+                it.semantic_id,
+                it.title,
+                it.consistency,
+                if it.hit { "  ← real off-log" } else { "" }
+            )?;
+        }
+        Ok(())
+    }
 }

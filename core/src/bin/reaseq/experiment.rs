@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use reaseq_core::artifact::{to_json, Artifact};
-use reaseq_core::data::{Prepared, ProtocolMode};
+use reaseq_core::data::Prepared;
 use reaseq_core::experiment::{
     markdown_report, markdown_table, oracle_sequences, report_charts, run_experiment,
     synthetic_student, ExperimentConfig, ExperimentRows, ExperimentRun, GbrSource, RowSettings,
@@ -18,32 +18,18 @@ use reaseq_core::experiment::{
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::student::StudentEncoder;
 use reaseq_core::layout::{self, file};
-use reaseq_core::ranker::cold::{
-    cold_start as cold_start_report, rep_vectors, ColdSpace, ColdStartReport, Neighbour, NewItem,
-};
+use reaseq_core::ranker::cold::{cold_start as cold_start_report, rep_vectors, ColdSpace, NewItem};
 use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::{HistoryEvents, Ranker, Variant};
 
 use crate::progress::Stderr;
-use crate::source::{prepare, Source};
+use crate::source::DataArgs;
 use crate::workspace::{data_path, read_file, write_file};
 
 #[derive(Args)]
 pub struct ExperimentArgs {
     #[command(flatten)]
-    source: Source,
-    /// A seeded synthetic world (planted benefits) instead of a dataset.
-    #[arg(long)]
-    synthetic: bool,
-    #[arg(long, default_value_t = 300)]
-    world_users: usize,
-    #[arg(long, default_value_t = 200)]
-    world_items: usize,
-    /// Beyond-log mode: random or future.
-    #[arg(long, default_value = "random")]
-    mode: String,
-    #[arg(long, default_value_t = 0.3)]
-    rho: f64,
+    pub data: DataArgs,
     /// Training seeds per variant (reported as mean ± std).
     #[arg(long, default_value_t = 3)]
     seeds: usize,
@@ -106,15 +92,7 @@ pub struct ExperimentArgs {
 
 impl ExperimentArgs {
     fn prepare(&self) -> Result<Prepared> {
-        let world = self
-            .synthetic
-            .then_some((self.world_users, self.world_items));
-        let mode = if self.synthetic {
-            ProtocolMode::Planted
-        } else {
-            ProtocolMode::parse(&self.mode, self.rho, 10)?
-        };
-        Ok(prepare(&self.source, world, mode, self.seed)?)
+        self.data.prepare(10, self.seed)
     }
 
     fn history(&self) -> HistoryEvents {
@@ -127,7 +105,7 @@ impl ExperimentArgs {
 
     /// The library's configuration: the flags over the per-source defaults.
     fn config(&self) -> ExperimentConfig {
-        let d = ExperimentConfig::defaults(self.synthetic);
+        let d = ExperimentConfig::defaults(self.data.synthetic);
         ExperimentConfig {
             seeds: self.seeds,
             jobs: self.jobs,
@@ -158,7 +136,7 @@ fn default_jobs() -> usize {
 /// The items' REP vectors: the graph embedding on the synthetic world, on a dataset the
 /// compact vectors `reaseq knowledge build` distilled.
 fn rep(a: &ExperimentArgs, data: &Prepared) -> Result<Vec<Vec<f32>>> {
-    if a.synthetic {
+    if a.data.synthetic {
         Ok(graph_embedding(&data.ds, &GraphEmbeddingConfig::default())?)
     } else {
         crate::knowledge::read_rep_vectors(&data.ds)
@@ -248,7 +226,7 @@ fn write_bundles(
     }
     // On MovieLens-100k the student `reaseq knowledge build` distilled (the REP vectors are its
     // targets); on the synthetic world one distilled here to the graph vectors.
-    let (manifest, weights) = if a.synthetic {
+    let (manifest, weights) = if a.data.synthetic {
         synthetic_student(data, rep, a.seed, &Stderr)?
     } else {
         crate::knowledge::student_bundle(&data.ds)?
@@ -277,7 +255,7 @@ fn write_assets(
     crate::workspace::copy_to_assets(&ranker_dir(data), &relative, &files)?;
     let dir = crate::workspace::assets_dir().join(&relative);
     write_file(&dir.join(file::RESULTS), text.as_bytes())?;
-    if a.synthetic {
+    if a.data.synthetic {
         let scores0 = TestScores {
             format_version: TestScores::FORMAT_VERSION,
             scores: run
@@ -307,24 +285,6 @@ fn saved_bundles(dir: &Path) -> Result<(Vec<Ranker>, StudentEncoder)> {
     Ok((rankers, student))
 }
 
-/// What `--cold-title --json` prints.
-#[derive(serde::Serialize)]
-struct ColdOutput<'a> {
-    user: &'a str,
-    history: usize,
-    semantic_id: &'a [u16],
-    neighbours: &'a [Neighbour],
-    scores: Vec<ColdVariantScore>,
-}
-
-#[derive(serde::Serialize)]
-struct ColdVariantScore {
-    variant: &'static str,
-    probability: f32,
-    rank: usize,
-    of: usize,
-}
-
 /// `--cold-title`: the saved bundles place and score a new item (`ranker::cold::cold_start`).
 fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
     let data = a.prepare()?;
@@ -350,47 +310,9 @@ fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
     };
     let r = cold_start_report(&space, &rankers, &data.ds, &rows.test, &gbr, &item)?;
     if a.json {
-        let out = ColdOutput {
-            user: &r.user,
-            history: r.history,
-            semantic_id: &r.semantic_id,
-            neighbours: &r.neighbours,
-            scores: r
-                .scores
-                .iter()
-                .map(|s| ColdVariantScore {
-                    variant: s.variant.name(),
-                    probability: s.probability,
-                    rank: s.above + 1,
-                    of: s.catalog + 1,
-                })
-                .collect(),
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        print_cold(&r);
+        print!("{r}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_cold(r: &ColdStartReport) {
-    let id: Vec<String> = r.semantic_id.iter().map(u16::to_string).collect();
-    println!(
-        "semantic ID {} — user {} ({} logged items)",
-        id.join("-"),
-        r.user,
-        r.history
-    );
-    for n in &r.neighbours {
-        println!("{:.3}  {}", n.cosine, n.title);
-    }
-    for s in &r.scores {
-        println!(
-            "{:<7} p = {:.3}, rank {} of {}",
-            s.variant.name(),
-            s.probability,
-            s.above + 1,
-            s.catalog + 1
-        );
-    }
 }

@@ -4,27 +4,22 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use reaseq_core::bundle::Manifest;
-use reaseq_core::data::{Prepared, ProtocolMode};
+use reaseq_core::data::Prepared;
 use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use reaseq_core::knowledge::semantic_id::SemanticIds;
 use reaseq_core::layout::{self, file};
-use reaseq_core::reasoner::crossfit::{excluded, ranked, user_folds};
 use reaseq_core::reasoner::pipeline::{
-    evaluate_reasoner, fit_reasoner, reasoner_codes, CodeSource, DecoderKind, FittedReasoner,
-    ReasonerEvaluation, ReasonerSettings,
+    evaluate_reasoner, fit_reasoner, infer_user, reasoner_codes, CodeSource, DecoderKind,
+    FittedReasoner, ReasonerSettings,
 };
-use reaseq_core::reasoner::{
-    infer, logged_history, off_log_items, semantic_consistency, DiffusionReasoner,
-    InferredSequences, ItemVocab, SamplerConfig,
-};
+use reaseq_core::reasoner::{DiffusionReasoner, InferredSequences};
 
 use crate::progress::Stderr;
-use crate::source::{prepare, Source};
+use crate::source::DataArgs;
 use crate::workspace::{data_path, read_file, write_file};
 #[derive(Subcommand)]
 pub enum ReasonerCommand {
@@ -59,20 +54,7 @@ pub struct InferArgs {
 #[derive(Args)]
 pub struct EvalArgs {
     #[command(flatten)]
-    pub source: Source,
-    /// Use a seeded synthetic world (planted off-log behaviour) instead of a dataset.
-    #[arg(long)]
-    synthetic: bool,
-    /// Users and items of the synthetic world.
-    #[arg(long, default_value_t = 300)]
-    world_users: usize,
-    #[arg(long, default_value_t = 200)]
-    world_items: usize,
-    /// Beyond-log mode for datasets: random or future (synthetic worlds use their planted one).
-    #[arg(long, default_value = "random")]
-    mode: String,
-    #[arg(long, default_value_t = 0.3)]
-    rho: f64,
+    pub data: DataArgs,
     /// Items inferred per user (M); Recall and NDCG are measured at M.
     #[arg(long, default_value_t = 10)]
     slots: usize,
@@ -156,7 +138,7 @@ pub struct EvalArgs {
 impl EvalArgs {
     /// The library's settings: the flags, with per-source defaults where a flag is not given.
     pub fn settings(&self) -> Result<ReasonerSettings> {
-        let d = ReasonerSettings::defaults(self.synthetic);
+        let d = ReasonerSettings::defaults(self.data.synthetic);
         Ok(ReasonerSettings {
             slots: self.slots,
             steps: self.steps,
@@ -181,15 +163,7 @@ impl EvalArgs {
     }
 
     fn prepare(&self) -> Result<Prepared> {
-        let world = self
-            .synthetic
-            .then_some((self.world_users, self.world_items));
-        let mode = if self.synthetic {
-            ProtocolMode::Planted
-        } else {
-            ProtocolMode::parse(&self.mode, self.rho, self.slots)?
-        };
-        Ok(prepare(&self.source, world, mode, self.seed)?)
+        self.data.prepare(self.slots, self.seed)
     }
 }
 
@@ -363,102 +337,16 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             String::from_utf8(reaseq_core::artifact::to_json(&e)?)?
         );
     } else {
-        print_eval(&e, s.steps);
+        print!("{e}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_eval(e: &ReasonerEvaluation, steps: usize) {
-    let k = e.k;
-    println!(
-        "{}: {} users, M = {k}, T = {steps}, {} folds, {} parameters, {:.0} s",
-        e.dataset, e.users, e.folds, e.parameters, e.seconds
-    );
-    println!(
-        "{:<40} {:>10} {:>10} {:>14} {:>15}",
-        "method",
-        format!("Recall@{k}"),
-        format!("NDCG@{k}"),
-        "partner share",
-        "partner recall"
-    );
-    let rows = e
-        .decoders
-        .iter()
-        .map(|(name, row)| (format!("reasoner, {name}"), &row.scores))
-        .chain(e.baselines.iter().map(|(name, row)| (name.clone(), row)));
-    for (name, row) in rows {
-        // The planted columns exist for synthetic worlds only.
-        let planted = |f: fn(&reaseq_core::reasoner::crossfit::PlantedRecovery) -> f64| {
-            row.planted
-                .as_ref()
-                .map_or("-".to_owned(), |p| format!("{:.4}", f(p)))
-        };
-        println!(
-            "{:<40} {:>10.4} {:>10.4} {:>14} {:>15}",
-            name,
-            row.recall,
-            row.ndcg,
-            planted(|p| p.partner_share),
-            planted(|p| p.partner_recall)
-        );
-    }
-    if !e.steps_curve.is_empty() {
-        println!(
-            "{:<16} {:>10} {:>14} {:>16}",
-            "sampler",
-            format!("Recall@{k}"),
-            "passes/user",
-            "tokens/pass"
-        );
-        for c in &e.steps_curve {
-            println!(
-                "{:<16} {:>10.4} {:>14.1} {:>16.2}",
-                c.mode, c.recall, c.forward_passes, c.tokens_per_pass
-            );
-        }
-    }
-    for (name, p) in &e.paired_vs_baselines {
-        let r = &p.recall;
-        println!(
-            "reasoner − {name}: Recall {:+.4} [{:+.4}, {:+.4}], p = {:.3}",
-            r.difference, r.lower, r.upper, r.p_value
-        );
-    }
-}
-
-/// One inferred item as `reaseq reasoner infer` shows it.
-#[derive(serde::Serialize)]
-struct InferredItem {
-    item_id: String,
-    title: String,
-    semantic_id: String,
-    consistency: f32,
-    hit: bool,
-}
-
-/// What `reaseq reasoner infer --json` prints.
-#[derive(serde::Serialize)]
-struct InferOutput {
-    user: String,
-    history: Vec<String>,
-    inferred: Vec<InferredItem>,
-    held_out: bool,
-    forward_passes: usize,
-    milliseconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace: Option<Vec<reaseq_core::reasoner::TraceStep>>,
 }
 
 fn infer_one(args: InferArgs) -> Result<ExitCode> {
     let a = &args.eval;
     let data = a.prepare()?;
-    let (ids, vectors) = knowledge(&data, &a.settings()?)?;
-    let ds = &data.ds;
-    let vocab = ItemVocab::new(&ids)?;
-    let Some(user) = ds.users.get(&args.user) else {
-        bail!("no user '{}' in {}", args.user, ds.name);
-    };
+    let s = a.settings()?;
+    let (ids, vectors) = knowledge(&data, &s)?;
     let dir = reasoner_dir(&data);
     let [mp, wp] = layout::bundle_files(file::REASONER).map(|f| dir.join(f));
     let train = "reaseq reasoner train";
@@ -467,99 +355,23 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
         &read_file(&mp, train)?,
         &read_file(&wp, train)?,
     )?;
-    if model.config.vocab != vocab.size() {
-        bail!(
-            "{}: the model's vocabulary does not match the semantic IDs: rerun `{train}`",
-            mp.display()
-        );
-    }
-    let history = logged_history(ds, &data.protocol, user, a.max_history);
-    let sampler = SamplerConfig {
-        slots: a.slots,
-        steps: a.steps,
-        threshold: args.threshold,
-        seed: a.seed,
-        ..SamplerConfig::default()
-    };
-    let t = Instant::now();
-    let out = infer(
+    let o = infer_user(
+        &data,
         &mut model,
-        &vocab,
-        &history,
-        &excluded(ds, &data.protocol, user),
-        &sampler,
-    )?;
-    let ms = t.elapsed().as_secs_f64() * 1e3;
-    let off = off_log_items(ds, &data.protocol, user);
-    let title = |i: u32| ds.items[i as usize].display_title();
-    let inferred = ranked(&out)
-        .iter()
-        .map(|&i| InferredItem {
-            item_id: ds.items[i as usize].id.clone(),
-            title: title(i),
-            semantic_id: ids.display(i as usize),
-            consistency: semantic_consistency(&vectors, &history, i),
-            hit: off.contains(&i),
-        })
-        .collect();
-    let o = InferOutput {
-        user: args.user.clone(),
-        history: history.iter().map(|&i| title(i)).collect(),
-        inferred,
-        // The bundle is fold 0's reasoner: trained on the other folds' users only.
-        held_out: user_folds(ds.num_users(), a.folds.max(2), a.seed)[user as usize] == 0,
-        forward_passes: out.forward_passes,
-        milliseconds: ms,
-        trace: args.trace.then(|| out.trace.clone()),
-    };
+        &ids,
+        &vectors,
+        &s,
+        &args.user,
+        args.threshold,
+        args.trace,
+    )
+    .with_context(|| mp.display().to_string())?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&o)?);
     } else {
-        print_inference(&o, off.len());
+        print!("{o}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_inference(o: &InferOutput, off_log: usize) {
-    println!(
-        "user {}: {} logged items, {off_log} off-log; {} forward passes in {:.1} ms; {}",
-        o.user,
-        o.history.len(),
-        o.forward_passes,
-        o.milliseconds,
-        if o.held_out {
-            "held out from this reasoner's training"
-        } else {
-            "in this reasoner's training folds (its off-log items were supervision)"
-        }
-    );
-    for s in o.trace.iter().flatten() {
-        let commits: Vec<String> = s
-            .commits
-            .iter()
-            .map(|c| {
-                format!(
-                    "slot {} level {} = {} ({:.2})",
-                    c.slot, c.level, c.token, c.prob
-                )
-            })
-            .collect();
-        let remasked = if s.remasked.is_empty() {
-            String::new()
-        } else {
-            format!(" — remasked slots {:?}", s.remasked)
-        };
-        println!("step {}: {}{remasked}", s.step + 1, commits.join("; "));
-    }
-    for it in &o.inferred {
-        println!(
-            "{} {:<45} consistency {:.3}{}",
-            it.semantic_id,
-            it.title,
-            it.consistency,
-            if it.hit { "  ← real off-log" } else { "" }
-        );
-    }
 }
 
 pub fn run(cmd: ReasonerCommand) -> Result<ExitCode> {

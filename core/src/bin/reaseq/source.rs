@@ -46,17 +46,37 @@ pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Load
     loaded
 }
 
-/// The world or dataset a model command works on, under its protocol: a seeded synthetic world
-/// (`world` given; `seed` seeds it and the protocol alike), or the source's dataset under
-/// `mode`.
-pub fn prepare(
-    source: &Source,
-    world: Option<(usize, usize)>,
-    mode: ProtocolMode,
-    seed: u64,
-) -> Result<Prepared, Error> {
-    match world {
-        Some((users, items)) => Prepared::synthetic(WorldSpec { users, items, seed }),
-        None => Prepared::dataset(load(source, Strictness::Strict)?.dataset, mode, seed),
+/// The data a model command works on: a seeded synthetic world, or a dataset under a beyond-log
+/// mode.
+#[derive(Args)]
+pub struct DataArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// A seeded synthetic world (planted off-log behaviour) instead of a dataset.
+    #[arg(long)]
+    pub synthetic: bool,
+    /// Users and items of the synthetic world.
+    #[arg(long, default_value_t = 300)]
+    pub world_users: usize,
+    #[arg(long, default_value_t = 200)]
+    pub world_items: usize,
+    /// Beyond-log mode for datasets: random or future (synthetic worlds use their planted one).
+    #[arg(long, default_value = "random")]
+    pub mode: String,
+    #[arg(long, default_value_t = 0.3)]
+    pub rho: f64,
+}
+
+impl DataArgs {
+    /// The world (seeded with `seed`, which also draws the protocol) or the dataset under its
+    /// mode; `future_m` is the `future` mode's number of hidden events.
+    pub fn prepare(&self, future_m: usize, seed: u64) -> anyhow::Result<Prepared> {
+        if self.synthetic {
+            let (users, items) = (self.world_users, self.world_items);
+            return Ok(Prepared::synthetic(WorldSpec { users, items, seed })?);
+        }
+        let mode = ProtocolMode::parse(&self.mode, self.rho, future_m)?;
+        let ds = load(&self.source, Strictness::Strict)?.dataset;
+        Ok(Prepared::dataset(ds, mode, seed)?)
     }
 }
