@@ -192,7 +192,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
     let data = Prepared::rebuild(results.world, results.protocol, results.seed, None).unwrap();
     let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
         .unwrap()
-        .resolve("inferred.json", &data.ds, &data.describe())
+        .resolve("inferred.json", &data.ds, data.mode)
         .unwrap();
     let bundles = [
         (

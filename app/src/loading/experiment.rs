@@ -79,7 +79,7 @@ pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<Experi
     let data = Prepared::rebuild(r.world, r.protocol, r.seed, movielens).map_err(err)?;
     let gbr = a
         .sequences
-        .resolve(file::INFERRED, &data.ds, &data.describe())
+        .resolve(file::INFERRED, &data.ds, data.mode)
         .map_err(err)?;
     let settings = RowSettings {
         negatives: r.negatives,

@@ -277,7 +277,7 @@ impl FittedReasoner {
             &data.ds,
             SequenceProvenance {
                 dataset_fingerprint: data.ds.fingerprint(),
-                protocol: data.describe(),
+                protocol: data.mode,
                 seed: s.seed,
                 folds: self.cfg.folds,
                 slots: s.slots,

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
+use crate::artifact::Artifact;
+use crate::data::{Dataset, ProtocolMode};
 use crate::error::{Error, Result};
 
 /// How the sequences were made, so a reader can refuse ones made under another protocol.
@@ -12,8 +13,8 @@ use crate::error::{Error, Result};
 pub struct SequenceProvenance {
     /// `Dataset::fingerprint` of the data they were inferred on.
     pub dataset_fingerprint: u64,
-    /// The beyond-log mode, e.g. `random rho=0.3`.
-    pub protocol: String,
+    /// The beyond-log protocol they were inferred under.
+    pub protocol: ProtocolMode,
     pub seed: u64,
     pub folds: usize,
     pub slots: usize,
@@ -32,8 +33,15 @@ pub struct UserSequence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InferredSequences {
+    pub format_version: u32,
     pub provenance: SequenceProvenance,
     pub users: Vec<UserSequence>,
+}
+
+impl Artifact for InferredSequences {
+    const KIND: &'static str = "inferred sequences";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq reasoner train";
 }
 
 impl InferredSequences {
@@ -52,18 +60,26 @@ impl InferredSequences {
                     .collect(),
             })
             .collect();
-        Self { provenance, users }
+        Self {
+            format_version: Self::FORMAT_VERSION,
+            provenance,
+            users,
+        }
     }
 
     /// Parses the JSON file at `path` (named in every error).
     pub fn from_json(path: &str, bytes: &[u8]) -> Result<Self> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::Config(format!("{path}: not a GBR sequence file: {e}")))
+        crate::artifact::from_json(path, bytes)
     }
 
     /// Per user index, the inferred item indices. Refuses sequences inferred on other data or
     /// under another protocol, and names the user and item it cannot place.
-    pub fn resolve(&self, path: &str, ds: &Dataset, protocol: &str) -> Result<Vec<Vec<u32>>> {
+    pub fn resolve(
+        &self,
+        path: &str,
+        ds: &Dataset,
+        protocol: ProtocolMode,
+    ) -> Result<Vec<Vec<u32>>> {
         let p = &self.provenance;
         if p.dataset_fingerprint != ds.fingerprint() {
             return Err(Error::Config(format!(
@@ -75,8 +91,9 @@ impl InferredSequences {
         }
         if p.protocol != protocol {
             return Err(Error::Config(format!(
-                "{path}: inferred under protocol '{}', this run uses '{protocol}'",
-                p.protocol
+                "{path}: inferred under protocol '{}', this run uses '{}'",
+                p.protocol.describe(),
+                protocol.describe()
             )));
         }
         let mut out = vec![Vec::new(); ds.num_users()];
@@ -126,7 +143,7 @@ mod tests {
         SequenceProvenance {
             decoding: "diffusion sampler".into(),
             dataset_fingerprint: ds.fingerprint(),
-            protocol: "random rho=0.3".into(),
+            protocol: ProtocolMode::Random { rho: 0.3 },
             seed: 0,
             folds: 2,
             slots: 2,
@@ -142,7 +159,8 @@ mod tests {
         let json = serde_json::to_vec(&s).unwrap();
         let back = InferredSequences::from_json("x.json", &json).unwrap();
         assert_eq!(
-            back.resolve("x.json", &ds, "random rho=0.3").unwrap(),
+            back.resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
+                .unwrap(),
             inferred
         );
     }
@@ -151,13 +169,19 @@ mod tests {
     fn other_protocol_data_or_unknown_item_is_refused_by_name() {
         let ds = world();
         let mut s = InferredSequences::new(&ds, provenance(&ds), &[vec![1]]);
-        let e = s.resolve("x.json", &ds, "future m=10").unwrap_err();
+        let e = s
+            .resolve("x.json", &ds, ProtocolMode::Future { m: 10 })
+            .unwrap_err();
         assert!(e.to_string().contains("protocol"), "{e}");
         s.users[0].items[0] = "nope".into();
-        let e = s.resolve("x.json", &ds, "random rho=0.3").unwrap_err();
+        let e = s
+            .resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
+            .unwrap_err();
         assert!(e.to_string().contains("users[0].items[0] 'nope'"), "{e}");
         s.provenance.dataset_fingerprint ^= 1;
-        let e = s.resolve("x.json", &ds, "random rho=0.3").unwrap_err();
+        let e = s
+            .resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
+            .unwrap_err();
         assert!(e.to_string().contains("another dataset"), "{e}");
         assert!(InferredSequences::from_json("x.json", b"{").is_err());
     }

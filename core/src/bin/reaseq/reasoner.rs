@@ -263,7 +263,7 @@ pub fn sequences_for(data: &Prepared, seed: u64, epochs: usize) -> Result<Vec<Ve
                     seq.provenance.seed
                 )));
             }
-            seq.resolve(&name, &data.ds, &data.describe())
+            seq.resolve(&name, &data.ds, data.mode)
         });
         match cached {
             Ok(v) => return Ok(v),
