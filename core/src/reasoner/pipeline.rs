@@ -493,8 +493,7 @@ fn decoder_runs(
     let mut runs = vec![(headline.clone(), ours)];
     let beam = s.beam();
     let popularity_only = r.fit.popularity_only_weight();
-    let mut others: Vec<OtherDecoder> =
-        vec![(beam, None, None), (Decoding::Diffusion, None, None)];
+    let mut others: Vec<OtherDecoder> = vec![(beam, None, None), (Decoding::Diffusion, None, None)];
     if r.fit.prior.as_ref().is_some_and(|q| q.has_cooccurrence()) {
         others.push((beam, Some(POPULARITY_PRIOR), Some(&popularity_only)));
     }
