@@ -559,7 +559,11 @@ mod tests {
         assert_eq!(back, cards);
         // The bare array an older build wrote.
         let old = serde_json::to_vec(&cards.cards).unwrap();
-        assert!(from_json::<KnowledgeCards>("cards.json", &old).is_err());
+        let e = from_json::<KnowledgeCards>("cards.json", &old)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no format version"), "{e}");
+        assert!(e.contains("`reaseq knowledge build`"), "{e}");
     }
 
     #[test]
