@@ -25,8 +25,14 @@ struct Probe {
 /// Reads an artifact, refusing another format version.
 pub fn from_json<T: Artifact>(file: &str, bytes: &[u8]) -> Result<T> {
     let bad = |reason: String| Error::artifact(file, reason);
-    let probe: Probe =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not a {} file ({e})", T::KIND)))?;
+    let probe: Probe = match serde_json::from_slice(bytes) {
+        Ok(p) => p,
+        // JSON of another shape (an older build's bare array): a file without a version.
+        Err(e) if e.classify() == serde_json::error::Category::Data => Probe {
+            format_version: None,
+        },
+        Err(e) => return Err(bad(format!("not a {} file ({e})", T::KIND))),
+    };
     match probe.format_version {
         Some(v) if v == T::FORMAT_VERSION => {}
         found => {
@@ -80,6 +86,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(none.contains("no format version"), "{none}");
+        let array = from_json::<Thing>("t.json", b"[{}, 2]")
+            .unwrap_err()
+            .to_string();
+        assert!(array.contains("no format version"), "{array}");
         let junk = from_json::<Thing>("t.json", b"PNG")
             .unwrap_err()
             .to_string();

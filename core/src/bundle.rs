@@ -42,14 +42,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Serialises `tensors`; returns (manifest JSON, weights bytes).
-pub fn encode(
-    kind: &str,
-    config: serde_json::Value,
-    dataset_fingerprint: Option<u64>,
-    metrics: BTreeMap<String, f64>,
-    tensors: &Tensors,
-) -> Result<(Vec<u8>, Vec<u8>)> {
+/// The safetensors bytes of `tensors` (f32, little-endian, no metadata).
+pub fn encode_tensors(tensors: &Tensors) -> Result<Vec<u8>> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(name, (shape, data))| {
@@ -73,8 +67,18 @@ pub fn encode(
                 .map_err(|e| Error::Model(format!("tensor {name}: {e}")))?;
         views.push((name.clone(), view));
     }
-    let weights = safetensors::serialize(views, None)
-        .map_err(|e| Error::Model(format!("safetensors: {e}")))?;
+    safetensors::serialize(views, None).map_err(|e| Error::Model(format!("safetensors: {e}")))
+}
+
+/// Serialises `tensors`; returns (manifest JSON, weights bytes).
+pub fn encode(
+    kind: &str,
+    config: serde_json::Value,
+    dataset_fingerprint: Option<u64>,
+    metrics: BTreeMap<String, f64>,
+    tensors: &Tensors,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let weights = encode_tensors(tensors)?;
     let manifest = Manifest {
         format: FORMAT_VERSION,
         kind: kind.to_owned(),

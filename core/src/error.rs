@@ -111,6 +111,9 @@ pub enum Error {
     /// Loading or running a model (candle, tokenizers).
     #[error("model: {0}")]
     Model(String),
+    /// Something the caller named (an item id, a title) that the data does not have.
+    #[error("{0}")]
+    NotFound(String),
     /// The caller asked the step to stop ([`crate::progress::Progress::cancelled`]).
     #[error("cancelled")]
     Cancelled,

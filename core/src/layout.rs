@@ -20,11 +20,31 @@ pub mod file {
     pub const STUDENT: &str = "student";
     /// The experiment's Markdown report.
     pub const REPORT: &str = "report.md";
+    /// Every item's knowledge card ([`crate::knowledge::pipeline::KnowledgeCards`]).
+    pub const CARDS: &str = "cards.json";
+    /// The items' `text`, `graph` and fused `knowledge` vectors (safetensors, one row per item;
+    /// [`crate::knowledge::vectors::tensor`]).
+    pub const VECTORS: &str = "vectors.safetensors";
+    /// The compact REP vectors the student learns (safetensors, tensor `rep`).
+    pub const REP: &str = "rep.safetensors";
+    /// What a knowledge build made and its figures
+    /// ([`crate::knowledge::pipeline::KnowledgeBuild`]).
+    pub const KNOWLEDGE_BUILD: &str = "build.json";
 }
 
 /// The item knowledge of a dataset (`reaseq knowledge build`).
 pub fn knowledge_dir(dataset: &str) -> String {
     format!("knowledge/{dataset}")
+}
+
+/// The LLM agents' answers on this machine, one file per facet (`LlmFacet::answers_file`).
+pub fn llm_cache_dir() -> String {
+    "knowledge/cache".to_owned()
+}
+
+/// The committed LLM answers (under the assets), which builds read before asking a model.
+pub fn llm_asset_dir() -> String {
+    "knowledge/llm".to_owned()
 }
 
 /// The reasoner's bundle, vocabulary and inferred sequences (`reaseq reasoner train`).

@@ -26,6 +26,29 @@ pub trait Progress: Sync {
     }
 }
 
+/// Seconds a step took, for the timings of a typed result. The browser's wasm has no monotonic
+/// clock here, so there it reads 0 (the page times its calls itself).
+pub struct Stopwatch {
+    #[cfg(not(target_arch = "wasm32"))]
+    started: std::time::Instant,
+}
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Self {
+            #[cfg(not(target_arch = "wasm32"))]
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.started.elapsed().as_secs_f64();
+        #[cfg(target_arch = "wasm32")]
+        return 0.0;
+    }
+}
+
 /// Hears nothing, never cancels: for tests and callers that only want the result.
 pub struct Silent;
 

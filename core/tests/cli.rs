@@ -407,10 +407,17 @@ fn knowledge_build_writes_cards_and_llm_agents_need_a_backend() {
     };
     let out = knowledge(&["build", "--encoder", "none"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let cards: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(data.join("knowledge/world/cards.json")).unwrap())
-            .unwrap();
-    assert_eq!(cards.as_array().unwrap().len(), 150);
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(data.join("knowledge/world").join(f)).unwrap())
+            .unwrap()
+    };
+    let cards = read("cards.json");
+    assert_eq!(cards["format_version"], 1);
+    assert_eq!(cards["cards"].as_array().unwrap().len(), 150);
+    let summary = read("build.json");
+    assert_eq!(summary["cards"]["cards"], 150);
+    assert_eq!(summary["encoder"], "none");
+    assert!(summary["vectors"].is_null());
     let out = knowledge(&["show", "--item", "i0"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("genres:"),

@@ -10,6 +10,9 @@ use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::{
     BeyondLog, Part, Protocol, SplitConfig, Strictness, SyntheticConfig, SyntheticWorld,
 };
+use reaseq_core::knowledge::neighbours::item_neighbours;
+use reaseq_core::knowledge::pipeline::KnowledgeBuildConfig;
+use reaseq_core::knowledge::pipeline::{make_agents, rule_knowledge, run_agents};
 use reaseq_core::metrics::{auc, bootstrap_ci, evaluate, BootstrapConfig, Metric};
 
 /// Fingerprint of the default synthetic world (seed 42), pinned so that a change to the
@@ -242,4 +245,29 @@ fn bundled_rankers_score_the_test_set_like_native() {
     bad[last] ^= 1;
     let e = Ranker::from_bundle("base", asset!("base.json"), &bad).unwrap_err();
     assert!(e.to_string().contains("base"), "{e}");
+}
+
+/// What the Knowledge view shows for item 0 of the default world: its nearest items in graph
+/// space and its semantic ID, pinned so that the page and the CLI's library agree.
+const KNOWLEDGE_NEIGHBOURS_OF_0: [usize; 5] = [108, 283, 157, 305, 342];
+const SEMANTIC_ID_OF_0: &str = "17-0-19-0";
+
+#[test]
+fn the_knowledge_view_is_the_same_on_every_platform() {
+    let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
+    let k = rule_knowledge(&w.dataset).unwrap();
+    let vectors = k.vectors.unwrap();
+    let nn: Vec<usize> = item_neighbours(&vectors, 0, 5)
+        .unwrap()
+        .iter()
+        .map(|x| x.0)
+        .collect();
+    let id = k.semantic_ids.unwrap().display(0);
+    assert_eq!(nn, KNOWLEDGE_NEIGHBOURS_OF_0);
+    assert_eq!(id, SEMANTIC_ID_OF_0);
+    // The timed card stage runs in the browser too (its clock reads 0 there).
+    let mut agents = make_agents(&KnowledgeBuildConfig::defaults(), None).unwrap();
+    let (cards, stats) = run_agents(&w.dataset, &mut agents).unwrap();
+    assert_eq!(cards.cards, k.cards);
+    assert_eq!(stats.cards, w.dataset.num_items());
 }

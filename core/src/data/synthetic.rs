@@ -93,6 +93,9 @@ const GENRES: [(&str, [&str; 6], &str); 12] = [
         "a puzzle that no one can solve",
     ),
 ];
+/// How many latent moods the world's items have (`GroundTruth::item_mood` is below it).
+pub const NUM_MOODS: usize = MOODS.len();
+
 const MOODS: [(&str, [&str; 3]); 4] = [
     ("dark", ["Bleak", "Grim", "Midnight"]),
     ("uplifting", ["Bright", "Joyful", "Golden"]),

@@ -4,95 +4,20 @@
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
-use super::graph_embedding::symmetric_eigen;
-use super::neighbours::{dot, nearest, normalise};
+use super::neighbours::{dot, nearest};
 use super::student::{features, StudentConfig, StudentEncoder};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct DistillConfig {
-    pub steps: usize,
-    pub learning_rate: f64,
-    /// Decoupled (AdamW) weight decay: with ~1.5k items and ~265k weights it is what keeps the
-    /// student from memorising the training cards.
-    pub weight_decay: f64,
-    /// Share of items held out to measure agreement.
-    pub holdout: f64,
-    pub seed: u64,
-}
-
-impl Default for DistillConfig {
-    fn default() -> Self {
-        Self {
-            steps: 300,
-            learning_rate: 0.02,
-            weight_decay: 1.0,
-            holdout: 0.1,
-            seed: 0,
-        }
-    }
-}
-
-/// How well the student matches the teacher.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Agreement {
-    /// Mean cosine between student and teacher vectors of held-out items.
-    pub heldout_cosine: f64,
-    pub train_cosine: f64,
-    /// Mean share of a held-out item's 10 teacher neighbours that are among its 10 student
-    /// neighbours (neighbours searched over all items).
-    pub heldout_overlap_at_10: f64,
-    pub heldout_items: usize,
-}
+// The configuration, the agreement and the PCA are plain Rust (they also build for the
+// browser); they are re-exported here where they used to live.
+pub use super::student::{Agreement, DistillConfig};
+pub use super::vectors::pca;
 
 fn err(e: candle_core::Error) -> Error {
     Error::Model(format!("distillation: {e}"))
-}
-
-/// Projections of `vectors` on their top `dim` principal directions (centred), unit length.
-pub fn pca(vectors: &[Vec<f32>], dim: usize) -> Vec<Vec<f32>> {
-    let n = vectors.len();
-    let d = vectors.first().map_or(0, Vec::len);
-    let mut mean = vec![0f64; d];
-    for v in vectors {
-        for (m, x) in mean.iter_mut().zip(v) {
-            *m += *x as f64 / n as f64;
-        }
-    }
-    let mut cov = vec![0f64; d * d];
-    for v in vectors {
-        let c: Vec<f64> = v.iter().zip(&mean).map(|(x, m)| *x as f64 - m).collect();
-        for i in 0..d {
-            for j in i..d {
-                cov[i * d + j] += c[i] * c[j];
-            }
-        }
-    }
-    for i in 0..d {
-        for j in 0..i {
-            cov[i * d + j] = cov[j * d + i];
-        }
-    }
-    let (_, vecs) = symmetric_eigen(cov, d);
-    let k = dim.min(d);
-    vectors
-        .iter()
-        .map(|v| {
-            let mut p: Vec<f32> = (0..k)
-                .map(|c| {
-                    (0..d)
-                        .map(|i| (v[i] as f64 - mean[i]) * vecs[i * d + c])
-                        .sum::<f64>() as f32
-                })
-                .collect();
-            normalise(&mut p);
-            p
-        })
-        .collect()
 }
 
 /// Dense bag-of-features matrix (rows × buckets), each row the mean over its features.
@@ -225,6 +150,7 @@ pub fn distill(
 mod tests {
     use super::*;
     use crate::data::{SyntheticConfig, SyntheticWorld};
+    use crate::knowledge::neighbours::normalise;
     use crate::knowledge::{build_cards, Agent, CatalogAgent, Critic};
 
     #[test]
@@ -272,16 +198,5 @@ mod tests {
         .unwrap();
         assert!(agreement.heldout_cosine > 0.9, "{agreement:?}");
         assert_eq!(student.embed(&texts[0]).len(), 8);
-    }
-
-    #[test]
-    fn pca_keeps_the_main_direction() {
-        let v: Vec<Vec<f32>> = (0..50)
-            .map(|i| vec![i as f32, 0.1 * (i % 3) as f32, 0.0])
-            .collect();
-        let p = pca(&v, 1);
-        assert!(p
-            .iter()
-            .all(|x| x.len() == 1 && (x[0].abs() - 1.0).abs() < 1e-5 || x[0] == 0.0));
     }
 }

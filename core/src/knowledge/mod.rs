@@ -5,12 +5,17 @@ pub mod agent;
 pub mod card;
 pub mod catalog;
 pub mod critic;
-#[cfg(feature = "teacher")]
+// Needs candle, which the teacher and the trainer both bring.
+#[cfg(any(feature = "teacher", feature = "train"))]
 pub mod distill;
 pub mod graph;
 pub mod graph_embedding;
 pub mod llm;
 pub mod neighbours;
+pub mod pipeline;
+#[cfg(any(feature = "teacher", feature = "train"))]
+pub mod purity;
+pub mod report;
 pub mod semantic_id;
 pub mod student;
 #[cfg(feature = "teacher")]

@@ -36,6 +36,44 @@ impl StudentConfig {
     }
 }
 
+/// How the student is distilled from its targets (the training itself is native:
+/// `knowledge::distill`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DistillConfig {
+    pub steps: usize,
+    pub learning_rate: f64,
+    /// Decoupled (AdamW) weight decay: with ~1.5k items and ~265k weights it is what keeps the
+    /// student from memorising the training cards.
+    pub weight_decay: f64,
+    /// Share of items held out to measure agreement.
+    pub holdout: f64,
+    pub seed: u64,
+}
+
+impl Default for DistillConfig {
+    fn default() -> Self {
+        Self {
+            steps: 300,
+            learning_rate: 0.02,
+            weight_decay: 1.0,
+            holdout: 0.1,
+            seed: 0,
+        }
+    }
+}
+
+/// How well the student matches the teacher.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Mean cosine between student and teacher vectors of held-out items.
+    pub heldout_cosine: f64,
+    pub train_cosine: f64,
+    /// Mean share of a held-out item's 10 teacher neighbours that are among its 10 student
+    /// neighbours (neighbours searched over all items).
+    pub heldout_overlap_at_10: f64,
+    pub heldout_items: usize,
+}
+
 /// Weights, row-major: `embedding` (buckets × hidden), `weight` (hidden × dim), `bias` (dim).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudentEncoder {

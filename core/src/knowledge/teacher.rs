@@ -12,6 +12,8 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer};
 
 use crate::error::{Error, Result};
 
+use super::vectors::TextEncoder;
+
 fn model_err(what: &str) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
     move |e| Error::Model(format!("{what}: {e}"))
 }
@@ -24,6 +26,11 @@ pub struct TeacherEncoder {
 }
 
 impl TeacherEncoder {
+    /// The model's name, in build summaries.
+    pub const NAME: &'static str = "all-MiniLM-L6-v2";
+    /// Texts embedded together.
+    pub const BATCH: usize = 32;
+
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
         let read =
@@ -104,5 +111,15 @@ impl TeacherEncoder {
             .map_err(|e| err(&e))?;
         let unit = mean.broadcast_div(&norm).map_err(|e| err(&e))?;
         unit.to_vec2::<f32>().map_err(|e| err(&e))
+    }
+}
+
+impl TextEncoder for TeacherEncoder {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        TeacherEncoder::embed(self, texts, Self::BATCH, &mut |_| {})
     }
 }

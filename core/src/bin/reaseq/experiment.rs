@@ -139,7 +139,7 @@ fn rep(a: &ExperimentArgs, data: &Prepared) -> Result<Vec<Vec<f32>>> {
     if a.data.synthetic {
         Ok(graph_embedding(&data.ds, &GraphEmbeddingConfig::default())?)
     } else {
-        crate::knowledge::read_rep_vectors(&data.ds)
+        crate::workspace::read_rep_vectors(&data.ds)
     }
 }
 
@@ -229,7 +229,7 @@ fn write_bundles(
     let (manifest, weights) = if a.data.synthetic {
         synthetic_student(data, rep, a.seed, &Stderr)?
     } else {
-        crate::knowledge::student_bundle(&data.ds)?
+        crate::workspace::student_bundle(&data.ds)?
     };
     let [mf, wf] = layout::bundle_files(file::STUDENT);
     write_file(&dir.join(mf), &manifest)?;

@@ -1,8 +1,11 @@
 //! Progress display on stderr; silent when stderr is not a terminal.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use reaseq_core::knowledge::llm::{LlmFacet, LlmProgress, LlmProgressFn};
+use reaseq_core::knowledge::teacher::TeacherEncoder;
+use reaseq_core::knowledge::vectors::TextEncoder;
 
 /// A spinner for a step of unknown length, e.g. reading and parsing a file.
 pub fn spinner(message: impl Into<String>) -> ProgressBar {
@@ -27,6 +30,27 @@ pub fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
     pb
 }
 
+/// A pipeline's progress lines as the message of one spinner (drawn on a terminal only; nothing
+/// in a log), cleared when it is dropped.
+#[derive(Default)]
+pub struct Status(std::sync::OnceLock<ProgressBar>);
+
+impl reaseq_core::progress::Progress for Status {
+    fn message(&self, line: &str) {
+        self.0
+            .get_or_init(|| spinner(""))
+            .set_message(line.to_owned());
+    }
+}
+
+impl Drop for Status {
+    fn drop(&mut self) {
+        if let Some(pb) = self.0.get() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
 /// The pipeline's progress lines on stderr, as they come.
 pub struct Stderr;
 
@@ -34,4 +58,48 @@ impl reaseq_core::progress::Progress for Stderr {
     fn message(&self, line: &str) {
         eprintln!("{line}");
     }
+}
+
+/// The teacher with a progress bar.
+pub struct TeacherBar(pub TeacherEncoder);
+
+impl TextEncoder for TeacherBar {
+    fn name(&self) -> &str {
+        TeacherEncoder::NAME
+    }
+
+    fn embed(&self, texts: &[String]) -> reaseq_core::Result<Vec<Vec<f32>>> {
+        let pb = bar(texts.len() as u64, "teacher (all-MiniLM-L6-v2)");
+        let out = self.0.embed(texts, TeacherEncoder::BATCH, &mut |done| {
+            pb.set_position(done as u64)
+        });
+        pb.finish_and_clear();
+        out
+    }
+}
+
+/// A progress bar for one LLM agent, and a line when it is done.
+pub fn llm_bar(facet: LlmFacet) -> Option<LlmProgressFn> {
+    let name = facet.name();
+    let pb = bar(0, format!("llm {name}"));
+    let started = Instant::now();
+    Some(Box::new(move |p: LlmProgress| {
+        pb.set_length(p.total as u64);
+        pb.set_position(p.done as u64);
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let rate = p.usage.generated_tokens as f64 / secs;
+        pb.set_message(format!(
+            "llm {name} ({} generated, {rate:.0} tokens/s)",
+            p.generated
+        ));
+        if p.done == p.total {
+            pb.finish_and_clear();
+            eprintln!(
+                "llm {name}: {} items, {} asked the model, {:.0} s",
+                p.total,
+                p.generated,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }))
 }

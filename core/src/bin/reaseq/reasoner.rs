@@ -178,7 +178,7 @@ pub fn knowledge(data: &Prepared, s: &ReasonerSettings) -> Result<(SemanticIds, 
     let ids_path = data_path(&layout::knowledge_dir(&data.ds.name)).join(file::SEMANTIC_IDS);
     let ids: SemanticIds = serde_json::from_slice(&read_file(&ids_path, "reaseq knowledge build")?)
         .with_context(|| format!("{}: not a semantic-ID file", ids_path.display()))?;
-    let vectors = crate::knowledge::read_knowledge_vectors(&data.ds)?;
+    let vectors = crate::workspace::read_knowledge_vectors(&data.ds)?;
     if ids.codes.len() != data.ds.num_items() {
         bail!(
             "{}: {} items, the dataset has {}: rebuild the knowledge",

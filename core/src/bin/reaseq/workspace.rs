@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use reaseq_core::data::Dataset;
+use reaseq_core::knowledge::llm::LlmSetup;
+use reaseq_core::knowledge::semantic_id::SemanticIds;
+use reaseq_core::knowledge::vectors::{matrix_from_safetensors, tensor};
+use reaseq_core::layout::{self, file};
 
 /// Where generated data lives: `$REASEQ_DATA`, else `./data`.
 pub fn data_dir() -> PathBuf {
@@ -48,4 +53,63 @@ pub fn copy_to_assets(from: &Path, relative: &str, files: &[String]) -> Result<(
     }
     eprintln!("assets → {}", to.display());
     Ok(())
+}
+
+/// Where the LLM agents keep their answers: this machine's cache under the data directory, the
+/// committed asset under the assets; a progress bar per agent.
+pub fn llm_setup() -> LlmSetup<'static> {
+    LlmSetup {
+        data_dir: data_dir(),
+        cache_dir: data_path(&layout::llm_cache_dir()),
+        asset_dir: assets_dir().join(layout::llm_asset_dir()),
+        log: |l| eprintln!("{l}"),
+        progress: &crate::progress::llm_bar,
+    }
+}
+
+/// What makes the knowledge files, named when one is missing.
+pub const KNOWLEDGE_BUILD: &str = "reaseq knowledge build";
+
+/// `{data}/knowledge/{dataset}`
+pub fn knowledge_dir(ds: &Dataset) -> PathBuf {
+    data_path(&layout::knowledge_dir(&ds.name))
+}
+
+/// Tensor `name` of the knowledge file `file`, one row per item of `ds`.
+fn read_matrix(ds: &Dataset, file: &str, name: &str) -> Result<Vec<Vec<f32>>> {
+    let path = knowledge_dir(ds).join(file);
+    let bytes = read_file(&path, KNOWLEDGE_BUILD)?;
+    let shown = path.display().to_string();
+    Ok(matrix_from_safetensors(
+        &shown,
+        &bytes,
+        name,
+        ds.num_items(),
+    )?)
+}
+
+/// The fused knowledge vector of every item (from `reaseq knowledge build`).
+pub fn read_knowledge_vectors(ds: &Dataset) -> Result<Vec<Vec<f32>>> {
+    read_matrix(ds, file::VECTORS, tensor::KNOWLEDGE)
+}
+
+/// The compact REP vector of every item (the student's target; the ranker's REP input).
+pub fn read_rep_vectors(ds: &Dataset) -> Result<Vec<Vec<f32>>> {
+    read_matrix(ds, file::REP, tensor::REP)
+}
+
+/// The student's bundle as `reaseq knowledge build` wrote it: manifest and weights.
+pub fn student_bundle(ds: &Dataset) -> Result<(Vec<u8>, Vec<u8>)> {
+    let [m, w] = layout::bundle_files(file::STUDENT).map(|f| knowledge_dir(ds).join(f));
+    Ok((
+        read_file(&m, KNOWLEDGE_BUILD)?,
+        read_file(&w, KNOWLEDGE_BUILD)?,
+    ))
+}
+
+/// The semantic IDs of the last knowledge build, if they are there and fit the dataset.
+pub fn read_semantic_ids(ds: &Dataset) -> Option<SemanticIds> {
+    let bytes = std::fs::read(knowledge_dir(ds).join(file::SEMANTIC_IDS)).ok()?;
+    let ids: SemanticIds = serde_json::from_slice(&bytes).ok()?;
+    (ids.codes.len() == ds.num_items()).then_some(ids)
 }

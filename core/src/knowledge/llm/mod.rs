@@ -7,11 +7,16 @@ mod cache;
 pub mod llama;
 #[cfg(feature = "openai")]
 pub mod openai;
+mod setup;
 #[cfg(feature = "smollm")]
 pub mod smollm;
 
 pub use agent::{parse_answer, LlmAgent, LlmFacet, LlmProgress, PROMPT_VERSION};
 pub use cache::{CacheKey, CachedAnswer, LlmCache};
+pub use setup::{
+    llm_agents, write_answers_asset, LlmBackendKind, LlmProgressFn, LlmSettings, LlmSetup,
+    LLM_FACETS,
+};
 
 use std::cell::RefCell;
 use std::rc::Rc;
