@@ -1,8 +1,6 @@
 //! How a long pipeline step reports what it is doing and learns that it should stop. The CLI
 //! prints the lines on stderr; the browser's worker posts them to the page.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::error::{Error, Result};
 
 /// A listener of a pipeline step. `Sync`, because the experiment trains models on several
@@ -56,48 +54,38 @@ impl Progress for Silent {
     fn message(&self, _line: &str) {}
 }
 
-/// Passes lines to a function and cancels when its flag is set.
-pub struct Lines<F: Fn(&str) + Sync> {
-    pub on_line: F,
-    pub cancel: AtomicBool,
-}
-
-impl<F: Fn(&str) + Sync> Lines<F> {
-    pub fn new(on_line: F) -> Self {
-        Self {
-            on_line,
-            cancel: AtomicBool::new(false),
-        }
-    }
-
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-}
-
-impl<F: Fn(&str) + Sync> Progress for Lines<F> {
-    fn message(&self, line: &str) {
-        (self.on_line)(line);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Mutex;
+
+    /// A caller that records lines and can be told to stop.
+    struct Recorder {
+        seen: Mutex<Vec<String>>,
+        cancel: AtomicBool,
+    }
+
+    impl Progress for Recorder {
+        fn message(&self, line: &str) {
+            self.seen.lock().unwrap().push(line.to_owned());
+        }
+
+        fn cancelled(&self) -> bool {
+            self.cancel.load(Ordering::Relaxed)
+        }
+    }
 
     #[test]
     fn lines_are_passed_on_and_a_cancel_stops_at_the_next_checkpoint() {
-        let seen = Mutex::new(Vec::new());
-        let p = Lines::new(|l: &str| seen.lock().unwrap().push(l.to_owned()));
+        let p = Recorder {
+            seen: Mutex::new(Vec::new()),
+            cancel: AtomicBool::new(false),
+        };
         p.message("epoch 1");
         assert!(p.checkpoint().is_ok());
-        p.cancel();
+        p.cancel.store(true, Ordering::Relaxed);
         assert!(matches!(p.checkpoint(), Err(Error::Cancelled)));
-        assert_eq!(*seen.lock().unwrap(), vec!["epoch 1".to_owned()]);
+        assert_eq!(*p.seen.lock().unwrap(), vec!["epoch 1".to_owned()]);
     }
 }

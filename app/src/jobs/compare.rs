@@ -142,11 +142,13 @@ pub(crate) fn compare(
     // Scoring is most of the work; the statistics take the last fifth of the bar.
     let columns = score_test_set(assets, d, 0.8, progress)?;
     let variants: Vec<Variant> = assets.rankers.iter().map(|m| m.config.variant).collect();
+    // One column per variant (the bundles are seed 0's), moved, not copied.
     let scores: SeedScores = variants
         .iter()
-        .zip(&columns)
-        .map(|(&v, c)| (v, vec![c.clone()]))
+        .zip(columns)
+        .map(|(&v, c)| (v, vec![c]))
         .collect();
+    let columns: Vec<&[f64]> = variants.iter().map(|v| scores[v][0].as_slice()).collect();
     // The bundles are seed 0's: their runs as the CLI recorded them.
     let runs = variants
         .iter()
@@ -180,7 +182,7 @@ pub(crate) fn compare(
     let roc = variants
         .iter()
         .zip(&columns)
-        .map(|(&v, c)| roc_curve(&labels, c, 150).map(|p| (v, p)).map_err(err))
+        .map(|(&v, &c)| roc_curve(&labels, c, 150).map(|p| (v, p)).map_err(err))
         .collect::<Result<Vec<_>, String>>()?;
     progress(1.0);
     Ok(Outcome {
@@ -232,7 +234,7 @@ fn row(v: Variant, x: &VariantResult, r: &ExperimentResults) -> Row {
 /// Every unordered pair's paired user-bootstrap, once.
 fn pair_tests(
     variants: &[Variant],
-    columns: &[Vec<f64>],
+    columns: &[&[f64]],
     users: &[u32],
     labels: &[bool],
     boot: &BootstrapConfig,
@@ -241,7 +243,7 @@ fn pair_tests(
     for i in 0..columns.len() {
         for j in i + 1..columns.len() {
             let d = |metric| {
-                paired_bootstrap(metric, users, labels, &columns[i], &columns[j], boot)
+                paired_bootstrap(metric, users, labels, columns[i], columns[j], boot)
                     .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
                     .map_err(|e| e.to_string())
             };

@@ -81,10 +81,11 @@ pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<Experi
         .sequences
         .resolve(file::INFERRED, &data.ds, data.mode)
         .map_err(err)?;
+    let first = a.rankers.first().ok_or("the experiment has no ranker bundle")?;
     let settings = RowSettings {
         negatives: r.negatives,
         history: r.history,
-        max_history: a.rankers.first().map_or(30, |m| m.config.max_history),
+        max_history: first.config.max_history,
         seed: r.seed,
     };
     let rows = ExperimentRows::build(&data, &settings).map_err(err)?;

@@ -149,10 +149,14 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The genre indices of a comma-separated list of genre names (blanks ignored); an unknown
-    /// name is an error that names it and lists the genres there are.
-    pub fn genre_indices(&self, list: &str) -> crate::Result<Vec<u32>> {
-        list.split(',')
+    /// The genre indices of genre names (blanks ignored); an unknown name is an error that
+    /// names it and lists the genres there are.
+    pub fn genre_indices<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> crate::Result<Vec<u32>> {
+        names
+            .into_iter()
             .map(str::trim)
             .filter(|g| !g.is_empty())
             .map(|g| {

@@ -129,11 +129,6 @@ impl Prepared {
             }
         }
     }
-
-    /// [`ProtocolMode::describe`] of this split.
-    pub fn describe(&self) -> String {
-        self.mode.describe()
-    }
 }
 
 #[cfg(test)]

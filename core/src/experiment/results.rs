@@ -75,17 +75,6 @@ pub enum GbrSource {
     Oracle { slots: usize },
 }
 
-impl GbrSource {
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Reasoner => "the reasoner's inferred sequences".into(),
-            Self::Oracle { slots } => {
-                format!("oracle: the last {slots} real off-log events (a ceiling, not a result)")
-            }
-        }
-    }
-}
-
 /// Impressions per part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartCounts {

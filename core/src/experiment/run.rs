@@ -106,7 +106,7 @@ pub fn run_experiment(
         rows.train.len(),
         rows.valid.len(),
         rows.test.len(),
-        data.describe()
+        data.mode.describe()
     ));
     let trained_at = Instant::now();
     let done = train_all(data, rep, gbr, &rows, cfg, progress)?;

@@ -170,7 +170,7 @@ pub fn cold_start(
     item: &NewItem,
 ) -> Result<ColdStartReport> {
     let placed = space.place(&item.title, &item.description, 8)?;
-    let genres = ds.genre_indices(&item.genres.join(","))?;
+    let genres = ds.genre_indices(item.genres.iter().map(String::as_str))?;
     let user = match &item.user {
         Some(name) => Some(
             ds.users

@@ -305,7 +305,7 @@ fn cold_start(a: &ExperimentArgs, title: &str) -> Result<ExitCode> {
     let item = NewItem {
         title: title.to_owned(),
         description: a.cold_text.clone(),
-        genres: vec![a.cold_genres.clone()],
+        genres: a.cold_genres.split(',').map(str::to_owned).collect(),
         user: a.cold_user.clone(),
     };
     let r = cold_start_report(&space, &rankers, &data.ds, &rows.test, &gbr, &item)?;
