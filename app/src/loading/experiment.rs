@@ -81,7 +81,10 @@ pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<Experi
         .sequences
         .resolve(file::INFERRED, &data.ds, data.mode)
         .map_err(err)?;
-    let first = a.rankers.first().ok_or("the experiment has no ranker bundle")?;
+    let first = a
+        .rankers
+        .first()
+        .ok_or("the experiment has no ranker bundle")?;
     let settings = RowSettings {
         negatives: r.negatives,
         history: r.history,
