@@ -24,10 +24,16 @@ if [ -f data/ranker/ml-100k/results.json ] && [ -f data/reasoner/ml-100k/inferre
   echo "staged the MovieLens-100k ranker bundles into $rdest"
 fi
 # The MovieLens-100k reasoner (`reaseq reasoner train`), when present.
-if [ -f data/reasoner/ml-100k/reasoner.json ] && [ -f data/reasoner/ml-100k/semantic_ids.json ]; then
+if [ -f data/reasoner/ml-100k/reasoner.json ] && [ -f data/reasoner/ml-100k/protocol.json ]; then
   qdest="${TRUNK_STAGING_DIR}/data/reasoner/ml-100k"
   mkdir -p "$qdest"
   cp data/reasoner/ml-100k/reasoner.json data/reasoner/ml-100k/reasoner.safetensors \
-    data/reasoner/ml-100k/semantic_ids.json "$qdest/"
+    data/reasoner/ml-100k/semantic_ids.json data/reasoner/ml-100k/protocol.json "$qdest/"
   echo "staged the MovieLens-100k reasoner into $qdest"
+  # Its knowledge space (the consistency column), as `reaseq knowledge build` made it.
+  if [ -f data/knowledge/ml-100k/vectors.safetensors ]; then
+    kdest="${TRUNK_STAGING_DIR}/data/knowledge/ml-100k"
+    mkdir -p "$kdest"
+    cp data/knowledge/ml-100k/vectors.safetensors "$kdest/"
+  fi
 fi

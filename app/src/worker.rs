@@ -6,7 +6,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::{Rc, Weak};
 
-use reaseq_core::ranker::cold::rep_vectors;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
@@ -118,16 +117,13 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
         }
         Job::Reason { choice, settings } => {
             let dir = reasoner::asset_dir(&choice);
-            let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(&dir)).await?;
+            let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(&choice)).await?;
             let src = source_for(&choice).await?;
             let data = cached(&REASONER_DATA, dir, async {
                 reasoner::data(&assets, movielens(&src))
             })
             .await?;
-            // REP vectors from the +REP ranker, when this build has the rankers.
-            let rankers = rankers_for(&choice).await.ok();
-            let rep = rankers.as_ref().and_then(|r| rep_vectors(&r.rankers));
-            let out = reason::reason(&assets, &data, rep.as_deref(), &settings)?;
+            let out = reason::reason(&assets, &data, &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
         }
         Job::ColdStart { choice, item } => {

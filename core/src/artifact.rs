@@ -53,6 +53,11 @@ pub fn to_json<T: Artifact>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec_pretty(value).map_err(|e| Error::artifact(T::KIND, e.to_string()))
 }
 
+/// Compact JSON of an artifact, for files of many numbers (codebooks, sequences, scores).
+pub fn to_compact_json<T: Artifact>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::artifact(T::KIND, e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,8 @@ pub mod file {
     pub const INFERRED: &str = "inferred.json";
     /// The reasoner's vocabulary ([`crate::knowledge::semantic_id::SemanticIds`]).
     pub const SEMANTIC_IDS: &str = "semantic_ids.json";
-    /// The synthetic world a bundle was trained on ([`crate::data::SyntheticConfig`]).
-    pub const WORLD: &str = "world.json";
+    /// The data and protocol the reasoner was fitted on ([`crate::data::PreparedSpec`]).
+    pub const PROTOCOL: &str = "protocol.json";
     /// Seed 0's test scores per variant (synthetic worlds only).
     pub const TEST_SCORES: &str = "test_scores.json";
     /// The stem of the reasoner's bundle.

@@ -21,5 +21,7 @@ pub mod reasoner;
 #[cfg(feature = "charts")]
 pub mod report;
 pub mod rng;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod workspace;
 
 pub use error::{Error, Problem, Result};

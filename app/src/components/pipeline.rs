@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use reaseq_core::artifact::from_json;
 use reaseq_core::bundle::Manifest;
 use reaseq_core::experiment::ExperimentResults;
-use reaseq_core::knowledge::semantic_id::SemanticIds;
+use reaseq_core::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::ReasonerConfig;
@@ -40,7 +40,9 @@ async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
     let ranker_dir = crate::loading::experiment::asset_dir(&choice);
     let ids_url = format!("/{reasoner_dir}/{}", file::SEMANTIC_IDS);
     let ids: Option<SemanticIds> = optional(&ids_url, |b| {
-        serde_json::from_slice(b).map_err(|e| format!("{ids_url}: {e}"))
+        from_json::<SemanticIdFile>(&ids_url, b)
+            .map(|f| f.ids)
+            .map_err(|e| e.to_string())
     })
     .await?;
     let manifest_url = format!("/{reasoner_dir}/{}.json", file::REASONER);

@@ -3,15 +3,14 @@
 //! as `reaseq experiment --cold-title …` does). It runs in the worker.
 
 use reaseq_core::knowledge::student::StudentEncoder;
-use reaseq_core::ranker::cold::{cold_start as cold_start_report, rep_vectors, ColdSpace};
+use reaseq_core::ranker::cold::{cold_start as cold_start_report, ColdSpace};
 pub use reaseq_core::ranker::cold::{ColdStartReport as ColdStart, NewItem};
 
 use crate::loading::experiment::{Assets, ExperimentData};
 
 /// The REP space of the deployed rankers: the +REP bundle's table, the student into it.
 pub(crate) fn cold_space(student: StudentEncoder, assets: &Assets) -> Result<ColdSpace, String> {
-    let rep = rep_vectors(&assets.rankers).ok_or("the +REP bundle has no REP vectors")?;
-    ColdSpace::new(student, rep).map_err(|e| e.to_string())
+    ColdSpace::for_rankers(student, &assets.rankers).map_err(|e| e.to_string())
 }
 
 /// Places and scores the new item with the function `reaseq experiment --cold-title` uses.

@@ -42,8 +42,8 @@ pub struct Reasoning {
     pub beam_width: usize,
     /// λ and β of the prior in the ranked decoder (λ = 0: the model alone).
     pub prior_weight: PriorWeight,
-    /// Per slot, the inferred item's consistency with the history in REP space (None for an
-    /// empty slot, or when no REP vectors are deployed).
+    /// Per slot, the inferred item's consistency with the history in the reasoner's knowledge
+    /// space (None for an empty slot, or a dataset whose build carries no knowledge vectors).
     pub consistency: Vec<Option<f32>>,
     pub ranked_consistency: Vec<Option<f32>>,
 }
@@ -70,13 +70,9 @@ pub struct RankedItem {
     pub prior_share: f32,
 }
 
-/// Runs both decoders for one user. `rep` is the REP vector of every item, when deployed.
-pub(crate) fn reason(
-    a: &Assets,
-    d: &Data,
-    rep: Option<&[Vec<f32>]>,
-    s: &Settings,
-) -> Result<Reasoning, String> {
+/// Runs both decoders for one user.
+pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> Result<Reasoning, String> {
+    let d = &rd.data;
     let vocab = ItemVocab::new(&a.ids).map_err(|e| e.to_string())?;
     let ds: &Dataset = &d.ds;
     let u = match &s.user {
@@ -110,7 +106,7 @@ pub(crate) fn reason(
     };
     let t = now();
     let w = a.prior_weight;
-    let q = d
+    let q = rd
         .prior
         .for_user(&history, w.mix)
         .map_err(|e| e.to_string())?;
@@ -130,7 +126,12 @@ pub(crate) fn reason(
             prior_share: (log_q as f32).exp(),
         })
         .collect();
-    let score = |i: u32| rep.map(|r| semantic_consistency(r, &history, i));
+    // In the reasoner's knowledge space, as `reaseq reasoner infer` measures it.
+    let score = |i: u32| {
+        rd.vectors
+            .as_ref()
+            .map(|v| semantic_consistency(v, &history, i))
+    };
     let off_log = off_log_items(ds, &d.protocol, u);
     let named = history
         .iter()

@@ -3,7 +3,7 @@
 
 use reaseq_core::artifact::from_json;
 use reaseq_core::data::{Dataset, Prepared};
-use reaseq_core::experiment::{ExperimentResults, ExperimentRows, RowSettings};
+use reaseq_core::experiment::{ExperimentResults, ExperimentRows};
 use reaseq_core::layout::{self, file};
 use reaseq_core::ranker::{Ranker, Variant};
 use reaseq_core::reasoner::InferredSequences;
@@ -81,16 +81,6 @@ pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<Experi
         .sequences
         .resolve(file::INFERRED, &data.ds, data.mode)
         .map_err(err)?;
-    let first = a
-        .rankers
-        .first()
-        .ok_or("the experiment has no ranker bundle")?;
-    let settings = RowSettings {
-        negatives: r.negatives,
-        history: r.history,
-        max_history: first.config.max_history,
-        seed: r.seed,
-    };
-    let rows = ExperimentRows::build(&data, &settings).map_err(err)?;
+    let rows = ExperimentRows::of_results(&data, r, &a.rankers).map_err(err)?;
     Ok(ExperimentData { data, gbr, rows })
 }

@@ -1,22 +1,24 @@
-//! The reasoner's files as the browser loads them: fold 0's bundle, its vocabulary, and the
-//! data it was trained on.
+//! The reasoner's files as the browser loads them: fold 0's bundle, its vocabulary, the data
+//! and protocol it was fitted on, and the knowledge space it is judged in.
 
-use reaseq_core::data::{BeyondLog, Dataset, Protocol, SplitConfig};
-use reaseq_core::data::{SyntheticConfig, SyntheticWorld};
-use reaseq_core::knowledge::semantic_id::SemanticIds;
+use reaseq_core::artifact::from_json;
+use reaseq_core::bundle::Manifest;
+use reaseq_core::data::{Dataset, Prepared, PreparedSpec};
+use reaseq_core::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use reaseq_core::layout::{self, file};
-use reaseq_core::reasoner::baselines::CoOccurrence;
-use reaseq_core::reasoner::{DecodingPrior, DiffusionReasoner, PriorWeight};
+use reaseq_core::reasoner::{knowledge_space, DecodingPrior, DiffusionReasoner, PriorWeight};
 
 use super::{fetch_optional, fetch_required, root, Choice};
 
-/// The reasoner's bundle, its vocabulary, and the data it was trained on.
+/// The reasoner's bundle, its vocabulary, and the data it was fitted on.
 pub struct Assets {
     pub model: DiffusionReasoner,
     /// λ and β of the prior the ranked decoder multiplies in (λ = 0: none).
     pub prior_weight: PriorWeight,
     pub ids: SemanticIds,
-    pub world: Option<SyntheticConfig>,
+    pub spec: PreparedSpec,
+    /// The dataset's knowledge vectors (`vectors.safetensors`), when the build carries them.
+    pub vectors_file: Option<(String, Vec<u8>)>,
 }
 
 /// Where a build carries the reasoner's bundle for this dataset.
@@ -25,81 +27,77 @@ pub fn asset_dir(choice: &Choice) -> String {
     format!("{root}{}", layout::reasoner_dir(name))
 }
 
-pub async fn load_assets(dir: &str) -> Result<Assets, String> {
-    let base = format!("/{dir}");
+/// Where a build carries a dataset's knowledge vectors.
+fn vectors_url(choice: &Choice) -> String {
+    let (root, name) = root(choice);
+    format!("/{root}{}/{}", layout::knowledge_dir(name), file::VECTORS)
+}
+
+pub async fn load_assets(choice: &Choice) -> Result<Assets, String> {
+    let base = format!("/{}", asset_dir(choice));
     let how = "run `reaseq reasoner train` and `reaseq reasoner export`";
-    let m = fetch_required(&format!("{base}/{}.json", file::REASONER), how).await?;
-    let w = fetch_required(&format!("{base}/{}.safetensors", file::REASONER), how).await?;
-    let model = DiffusionReasoner::from_bundle(&format!("{base}/reasoner"), &m, &w)
-        .map_err(|e| e.to_string())?;
+    let [mf, wf] = layout::bundle_files(file::REASONER).map(|f| format!("{base}/{f}"));
+    let m = fetch_required(&mf, how).await?;
+    let w = fetch_required(&wf, how).await?;
+    let model = DiffusionReasoner::from_bundle(&mf, &m, &w).map_err(|e| e.to_string())?;
     // from_bundle has checked the manifest, so it parses.
-    let metrics = serde_json::from_slice::<reaseq_core::bundle::Manifest>(&m)
-        .map(|x| x.metrics)
-        .unwrap_or_default();
-    let metric = |key: &str| metrics.get(key).copied().unwrap_or(0.0) as f32;
-    let prior_weight = PriorWeight {
-        lambda: metric("popularity_prior_weight"),
-        mix: metric("cooccurrence_prior_mix"),
-    };
-    let ids: SemanticIds = serde_json::from_slice(
-        &fetch_required(&format!("{base}/{}", file::SEMANTIC_IDS), how).await?,
-    )
-    .map_err(|e| format!("{base}/semantic_ids.json: {e}"))?;
-    let world = match fetch_optional(&format!("{base}/{}", file::WORLD)).await? {
-        Some(b) => Some(serde_json::from_slice(&b).map_err(|e| format!("{base}/world.json: {e}"))?),
-        None => None,
-    };
+    let prior_weight = serde_json::from_slice::<Manifest>(&m)
+        .map(|m| PriorWeight::from_manifest(&m))
+        .map_err(|e| format!("{mf}: {e}"))?;
+    let artifact = |name: &str| format!("{base}/{name}");
+    let ids_url = artifact(file::SEMANTIC_IDS);
+    let ids = from_json::<SemanticIdFile>(&ids_url, &fetch_required(&ids_url, how).await?)
+        .map_err(|e| e.to_string())?
+        .ids;
+    let spec_url = artifact(file::PROTOCOL);
+    let spec =
+        from_json(&spec_url, &fetch_required(&spec_url, how).await?).map_err(|e| e.to_string())?;
+    let url = vectors_url(choice);
+    let vectors_file = fetch_optional(&url).await?.map(|b| (url, b));
     Ok(Assets {
         model,
         prior_weight,
         ids,
-        world,
+        spec,
+        vectors_file,
     })
 }
 
-/// The reasoner's data: its synthetic world, or the loaded MovieLens-100k under random rho 0.3.
+/// The reasoner's data, rebuilt from its recorded description, with the ranked decoder's prior
+/// and the knowledge space of the consistency column.
 pub struct Data {
-    pub ds: Dataset,
-    pub protocol: Protocol,
+    pub data: Prepared,
     /// Training popularity and co-occurrence, the ranked decoder's prior (weighted by
     /// `Assets::prior_weight`).
     pub prior: DecodingPrior,
+    /// None on a dataset whose build carries no knowledge vectors.
+    pub vectors: Option<Vec<Vec<f32>>>,
 }
 
+/// `movielens`: the loaded MovieLens-100k, needed unless the reasoner was fitted on a world.
 pub fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
-    let (ds, mode) = match &a.world {
-        Some(cfg) => {
-            let w = SyntheticWorld::generate(cfg).map_err(|e| e.to_string())?;
-            (
-                w.dataset,
-                BeyondLog::Planted {
-                    off_log: w.truth.off_log,
-                },
-            )
-        }
-        None => (
-            movielens.ok_or("MovieLens-100k is not loaded")?.clone(),
-            BeyondLog::Random { rho: 0.3 },
-        ),
-    };
-    if ds.num_items() != a.ids.codes.len() {
+    let err = |e: reaseq_core::Error| e.to_string();
+    let data = a.spec.prepare(movielens).map_err(err)?;
+    if data.ds.num_items() != a.ids.codes.len() {
         return Err(format!(
             "the reasoner's vocabulary has {} items, the data {}",
             a.ids.codes.len(),
-            ds.num_items()
+            data.ds.num_items()
         ));
     }
-    let seed = a.world.as_ref().map_or(0, |w| w.seed);
-    let protocol =
-        Protocol::new(&ds, SplitConfig::default(), &mode, seed).map_err(|e| e.to_string())?;
     // Co-occurrence costs a pass over every user's item pairs: only when the bundle mixes it in.
-    let mut prior = DecodingPrior::popularity(&protocol.train_popularity(&ds));
-    if a.prior_weight.mix > 0.0 {
-        prior = prior.with_cooccurrence(CoOccurrence::new(&ds, &protocol));
-    }
+    let prior = DecodingPrior::for_protocol(&data.ds, &data.protocol, a.prior_weight.mix > 0.0);
+    let file = a
+        .vectors_file
+        .as_ref()
+        .map(|(n, b)| (n.as_str(), b.as_slice()));
+    let vectors = match (data.world, file) {
+        (None, None) => None,
+        _ => Some(knowledge_space(&data, file).map_err(err)?),
+    };
     Ok(Data {
-        ds,
-        protocol,
+        data,
         prior,
+        vectors,
     })
 }

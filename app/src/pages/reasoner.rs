@@ -210,7 +210,7 @@ fn ReplayCard(
                         None => view! { <span class="token masked">"▒"</span> }.into_any(),
                     }).collect_view()}</span>
                     <span class="slot-title">{label}</span>
-                    {agree.map(|c| view! { <span class="consistency" title="cosine of the item's REP vector with the mean of the history's">{format!("consistency {c:.2}")}</span> })}
+                    {agree.map(|c| view! { <span class="consistency" title="cosine of the item's knowledge vector with the mean of the history's (as reaseq reasoner infer reports it)">{format!("consistency {c:.2}")}</span> })}
                     {hit.then(|| view! { <span class="badge">"real off-log"</span> })}
                 </li>
             }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::artifact::Artifact;
 use crate::data::{BeyondLog, Dataset, GroundTruth, Protocol, SplitConfig};
 use crate::data::{SyntheticConfig, SyntheticWorld};
 use crate::error::{Error, Result};
@@ -70,6 +71,8 @@ pub struct Prepared {
     pub world: Option<WorldSpec>,
     /// The synthetic world's ground truth (None for datasets).
     pub truth: Option<GroundTruth>,
+    /// The protocol's seed (a world's own seed).
+    pub seed: u64,
 }
 
 impl Prepared {
@@ -86,6 +89,7 @@ impl Prepared {
             mode: ProtocolMode::Planted,
             world: Some(world),
             truth: Some(w.truth),
+            seed: world.seed,
         })
     }
 
@@ -108,6 +112,7 @@ impl Prepared {
             mode,
             world: None,
             truth: None,
+            seed,
         })
     }
 
@@ -128,6 +133,56 @@ impl Prepared {
                 Self::dataset(ds.clone(), mode, seed)
             }
         }
+    }
+}
+
+impl Prepared {
+    /// What rebuilds this split: its description as model files record it.
+    pub fn spec(&self) -> PreparedSpec {
+        PreparedSpec {
+            format_version: PreparedSpec::FORMAT_VERSION,
+            dataset: self.ds.name.clone(),
+            fingerprint: format!("{:016x}", self.ds.fingerprint()),
+            world: self.world,
+            mode: self.mode,
+            seed: self.seed,
+        }
+    }
+}
+
+/// `protocol.json`: the data and protocol a model was fitted on, so that the browser replays it
+/// on the same split (no protocol typed into the page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedSpec {
+    pub format_version: u32,
+    pub dataset: String,
+    /// `Dataset::fingerprint`, in hex.
+    pub fingerprint: String,
+    pub world: Option<WorldSpec>,
+    pub mode: ProtocolMode,
+    pub seed: u64,
+}
+
+impl Artifact for PreparedSpec {
+    const KIND: &'static str = "data description";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq reasoner export";
+}
+
+impl PreparedSpec {
+    /// The same split again; `ds` is the loaded dataset (unused for a synthetic world), refused
+    /// when it is not the data the description names.
+    pub fn prepare(&self, ds: Option<&Dataset>) -> Result<Prepared> {
+        if let (None, Some(ds)) = (self.world, ds) {
+            let have = format!("{:016x}", ds.fingerprint());
+            if have != self.fingerprint {
+                return Err(Error::Config(format!(
+                    "the model was fitted on {} (fingerprint {}), the loaded data is {} ({have})",
+                    self.dataset, self.fingerprint, ds.name
+                )));
+            }
+        }
+        Prepared::rebuild(self.world, self.mode, self.seed, ds)
     }
 }
 
@@ -161,6 +216,19 @@ mod tests {
             a.protocol.count(crate::data::Part::Test),
             b.protocol.count(crate::data::Part::Test)
         );
+        let spec: PreparedSpec = crate::artifact::from_json(
+            "protocol.json",
+            &crate::artifact::to_json(&a.spec()).unwrap(),
+        )
+        .unwrap();
+        let c = spec.prepare(None).unwrap();
+        assert_eq!(c.ds.fingerprint(), a.ds.fingerprint());
+        let other = Prepared::dataset(c.ds.clone(), ProtocolMode::Random { rho: 0.3 }, 1).unwrap();
+        let s = other.spec();
+        assert_eq!((s.world, s.seed), (None, 1));
+        let mut wrong = c.ds.clone();
+        wrong.interactions.pop();
+        assert!(s.prepare(Some(&wrong)).is_err());
         assert!(Prepared::dataset(a.ds, ProtocolMode::Planted, 0).is_err());
     }
 }

@@ -3,10 +3,10 @@
 
 use crate::data::protocol::impressions;
 use crate::data::{GroundTruth, LabelPolicy, Part, Prepared};
-use crate::error::Result;
-use crate::ranker::{ranker_examples, HistoryEvents, RankerExample};
+use crate::error::{Error, Result};
+use crate::ranker::{ranker_examples, HistoryEvents, Ranker, RankerExample};
 
-use super::results::PlantedPart;
+use super::results::{ExperimentResults, PlantedPart};
 
 /// How the experiment turns the protocol into rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,6 +29,25 @@ pub struct ExperimentRows {
 }
 
 impl ExperimentRows {
+    /// The rows the experiment that wrote `results` trained `rankers` on (its negatives, history
+    /// and seed; the bundles' history length).
+    pub fn of_results(
+        data: &Prepared,
+        results: &ExperimentResults,
+        rankers: &[Ranker],
+    ) -> Result<Self> {
+        let first = rankers
+            .first()
+            .ok_or_else(|| Error::Config("the experiment has no ranker bundle".into()))?;
+        let settings = RowSettings {
+            negatives: results.negatives,
+            history: results.history,
+            max_history: first.config.max_history,
+            seed: results.seed,
+        };
+        Self::build(data, &settings)
+    }
+
     pub fn build(data: &Prepared, s: &RowSettings) -> Result<Self> {
         let (ds, protocol) = (&data.ds, &data.protocol);
         let imp = impressions(ds, protocol, LabelPolicy::default(), s.negatives, s.seed)?;

@@ -322,7 +322,9 @@ pub use native::{build_knowledge, build_vectors, KnowledgeOutput, KnowledgeVecto
 #[cfg(any(feature = "teacher", feature = "train"))]
 mod native {
     use super::*;
+    use crate::artifact::to_compact_json;
     use crate::knowledge::distill::distill;
+    use crate::knowledge::semantic_id::SemanticIdFile;
     use crate::knowledge::student::StudentEncoder;
     use crate::knowledge::vectors::{fuse, matrices_to_safetensors, pca, tensor, TextEncoder};
     use crate::layout::{bundle_files, file};
@@ -425,8 +427,7 @@ mod native {
             ]);
             let (manifest, weights) = self.student.to_bundle(Some(ds.fingerprint()), metrics)?;
             let [mf, wf] = bundle_files(file::STUDENT);
-            let ids = serde_json::to_vec(&self.semantic_ids)
-                .map_err(|e| Error::artifact(file::SEMANTIC_IDS, e.to_string()))?;
+            let ids = to_compact_json(&SemanticIdFile::new(self.semantic_ids.clone()))?;
             Ok(vec![
                 (file::VECTORS.into(), matrices_to_safetensors(&matrices)?),
                 (mf, manifest),
@@ -581,6 +582,7 @@ mod tests {
     mod native {
         use super::*;
         use crate::knowledge::neighbours::item_neighbours;
+        use crate::knowledge::semantic_id::SemanticIdFile;
         use crate::knowledge::student::StudentEncoder;
         use crate::knowledge::vectors::{matrix_from_safetensors, tensor, HashedBag};
         use crate::layout::file;
@@ -645,8 +647,8 @@ mod tests {
             )
             .unwrap();
             assert_eq!(student, v.student);
-            let ids: SemanticIds = serde_json::from_slice(&files[file::SEMANTIC_IDS]).unwrap();
-            assert_eq!(ids, v.semantic_ids);
+            let ids = from_json::<SemanticIdFile>(file::SEMANTIC_IDS, &files[file::SEMANTIC_IDS]);
+            assert_eq!(ids.unwrap().ids, v.semantic_ids);
             let nn = item_neighbours(&v.knowledge, 0, 5).unwrap();
             assert!(nn.len() == 5 && nn.iter().all(|&(i, _)| i != 0));
 

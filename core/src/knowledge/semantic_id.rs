@@ -246,6 +246,30 @@ impl SemanticIds {
     }
 }
 
+/// `semantic_ids.json`: the IDs with a format version (the knowledge build's and the reasoner's
+/// vocabulary, which the browser reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SemanticIdFile {
+    pub format_version: u32,
+    #[serde(flatten)]
+    pub ids: SemanticIds,
+}
+
+impl SemanticIdFile {
+    pub fn new(ids: SemanticIds) -> Self {
+        Self {
+            format_version: <Self as crate::artifact::Artifact>::FORMAT_VERSION,
+            ids,
+        }
+    }
+}
+
+impl crate::artifact::Artifact for SemanticIdFile {
+    const KIND: &'static str = "semantic IDs";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq knowledge build` or `reaseq reasoner export";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

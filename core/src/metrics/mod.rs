@@ -16,6 +16,7 @@ pub mod bootstrap;
 pub mod gauc;
 pub mod logloss;
 pub mod ranking;
+mod report;
 pub mod roc;
 
 pub use auc::{auc, auc_weighted};
@@ -26,6 +27,7 @@ pub use bootstrap::{
 pub use gauc::{gauc, per_user_auc, Gauc, UserAuc};
 pub use logloss::logloss;
 pub use ranking::{ndcg_at_k, recall_at_k};
+pub use report::{score_report, ScoreReport};
 pub use roc::roc_curve;
 
 use serde::Serialize;

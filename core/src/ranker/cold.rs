@@ -59,6 +59,13 @@ pub fn rep_vectors(rankers: &[Ranker]) -> Option<Vec<Vec<f32>>> {
 }
 
 impl ColdSpace {
+    /// The REP space of an experiment's rankers (the +REP bundle's table), `student` into it.
+    pub fn for_rankers(student: StudentEncoder, rankers: &[Ranker]) -> Result<Self> {
+        let rep = rep_vectors(rankers)
+            .ok_or_else(|| Error::Config("the +REP bundle has no REP vectors".into()))?;
+        Self::new(student, rep)
+    }
+
     /// `rep`: the REP vectors the rankers read (the +REP bundle's table).
     pub fn new(student: StudentEncoder, rep: Vec<Vec<f32>>) -> Result<Self> {
         let dim = rep.first().map_or(0, Vec::len);

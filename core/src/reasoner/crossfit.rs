@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
-use super::baselines::{top_k, CoOccurrence, OffLogBaseline};
+use super::baselines::{top_k, OffLogBaseline};
 use super::beam::{beam_items_with_prior, BeamConfig, ItemPrior};
 use super::history::{logged_history, off_log_items};
 use super::model::{DiffusionReasoner, ReasonerConfig};
@@ -231,14 +231,9 @@ pub fn cross_fit(
     let mut models = Vec::new();
     let mut epochs = Vec::new();
     let mut best_epoch = Vec::new();
-    let prior = cfg.popularity_prior.then(|| {
-        let q = DecodingPrior::popularity(&protocol.train_popularity(ds));
-        if cfg.cooccurrence_prior {
-            q.with_cooccurrence(CoOccurrence::new(ds, protocol))
-        } else {
-            q
-        }
-    });
+    let prior = cfg
+        .popularity_prior
+        .then(|| DecodingPrior::for_protocol(ds, protocol, cfg.cooccurrence_prior));
     let mut prior_weight = Vec::new();
     let mut prior_search = Vec::new();
     for f in 0..cfg.folds.max(1) {

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod prior;
 pub mod sampler;
 pub mod sequences;
+mod space;
 #[cfg(feature = "train")]
 pub mod train;
 pub mod vocab;
@@ -27,4 +28,5 @@ pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
 pub use sequences::{InferredSequences, SequenceProvenance};
+pub use space::knowledge_space;
 pub use vocab::{ItemVocab, BOS, HELD_OUT, PAD, SEP};

@@ -223,6 +223,29 @@ pub fn fit_reasoner(
     })
 }
 
+/// How a fit went, as `reaseq reasoner train --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitSummary {
+    pub dataset: String,
+    /// Each fold's best epoch (0-based).
+    pub best_epochs: Vec<usize>,
+    pub epochs: Vec<Vec<FoldEpoch>>,
+    pub parameters: usize,
+    pub seconds: f64,
+}
+
+impl FittedReasoner {
+    pub fn summary(&self, data: &Prepared) -> FitSummary {
+        FitSummary {
+            dataset: data.ds.name.clone(),
+            best_epochs: self.fit.best_epoch.clone(),
+            epochs: self.fit.epochs.clone(),
+            parameters: self.fit.model().num_parameters(),
+            seconds: self.seconds,
+        }
+    }
+}
+
 /// What a decoder's prior is called in reports.
 const POPULARITY_PRIOR: &str = "popularity prior";
 
@@ -265,8 +288,8 @@ impl FittedReasoner {
         metrics.insert("folds".into(), self.cfg.folds as f64);
         metrics.insert("task_prompt".into(), f64::from(u8::from(s.task_prompt)));
         if let (Some(_), Some(&w)) = (&fit.prior, fit.prior_weight.first()) {
-            metrics.insert("popularity_prior_weight".into(), f64::from(w.lambda));
-            metrics.insert("cooccurrence_prior_mix".into(), f64::from(w.mix));
+            metrics.insert(PriorWeight::LAMBDA_METRIC.into(), f64::from(w.lambda));
+            metrics.insert(PriorWeight::MIX_METRIC.into(), f64::from(w.mix));
         }
         fit.model().to_bundle(Some(data.ds.fingerprint()), metrics)
     }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::{Dataset, Protocol};
 use crate::error::{Error, Result};
 
 use super::baselines::{CoOccurrence, OffLogBaseline};
@@ -23,6 +24,22 @@ pub struct PriorWeight {
     pub lambda: f32,
     /// β: co-occurrence's share of the prior's mixture (0: popularity alone).
     pub mix: f32,
+}
+
+impl PriorWeight {
+    /// The bundle metric holding λ.
+    pub const LAMBDA_METRIC: &'static str = "popularity_prior_weight";
+    /// The bundle metric holding β.
+    pub const MIX_METRIC: &'static str = "cooccurrence_prior_mix";
+
+    /// The weight a reasoner bundle was decoded with (its manifest's metrics; none: no prior).
+    pub fn from_manifest(m: &crate::bundle::Manifest) -> Self {
+        let metric = |key| m.metrics.get(key).map_or(0.0, |&v| v as f32);
+        Self {
+            lambda: metric(Self::LAMBDA_METRIC),
+            mix: metric(Self::MIX_METRIC),
+        }
+    }
 }
 
 /// The λ a fold's validation users choose from (0: the model alone).
@@ -45,6 +62,17 @@ impl DecodingPrior {
         Self {
             popularity: ItemPrior::popularity(counts),
             cooccurrence: None,
+        }
+    }
+
+    /// The prior of a split: its training popularity and, when `cooccurrence`, co-occurrence
+    /// (a pass over every user's item pairs, so only when it is mixed in).
+    pub fn for_protocol(ds: &Dataset, protocol: &Protocol, cooccurrence: bool) -> Self {
+        let prior = Self::popularity(&protocol.train_popularity(ds));
+        if cooccurrence {
+            prior.with_cooccurrence(CoOccurrence::new(ds, protocol))
+        } else {
+            prior
         }
     }
 

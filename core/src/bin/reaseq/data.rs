@@ -11,7 +11,7 @@ use reaseq_core::Error;
 
 use crate::progress::spinner;
 use crate::source::{load, Source};
-use crate::workspace::write_file;
+use reaseq_core::workspace::write_file;
 
 #[derive(Subcommand)]
 pub enum DataCommand {

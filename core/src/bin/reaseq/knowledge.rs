@@ -5,27 +5,23 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
-use reaseq_core::artifact::{from_json, to_json};
 use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::Strictness;
 use reaseq_core::knowledge::llm::{write_answers_asset, LlmBackendKind, LlmSettings};
 use reaseq_core::knowledge::neighbours::{find_item, find_title, item_neighbours, text_neighbours};
-use reaseq_core::knowledge::pipeline::KnowledgeCards;
 use reaseq_core::knowledge::pipeline::{build_vectors, make_agents, run_agents, AgentKind};
 use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuild, KnowledgeBuildConfig};
 use reaseq_core::knowledge::purity::{purity, PurityConfig};
 use reaseq_core::knowledge::report::{
     card_report, cards_report, neighbours_report, vectors_report,
 };
-use reaseq_core::knowledge::student::StudentEncoder;
 use reaseq_core::knowledge::teacher::TeacherEncoder;
 use reaseq_core::layout::file;
+use reaseq_core::workspace::{write_artifact, write_file};
 
 use crate::progress::{spinner, Status, TeacherBar};
 use crate::source::{load, Source};
-use crate::workspace::{data_dir, knowledge_dir, llm_setup, read_file, write_file};
-use crate::workspace::{read_knowledge_vectors, read_rep_vectors, read_semantic_ids};
-use crate::workspace::{student_bundle, KNOWLEDGE_BUILD};
+use crate::workspace::{data_dir, llm_setup, workspace};
 
 #[derive(Subcommand)]
 pub enum KnowledgeCommand {
@@ -149,9 +145,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let setup = llm_setup();
     let mut agents = make_agents(&cfg, Some(&setup))?;
     let (cards, stats) = run_agents(&ds, &mut agents)?;
-    let dir = knowledge_dir(&ds);
+    let dir = workspace().knowledge_dir(&ds);
     let cards_file = dir.join(file::CARDS);
-    write_file(&cards_file, &to_json(&cards)?)?;
+    write_artifact(&cards_file, &cards)?;
     print!(
         "{}",
         cards_report(&stats, &cards_file.display().to_string())
@@ -175,7 +171,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         }
     };
     let summary = KnowledgeBuild::new(&ds, &cfg, stats, vectors);
-    write_file(&dir.join(file::KNOWLEDGE_BUILD), &to_json(&summary)?)?;
+    write_artifact(&dir.join(file::KNOWLEDGE_BUILD), &summary)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -188,7 +184,7 @@ struct NeighbourRow<'a> {
 }
 
 fn neighbours(a: NeighboursArgs) -> Result<ExitCode> {
-    let ds = load(&a.source, Strictness::Strict)?.dataset;
+    let (ws, ds) = (workspace(), load(&a.source, Strictness::Strict)?.dataset);
     let of = match (&a.item, &a.title) {
         (Some(id), _) => Some(find_item(&ds, id)?),
         (_, Some(title)) => Some(find_title(&ds, title)?),
@@ -197,12 +193,8 @@ fn neighbours(a: NeighboursArgs) -> Result<ExitCode> {
     // An item or a title searches the fused teacher space; the student places a free text no
     // log has seen in the compact knowledge (REP) space.
     let nn = match (of, &a.text) {
-        (Some(i), _) => item_neighbours(&read_knowledge_vectors(&ds)?, i, a.k)?,
-        (None, Some(text)) => {
-            let (m, w) = student_bundle(&ds)?;
-            let student = StudentEncoder::from_bundle(file::STUDENT, &m, &w)?;
-            text_neighbours(&read_rep_vectors(&ds)?, &student, text, a.k)
-        }
+        (Some(i), _) => item_neighbours(&ws.knowledge_vectors(&ds)?, i, a.k)?,
+        (None, Some(text)) => text_neighbours(&ws.rep_vectors(&ds)?, &ws.student(&ds)?, text, a.k),
         (None, None) => bail!("give one of --item, --title or --text"),
     };
     if a.json {
@@ -222,19 +214,17 @@ fn neighbours(a: NeighboursArgs) -> Result<ExitCode> {
 }
 
 fn show(source: &Source, item: &str, json: bool) -> Result<ExitCode> {
-    let ds = load(source, Strictness::Strict)?.dataset;
-    let path = knowledge_dir(&ds).join(file::CARDS);
-    let bytes = read_file(&path, KNOWLEDGE_BUILD)?;
-    let cards: KnowledgeCards = from_json(&path.display().to_string(), &bytes)?;
+    let (ws, ds) = (workspace(), load(source, Strictness::Strict)?.dataset);
+    let cards = ws.cards(&ds)?;
     let Some(card) = cards.card(item) else {
-        bail!("no item '{item}' in {}", path.display());
+        bail!("no item '{item}' in the knowledge cards of {}", ds.name);
     };
     if json {
         println!("{}", serde_json::to_string_pretty(card)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let id = match (read_semantic_ids(&ds), ds.item_index(item)) {
-        (Some(ids), Some(i)) => Some(ids.display(i as usize)),
+    let id = match (ws.semantic_ids(&ds), ds.item_index(item)) {
+        (Ok(ids), Some(i)) => Some(ids.display(i as usize)),
         _ => None,
     };
     print!("{}", card_report(card, id.as_deref()));

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::Strictness;
-use reaseq_core::metrics::{bootstrap_ci, evaluate, BootstrapConfig, Metric};
+use reaseq_core::metrics::{score_report, BootstrapConfig};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
@@ -27,17 +27,6 @@ pub struct MetricsArgs {
     seed: u64,
 }
 
-/// What `reaseq metrics --json` prints: the evaluation and, with `--bootstrap`, its intervals.
-#[derive(serde::Serialize)]
-struct MetricsOutput<'a> {
-    #[serde(flatten)]
-    evaluation: &'a reaseq_core::metrics::Evaluation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auc_ci: Option<[f64; 2]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gauc_ci: Option<[f64; 2]>,
-}
-
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let file = args.scores.display().to_string();
     let bytes = std::fs::read(&args.scores).map_err(|e| Error::io(&args.scores, e))?;
@@ -55,50 +44,19 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
             return Err(e.into());
         }
     };
-    let ev = evaluate(&table.user, &table.label, &table.score)
+    let cfg = BootstrapConfig {
+        replicates: args.bootstrap,
+        seed: args.seed,
+        ..BootstrapConfig::default()
+    };
+    let bootstrap = (args.bootstrap > 0).then_some(&cfg);
+    let report = score_report(&table.user, &table.label, &table.score, bootstrap)
         .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-    let mut cis = Vec::new();
-    if args.bootstrap > 0 {
-        let cfg = BootstrapConfig {
-            replicates: args.bootstrap,
-            seed: args.seed,
-            ..BootstrapConfig::default()
-        };
-        for (name, m) in [("auc", Metric::Auc), ("gauc", Metric::Gauc)] {
-            pb.set_message(format!("bootstrap {name}"));
-            cis.push((
-                name,
-                bootstrap_ci(m, &table.user, &table.label, &table.score, &cfg)?,
-            ));
-        }
-    }
     pb.finish_and_clear();
     if args.json {
-        let ci = |name: &str| {
-            cis.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, i)| [i.lower, i.upper])
-        };
-        let out = MetricsOutput {
-            evaluation: &ev,
-            auc_ci: ci("auc"),
-            gauc_ci: ci("gauc"),
-        };
-        println!("{}", serde_json::to_string(&out)?);
+        println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("rows      {}", ev.n);
-        println!("AUC       {:.6}", ev.auc);
-        println!(
-            "GAUC      {:.6} ({} of {} users have both classes)",
-            ev.gauc, ev.users_used, ev.users_total
-        );
-        println!("logloss   {:.6}", ev.logloss);
-        for (name, ci) in &cis {
-            println!(
-                "{name} 95% CI [{:.6}, {:.6}] ({} replicates)",
-                ci.lower, ci.upper, ci.replicates_used
-            );
-        }
+        print!("{report}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,25 +2,18 @@
 //! how well it infers real off-log behaviour against simple baselines. The work is
 //! `reaseq_core::reasoner::pipeline`'s; this reads flags and writes files.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use reaseq_core::bundle::Manifest;
 use reaseq_core::data::Prepared;
-use reaseq_core::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
-use reaseq_core::knowledge::semantic_id::SemanticIds;
-use reaseq_core::layout::{self, file};
-use reaseq_core::reasoner::pipeline::{
-    evaluate_reasoner, fit_reasoner, infer_user, reasoner_codes, CodeSource, DecoderKind,
-    FittedReasoner, ReasonerSettings,
-};
-use reaseq_core::reasoner::{DiffusionReasoner, InferredSequences};
+use reaseq_core::reasoner::pipeline::ReasonerSettings;
+use reaseq_core::reasoner::pipeline::{evaluate_reasoner, infer_user, CodeSource, DecoderKind};
 
 use crate::progress::Stderr;
 use crate::source::DataArgs;
-use crate::workspace::{data_path, read_file, write_file};
+use crate::workspace::workspace;
+
 #[derive(Subcommand)]
 pub enum ReasonerCommand {
     /// Cross-fit the reasoner over user folds (early stopping on validation Recall@M), write
@@ -167,169 +160,26 @@ impl EvalArgs {
     }
 }
 
-/// The reasoner's semantic IDs and the knowledge vectors they and the kNN baseline use: on the
-/// synthetic world the graph embedding; on a dataset what `reaseq knowledge build` wrote.
-pub fn knowledge(data: &Prepared, s: &ReasonerSettings) -> Result<(SemanticIds, Vec<Vec<f32>>)> {
-    if data.world.is_some() {
-        let vectors = graph_embedding(&data.ds, &GraphEmbeddingConfig::default())?;
-        let ids = reasoner_codes(data, &vectors, s.codes, s.seed)?;
-        return Ok((ids, vectors));
-    }
-    let ids_path = data_path(&layout::knowledge_dir(&data.ds.name)).join(file::SEMANTIC_IDS);
-    let ids: SemanticIds = serde_json::from_slice(&read_file(&ids_path, "reaseq knowledge build")?)
-        .with_context(|| format!("{}: not a semantic-ID file", ids_path.display()))?;
-    let vectors = crate::workspace::read_knowledge_vectors(&data.ds)?;
-    if ids.codes.len() != data.ds.num_items() {
-        bail!(
-            "{}: {} items, the dataset has {}: rebuild the knowledge",
-            ids_path.display(),
-            ids.codes.len(),
-            data.ds.num_items()
-        );
-    }
-    let ids = match s.codes {
-        CodeSource::Knowledge => ids,
-        CodeSource::Blend => reasoner_codes(data, &vectors, s.codes, s.seed)?,
-    };
-    Ok((ids, vectors))
-}
-
-fn reasoner_dir(data: &Prepared) -> PathBuf {
-    data_path(&layout::reasoner_dir(&data.ds.name))
-}
-
-/// Cross-fits the reasoner and writes fold 0's bundle, every user's GBR sequence, its semantic
-/// IDs and (synthetic worlds) the world, and with `write_asset` copies them to assets/.
-pub fn train_and_write(
-    data: &Prepared,
-    s: &ReasonerSettings,
-    write_asset: bool,
-) -> Result<(FittedReasoner, Vec<Vec<f32>>)> {
-    let (ids, vectors) = knowledge(data, s)?;
-    let fitted = fit_reasoner(data, &ids, s, &Stderr)?;
-    let dir = reasoner_dir(data);
-    let (manifest, weights) = fitted.bundle(data, s)?;
-    let [m, w] = layout::bundle_files(file::REASONER);
-    write_file(&dir.join(m), &manifest)?;
-    write_file(&dir.join(w), &weights)?;
-    let sequences = fitted.sequences(data, s);
-    write_file(&dir.join(file::INFERRED), &serde_json::to_vec(&sequences)?)?;
-    write_workbench_files(data, &ids, write_asset)?;
-    eprintln!(
-        "{}: best epochs {:?}, {} parameters, {:.0} s → {}",
-        data.ds.name,
-        fitted
-            .fit
-            .best_epoch
-            .iter()
-            .map(|e| e + 1)
-            .collect::<Vec<_>>(),
-        fitted.fit.model().num_parameters(),
-        fitted.seconds,
-        dir.display()
-    );
-    Ok((fitted, vectors))
-}
-
-/// What the browser needs next to the bundle (its semantic IDs, and the synthetic world's
-/// configuration); with `write_asset` the reasoner's files are copied to assets/.
-fn write_workbench_files(data: &Prepared, ids: &SemanticIds, write_asset: bool) -> Result<()> {
-    let dir = reasoner_dir(data);
-    write_file(&dir.join(file::SEMANTIC_IDS), &serde_json::to_vec(ids)?)?;
-    let world = dir.join(file::WORLD);
-    match data.world {
-        Some(w) => write_file(&world, &serde_json::to_vec(&w.config())?)?,
-        None if world.exists() => std::fs::remove_file(&world)?,
-        None => {}
-    }
-    if write_asset {
-        let [m, w] = layout::bundle_files(file::REASONER);
-        let files = [m, w, file::SEMANTIC_IDS.into(), file::WORLD.into()];
-        crate::workspace::copy_to_assets(&dir, &layout::reasoner_dir(&data.ds.name), &files)?;
-    }
-    Ok(())
-}
-
-/// The GBR sequences for this data and protocol: the cached ones when they were made for it
-/// with `seed`, else the reasoner is trained (with `epochs`) and they are made.
-pub fn sequences_for(data: &Prepared, seed: u64, epochs: usize) -> Result<Vec<Vec<u32>>> {
-    let path = reasoner_dir(data).join(file::INFERRED);
-    let name = path.display().to_string();
-    if let Ok(bytes) = std::fs::read(&path) {
-        let cached = InferredSequences::from_json(&name, &bytes).and_then(|seq| {
-            if seq.provenance.seed != seed {
-                return Err(reaseq_core::Error::Config(format!(
-                    "{name}: made with seed {}, not {seed}",
-                    seq.provenance.seed
-                )));
-            }
-            seq.resolve(&name, &data.ds, data.mode)
-        });
-        match cached {
-            Ok(v) => return Ok(v),
-            Err(e) => eprintln!("{e}; training the reasoner again"),
-        }
-    }
-    let s = ReasonerSettings {
-        seed,
-        epochs,
-        ..ReasonerSettings::defaults(data.world.is_some())
-    };
-    let (fitted, _) = train_and_write(data, &s, false)?;
-    Ok(fitted.fit.inferred)
-}
-
 /// `reaseq reasoner export`: the workbench files of an already trained reasoner.
 fn export(args: EvalArgs) -> Result<ExitCode> {
     let data = args.prepare()?;
-    let s = args.settings()?;
-    let (ids, _) = knowledge(&data, &s)?;
-    let manifest = reasoner_dir(&data).join(layout::bundle_files(file::REASONER)[0].as_str());
-    let bytes = read_file(&manifest, "reaseq reasoner train")?;
-    let m: Manifest = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not a bundle manifest", manifest.display()))?;
-    let want = format!("{:016x}", data.ds.fingerprint());
-    if m.dataset_fingerprint.as_deref() != Some(want.as_str()) {
-        bail!(
-            "{}: trained on other data (fingerprint {:?}, this data {want}): train again",
-            manifest.display(),
-            m.dataset_fingerprint
-        );
-    }
-    write_workbench_files(&data, &ids, args.write_asset)?;
+    workspace().export_reasoner(&data, &args.settings()?, args.write_asset, &Stderr)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn train_only(args: EvalArgs) -> Result<ExitCode> {
     let data = args.prepare()?;
-    let (f, _) = train_and_write(&data, &args.settings()?, args.write_asset)?;
+    let (f, _) = workspace().train_reasoner(&data, &args.settings()?, args.write_asset, &Stderr)?;
     if args.json {
-        let out = TrainSummary {
-            dataset: data.ds.name.clone(),
-            best_epochs: f.fit.best_epoch.clone(),
-            epochs: f.fit.epochs.clone(),
-            parameters: f.fit.model().num_parameters(),
-            seconds: f.seconds,
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&f.summary(&data))?);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What `reaseq reasoner train --json` prints.
-#[derive(serde::Serialize)]
-struct TrainSummary {
-    dataset: String,
-    best_epochs: Vec<usize>,
-    epochs: Vec<Vec<reaseq_core::reasoner::crossfit::FoldEpoch>>,
-    parameters: usize,
-    seconds: f64,
 }
 
 fn eval(args: EvalArgs) -> Result<ExitCode> {
     let data = args.prepare()?;
     let s = args.settings()?;
-    let (fitted, vectors) = train_and_write(&data, &s, args.write_asset)?;
+    let (fitted, vectors) = workspace().train_reasoner(&data, &s, args.write_asset, &Stderr)?;
     let e = evaluate_reasoner(&data, &vectors, &fitted, &s, args.curve)?;
     if args.json {
         println!(
@@ -346,15 +196,9 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
     let a = &args.eval;
     let data = a.prepare()?;
     let s = a.settings()?;
-    let (ids, vectors) = knowledge(&data, &s)?;
-    let dir = reasoner_dir(&data);
-    let [mp, wp] = layout::bundle_files(file::REASONER).map(|f| dir.join(f));
-    let train = "reaseq reasoner train";
-    let mut model = DiffusionReasoner::from_bundle(
-        "reasoner",
-        &read_file(&mp, train)?,
-        &read_file(&wp, train)?,
-    )?;
+    let ws = workspace();
+    let (ids, vectors) = ws.reasoner_knowledge(&data, &s)?;
+    let mut model = ws.reasoner_model(&data)?;
     let o = infer_user(
         &data,
         &mut model,
@@ -364,8 +208,7 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
         &args.user,
         args.threshold,
         args.trace,
-    )
-    .with_context(|| mp.display().to_string())?;
+    )?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&o)?);
     } else {

@@ -1,0 +1,111 @@
+//! A workspace on disk: the artifact layout of [`crate::layout`] under a data directory (what
+//! the commands make) and an assets directory (what is committed for the workbench). The CLI
+//! is a thin caller of these stages; every read and write names its path, and a missing file
+//! names the command that makes it.
+
+#[cfg(feature = "train")]
+mod experiment;
+mod knowledge;
+#[cfg(feature = "train")]
+mod reasoner;
+
+use std::path::{Path, PathBuf};
+
+use crate::artifact::{from_json, to_json, Artifact};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+
+pub use knowledge::KNOWLEDGE_BUILD;
+
+/// The two roots of the layout.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// What commands make (`$REASEQ_DATA`, else `./data`, in the CLI).
+    pub data: PathBuf,
+    /// What is committed for the workbench (`$REASEQ_ASSETS`, else `./assets`).
+    pub assets: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(data: impl Into<PathBuf>, assets: impl Into<PathBuf>) -> Self {
+        Self {
+            data: data.into(),
+            assets: assets.into(),
+        }
+    }
+
+    /// A layout directory (`crate::layout::*_dir`) under the data directory.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.data.join(relative)
+    }
+
+    /// Copies `files` from the layout directory `relative` under the data directory to the same
+    /// directory under the assets; files that are not there are skipped. Returns where they went.
+    pub fn copy_to_assets(
+        &self,
+        relative: &str,
+        files: &[String],
+        progress: &dyn Progress,
+    ) -> Result<PathBuf> {
+        let (from, to) = (self.path(relative), self.assets.join(relative));
+        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
+        for f in files.iter().filter(|f| from.join(f).exists()) {
+            std::fs::copy(from.join(f), to.join(f)).map_err(|e| Error::io(to.join(f), e))?;
+        }
+        progress.message(&format!("assets → {}", to.display()));
+        Ok(to)
+    }
+}
+
+/// Reads a file another command makes; a missing file names that command.
+pub fn read_file(path: &Path, made_by: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Config(format!(
+            "{}: not found: run `{made_by}` first",
+            path.display()
+        )),
+        _ => Error::io(path, e),
+    })
+}
+
+/// Reads an artifact, checking its format version.
+pub fn read_artifact<T: Artifact>(path: &Path) -> Result<T> {
+    from_json(&path.display().to_string(), &read_file(path, T::MADE_BY)?)
+}
+
+/// Writes a file, creating its directory.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+/// Writes an artifact as pretty JSON with its format version.
+pub fn write_artifact<T: Artifact>(path: &Path, value: &T) -> Result<()> {
+    write_file(path, &to_json(value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Silent;
+
+    #[test]
+    fn a_missing_file_names_the_command_and_assets_copy_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path().join("data"), dir.path().join("assets"));
+        let e = read_file(&ws.path("x/y.json"), "reaseq make-y")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("y.json: not found: run `reaseq make-y` first"),
+            "{e}"
+        );
+        write_file(&ws.path("r/a.json"), b"{}").unwrap();
+        let to = ws
+            .copy_to_assets("r", &["a.json".into(), "b.json".into()], &Silent)
+            .unwrap();
+        assert!(to.join("a.json").exists() && !to.join("b.json").exists());
+    }
+}
