@@ -30,10 +30,14 @@ if [ -f data/reasoner/ml-100k/reasoner.json ] && [ -f data/reasoner/ml-100k/prot
   cp data/reasoner/ml-100k/reasoner.json data/reasoner/ml-100k/reasoner.safetensors \
     data/reasoner/ml-100k/semantic_ids.json data/reasoner/ml-100k/protocol.json "$qdest/"
   echo "staged the MovieLens-100k reasoner into $qdest"
-  # Its knowledge space (the consistency column), as `reaseq knowledge build` made it.
-  if [ -f data/knowledge/ml-100k/vectors.safetensors ]; then
-    kdest="${TRUNK_STAGING_DIR}/data/knowledge/ml-100k"
-    mkdir -p "$kdest"
-    cp data/knowledge/ml-100k/vectors.safetensors "$kdest/"
-  fi
+fi
+# The knowledge build (`reaseq knowledge build`): the Knowledge view's cards and neighbours, the
+# reasoner's knowledge space (its consistency column). Item metadata only, no rows.
+if [ -f data/knowledge/ml-100k/cards.json ]; then
+  kdest="${TRUNK_STAGING_DIR}/data/knowledge/ml-100k"
+  mkdir -p "$kdest"
+  for f in cards.json vectors.safetensors; do
+    [ -f "data/knowledge/ml-100k/$f" ] && cp "data/knowledge/ml-100k/$f" "$kdest/"
+  done
+  echo "staged the MovieLens-100k knowledge build into $kdest"
 fi

@@ -13,6 +13,7 @@ pub mod hash;
 pub mod knowledge;
 pub mod layout;
 pub mod metrics;
+pub mod nn;
 #[cfg(feature = "train")]
 pub mod optim;
 pub mod progress;

@@ -7,7 +7,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use crate::error::{Error, Result};
 
 fn cerr(what: &str, e: candle_core::Error) -> Error {
-    Error::Model(format!("{what} training: {e}"))
+    crate::nn::candle::model_error(&format!("{what} training"))(e)
 }
 
 pub fn adamw(what: &str, vars: Vec<Var>, lr: f64, weight_decay: f64) -> Result<AdamW> {

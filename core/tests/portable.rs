@@ -12,7 +12,7 @@ use reaseq_core::data::{
 };
 use reaseq_core::knowledge::neighbours::item_neighbours;
 use reaseq_core::knowledge::pipeline::KnowledgeBuildConfig;
-use reaseq_core::knowledge::pipeline::{make_agents, rule_knowledge, run_agents};
+use reaseq_core::knowledge::pipeline::{make_agents, page_knowledge, run_agents, MadeKnowledge};
 use reaseq_core::metrics::{auc, bootstrap_ci, evaluate, BootstrapConfig, Metric};
 
 /// Fingerprint of the default synthetic world (seed 42), pinned so that a change to the
@@ -255,7 +255,7 @@ const SEMANTIC_ID_OF_0: &str = "17-0-19-0";
 #[test]
 fn the_knowledge_view_is_the_same_on_every_platform() {
     let w = SyntheticWorld::generate(&SyntheticConfig::default()).unwrap();
-    let k = rule_knowledge(&w.dataset).unwrap();
+    let k = page_knowledge(&w.dataset, MadeKnowledge::default()).unwrap();
     let vectors = k.vectors.unwrap();
     let nn: Vec<usize> = item_neighbours(&vectors, 0, 5)
         .unwrap()

@@ -17,7 +17,7 @@ pub use super::student::{Agreement, DistillConfig};
 pub use super::vectors::pca;
 
 fn err(e: candle_core::Error) -> Error {
-    Error::Model(format!("distillation: {e}"))
+    crate::nn::candle::model_error("distillation")(e)
 }
 
 /// Dense bag-of-features matrix (rows × buckets), each row the mean over its features.

@@ -4,7 +4,7 @@
 //! REP vectors, and the student encoder is distilled to reproduce those from text alone
 //! ([`build_vectors`]). `reaseq knowledge build` calls the two and writes what they return (the
 //! cards first, so they are kept when the teacher cannot be fetched); [`build_knowledge`] runs
-//! both. The browser's Knowledge view calls [`rule_knowledge`].
+//! both. The browser's Knowledge view calls [`page_knowledge`].
 
 use std::collections::BTreeMap;
 
@@ -480,31 +480,82 @@ mod native {
 /// Items a dataset needs before the browser quantises its vectors into semantic IDs.
 pub const PAGE_SEMANTIC_ID_ITEMS: usize = 64;
 
-/// What the browser's Knowledge view computes in the page: the catalog and graph agents'
-/// cards, the graph embedding (`None` without a usable graph) and semantic IDs of it (`None`
-/// under [`PAGE_SEMANTIC_ID_ITEMS`] items). Neighbours then come from
-/// [`super::neighbours::item_neighbours`].
-pub struct RuleKnowledge {
-    pub cards: Vec<KnowledgeCard>,
+/// What the CLI made for a dataset, as far as the browser's build carries it: the knowledge
+/// build's cards and fused vectors, and the semantic IDs the reasoner speaks in.
+#[derive(Debug, Clone, Default)]
+pub struct MadeKnowledge {
+    pub cards: Option<KnowledgeCards>,
     pub vectors: Option<Vec<Vec<f32>>>,
     pub semantic_ids: Option<SemanticIds>,
 }
 
-pub fn rule_knowledge(ds: &Dataset) -> Result<RuleKnowledge> {
-    let mut agents: Vec<Box<dyn Agent>> = vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
-    let cards = build_cards(ds, &mut agents, &Critic)?;
+/// What the browser's Knowledge view shows: cards, the knowledge space (`None` without a
+/// usable graph) and semantic IDs (`None` under [`PAGE_SEMANTIC_ID_ITEMS`] items). Neighbours
+/// then come from [`super::neighbours::item_neighbours`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageKnowledge {
+    pub cards: Vec<KnowledgeCard>,
+    pub vectors: Option<Vec<Vec<f32>>>,
+    pub semantic_ids: Option<SemanticIds>,
+    /// Whether each part is the CLI's (else computed here from the catalog and the graph).
+    pub made_by_cli: [bool; 3],
+}
+
+/// The Knowledge view of `ds`: what the CLI made where the build carries it — so the
+/// neighbours are `reaseq knowledge neighbours`' and the codes the reasoner's vocabulary — and
+/// otherwise the catalog and graph agents' cards, the graph embedding and its quantisation,
+/// computed here. Files that do not fit `ds` are refused.
+pub fn page_knowledge(ds: &Dataset, made: MadeKnowledge) -> Result<PageKnowledge> {
+    let n = ds.num_items();
+    let fits = |what: &str, rows: usize| {
+        if rows == n {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "the {what} of {} cover {rows} items, the data has {n}",
+                ds.name
+            )))
+        }
+    };
+    let made_by_cli = [
+        made.cards.is_some(),
+        made.vectors.is_some(),
+        made.semantic_ids.is_some(),
+    ];
+    let cards = match made.cards {
+        Some(c) => {
+            fits("knowledge cards", c.cards.len())?;
+            c.cards
+        }
+        None => {
+            let mut agents: Vec<Box<dyn Agent>> =
+                vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
+            build_cards(ds, &mut agents, &Critic)?
+        }
+    };
     // A dataset without a usable graph still has cards; it just has no graph space.
-    let vectors = graph_embedding(ds, &GraphEmbeddingConfig::default()).ok();
-    let semantic_ids = match &vectors {
-        Some(v) if v.len() >= PAGE_SEMANTIC_ID_ITEMS => {
+    let vectors = match made.vectors {
+        Some(v) => {
+            fits("knowledge vectors", v.len())?;
+            Some(v)
+        }
+        None => graph_embedding(ds, &GraphEmbeddingConfig::default()).ok(),
+    };
+    let semantic_ids = match (made.semantic_ids, &vectors) {
+        (Some(ids), _) => {
+            fits("semantic IDs", ids.codes.len())?;
+            Some(ids)
+        }
+        (None, Some(v)) if v.len() >= PAGE_SEMANTIC_ID_ITEMS => {
             residual_quantise(v, &RqConfig::default()).ok()
         }
         _ => None,
     };
-    Ok(RuleKnowledge {
+    Ok(PageKnowledge {
         cards,
         vectors,
         semantic_ids,
+        made_by_cli,
     })
 }
 
@@ -523,6 +574,31 @@ mod tests {
             ..SyntheticConfig::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn the_page_shows_what_the_cli_made_and_computes_the_rest() {
+        let w = world(120);
+        let ds = &w.dataset;
+        let own = page_knowledge(ds, MadeKnowledge::default()).unwrap();
+        assert_eq!(own.made_by_cli, [false; 3]);
+        let ids = own.semantic_ids.clone().unwrap();
+        let mut codes = ids.clone();
+        codes.codes.reverse();
+        let made = MadeKnowledge {
+            semantic_ids: Some(codes.clone()),
+            ..MadeKnowledge::default()
+        };
+        let k = page_knowledge(ds, made).unwrap();
+        assert_eq!(k.made_by_cli, [false, false, true]);
+        assert_eq!(k.semantic_ids, Some(codes));
+        assert_eq!((k.cards, k.vectors), (own.cards, own.vectors));
+        let short = MadeKnowledge {
+            vectors: Some(vec![vec![0.0; 4]; 3]),
+            ..MadeKnowledge::default()
+        };
+        let e = page_knowledge(ds, short).unwrap_err().to_string();
+        assert!(e.contains("cover 3 items, the data has 120"), "{e}");
     }
 
     #[test]
@@ -569,12 +645,12 @@ mod tests {
 
     #[test]
     fn the_browser_gets_cards_graph_vectors_and_semantic_ids_from_enough_items() {
-        let k = rule_knowledge(&world(80).dataset).unwrap();
+        let k = page_knowledge(&world(80).dataset, MadeKnowledge::default()).unwrap();
         assert_eq!(k.cards.len(), 80);
         let v = k.vectors.unwrap();
         assert_eq!(v.len(), 80);
         assert_eq!(k.semantic_ids.unwrap().codes.len(), 80);
-        let small = rule_knowledge(&world(40).dataset).unwrap();
+        let small = page_knowledge(&world(40).dataset, MadeKnowledge::default()).unwrap();
         assert!(small.vectors.is_some() && small.semantic_ids.is_none());
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::Tensors;
 use crate::error::{Error, Result};
+use crate::nn::{sigmoid, Linear, Shapes, Weights};
 use crate::rng::SeededRng;
 
 pub const RANKER_KIND: &str = "din-ranker";
@@ -65,6 +66,38 @@ impl Variant {
     }
 }
 
+/// The learned ID and genre embeddings, and the fixed inputs: each item's genre weights and
+/// REP vector.
+pub const ID_EMB: &str = "id_emb";
+pub const GENRE_EMB: &str = "genre_emb";
+pub const ITEM_GENRES: &str = "item_genres";
+pub const REP_TABLE: &str = "rep_table";
+
+/// DIN's activation unit: each sequence item `e` is weighted by
+/// `sigmoid(w2 · relu(W1 [e, v, e − v, e ⊙ v] + b1) + b2)` for the target `v`, and the weighted
+/// items are averaged. The bundle names its tensors `{block}.w1`, `.b1`, `.w2`, `.b2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetAttention {
+    pub hidden: Linear,
+    pub score: Linear,
+}
+
+impl TargetAttention {
+    pub fn new(block: &str, item_dim: usize, hidden: usize) -> Self {
+        let name = |s: &str| format!("{block}.{s}");
+        Self {
+            hidden: Linear::named(name("w1"), name("b1"), 4 * item_dim, hidden),
+            score: Linear::named(name("w2"), name("b2"), hidden, 1),
+        }
+    }
+
+    pub fn shapes(&self) -> Shapes {
+        let mut s = self.hidden.shapes();
+        s.extend(self.score.shapes());
+        s
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankerConfig {
     pub variant: Variant,
@@ -114,57 +147,65 @@ impl RankerConfig {
             }
     }
 
-    fn blocks(&self) -> Vec<&'static str> {
+    /// The target-attention blocks: over the logged history, and for GBR variants over the
+    /// inferred sequence.
+    pub fn blocks(&self) -> Vec<TargetAttention> {
+        let mut names = vec!["att_log"];
         if self.variant.uses_gbr() {
-            vec!["att_log", "att_gbr"]
-        } else {
-            vec!["att_log"]
+            names.push("att_gbr");
         }
+        names
+            .into_iter()
+            .map(|n| TargetAttention::new(n, self.item_dim(), self.att_hidden))
+            .collect()
     }
 
-    fn head_input(&self) -> usize {
-        self.item_dim() * (1 + 2 * self.blocks().len())
+    /// The REP vector's projection into the item representation.
+    pub fn rep_projection(&self) -> Linear {
+        Linear::new("rep_proj", self.rep_dim, self.rep_proj)
+    }
+
+    /// The MLP over the target and the pooled sequences: two hidden layers, then the logit.
+    pub fn head(&self) -> [Linear; 3] {
+        let [m0, m1] = self.mlp;
+        let input = self.item_dim() * (1 + 2 * self.blocks().len());
+        [
+            Linear::new("mlp1", input, m0),
+            Linear::new("mlp2", m0, m1),
+            Linear::new("out", m1, 1),
+        ]
     }
 
     /// Every tensor and its shape, in a fixed order. `item_genres` and `rep_table` are inputs
     /// carried in the bundle (so a bundle scores on its own), not learned.
-    pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
-        let (d, h) = (self.item_dim(), self.att_hidden);
+    pub fn shapes(&self) -> Shapes {
         let mut s = vec![
-            ("id_emb".to_string(), vec![self.items, self.id_dim]),
+            (ID_EMB.to_string(), vec![self.items, self.id_dim]),
             (
-                "genre_emb".to_string(),
+                GENRE_EMB.to_string(),
                 vec![self.genres.max(1), self.genre_dim],
             ),
             (
-                "item_genres".to_string(),
+                ITEM_GENRES.to_string(),
                 vec![self.items, self.genres.max(1)],
             ),
         ];
         if self.variant.uses_rep() {
-            s.push(("rep_table".into(), vec![self.items, self.rep_dim]));
-            s.push(("rep_proj.w".into(), vec![self.rep_dim, self.rep_proj]));
-            s.push(("rep_proj.b".into(), vec![self.rep_proj]));
+            s.push((REP_TABLE.into(), vec![self.items, self.rep_dim]));
+            s.extend(self.rep_projection().shapes());
         }
         for b in self.blocks() {
-            s.push((format!("{b}.w1"), vec![4 * d, h]));
-            s.push((format!("{b}.b1"), vec![h]));
-            s.push((format!("{b}.w2"), vec![h, 1]));
-            s.push((format!("{b}.b2"), vec![1]));
+            s.extend(b.shapes());
         }
-        let [m0, m1] = self.mlp;
-        s.push(("mlp1.w".into(), vec![self.head_input(), m0]));
-        s.push(("mlp1.b".into(), vec![m0]));
-        s.push(("mlp2.w".into(), vec![m0, m1]));
-        s.push(("mlp2.b".into(), vec![m1]));
-        s.push(("out.w".into(), vec![m1, 1]));
-        s.push(("out.b".into(), vec![1]));
+        for l in self.head() {
+            s.extend(l.shapes());
+        }
         s
     }
 
     /// Names of the tensors that are inputs, not parameters.
     pub fn is_input(name: &str) -> bool {
-        matches!(name, "item_genres" | "rep_table")
+        matches!(name, ITEM_GENRES | REP_TABLE)
     }
 
     fn check(&self) -> Result<()> {
@@ -230,7 +271,7 @@ pub struct Scored {
 #[derive(Debug, Clone)]
 pub struct Ranker {
     pub config: RankerConfig,
-    weights: BTreeMap<String, Vec<f32>>,
+    weights: Weights,
     /// Item representations `(items, item_dim)`, computed once from the weights.
     table: Vec<f32>,
     /// Per attention block, `e · (W_a + W_c)` of every item `(items, att_hidden)`.
@@ -243,20 +284,6 @@ impl PartialEq for Ranker {
     }
 }
 
-fn affine(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
-    out.copy_from_slice(b);
-    let m = b.len();
-    for (i, &xi) in x.iter().enumerate() {
-        for (o, &wij) in out.iter_mut().zip(&w[i * m..(i + 1) * m]) {
-            *o += xi * wij;
-        }
-    }
-}
-
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + libm::expf(-x))
-}
-
 impl Ranker {
     /// Seeded initialisation (normal, std 0.05 for embeddings, Xavier-like for layers).
     pub fn init(config: RankerConfig, features: &ItemFeatures, seed: u64) -> Result<Self> {
@@ -266,7 +293,7 @@ impl Ranker {
         for (name, shape) in config.shapes() {
             let n: usize = shape.iter().product();
             let data = match name.as_str() {
-                "item_genres" | "rep_table" => Vec::new(),
+                ITEM_GENRES | REP_TABLE => Vec::new(),
                 _ if name.ends_with(".b") || name.ends_with(".b1") || name.ends_with(".b2") => {
                     vec![0.0; n]
                 }
@@ -302,7 +329,7 @@ impl Ranker {
             )));
         }
         tensors.insert(
-            "item_genres".into(),
+            ITEM_GENRES.into(),
             (
                 vec![config.items, config.genres.max(1)],
                 features.genre_matrix(),
@@ -322,7 +349,7 @@ impl Ranker {
                 )));
             }
             tensors.insert(
-                "rep_table".into(),
+                REP_TABLE.into(),
                 (
                     vec![config.items, config.rep_dim],
                     rep.iter().flatten().copied().collect(),
@@ -374,7 +401,8 @@ impl Ranker {
     fn item_table(&self) -> Vec<f32> {
         let c = self.config;
         let (d, g) = (c.item_dim(), c.genres.max(1));
-        let (ids, ge, ig) = (self.w("id_emb"), self.w("genre_emb"), self.w("item_genres"));
+        let (ids, ge, ig) = (self.w(ID_EMB), self.w(GENRE_EMB), self.w(ITEM_GENRES));
+        let rep_projection = c.variant.uses_rep().then(|| c.rep_projection());
         let mut t = vec![0f32; c.items * d];
         let mut proj = vec![0f32; c.rep_proj];
         for i in 0..c.items {
@@ -388,9 +416,9 @@ impl Ranker {
                     }
                 }
             }
-            if c.variant.uses_rep() {
-                let rep = &self.w("rep_table")[i * c.rep_dim..(i + 1) * c.rep_dim];
-                affine(rep, self.w("rep_proj.w"), self.w("rep_proj.b"), &mut proj);
+            if let Some(l) = &rep_projection {
+                let rep = &self.w(REP_TABLE)[i * c.rep_dim..(i + 1) * c.rep_dim];
+                l.bind(&self.weights).forward(rep, &mut proj);
                 row[c.id_dim + c.genre_dim..].copy_from_slice(&proj);
             }
         }
@@ -399,10 +427,10 @@ impl Ranker {
 
     /// `e · (W_a + W_c)` per item: the part of the activation unit that depends on the history
     /// item alone ([e, v, e − v, e ⊙ v]·W = e(W_a + W_c) + v(W_b − W_c) + (e ⊙ v)W_d).
-    fn block_keys(&self, block: &str) -> Vec<f32> {
+    fn block_keys(&self, block: &TargetAttention) -> Vec<f32> {
         let c = self.config;
         let (d, h) = (c.item_dim(), c.att_hidden);
-        let w1 = self.w(&format!("{block}.w1"));
+        let w1 = self.w(&block.hidden.w);
         let mut out = vec![0f32; c.items * h];
         for i in 0..c.items {
             let e = &self.table[i * d..(i + 1) * d];
@@ -424,7 +452,7 @@ impl Ranker {
     pub fn rep_vectors(&self) -> Option<Vec<Vec<f32>>> {
         let c = self.config;
         c.variant.uses_rep().then(|| {
-            self.w("rep_table")
+            self.w(REP_TABLE)
                 .chunks(c.rep_dim.max(1))
                 .map(<[f32]>::to_vec)
                 .collect()
@@ -442,12 +470,9 @@ impl Ranker {
     fn attend(&self, block: usize, v: &[f32], seq: &[u32]) -> (Vec<f32>, Vec<f32>) {
         let c = self.config;
         let (d, h) = (c.item_dim(), c.att_hidden);
-        let name = c.blocks()[block];
-        let (w1, b1) = (self.w(&format!("{name}.w1")), self.w(&format!("{name}.b1")));
-        let (w2, b2) = (
-            self.w(&format!("{name}.w2")),
-            self.w(&format!("{name}.b2"))[0],
-        );
+        let unit = &c.blocks()[block];
+        let (w1, b1) = (self.w(&unit.hidden.w), self.w(&unit.hidden.b));
+        let (w2, b2) = (self.w(&unit.score.w), self.w(&unit.score.b)[0]);
         // The target's part, v(W_b − W_c) + b1, once per target.
         let mut base = b1.to_vec();
         for (k, &vk) in v.iter().enumerate() {
@@ -521,7 +546,7 @@ impl Ranker {
             .copied()
             .filter(|&g| (g as usize) < c.genres)
             .collect();
-        let ge = self.w("genre_emb");
+        let ge = self.w(GENRE_EMB);
         for &g in &valid {
             let row = &ge[g as usize * c.genre_dim..(g as usize + 1) * c.genre_dim];
             for (o, &x) in v[c.id_dim..c.id_dim + c.genre_dim].iter_mut().zip(row) {
@@ -542,12 +567,9 @@ impl Ranker {
                     c.rep_dim
                 )));
             }
-            affine(
-                rep,
-                self.w("rep_proj.w"),
-                self.w("rep_proj.b"),
-                &mut v[c.id_dim + c.genre_dim..],
-            );
+            c.rep_projection()
+                .bind(&self.weights)
+                .forward(rep, &mut v[c.id_dim + c.genre_dim..]);
         }
         Ok(v)
     }
@@ -587,15 +609,16 @@ impl Ranker {
             input.extend_from_slice(&p);
             input.extend(p.iter().zip(v).map(|(a, b)| a * b));
         }
+        let [mlp1, mlp2, out_l] = c.head();
         let [m0, m1] = c.mlp;
         let mut h0 = vec![0f32; m0];
-        affine(&input, self.w("mlp1.w"), self.w("mlp1.b"), &mut h0);
+        mlp1.bind(&self.weights).forward(&input, &mut h0);
         h0.iter_mut().for_each(|x| *x = x.max(0.0));
         let mut h1 = vec![0f32; m1];
-        affine(&h0, self.w("mlp2.w"), self.w("mlp2.b"), &mut h1);
+        mlp2.bind(&self.weights).forward(&h0, &mut h1);
         h1.iter_mut().for_each(|x| *x = x.max(0.0));
         let mut out = [0f32];
-        affine(&h1, self.w("out.w"), self.w("out.b"), &mut out);
+        out_l.bind(&self.weights).forward(&h1, &mut out);
         Scored {
             logit: out[0],
             probability: sigmoid(out[0]),

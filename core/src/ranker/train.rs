@@ -1,18 +1,18 @@
 //! Training the ranker natively with candle: BCE, AdamW, early stopping on validation GAUC,
 //! seeded. The candle graph mirrors [`Ranker::score`] tensor for tensor.
 
-use std::collections::BTreeMap;
-
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Device, Tensor};
 
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
 use super::examples::RankerExample;
-use super::model::{Ranker, RankerConfig, RankerInput};
+use super::model::{Ranker, RankerConfig, RankerInput, TargetAttention};
+use super::model::{GENRE_EMB, ID_EMB, ITEM_GENRES, REP_TABLE};
+use crate::nn::candle::{model_error, Params};
 
 fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("ranker training: {e}"))
+    model_error("ranker training")(e)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,78 +39,43 @@ impl Default for RankerTrainConfig {
     }
 }
 
-/// The candle twin of [`Ranker`]: learned tensors are variables, fixed inputs constants.
+/// The candle twin of [`Ranker`]: learned tensors are variables, fixed inputs constants, by
+/// the plain model's names.
 struct Graph {
     cfg: RankerConfig,
-    vars: BTreeMap<String, Var>,
-    inputs: BTreeMap<String, Tensor>,
+    params: Params,
 }
 
 impl Graph {
     fn new(model: &Ranker, device: &Device) -> Result<Self> {
-        let mut vars = BTreeMap::new();
-        let mut inputs = BTreeMap::new();
-        for (name, (shape, data)) in model.tensors() {
-            if RankerConfig::is_input(&name) {
-                inputs.insert(name, Tensor::from_vec(data, shape, device).map_err(cerr)?);
-            } else {
-                vars.insert(name, Var::from_vec(data, shape, device).map_err(cerr)?);
-            }
-        }
         Ok(Self {
             cfg: model.config,
-            vars,
-            inputs,
+            params: Params::new(model.tensors(), RankerConfig::is_input, device)?,
         })
     }
 
-    fn v(&self, name: &str) -> &Tensor {
-        match self.vars.get(name) {
-            Some(v) => v.as_tensor(),
-            None => &self.inputs[name],
-        }
-    }
-
     fn export(&self) -> Result<Ranker> {
-        let mut t = crate::bundle::Tensors::new();
-        for (name, x) in self
-            .vars
-            .iter()
-            .map(|(n, v)| (n, v.as_tensor()))
-            .chain(self.inputs.iter())
-        {
-            let data = x
-                .flatten_all()
-                .and_then(|x| x.to_vec1::<f32>())
-                .map_err(cerr)?;
-            t.insert(name.clone(), (x.dims().to_vec(), data));
-        }
-        Ranker::from_tensors(self.cfg, t)
+        Ranker::from_tensors(self.cfg, self.params.tensors()?)
     }
 
     /// Item representations `(items, item_dim)`.
     fn table(&self) -> candle_core::Result<Tensor> {
-        let genres = self.v("item_genres").matmul(self.v("genre_emb"))?;
-        let mut parts = vec![self.v("id_emb").clone(), genres];
+        let p = &self.params;
+        let genres = p.get(ITEM_GENRES).matmul(p.get(GENRE_EMB))?;
+        let mut parts = vec![p.get(ID_EMB).clone(), genres];
         if self.cfg.variant.uses_rep() {
-            parts.push(
-                self.v("rep_table")
-                    .matmul(self.v("rep_proj.w"))?
-                    .broadcast_add(self.v("rep_proj.b"))?,
-            );
+            parts.push(p.linear(&self.cfg.rep_projection(), p.get(REP_TABLE))?);
         }
         Tensor::cat(&parts, 1)
     }
 
-    /// Pooled `(b, d)` of one attention block over `seq` `(b, l)` with `mask` `(b, l)`.
+    /// Pooled `(b, d)` of one target-attention block over `seq` `(b, l)` with `mask` `(b, l)`.
     fn attend(
         &self,
-        block: &str,
+        unit: &TargetAttention,
         table: &Tensor,
         v: &Tensor,
-        seq: &Tensor,
-        mask: &Tensor,
-        lens: &Tensor,
+        (seq, mask, lens): (&Tensor, &Tensor, &Tensor),
     ) -> candle_core::Result<Tensor> {
         let (b, l) = seq.dims2()?;
         let d = self.cfg.item_dim();
@@ -119,14 +84,8 @@ impl Graph {
             .reshape((b, l, d))?;
         let vb = v.unsqueeze(1)?.broadcast_as((b, l, d))?;
         let x = Tensor::cat(&[&e, &vb, &(&e - &vb)?, &(&e * &vb)?], 2)?.reshape((b * l, 4 * d))?;
-        let hdn = x
-            .matmul(self.v(&format!("{block}.w1")))?
-            .broadcast_add(self.v(&format!("{block}.b1")))?
-            .relu()?;
-        let s = hdn
-            .matmul(self.v(&format!("{block}.w2")))?
-            .broadcast_add(self.v(&format!("{block}.b2")))?
-            .reshape((b, l))?;
+        let hdn = self.params.linear(&unit.hidden, &x)?.relu()?;
+        let s = self.params.linear(&unit.score, &hdn)?.reshape((b, l))?;
         let a = (candle_nn::ops::sigmoid(&s)? * mask)?;
         a.unsqueeze(2)?
             .broadcast_mul(&e)?
@@ -138,35 +97,21 @@ impl Graph {
     fn forward(&self, batch: &Batch) -> candle_core::Result<Tensor> {
         let table = self.table()?;
         let v = table.index_select(&batch.targets, 0)?;
-        let p = self.attend(
-            "att_log",
-            &table,
-            &v,
-            &batch.hist,
-            &batch.hist_mask,
-            &batch.hist_len,
-        )?;
+        let blocks = self.cfg.blocks();
+        let hist = (&batch.hist, &batch.hist_mask, &batch.hist_len);
+        let p = self.attend(&blocks[0], &table, &v, hist)?;
         let mut parts = vec![v.clone(), p.clone(), (&p * &v)?];
-        if self.cfg.variant.uses_gbr() {
-            let g = self.attend(
-                "att_gbr",
-                &table,
-                &v,
-                &batch.gbr,
-                &batch.gbr_mask,
-                &batch.gbr_len,
-            )?;
+        if let Some(unit) = blocks.get(1) {
+            let gbr = (&batch.gbr, &batch.gbr_mask, &batch.gbr_len);
+            let g = self.attend(unit, &table, &v, gbr)?;
             parts.push(g.clone());
             parts.push((&g * &v)?);
         }
         let x = Tensor::cat(&parts, 1)?;
-        let lin = |x: &Tensor, n: &str| -> candle_core::Result<Tensor> {
-            x.matmul(self.v(&format!("{n}.w")))?
-                .broadcast_add(self.v(&format!("{n}.b")))
-        };
-        let h = lin(&x, "mlp1")?.relu()?;
-        let h = lin(&h, "mlp2")?.relu()?;
-        lin(&h, "out")?.squeeze(1)
+        let [mlp1, mlp2, out] = self.cfg.head();
+        let h = self.params.linear(&mlp1, &x)?.relu()?;
+        let h = self.params.linear(&mlp2, &h)?.relu()?;
+        self.params.linear(&out, &h)?.squeeze(1)
     }
 }
 
@@ -285,12 +230,8 @@ pub fn train_ranker(
     }
     let device = Device::Cpu;
     let graph = Graph::new(init, &device)?;
-    let mut opt = crate::optim::adamw(
-        "ranker",
-        graph.vars.values().cloned().collect(),
-        cfg.lr,
-        cfg.weight_decay,
-    )?;
+    let mut opt =
+        crate::optim::adamw("ranker", graph.params.trainable(), cfg.lr, cfg.weight_decay)?;
     let mut rng = SeededRng::new(cfg.seed);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let valid_users: Vec<u32> = valid.iter().map(|e| e.user).collect();

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::Tensors;
 use crate::error::{Error, Result};
+use crate::nn::{gelu, LayerNorm, Linear, Shapes, Weights};
 use crate::rng::SeededRng;
 
 use super::sampler::MaskPredictor;
@@ -40,33 +41,27 @@ impl ReasonerConfig {
     }
 
     /// Every tensor of the model and its shape, in a fixed order.
-    pub fn shapes(&self) -> Vec<(String, Vec<usize>)> {
-        let (d, f) = (self.dim, self.ffn);
+    pub fn shapes(&self) -> Shapes {
+        let d = self.dim;
         let mut s = vec![
-            ("tok_emb".to_string(), vec![self.vocab, d]),
-            ("pos_emb".to_string(), vec![self.max_len, d]),
+            (TOK_EMB.to_string(), vec![self.vocab, d]),
+            (POS_EMB.to_string(), vec![self.max_len, d]),
         ];
         for l in 0..self.layers {
-            for (n, shape) in [
-                ("ln1.g", vec![d]),
-                ("ln1.b", vec![d]),
-                ("qkv.w", vec![d, 3 * d]),
-                ("qkv.b", vec![3 * d]),
-                ("out.w", vec![d, d]),
-                ("out.b", vec![d]),
-                ("ln2.g", vec![d]),
-                ("ln2.b", vec![d]),
-                ("ffn1.w", vec![d, f]),
-                ("ffn1.b", vec![f]),
-                ("ffn2.w", vec![f, d]),
-                ("ffn2.b", vec![d]),
-            ] {
-                s.push((format!("layer{l}.{n}"), shape));
-            }
+            s.extend(self.layer(l).shapes());
         }
-        s.push(("lnf.g".into(), vec![d]));
-        s.push(("lnf.b".into(), vec![d]));
+        s.extend(self.final_norm().shapes());
         s
+    }
+
+    /// Layer `l`'s tensors.
+    pub fn layer(&self, l: usize) -> EncoderLayer {
+        EncoderLayer::new(&format!("layer{l}"), self.dim, self.ffn)
+    }
+
+    /// The norm before the tied output.
+    pub fn final_norm(&self) -> LayerNorm {
+        LayerNorm::new("lnf", self.dim)
     }
 
     fn check(&self) -> Result<()> {
@@ -85,10 +80,121 @@ impl ReasonerConfig {
     }
 }
 
+/// The token embeddings (also the tied output layer) and the position embeddings.
+pub const TOK_EMB: &str = "tok_emb";
+pub const POS_EMB: &str = "pos_emb";
+
+/// One pre-LayerNorm encoder layer: attention (`qkv`, `out`) and the feed-forward network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncoderLayer {
+    pub ln1: LayerNorm,
+    pub qkv: Linear,
+    pub out: Linear,
+    pub ln2: LayerNorm,
+    pub ffn1: Linear,
+    pub ffn2: Linear,
+}
+
+impl EncoderLayer {
+    pub fn new(prefix: &str, dim: usize, ffn: usize) -> Self {
+        let p = |s: &str| format!("{prefix}.{s}");
+        Self {
+            ln1: LayerNorm::new(&p("ln1"), dim),
+            qkv: Linear::new(&p("qkv"), dim, 3 * dim),
+            out: Linear::new(&p("out"), dim, dim),
+            ln2: LayerNorm::new(&p("ln2"), dim),
+            ffn1: Linear::new(&p("ffn1"), dim, ffn),
+            ffn2: Linear::new(&p("ffn2"), ffn, dim),
+        }
+    }
+
+    /// In the bundle's order.
+    pub fn shapes(&self) -> Shapes {
+        let mut s = self.ln1.shapes();
+        s.extend(self.qkv.shapes());
+        s.extend(self.out.shapes());
+        s.extend(self.ln2.shapes());
+        s.extend(self.ffn1.shapes());
+        s.extend(self.ffn2.shapes());
+        s
+    }
+
+    /// Runs rows `x` (`n · dim`, updated in place) through the layer; each row attends to the
+    /// `context` keys and values (earlier rows) and to all of `x`. Returns `x`'s keys and values.
+    fn forward(&self, w: &Weights, heads: usize, x: &mut [f32], context: &LayerKv) -> LayerKv {
+        let (d, h) = (self.ln1.dim, heads);
+        let (n, hd) = (x.len() / d, d / h);
+        let (ln1, qkv_l, out_l) = (self.ln1.bind(w), self.qkv.bind(w), self.out.bind(w));
+        let (ln2, ffn1, ffn2) = (self.ln2.bind(w), self.ffn1.bind(w), self.ffn2.bind(w));
+        let (ctx_k, ctx_v) = context;
+        let mut xn = vec![0f32; d];
+        let mut qkv = vec![0f32; 3 * d];
+        let mut tmp = vec![0f32; d];
+        let mut hidden = vec![0f32; self.ffn1.output];
+        let scale = 1.0 / (hd as f32).sqrt();
+        let before = ctx_k.len() / d;
+        // Keys and values: the context's rows, then these rows'.
+        let mut keys = ctx_k.clone();
+        let mut values = ctx_v.clone();
+        let mut queries = Vec::with_capacity(n * d);
+        for i in 0..n {
+            ln1.forward(&x[i * d..(i + 1) * d], &mut xn);
+            qkv_l.forward(&xn, &mut qkv);
+            queries.extend_from_slice(&qkv[..d]);
+            keys.extend_from_slice(&qkv[d..2 * d]);
+            values.extend_from_slice(&qkv[2 * d..]);
+        }
+        let mut scores = vec![0f32; before + n];
+        let mut att = vec![0f32; n * d];
+        for head in 0..h {
+            let hs = head * hd..(head + 1) * hd;
+            for i in 0..n {
+                let q = &queries[i * d..(i + 1) * d][hs.clone()];
+                let mut max = f32::NEG_INFINITY;
+                for (j, s) in scores.iter_mut().enumerate() {
+                    let k = &keys[j * d..(j + 1) * d][hs.clone()];
+                    *s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale;
+                    max = max.max(*s);
+                }
+                let mut z = 0.0;
+                for s in scores.iter_mut() {
+                    *s = libm::expf(*s - max);
+                    z += *s;
+                }
+                let out = &mut att[i * d..(i + 1) * d][hs.clone()];
+                out.fill(0.0);
+                for (j, s) in scores.iter().enumerate() {
+                    let v = &values[j * d..(j + 1) * d][hs.clone()];
+                    let w = s / z;
+                    for (o, vj) in out.iter_mut().zip(v) {
+                        *o += w * vj;
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            out_l.forward(&att[i * d..(i + 1) * d], &mut tmp);
+            for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
+                *xv += t;
+            }
+            ln2.forward(&x[i * d..(i + 1) * d], &mut xn);
+            ffn1.forward(&xn, &mut hidden);
+            for v in hidden.iter_mut() {
+                *v = gelu(*v);
+            }
+            ffn2.forward(&hidden, &mut tmp);
+            for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
+                *xv += t;
+            }
+        }
+        (keys.split_off(before * d), values.split_off(before * d))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DiffusionReasoner {
     pub config: ReasonerConfig,
-    weights: BTreeMap<String, Vec<f32>>,
+    weights: Weights,
     /// The last prefix's states and per-layer keys and values.
     prefix_cache: Option<PrefixCache>,
 }
@@ -115,32 +221,6 @@ struct PrefixCache {
 /// length, and the history's rows say how recent an item is.
 pub fn prefix_rows(max_len: usize, len: usize) -> usize {
     max_len.saturating_sub(len)
-}
-
-fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
-    let n = x.len() as f32;
-    let mean = x.iter().sum::<f32>() / n;
-    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-    let inv = 1.0 / (var + 1e-5).sqrt();
-    for i in 0..x.len() {
-        out[i] = (x[i] - mean) * inv * g[i] + b[i];
-    }
-}
-
-/// `out = x · w + b` for one row; `w` is `(in, out)` row-major.
-fn affine(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32]) {
-    out.copy_from_slice(b);
-    let m = b.len();
-    for (i, &xi) in x.iter().enumerate() {
-        let row = &w[i * m..(i + 1) * m];
-        for (o, &wij) in out.iter_mut().zip(row) {
-            *o += xi * wij;
-        }
-    }
-}
-
-fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + libm::tanhf(0.797_884_6 * (x + 0.044_715 * x * x * x)))
 }
 
 impl DiffusionReasoner {
@@ -247,100 +327,34 @@ impl DiffusionReasoner {
     /// `tokens`. Returns the final states and each layer's keys and values of these rows.
     fn rows(&self, tokens: &[u32], first: usize, context: &[LayerKv]) -> (Vec<f32>, Vec<LayerKv>) {
         let c = self.config;
-        let (n, d, h) = (tokens.len(), c.dim, c.heads);
-        let hd = d / h;
-        let (tok, pos) = (self.w("tok_emb"), self.w("pos_emb"));
+        let (n, d) = (tokens.len(), c.dim);
+        let (tok, pos) = (self.w(TOK_EMB), self.w(POS_EMB));
         let mut x: Vec<f32> = Vec::with_capacity(n * d);
         for (p, &t) in tokens.iter().enumerate() {
             let (t, p) = (t as usize, first + p);
             x.extend((0..d).map(|j| tok[t * d + j] + pos[p * d + j]));
         }
-        let mut kv_out = Vec::with_capacity(c.layers);
-        let mut xn = vec![0f32; d];
-        let mut qkv = vec![0f32; 3 * d];
-        let mut tmp = vec![0f32; d];
-        let mut hidden = vec![0f32; c.ffn];
-        let scale = 1.0 / (hd as f32).sqrt();
-        for (l, (ctx_k, ctx_v)) in context.iter().enumerate().take(c.layers) {
-            let p = |s: &str| format!("layer{l}.{s}");
-            let (g1, b1) = (self.w(&p("ln1.g")), self.w(&p("ln1.b")));
-            let (wqkv, bqkv) = (self.w(&p("qkv.w")), self.w(&p("qkv.b")));
-            let before = ctx_k.len() / d;
-            // Keys and values: the context's rows, then these rows'.
-            let mut keys = ctx_k.clone();
-            let mut values = ctx_v.clone();
-            let mut queries = Vec::with_capacity(n * d);
-            for i in 0..n {
-                layer_norm(&x[i * d..(i + 1) * d], g1, b1, &mut xn);
-                affine(&xn, wqkv, bqkv, &mut qkv);
-                queries.extend_from_slice(&qkv[..d]);
-                keys.extend_from_slice(&qkv[d..2 * d]);
-                values.extend_from_slice(&qkv[2 * d..]);
-            }
-            let total = before + n;
-            let mut scores = vec![0f32; total];
-            let mut att = vec![0f32; n * d];
-            for head in 0..h {
-                let hs = head * hd..(head + 1) * hd;
-                for i in 0..n {
-                    let q = &queries[i * d..(i + 1) * d][hs.clone()];
-                    let mut max = f32::NEG_INFINITY;
-                    for (j, s) in scores.iter_mut().enumerate() {
-                        let k = &keys[j * d..(j + 1) * d][hs.clone()];
-                        *s = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale;
-                        max = max.max(*s);
-                    }
-                    let mut z = 0.0;
-                    for s in scores.iter_mut() {
-                        *s = libm::expf(*s - max);
-                        z += *s;
-                    }
-                    let out = &mut att[i * d..(i + 1) * d][hs.clone()];
-                    out.fill(0.0);
-                    for (j, s) in scores.iter().enumerate() {
-                        let v = &values[j * d..(j + 1) * d][hs.clone()];
-                        let w = s / z;
-                        for (o, vj) in out.iter_mut().zip(v) {
-                            *o += w * vj;
-                        }
-                    }
-                }
-            }
-            let (wo, bo) = (self.w(&p("out.w")), self.w(&p("out.b")));
-            let (g2, b2) = (self.w(&p("ln2.g")), self.w(&p("ln2.b")));
-            let (w1, bf1) = (self.w(&p("ffn1.w")), self.w(&p("ffn1.b")));
-            let (w2, bf2) = (self.w(&p("ffn2.w")), self.w(&p("ffn2.b")));
-            for i in 0..n {
-                affine(&att[i * d..(i + 1) * d], wo, bo, &mut tmp);
-                for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
-                    *xv += t;
-                }
-                layer_norm(&x[i * d..(i + 1) * d], g2, b2, &mut xn);
-                affine(&xn, w1, bf1, &mut hidden);
-                for v in hidden.iter_mut() {
-                    *v = gelu(*v);
-                }
-                affine(&hidden, w2, bf2, &mut tmp);
-                for (xv, t) in x[i * d..(i + 1) * d].iter_mut().zip(&tmp) {
-                    *xv += t;
-                }
-            }
-            kv_out.push((keys.split_off(before * d), values.split_off(before * d)));
-        }
-        (x, kv_out)
+        let kv = context
+            .iter()
+            .enumerate()
+            .take(c.layers)
+            .map(|(l, ctx)| c.layer(l).forward(&self.weights, c.heads, &mut x, ctx))
+            .collect();
+        (x, kv)
     }
 
     /// Tied-output logits of final states, `(rows, vocab)`.
     fn logits(&self, states: &[f32]) -> Vec<f32> {
         let c = self.config;
         let d = c.dim;
-        let tok = self.w("tok_emb");
-        let (gf, bf) = (self.w("lnf.g"), self.w("lnf.b"));
+        let tok = self.w(TOK_EMB);
+        let norm = c.final_norm();
+        let norm = norm.bind(&self.weights);
         let rows = states.len() / d;
         let mut xn = vec![0f32; d];
         let mut logits = vec![0f32; rows * c.vocab];
         for i in 0..rows {
-            layer_norm(&states[i * d..(i + 1) * d], gf, bf, &mut xn);
+            norm.forward(&states[i * d..(i + 1) * d], &mut xn);
             for t in 0..c.vocab {
                 let e = &tok[t * d..(t + 1) * d];
                 logits[i * c.vocab + t] = xn.iter().zip(e).map(|(a, b)| a * b).sum();

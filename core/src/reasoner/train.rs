@@ -3,20 +3,20 @@
 //! [`DiffusionReasoner::forward`] tensor for tensor, so the trained weights load into the plain
 //! Rust model that the sampler and the browser use.
 
-use std::collections::BTreeMap;
-
-use candle_core::{Device, Tensor, Var, D};
+use candle_core::{Device, Tensor, D};
 
 use crate::data::protocol::Protocol;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
-use super::model::{prefix_rows, DiffusionReasoner, ReasonerConfig};
+use super::model::{prefix_rows, DiffusionReasoner, EncoderLayer, ReasonerConfig};
+use super::model::{POS_EMB, TOK_EMB};
 use super::vocab::{ItemVocab, HELD_OUT, PAD};
+use crate::nn::candle::{model_error, Params};
 
 fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("reasoner training: {e}"))
+    model_error("reasoner training")(e)
 }
 
 /// One supervised example: what the ranker may see, and behaviour it never logged.
@@ -130,53 +130,22 @@ impl Default for TrainConfig {
     }
 }
 
-/// The candle twin of [`DiffusionReasoner`].
+/// The candle twin of [`DiffusionReasoner`], its tensors by the same names.
 struct Graph {
     cfg: ReasonerConfig,
-    vars: BTreeMap<String, Var>,
+    params: Params,
 }
 
 impl Graph {
     fn new(model: &DiffusionReasoner, device: &Device) -> Result<Self> {
-        let vars = model
-            .tensors()
-            .into_iter()
-            .map(|(name, (shape, data))| {
-                Var::from_vec(data, shape, device)
-                    .map(|v| (name, v))
-                    .map_err(cerr)
-            })
-            .collect::<Result<_>>()?;
         Ok(Self {
             cfg: model.config,
-            vars,
+            params: Params::new(model.tensors(), |_| false, device)?,
         })
     }
 
-    fn v(&self, name: &str) -> &Tensor {
-        self.vars[name].as_tensor()
-    }
-
     fn export(&self) -> Result<DiffusionReasoner> {
-        let mut t = crate::bundle::Tensors::new();
-        for (name, var) in &self.vars {
-            let shape = var.dims().to_vec();
-            let data = var
-                .flatten_all()
-                .and_then(|x| x.to_vec1::<f32>())
-                .map_err(cerr)?;
-            t.insert(name.clone(), (shape, data));
-        }
-        DiffusionReasoner::from_tensors(self.cfg, t)
-    }
-
-    fn layer_norm(x: &Tensor, g: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let xc = x.broadcast_sub(&mean)?;
-        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
-        xc.broadcast_div(&(var + 1e-5)?.sqrt()?)?
-            .broadcast_mul(g)?
-            .broadcast_add(b)
+        DiffusionReasoner::from_tensors(self.cfg, self.params.tensors()?)
     }
 
     /// Logits `(b, n, vocab)`; `positions` `(b·n)` are the position-embedding rows (see
@@ -188,44 +157,52 @@ impl Graph {
         mask: &Tensor,
     ) -> candle_core::Result<Tensor> {
         let (b, n) = tokens.dims2()?;
-        let c = self.cfg;
-        let (d, h) = (c.dim, c.heads);
-        let hd = d / h;
-        let tok = self.v("tok_emb");
+        let (c, p) = (self.cfg, &self.params);
+        let d = c.dim;
+        let tok = p.get(TOK_EMB);
         let x = tok
             .index_select(&tokens.flatten_all()?, 0)?
             .reshape((b, n, d))?;
         // Rows flattened to (b·n, d) so every linear layer is one 2-D matmul.
-        let pos = self
-            .v("pos_emb")
+        let pos = p
+            .get(POS_EMB)
             .index_select(positions, 0)?
             .reshape((b, n, d))?;
         let mut x = (x + pos)?.reshape((b * n, d))?;
-        let linear = |x: &Tensor, w: &str, bias: &str| -> candle_core::Result<Tensor> {
-            x.matmul(self.v(w))?.broadcast_add(self.v(bias))
-        };
-        let scale = 1.0 / (hd as f64).sqrt();
         for l in 0..c.layers {
-            let p = |s: &str| format!("layer{l}.{s}");
-            let xn = Self::layer_norm(&x, self.v(&p("ln1.g")), self.v(&p("ln1.b")))?;
-            let qkv = linear(&xn, &p("qkv.w"), &p("qkv.b"))?.reshape((b, n, 3 * d))?;
-            let split = |k: usize| -> candle_core::Result<Tensor> {
-                qkv.narrow(2, k * d, d)?
-                    .reshape((b, n, h, hd))?
-                    .transpose(1, 2)?
-                    .contiguous()
-            };
-            let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-            let att = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask)?;
-            let att = candle_nn::ops::softmax_last_dim(&att)?;
-            let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * n, d))?;
-            x = (x + linear(&y, &p("out.w"), &p("out.b"))?)?;
-            let xn = Self::layer_norm(&x, self.v(&p("ln2.g")), self.v(&p("ln2.b")))?;
-            let f = linear(&xn, &p("ffn1.w"), &p("ffn1.b"))?.gelu()?;
-            x = (x + linear(&f, &p("ffn2.w"), &p("ffn2.b"))?)?;
+            x = self.layer(&c.layer(l), x, mask, (b, n))?;
         }
-        let xn = Self::layer_norm(&x, self.v("lnf.g"), self.v("lnf.b"))?;
+        let xn = p.layer_norm(&c.final_norm(), &x)?;
         xn.matmul(&tok.t()?)?.reshape((b, n, c.vocab))
+    }
+
+    /// One encoder layer over rows `(b·n, d)`, as [`EncoderLayer`]'s plain forward.
+    fn layer(
+        &self,
+        layer: &EncoderLayer,
+        x: Tensor,
+        mask: &Tensor,
+        (b, n): (usize, usize),
+    ) -> candle_core::Result<Tensor> {
+        let p = &self.params;
+        let (d, h) = (self.cfg.dim, self.cfg.heads);
+        let hd = d / h;
+        let xn = p.layer_norm(&layer.ln1, &x)?;
+        let qkv = p.linear(&layer.qkv, &xn)?.reshape((b, n, 3 * d))?;
+        let split = |k: usize| -> candle_core::Result<Tensor> {
+            qkv.narrow(2, k * d, d)?
+                .reshape((b, n, h, hd))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
+        let att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(mask)?;
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * n, d))?;
+        let x = (x + p.linear(&layer.out, &y)?)?;
+        let xn = p.layer_norm(&layer.ln2, &x)?;
+        let f = p.linear(&layer.ffn1, &xn)?.gelu()?;
+        x + p.linear(&layer.ffn2, &f)?
     }
 }
 
@@ -356,7 +333,7 @@ pub fn train(
     let graph = Graph::new(init, &device)?;
     let mut opt = crate::optim::adamw(
         "reasoner",
-        graph.vars.values().cloned().collect(),
+        graph.params.trainable(),
         cfg.lr,
         cfg.weight_decay,
     )?;

@@ -19,7 +19,7 @@ use reaseq_core::knowledge::teacher::TeacherEncoder;
 use reaseq_core::layout::file;
 use reaseq_core::workspace::{write_artifact, write_file};
 
-use crate::progress::{spinner, Status, TeacherBar};
+use crate::progress::{spinner, Stderr, TeacherBar};
 use crate::source::{load, Source};
 use crate::workspace::{data_dir, llm_setup, workspace};
 
@@ -161,7 +161,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         EncoderKind::None => None,
         EncoderKind::Minilm => {
             let teacher = TeacherBar(load_teacher()?);
-            let v = build_vectors(&ds, &cards, &teacher, &cfg, &Status::default())?;
+            let v = build_vectors(&ds, &cards, &teacher, &cfg, &Stderr)?;
             for (name, bytes) in v.files(&ds)? {
                 write_file(&dir.join(name), &bytes)?;
             }

@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Command::Experiment(args) => experiment::run(args),
         Command::Metrics(args) => metrics::run(args),
     };
+    progress::finish();
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -30,33 +30,24 @@ pub fn bar(len: u64, message: impl Into<String>) -> ProgressBar {
     pb
 }
 
-/// A pipeline's progress lines as the message of one spinner (drawn on a terminal only; nothing
-/// in a log), cleared when it is dropped.
-#[derive(Default)]
-pub struct Status(std::sync::OnceLock<ProgressBar>);
-
-impl reaseq_core::progress::Progress for Status {
-    fn message(&self, line: &str) {
-        self.0
-            .get_or_init(|| spinner(""))
-            .set_message(line.to_owned());
-    }
-}
-
-impl Drop for Status {
-    fn drop(&mut self) {
-        if let Some(pb) = self.0.get() {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-/// The pipeline's progress lines on stderr, as they come.
+/// The pipeline's progress lines on stderr, as they come, above a spinner that shows the
+/// latest with the time the command has run (the spinner only on a terminal).
 pub struct Stderr;
+
+static STDERR_BAR: std::sync::OnceLock<ProgressBar> = std::sync::OnceLock::new();
 
 impl reaseq_core::progress::Progress for Stderr {
     fn message(&self, line: &str) {
-        eprintln!("{line}");
+        let pb = STDERR_BAR.get_or_init(|| spinner(""));
+        pb.suspend(|| eprintln!("{line}"));
+        pb.set_message(line.to_owned());
+    }
+}
+
+/// Clears the spinner of [`Stderr`] when the command ends.
+pub fn finish() {
+    if let Some(pb) = STDERR_BAR.get() {
+        pb.finish_and_clear();
     }
 }
 

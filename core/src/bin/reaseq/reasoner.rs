@@ -19,8 +19,8 @@ pub enum ReasonerCommand {
     /// Cross-fit the reasoner over user folds (early stopping on validation Recall@M), write
     /// fold 0's bundle and every user's inferred sequence (the ranker's GBR input).
     Train(EvalArgs),
-    /// Write the workbench files of the trained reasoner (semantic IDs, the synthetic world's
-    /// configuration) and, with --write-asset, copy them to assets/reasoner/{dataset}.
+    /// Write the workbench files of the trained reasoner (semantic IDs, the data and protocol it
+    /// was fitted on) and, with --write-asset, copy them to assets/reasoner/{dataset}.
     Export(EvalArgs),
     /// Cross-fit the reasoner over user folds, infer every user's off-log behaviour, and score
     /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.

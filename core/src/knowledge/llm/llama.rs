@@ -13,9 +13,10 @@ use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Tensor};
 
 use crate::error::{Error, Result};
+use crate::nn::candle::model_error;
 
 fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("llama: {e}"))
+    model_error("llama")(e)
 }
 
 /// What the GGUF metadata says about the architecture.
@@ -71,6 +72,7 @@ impl LlamaConfig {
 /// A projection stored transposed, `(in, out)`, so `x · w` is one plain matrix product.
 struct Linear(Tensor);
 
+/// One decoder block: RMS-normed grouped-query attention, then an RMS-normed SwiGLU MLP.
 struct Block {
     attn_norm: Tensor,
     q: Linear,
@@ -81,6 +83,52 @@ struct Block {
     gate: Linear,
     up: Linear,
     down: Linear,
+}
+
+impl Block {
+    /// Block `i`'s tensors by their GGUF names (`blk.{i}.{name}.weight`), each shape checked
+    /// against the configuration, so a GGUF of another architecture is a clear error.
+    fn load(
+        i: usize,
+        cfg: &LlamaConfig,
+        tensor: &mut dyn FnMut(&str) -> Result<Tensor>,
+    ) -> Result<Self> {
+        let mut get = |name: &str, shape: Option<&[usize]>| -> Result<Tensor> {
+            let name = format!("blk.{i}.{name}.weight");
+            let t = tensor(&name)?;
+            match shape {
+                Some(want) if t.dims() != want => Err(Error::Model(format!(
+                    "GGUF tensor {name}: shape {:?}, the configuration says {want:?}",
+                    t.dims()
+                ))),
+                _ => Ok(t),
+            }
+        };
+        let (d, hd) = (cfg.hidden, cfg.head_dim());
+        let (q, kv) = (cfg.heads * hd, cfg.kv_heads * hd);
+        // GGUF stores a projection (out, in); it is kept transposed.
+        let t = |x: Tensor| x.t().and_then(|t| t.contiguous()).map(Linear).map_err(cerr);
+        // The MLP's width is the gate's; the up and down projections must agree with it.
+        let gate = get("ffn_gate", None)?;
+        let ffn = gate.dims().first().copied().unwrap_or(0);
+        if gate.dims() != [ffn, d] {
+            return Err(Error::Model(format!(
+                "GGUF tensor blk.{i}.ffn_gate.weight: shape {:?}, the configuration says [_, {d}]",
+                gate.dims()
+            )));
+        }
+        Ok(Self {
+            attn_norm: get("attn_norm", Some(&[d]))?,
+            q: t(get("attn_q", Some(&[q, d]))?)?,
+            k: t(get("attn_k", Some(&[kv, d]))?)?,
+            v: t(get("attn_v", Some(&[kv, d]))?)?,
+            o: t(get("attn_output", Some(&[d, q]))?)?,
+            ffn_norm: get("ffn_norm", Some(&[d]))?,
+            gate: t(gate)?,
+            up: t(get("ffn_up", Some(&[ffn, d]))?)?,
+            down: t(get("ffn_down", Some(&[d, ffn]))?)?,
+        })
+    }
 }
 
 /// Keys and values of every layer, `(batch, kv_heads, positions, head_dim)`.
@@ -115,39 +163,9 @@ impl Llama {
                 .and_then(|q| q.dequantize(device))
                 .map_err(|e| Error::Model(format!("GGUF tensor {name}: {e}")))
         };
-        let mut linear = |name: &str| -> Result<Linear> {
-            Ok(Linear(
-                tensor(name)?
-                    .t()
-                    .and_then(|t| t.contiguous())
-                    .map_err(cerr)?,
-            ))
-        };
-        let mut blocks = Vec::with_capacity(cfg.layers);
-        for i in 0..cfg.layers {
-            let p = |n: &str| format!("blk.{i}.{n}.weight");
-            blocks.push(Block {
-                q: linear(&p("attn_q"))?,
-                k: linear(&p("attn_k"))?,
-                v: linear(&p("attn_v"))?,
-                o: linear(&p("attn_output"))?,
-                gate: linear(&p("ffn_gate"))?,
-                up: linear(&p("ffn_up"))?,
-                down: linear(&p("ffn_down"))?,
-                attn_norm: Tensor::zeros(1, DType::F32, device).map_err(cerr)?,
-                ffn_norm: Tensor::zeros(1, DType::F32, device).map_err(cerr)?,
-            });
-        }
-        let mut tensor = |name: &str| -> Result<Tensor> {
-            content
-                .tensor(reader, name, device)
-                .and_then(|q| q.dequantize(device))
-                .map_err(|e| Error::Model(format!("GGUF tensor {name}: {e}")))
-        };
-        for (i, b) in blocks.iter_mut().enumerate() {
-            b.attn_norm = tensor(&format!("blk.{i}.attn_norm.weight"))?;
-            b.ffn_norm = tensor(&format!("blk.{i}.ffn_norm.weight"))?;
-        }
+        let blocks = (0..cfg.layers)
+            .map(|i| Block::load(i, &cfg, &mut tensor))
+            .collect::<Result<Vec<_>>>()?;
         let embeddings = tensor("token_embd.weight")?;
         let output = if content.tensor_infos.contains_key("output.weight") {
             tensor("output.weight")?

@@ -1,0 +1,81 @@
+//! The candle side of the building blocks: one mapping of candle's errors, a trainer's
+//! parameters keyed by the plain model's tensor names, and the layers over them.
+
+use std::collections::BTreeMap;
+
+use candle_core::{Device, Tensor, Var, D};
+
+use crate::bundle::Tensors;
+use crate::error::{Error, Result};
+
+use super::{LayerNorm, Linear};
+
+/// A candle error as the crate's, naming the model it came from ("ranker training").
+pub fn model_error(what: &str) -> impl Fn(candle_core::Error) -> Error + '_ {
+    move |e| Error::Model(format!("{what}: {e}"))
+}
+
+/// A candle twin's tensors by the plain model's names: learned variables and fixed inputs.
+pub struct Params {
+    pub vars: BTreeMap<String, Var>,
+    pub inputs: BTreeMap<String, Tensor>,
+}
+
+impl Params {
+    /// Variables of `tensors`, except those `is_input` says are fixed inputs.
+    pub fn new(tensors: Tensors, is_input: impl Fn(&str) -> bool, device: &Device) -> Result<Self> {
+        let err = model_error("parameters");
+        let (mut vars, mut inputs) = (BTreeMap::new(), BTreeMap::new());
+        for (name, (shape, data)) in tensors {
+            if is_input(&name) {
+                inputs.insert(name, Tensor::from_vec(data, shape, device).map_err(&err)?);
+            } else {
+                vars.insert(name, Var::from_vec(data, shape, device).map_err(&err)?);
+            }
+        }
+        Ok(Self { vars, inputs })
+    }
+
+    /// A tensor by name; the names come from the model's own list, so it is there.
+    pub fn get(&self, name: &str) -> &Tensor {
+        match self.vars.get(name) {
+            Some(v) => v.as_tensor(),
+            None => &self.inputs[name],
+        }
+    }
+
+    /// The variables, for the optimiser.
+    pub fn trainable(&self) -> Vec<Var> {
+        self.vars.values().cloned().collect()
+    }
+
+    /// Every tensor back as plain f32 rows, for the plain model.
+    pub fn tensors(&self) -> Result<Tensors> {
+        let err = model_error("parameters");
+        let all = self.vars.iter().map(|(n, v)| (n, v.as_tensor()));
+        let mut t = Tensors::new();
+        for (name, x) in all.chain(self.inputs.iter()) {
+            let data = x
+                .flatten_all()
+                .and_then(|x| x.to_vec1::<f32>())
+                .map_err(&err)?;
+            t.insert(name.clone(), (x.dims().to_vec(), data));
+        }
+        Ok(t)
+    }
+
+    /// `x · W + b` over rows `(n, in)`.
+    pub fn linear(&self, l: &Linear, x: &Tensor) -> candle_core::Result<Tensor> {
+        x.matmul(self.get(&l.w))?.broadcast_add(self.get(&l.b))
+    }
+
+    /// Layer normalisation of the last dimension, as the plain [`super::layer_norm`].
+    pub fn layer_norm(&self, n: &LayerNorm, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = x.broadcast_sub(&mean)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        xc.broadcast_div(&(var + f64::from(super::layer_norm::EPS))?.sqrt()?)?
+            .broadcast_mul(self.get(&n.g))?
+            .broadcast_add(self.get(&n.b))
+    }
+}
