@@ -1,0 +1,137 @@
+//! The workspace stages as a library, without the binary: the reasoner's files, the reuse of
+//! its sequences, the experiment's bundles and the cold start on them.
+
+#![cfg(feature = "train")]
+
+use std::sync::Mutex;
+
+use reaseq_core::artifact::from_json;
+use reaseq_core::data::{Prepared, PreparedSpec, ProtocolMode, WorldSpec};
+use reaseq_core::experiment::{run_experiment, ExperimentConfig, GbrSource};
+use reaseq_core::knowledge::semantic_id::SemanticIdFile;
+use reaseq_core::layout::file;
+use reaseq_core::progress::Progress;
+use reaseq_core::ranker::cold::NewItem;
+use reaseq_core::ranker::train::RankerTrainConfig;
+use reaseq_core::reasoner::pipeline::ReasonerSettings;
+use reaseq_core::reasoner::InferredSequences;
+use reaseq_core::workspace::Workspace;
+
+/// Every line a stage reports.
+#[derive(Default)]
+struct Lines(Mutex<Vec<String>>);
+
+impl Progress for Lines {
+    fn message(&self, line: &str) {
+        if let Ok(mut l) = self.0.lock() {
+            l.push(line.to_owned());
+        }
+    }
+}
+
+impl Lines {
+    fn any(&self, needle: &str) -> bool {
+        self.0
+            .lock()
+            .is_ok_and(|l| l.iter().any(|x| x.contains(needle)))
+    }
+}
+
+fn world() -> Prepared {
+    let spec = WorldSpec {
+        users: 40,
+        items: 120,
+        seed: 0,
+    };
+    Prepared::synthetic(spec).unwrap()
+}
+
+fn small_reasoner() -> ReasonerSettings {
+    ReasonerSettings {
+        epochs: 1,
+        slots: 4,
+        steps: 4,
+        max_history: 8,
+        dim: 16,
+        layers: 1,
+        ..ReasonerSettings::defaults(true)
+    }
+}
+
+#[test]
+fn the_stages_write_read_back_and_reuse_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new(dir.path().join("data"), dir.path().join("assets"));
+    let data = world();
+
+    // The reasoner: its bundle, sequences, vocabulary and protocol, copied to the assets.
+    let lines = Lines::default();
+    let (fitted, vectors) = ws
+        .train_reasoner(&data, &small_reasoner(), true, &lines)
+        .unwrap();
+    assert!(lines.any("fold 1/2") && lines.any("assets →"));
+    assert_eq!(vectors.len(), 120);
+    let rdir = ws.reasoner_dir(&data);
+    let read = |p: std::path::PathBuf| std::fs::read(p).unwrap();
+    let seq: InferredSequences = from_json("inferred", &read(rdir.join(file::INFERRED))).unwrap();
+    assert_eq!(
+        seq.resolve("inferred", &data.ds, data.mode).unwrap(),
+        fitted.fit.inferred
+    );
+    let spec: PreparedSpec = from_json("protocol", &read(rdir.join(file::PROTOCOL))).unwrap();
+    assert_eq!(
+        spec.prepare(None).unwrap().ds.fingerprint(),
+        data.ds.fingerprint()
+    );
+    let assets = ws.assets.join("reasoner/synthetic");
+    let ids: SemanticIdFile = from_json("ids", &read(assets.join(file::SEMANTIC_IDS))).unwrap();
+    assert_eq!(ids.ids.codes.len(), 120);
+    assert!(ws.reasoner_model(&data).is_ok());
+
+    // Saved sequences are reused for the same seed, without training.
+    let again = Lines::default();
+    let gbr = ws.gbr_sequences(&data, 0, 1, &again).unwrap();
+    assert_eq!(gbr, fitted.fit.inferred);
+    assert!(!again.any("fold 1/2"));
+
+    // Another protocol's data is refused by the bundle's fingerprint.
+    let other = Prepared::dataset(data.ds.clone(), ProtocolMode::Random { rho: 0.3 }, 0).unwrap();
+    let mut renamed = other;
+    renamed.ds.interactions.pop();
+    let e = ws.reasoner_model(&renamed).unwrap_err().to_string();
+    assert!(e.contains("trained on other data"), "{e}");
+
+    // The experiment's bundles, then the cold start on them.
+    let cfg = ExperimentConfig {
+        seeds: 1,
+        jobs: 1,
+        training: RankerTrainConfig {
+            epochs: 1,
+            ..ExperimentConfig::defaults(true).training
+        },
+        ..ExperimentConfig::defaults(true)
+    };
+    let rep = ws.experiment_rep(&data).unwrap();
+    let run = run_experiment(&data, &rep, &gbr, &cfg, &Lines::default()).unwrap();
+    ws.write_experiment_bundles(&data, &rep, &run, &Lines::default())
+        .unwrap();
+    let (rankers, _) = ws.experiment_bundles(&data).unwrap();
+    assert_eq!(rankers.len(), 4);
+    let item = NewItem {
+        title: "A new film".into(),
+        description: "about a planted genre".into(),
+        genres: vec![data.ds.genres.name(0).to_owned()],
+        user: None,
+    };
+    let r = ws.cold_start(&data, &item, 1, &Lines::default()).unwrap();
+    assert_eq!(r.scores.len(), 4);
+
+    // An oracle run read the hidden events: it never becomes the workbench's bundles.
+    let mut oracle = run;
+    oracle.results.gbr = GbrSource::Oracle { slots: 4 };
+    let e = ws
+        .write_experiment_bundles(&data, &rep, &oracle, &Lines::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("hidden events"), "{e}");
+}
