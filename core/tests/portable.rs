@@ -174,8 +174,8 @@ const REASONER_BEAM_HASH: u64 = 14121156922741065389;
 #[test]
 fn bundled_rankers_score_the_test_set_like_native() {
     use reaseq_core::artifact::from_json;
-    use reaseq_core::data::{Prepared, WorldSpec};
-    use reaseq_core::experiment::{ExperimentResults, ExperimentRows, RowSettings, TestScores};
+    use reaseq_core::data::WorldSpec;
+    use reaseq_core::experiment::{ExperimentResults, ExperimentRows, TestScores};
     use reaseq_core::ranker::{Ranker, RankerInput, Variant};
     use reaseq_core::reasoner::InferredSequences;
     macro_rules! asset {
@@ -192,7 +192,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
             seed: 0
         })
     );
-    let data = Prepared::rebuild(results.world, results.protocol, results.seed, None).unwrap();
+    let data = results.spec().prepare(None).unwrap();
     let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
         .unwrap()
         .resolve("inferred.json", &data.ds, data.mode)
@@ -215,13 +215,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
     for (v, manifest, weights) in bundles {
         let m = Ranker::from_bundle(v.name(), manifest, weights).unwrap();
         assert_eq!(m.config.variant, v);
-        let settings = RowSettings {
-            negatives: results.negatives,
-            history: results.history,
-            max_history: m.config.max_history,
-            seed: results.seed,
-        };
-        let rows = ExperimentRows::build(&data, &settings).unwrap();
+        let rows = ExperimentRows::of_results(&data, &results, std::slice::from_ref(&m)).unwrap();
         let want = &want.scores[v.name()];
         assert_eq!(rows.test.len(), want.len());
         for (e, &w) in rows.test.iter().zip(want) {

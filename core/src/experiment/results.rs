@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
-use crate::data::{ProtocolMode, WorldSpec};
+use crate::data::{PreparedSpec, ProtocolMode, WorldSpec};
 use crate::ranker::{HistoryEvents, Variant};
 
 /// The ablation's results on one dataset.
@@ -49,6 +49,18 @@ impl Artifact for ExperimentResults {
 }
 
 impl ExperimentResults {
+    /// The data and protocol the experiment ran on, to rebuild its split.
+    pub fn spec(&self) -> PreparedSpec {
+        PreparedSpec {
+            format_version: PreparedSpec::FORMAT_VERSION,
+            dataset: self.dataset.clone(),
+            fingerprint: self.dataset_fingerprint.clone(),
+            world: self.world,
+            mode: self.protocol,
+            seed: self.seed,
+        }
+    }
+
     /// One variant's row.
     pub fn variant(&self, v: Variant) -> Option<&VariantResult> {
         self.evaluation.variants.get(v.name())
