@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::use_set_query;
+use crate::error::AppError;
 use crate::jobs::cold::{ColdStart, NewItem};
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
@@ -60,7 +61,7 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
             let job = job?;
             Some(match worker::run(&job, |_| {}).await {
                 Ok(Reply::ColdStarted(c)) => Ok(*c),
-                Ok(_) => Err("the worker answered another job".to_string()),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             })
         }
@@ -120,7 +121,7 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
             {move || match result.get() {
                 None => view! { <p class="muted">"Embedding and scoring in the worker…"</p> }.into_any(),
                 Some(None) => view! { <p class="muted" id="cold-empty">"Give a title or a description, then embed and score it."</p> }.into_any(),
-                Some(Some(Err(e))) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+                Some(Some(Err(e))) => view! { <pre class="error" role="alert">{e.to_string()}</pre> }.into_any(),
                 Some(Some(Ok(c))) => {
                     let sid = c.semantic_id.iter().map(u16::to_string).collect::<Vec<_>>().join("-");
                     view! {

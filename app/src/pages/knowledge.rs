@@ -11,6 +11,7 @@ use reaseq_core::knowledge::semantic_id::{residual_quantise, RqConfig, SemanticI
 use reaseq_core::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
 
 use crate::components::{use_set_query, ColdStartBox, DataControls};
+use crate::error::AppResult;
 use crate::loading::{now, source, Source};
 
 /// Cards, graph vectors and semantic IDs of one dataset.
@@ -29,11 +30,11 @@ impl PartialEq for Knowledge {
     }
 }
 
-fn compute(src: Source) -> Result<Knowledge, String> {
+fn compute(src: Source) -> AppResult<Knowledge> {
     let t = now();
     let ds = &src.dataset;
     let mut agents: Vec<Box<dyn Agent>> = vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
-    let cards = build_cards(ds, &mut agents, &Critic).map_err(|e| e.to_string())?;
+    let cards = build_cards(ds, &mut agents, &Critic)?;
     // A dataset without a usable graph still has cards; it just has no graph space.
     let vectors = graph_embedding(ds, &GraphEmbeddingConfig::default()).ok();
     let ids = match &vectors {
@@ -66,7 +67,7 @@ pub fn KnowledgePage() -> impl IntoView {
             on:input=move |ev| set_filter.set(event_target_value(&ev))/>
         {move || match knowledge.get() {
             None => view! { <p class="muted">"Loading data…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
             Some(Ok(k)) => {
                 let ds = k.src.dataset.clone();
                 let chosen = selected.get().and_then(|id| ds.item_index(&id)).unwrap_or(0) as usize;

@@ -6,13 +6,14 @@ use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::Strictness;
 use reaseq_core::metrics::{evaluate, Evaluation};
 
+use crate::error::AppResult;
+
 const EXAMPLE: &str =
     "user_id,label,score\nu1,0,0.5\nu1,1,0.9\nu1,1,0.5\nu2,0,0.2\nu2,1,0.7\nu2,0,0.8\nu3,1,0.6\n";
 
-fn compute(text: &str) -> Result<Evaluation, String> {
-    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict)
-        .map_err(|e| e.to_string())?;
-    evaluate(&t.user, &t.label, &t.score).map_err(|e| e.to_string())
+fn compute(text: &str) -> AppResult<Evaluation> {
+    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict)?;
+    Ok(evaluate(&t.user, &t.label, &t.score)?)
 }
 
 #[component]
@@ -59,7 +60,7 @@ pub fn MetricsPage() -> impl IntoView {
                                 </tr>
                             </table>
                         }.into_any(),
-                        Err(msg) => view! { <pre class="error" role="alert">{msg}</pre> }.into_any(),
+                        Err(msg) => view! { <pre class="error" role="alert">{msg.to_string()}</pre> }.into_any(),
                     }}
                 </div>
             </section>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use reaseq_core::data::{DatasetStats, LabelPolicy, Part, Protocol, SplitConfig};
 
 use crate::components::{DataControls, Pipeline, Stat};
+use crate::error::AppResult;
 use crate::loading::{now, source, Source};
 
 #[derive(Clone, PartialEq)]
@@ -16,12 +17,11 @@ struct Summary {
     note: Option<String>,
 }
 
-fn summarise(src: &Source) -> Result<Summary, String> {
+fn summarise(src: &Source) -> AppResult<Summary> {
     let t = now();
     let ds = &src.dataset;
     let stats = DatasetStats::compute(ds, LabelPolicy::default());
-    let p = Protocol::new(ds, SplitConfig::default(), &src.mode, src.seed)
-        .map_err(|e| e.to_string())?;
+    let p = Protocol::new(ds, SplitConfig::default(), &src.mode, src.seed)?;
     let parts = [Part::Train, Part::Valid, Part::Test, Part::OffLog].map(|x| (x, p.count(x)));
     Ok(Summary {
         stats,
@@ -51,7 +51,7 @@ pub fn Overview() -> impl IntoView {
         <DataControls/>
         {move || match summary() {
             None => view! { <p class="muted" id="loading">"Loading data…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
             Some(Ok(s)) => {
                 let st = s.stats.clone();
                 let h = st.history_length.clone();

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
 use crate::components::{use_set_query, AttentionStrips, DataControls};
+use crate::error::AppError;
 use crate::loading::{source, Source};
 
 #[derive(Clone, PartialEq)]
@@ -26,9 +27,8 @@ pub fn Sequences() -> impl IntoView {
     let protocol = Memo::new(move |_| {
         src.get().map(|r| {
             r.and_then(|s: Source| {
-                Protocol::new(&s.dataset, SplitConfig::default(), &s.mode, s.seed)
-                    .map(|p| (s, p))
-                    .map_err(|e| e.to_string())
+                let p = Protocol::new(&s.dataset, SplitConfig::default(), &s.mode, s.seed)?;
+                Ok::<_, AppError>((s, p))
             })
         })
     });
@@ -83,7 +83,7 @@ pub fn Sequences() -> impl IntoView {
                 <ul class="user-list" id="user-list">
                     {move || match protocol.get() {
                         None => view! { <li class="muted">"Loading data…"</li> }.into_any(),
-                        Some(Err(e)) => view! { <li class="error">{e}</li> }.into_any(),
+                        Some(Err(e)) => view! { <li class="error">{e.to_string()}</li> }.into_any(),
                         Some(Ok((s, p))) => {
                             let ds = &s.dataset;
                             let select = select.clone();

@@ -9,6 +9,7 @@ use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
 use crate::components::Pipeline;
+use crate::error::AppError;
 use crate::loading::{choice_from_query, fetch_required};
 
 /// "wins", "ties" or "loses" from a difference's 95% interval.
@@ -98,7 +99,7 @@ pub fn SummaryPage() -> impl IntoView {
         async move {
             let url = format!("/{dir}/{}", file::RESULTS);
             let bytes = fetch_required(&url, "run `reaseq experiment`").await?;
-            from_json::<ExperimentResults>(&url, &bytes).map_err(|e| e.to_string())
+            Ok::<_, AppError>(from_json::<ExperimentResults>(&url, &bytes)?)
         }
     });
     let print = move |_| {
@@ -112,7 +113,7 @@ pub fn SummaryPage() -> impl IntoView {
                 <button id="print" on:click=print>"Print this page"</button>
             </div>
             {move || match results.get() {
-                Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
+                Some(Err(e)) => view! { <pre class="error" role="alert">{e.to_string()}</pre> }.into_any(),
                 Some(Ok(r)) => view! { <SummaryBody r=r choice=choice/> }.into_any(),
                 _ => view! { <p class="muted">"Loading…"</p> }.into_any(),
             }}
