@@ -11,6 +11,7 @@ use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::ReasonerConfig;
 
+use crate::components::errors_view;
 use crate::error::{AppError, AppResult};
 use crate::loading::{fetch_optional, Choice};
 
@@ -168,18 +169,19 @@ pub fn Pipeline(#[prop(into)] choice: Signal<Choice>) -> impl IntoView {
     view! {
         <section class="card" id="pipeline">
             <h2>"Pipeline"</h2>
-            {move || match stages.get() {
-                None => view! { <p class="muted">"Reading the manifests…"</p> }.into_any(),
-                Some(Err(e)) => view! { <pre class="error" role="alert">{e.to_string()}</pre> }.into_any(),
-                Some(Ok(s)) => view! {
-                    <table class="figures">
-                        <tr><th>"stage"</th><th>"what it made"</th><th>"where it ran"</th><th>"time"</th></tr>
-                        {s.into_iter().map(|st| view! {
-                            <tr data-stage=st.name><td>{st.name}</td><td>{st.figures}</td><td>{st.ran}</td><td>{st.took}</td></tr>
-                        }).collect_view()}
-                    </table>
-                }.into_any(),
-            }}
+            <ErrorBoundary fallback=errors_view>
+                {move || match stages.get() {
+                    None => Ok(view! { <p class="muted">"Reading the manifests…"</p> }.into_any()),
+                    Some(r) => r.map(|s| view! {
+                        <table class="figures">
+                            <tr><th>"stage"</th><th>"what it made"</th><th>"where it ran"</th><th>"time"</th></tr>
+                            {s.into_iter().map(|st| view! {
+                                <tr data-stage=st.name><td>{st.name}</td><td>{st.figures}</td><td>{st.ran}</td><td>{st.took}</td></tr>
+                            }).collect_view()}
+                        </table>
+                    }.into_any()),
+                }}
+            </ErrorBoundary>
         </section>
     }
 }

@@ -6,6 +6,7 @@ use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::Strictness;
 use reaseq_core::metrics::{evaluate, Evaluation};
 
+use crate::components::errors_view;
 use crate::error::AppResult;
 
 const EXAMPLE: &str =
@@ -47,8 +48,8 @@ pub fn MetricsPage() -> impl IntoView {
                 <p class="muted">"Paste CSV with header user_id,label,score (label 0 or 1, score a probability)."</p>
                 <textarea id="scores-input" rows="12" prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
                 <div id="metrics-result">
-                    {move || match result.get() {
-                        Ok(e) => view! {
+                    <ErrorBoundary fallback=errors_view>
+                        {move || result.get().map(|e| view! {
                             <table class="figures">
                                 <tr><th>"rows"</th><th>"AUC"</th><th>"GAUC"</th><th>"users used"</th><th>"logloss"</th></tr>
                                 <tr>
@@ -59,9 +60,8 @@ pub fn MetricsPage() -> impl IntoView {
                                     <td data-metric="logloss">{format!("{:.6}", e.logloss)}</td>
                                 </tr>
                             </table>
-                        }.into_any(),
-                        Err(msg) => view! { <pre class="error" role="alert">{msg.to_string()}</pre> }.into_any(),
-                    }}
+                        })}
+                    </ErrorBoundary>
                 </div>
             </section>
         </div>
