@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
+use crate::error::{AppError, AppResult};
 use crate::jobs::{attention, cold, compare, reason, Envelope, Job, Reply};
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source};
@@ -34,7 +35,7 @@ thread_local! {
 async fn rows_for(
     choice: &Choice,
     assets: &experiment::Assets,
-) -> Result<Rc<experiment::ExperimentData>, String> {
+) -> AppResult<Rc<experiment::ExperimentData>> {
     let src = source_for(choice).await?;
     let dir = experiment::asset_dir(choice);
     cached(&ROWS, dir, async {
@@ -46,7 +47,7 @@ async fn rows_for(
 async fn load_cold(
     dir: &str,
     assets: &experiment::Assets,
-) -> Result<reaseq_core::ranker::cold::ColdSpace, String> {
+) -> AppResult<reaseq_core::ranker::cold::ColdSpace> {
     let base = format!("/{dir}");
     let how = "run `reaseq experiment --write-asset`";
     let m = fetch_required(&format!("{base}/student.json"), how).await?;
@@ -55,8 +56,7 @@ async fn load_cold(
         &format!("{base}/student"),
         &m,
         &w,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     cold::cold_space(student, assets)
 }
 
@@ -65,8 +65,11 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(id: u64, body: Reply) {
-    let text = serde_json::to_string(&Envelope { id, body })
-        .unwrap_or_else(|e| format!("{{\"id\":{id},\"body\":{{\"Failed\":\"{e}\"}}}}"));
+    let text = serde_json::to_string(&Envelope { id, body }).unwrap_or_else(|e| {
+        // Written by hand, so the page still hears which job failed.
+        let why = serde_json::Value::from(e.to_string());
+        format!("{{\"id\":{id},\"body\":{{\"Failed\":{{\"Worker\":{why}}}}}}}")
+    });
     let _ = scope().post_message(&JsValue::from_str(&text));
 }
 
@@ -75,9 +78,9 @@ async fn cached<T, F>(
     cache: &'static std::thread::LocalKey<RefCell<HashMap<String, Rc<T>>>>,
     key: String,
     make: F,
-) -> Result<Rc<T>, String>
+) -> AppResult<Rc<T>>
 where
-    F: std::future::Future<Output = Result<T, String>>,
+    F: std::future::Future<Output = AppResult<T>>,
 {
     if let Some(v) = cache.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(v);
@@ -87,11 +90,11 @@ where
     Ok(v)
 }
 
-async fn source_for(choice: &Choice) -> Result<Rc<Source>, String> {
+async fn source_for(choice: &Choice) -> AppResult<Rc<Source>> {
     cached(&SOURCES, format!("{choice:?}"), load(choice.clone())).await
 }
 
-async fn rankers_for(choice: &Choice) -> Result<Rc<experiment::Assets>, String> {
+async fn rankers_for(choice: &Choice) -> AppResult<Rc<experiment::Assets>> {
     let dir = experiment::asset_dir(choice);
     cached(&RANKERS, dir.clone(), experiment::load_assets(&dir)).await
 }
@@ -100,7 +103,7 @@ fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
     s.synthetic.is_none().then_some(&*s.dataset)
 }
 
-async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
+async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
     match job {
         Job::Compare { choice } => {
             let assets = rankers_for(&choice).await?;
@@ -143,13 +146,13 @@ async fn run_job(id: u64, job: Job) -> Result<Reply, String> {
             let r = rows_for(&choice, &assets).await?;
             let src = source_for(&choice).await?;
             if r.ds().fingerprint() != src.dataset.fingerprint() {
-                return Err(match assets.results.world {
+                return Err(AppError::Build(match assets.results.world {
                     Some(w) => format!(
                         "The ranker bundles were trained on another synthetic world: open ?data=synthetic&users={}&items={}&seed={} to see their attention.",
                         w.users, w.items, w.seed
                     ),
                     None => "The ranker bundles were trained on other data.".into(),
-                });
+                }));
             }
             let out = attention::attention(&assets, &r, &user, target.as_deref())?;
             Ok(Reply::Attended(Box::new(out)))
@@ -162,7 +165,8 @@ pub fn serve() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Some(id) = CURRENT.with(Cell::get) {
-            post(id, Reply::Failed(format!("the worker crashed: {info}")));
+            let why = format!("the worker crashed: {info}");
+            post(id, Reply::Failed(AppError::Worker(why)));
         }
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
@@ -170,10 +174,8 @@ pub fn serve() {
         let job: Envelope<Job> = match serde_json::from_str(&text) {
             Ok(j) => j,
             Err(e) => {
-                return post(
-                    0,
-                    Reply::Failed(format!("the worker could not read a job: {e}")),
-                )
+                let why = format!("the worker could not read a job: {e}");
+                return post(0, Reply::Failed(AppError::Worker(why)));
             }
         };
         wasm_bindgen_futures::spawn_local(async move {
@@ -210,8 +212,9 @@ struct Handle {
 }
 
 impl Handle {
-    fn spawn() -> Result<Rc<Self>, String> {
-        let worker = Worker::new(SCRIPT).map_err(|e| format!("cannot start the worker: {e:?}"))?;
+    fn spawn() -> AppResult<Rc<Self>> {
+        let worker = Worker::new(SCRIPT)
+            .map_err(|e| AppError::Worker(format!("cannot start the worker: {e:?}")))?;
         let handle = Rc::new_cyclic(|me: &Weak<Handle>| {
             let me_msg = me.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
@@ -221,7 +224,10 @@ impl Handle {
             });
             let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
                 // An uncaught error leaves the worker unusable: fail its jobs, start afresh next time.
-                reset(&format!("the worker failed: {}", ev.message()));
+                reset(AppError::Worker(format!(
+                    "the worker failed: {}",
+                    ev.message()
+                )));
             });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -260,11 +266,7 @@ impl Handle {
                 }
             }
             Reply::Failed(e) if msg.id == 0 => self.fail_all(&e),
-            Reply::Failed(e) => {
-                if let Some(job) = self.pending.borrow_mut().remove(&msg.id) {
-                    let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(&e));
-                }
-            }
+            // A job's result or failure: `run` reads which from the text.
             _ => {
                 if let Some(job) = self.pending.borrow_mut().remove(&msg.id) {
                     let _ = job.resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
@@ -273,22 +275,25 @@ impl Handle {
         }
     }
 
-    fn fail_all(&self, why: &str) {
+    /// Rejects every pending job with `why`, as JSON for `run` to read back.
+    fn fail_all(&self, why: &AppError) {
+        let text = serde_json::to_string(why).unwrap_or_else(|_| why.to_string());
         let pending = std::mem::take(&mut *self.pending.borrow_mut());
         for job in pending.into_values() {
-            let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(why));
+            let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
         }
     }
 
-    fn post(&self, job: &Job, pending: Pending) -> Result<(), String> {
+    fn post(&self, job: &Job, pending: Pending) -> AppResult<()> {
         let id = self.next.get();
         self.next.set(id + 1);
-        let text = serde_json::to_string(&Envelope { id, body: job }).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&Envelope { id, body: job })
+            .map_err(|e| AppError::Worker(e.to_string()))?;
         self.pending.borrow_mut().insert(id, pending);
         if self.ready.get() {
             self.worker
                 .post_message(&JsValue::from_str(&text))
-                .map_err(|e| format!("cannot post to the worker: {e:?}"))?;
+                .map_err(|e| AppError::Worker(format!("cannot post to the worker: {e:?}")))?;
         } else {
             self.queue.borrow_mut().push(text);
         }
@@ -300,7 +305,7 @@ thread_local! {
     static HANDLE: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
 }
 
-fn handle() -> Result<Rc<Handle>, String> {
+fn handle() -> AppResult<Rc<Handle>> {
     if let Some(h) = HANDLE.with(|h| h.borrow().clone()) {
         return Ok(h);
     }
@@ -310,10 +315,10 @@ fn handle() -> Result<Rc<Handle>, String> {
 }
 
 /// Terminates the worker and fails its jobs with `why`.
-fn reset(why: &str) {
+fn reset(why: AppError) {
     if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
         h.worker.terminate();
-        h.fail_all(why);
+        h.fail_all(&why);
         // Dropped on a later turn: `reset` may run inside one of the handle's own callbacks.
         wasm_bindgen_futures::spawn_local(async move { drop(h) });
     }
@@ -321,15 +326,16 @@ fn reset(why: &str) {
 
 /// Stops every running job (they fail with "cancelled").
 pub fn cancel() {
-    reset("cancelled");
+    reset(AppError::cancelled());
 }
 
 /// Runs `job` in the worker; `progress` hears the share done.
-pub async fn run(job: &Job, progress: impl Fn(f64) + 'static) -> Result<Reply, String> {
+pub async fn run(job: &Job, progress: impl Fn(f64) + 'static) -> AppResult<Reply> {
     let h = handle()?;
     let mut slot = None;
     let promise = js_sys::Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
-    let (resolve, reject) = slot.ok_or("the browser did not start a promise")?;
+    let (resolve, reject) =
+        slot.ok_or_else(|| AppError::Worker("the browser did not start a promise".into()))?;
     h.post(
         job,
         Pending {
@@ -341,11 +347,19 @@ pub async fn run(job: &Job, progress: impl Fn(f64) + 'static) -> Result<Reply, S
     drop(h);
     let text = wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+        .map_err(rejected)?;
     let msg: Envelope<Reply> = serde_json::from_str(&text.as_string().unwrap_or_default())
-        .map_err(|e| format!("the worker's reply did not parse: {e}"))?;
+        .map_err(|e| AppError::Worker(format!("the worker's reply did not parse: {e}")))?;
     match msg.body {
         Reply::Failed(e) => Err(e),
         r => Ok(r),
+    }
+}
+
+/// The error a job's promise was rejected with (see [`Handle::fail_all`]).
+fn rejected(e: JsValue) -> AppError {
+    match e.as_string() {
+        Some(text) => serde_json::from_str(&text).unwrap_or(AppError::Worker(text)),
+        None => AppError::Worker(format!("{e:?}")),
     }
 }

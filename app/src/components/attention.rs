@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::error::AppError;
 use crate::jobs::attention::Strips;
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
@@ -28,8 +29,8 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
         };
         async move {
             match worker::run(&job, |_| {}).await {
-                Ok(Reply::Attended(s)) => Ok::<Strips, String>(*s),
-                Ok(_) => Err("the worker answered another job".to_string()),
+                Ok(Reply::Attended(s)) => Ok::<Strips, AppError>(*s),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             }
         }
@@ -39,7 +40,8 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
             <h2>"Ranker attention for a test target"</h2>
             {move || match strips.get() {
                 None => view! { <p class="muted">"Loading the ranker bundles…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="muted" id="attention-note">{e}</p> }.into_any(),
+                // A note, not an alert: most often the bundles were trained on other data.
+                Some(Err(e)) => view! { <p class="muted" id="attention-note">{e.to_string()}</p> }.into_any(),
                 Some(Ok(s)) => {
                     let set_query = set_query.clone();
                     view! {

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::use_set_query;
+use crate::components::{errors_view, use_set_query};
+use crate::error::AppError;
 use crate::jobs::cold::{ColdStart, NewItem};
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
@@ -60,7 +61,7 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
             let job = job?;
             Some(match worker::run(&job, |_| {}).await {
                 Ok(Reply::ColdStarted(c)) => Ok(*c),
-                Ok(_) => Err("the worker answered another job".to_string()),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             })
         }
@@ -117,33 +118,34 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
                 <label>"user "<input id="new-user" placeholder="first test user" prop:value=user on:input=move |ev| set_user.set(event_target_value(&ev))/></label>
                 <button id="new-run" on:click=run>"Embed and score"</button>
             </div>
-            {move || match result.get() {
-                None => view! { <p class="muted">"Embedding and scoring in the worker…"</p> }.into_any(),
-                Some(None) => view! { <p class="muted" id="cold-empty">"Give a title or a description, then embed and score it."</p> }.into_any(),
-                Some(Some(Err(e))) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-                Some(Some(Ok(c))) => {
-                    let sid = c.semantic_id.iter().map(u16::to_string).collect::<Vec<_>>().join("-");
-                    view! {
-                        <div id="cold-result">
-                            <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
-                                {format!(" — for user {} ({} logged items, genres: {})", c.user, c.history, if c.genres.is_empty() { "none".to_string() } else { c.genres.join(", ") })}</p>
-                            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
-                            <div class="two-col">
-                                <div>
-                                    <h3>"Nearest items (REP space)"</h3>
-                                    <ol class="neighbours" id="cold-neighbours">
-                                        {c.neighbours.iter().map(|n| view! { <li><span class="score">{format!("{:.3}", n.cosine)}</span>" "{n.title.clone()}</li> }).collect_view()}
-                                    </ol>
-                                </div>
-                                <div>
-                                    <h3>"How each variant scores it"</h3>
-                                    {scores_table(&c)}
+            <ErrorBoundary fallback=errors_view>
+                {move || match result.get() {
+                    None => Ok(view! { <p class="muted">"Embedding and scoring in the worker…"</p> }.into_any()),
+                    Some(None) => Ok(view! { <p class="muted" id="cold-empty">"Give a title or a description, then embed and score it."</p> }.into_any()),
+                    Some(Some(r)) => r.map(|c| {
+                        let sid = c.semantic_id.iter().map(u16::to_string).collect::<Vec<_>>().join("-");
+                        view! {
+                            <div id="cold-result">
+                                <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
+                                    {format!(" — for user {} ({} logged items, genres: {})", c.user, c.history, if c.genres.is_empty() { "none".to_string() } else { c.genres.join(", ") })}</p>
+                                <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
+                                <div class="two-col">
+                                    <div>
+                                        <h3>"Nearest items (REP space)"</h3>
+                                        <ol class="neighbours" id="cold-neighbours">
+                                            {c.neighbours.iter().map(|n| view! { <li><span class="score">{format!("{:.3}", n.cosine)}</span>" "{n.title.clone()}</li> }).collect_view()}
+                                        </ol>
+                                    </div>
+                                    <div>
+                                        <h3>"How each variant scores it"</h3>
+                                        {scores_table(&c)}
+                                    </div>
                                 </div>
                             </div>
-                        </div>
-                    }.into_any()
-                }
-            }}
+                        }.into_any()
+                    }),
+                }}
+            </ErrorBoundary>
         </section>
     }
 }

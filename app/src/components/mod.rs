@@ -1,6 +1,7 @@
 pub mod attention;
 pub mod cold_start;
 pub mod controls;
+pub mod errors;
 pub mod export;
 pub mod pipeline;
 pub mod stat;
@@ -8,6 +9,7 @@ pub mod stat;
 pub use attention::AttentionStrips;
 pub use cold_start::ColdStartBox;
 pub use controls::{use_set_query, DataControls};
+pub use errors::errors_view;
 pub use export::{download, download_png};
 pub use pipeline::Pipeline;
 pub use stat::Stat;

@@ -11,6 +11,8 @@ use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::ReasonerConfig;
 
+use crate::components::errors_view;
+use crate::error::{AppError, AppResult};
 use crate::loading::{fetch_optional, Choice};
 
 /// One stage: its name, what it made, where it ran and how long it took.
@@ -23,10 +25,7 @@ struct Stage {
 }
 
 /// A typed file of the build, when present.
-async fn optional<T>(
-    url: &str,
-    read: impl Fn(&[u8]) -> Result<T, String>,
-) -> Result<Option<T>, String> {
+async fn optional<T>(url: &str, read: impl Fn(&[u8]) -> AppResult<T>) -> AppResult<Option<T>> {
     fetch_optional(url).await?.map(|b| read(&b)).transpose()
 }
 
@@ -34,27 +33,26 @@ fn seconds(s: Option<f64>) -> String {
     s.map_or("not recorded".into(), |s| format!("{s:.0} s"))
 }
 
-async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
+async fn stages(choice: Choice) -> AppResult<Vec<Stage>> {
     let synthetic = matches!(choice, Choice::Synthetic(_));
     let reasoner_dir = crate::loading::reasoner::asset_dir(&choice);
     let ranker_dir = crate::loading::experiment::asset_dir(&choice);
     let ids_url = format!("/{reasoner_dir}/{}", file::SEMANTIC_IDS);
     let ids: Option<SemanticIds> = optional(&ids_url, |b| {
-        from_json::<SemanticIdFile>(&ids_url, b)
-            .map(|f| f.ids)
-            .map_err(|e| e.to_string())
+        Ok(from_json::<SemanticIdFile>(&ids_url, b)?.ids)
     })
     .await?;
     let manifest_url = format!("/{reasoner_dir}/{}.json", file::REASONER);
     let reasoner: Option<Manifest> = optional(&manifest_url, |b| {
-        serde_json::from_slice(b).map_err(|e| format!("{manifest_url}: {e}"))
+        serde_json::from_slice(b).map_err(|e| AppError::File {
+            file: manifest_url.clone(),
+            reason: e.to_string(),
+        })
     })
     .await?;
     let results_url = format!("/{ranker_dir}/{}", file::RESULTS);
-    let results: Option<ExperimentResults> = optional(&results_url, |b| {
-        from_json(&results_url, b).map_err(|e| e.to_string())
-    })
-    .await?;
+    let results: Option<ExperimentResults> =
+        optional(&results_url, |b| Ok(from_json(&results_url, b)?)).await?;
     let missing = || Stage {
         name: "",
         figures: "not in this build".into(),
@@ -113,9 +111,12 @@ async fn stages(choice: Choice) -> Result<Vec<Stage>, String> {
     Ok(out)
 }
 
-fn reasoner_stage(m: &Manifest) -> Result<Stage, String> {
-    let c: ReasonerConfig = serde_json::from_value(m.config.clone())
-        .map_err(|e| format!("the reasoner's manifest: {e}"))?;
+fn reasoner_stage(m: &Manifest) -> AppResult<Stage> {
+    let c: ReasonerConfig =
+        serde_json::from_value(m.config.clone()).map_err(|e| AppError::File {
+            file: "the reasoner's manifest".into(),
+            reason: e.to_string(),
+        })?;
     let params: usize = m
         .tensors
         .iter()
@@ -168,18 +169,19 @@ pub fn Pipeline(#[prop(into)] choice: Signal<Choice>) -> impl IntoView {
     view! {
         <section class="card" id="pipeline">
             <h2>"Pipeline"</h2>
-            {move || match stages.get() {
-                None => view! { <p class="muted">"Reading the manifests…"</p> }.into_any(),
-                Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-                Some(Ok(s)) => view! {
-                    <table class="figures">
-                        <tr><th>"stage"</th><th>"what it made"</th><th>"where it ran"</th><th>"time"</th></tr>
-                        {s.into_iter().map(|st| view! {
-                            <tr data-stage=st.name><td>{st.name}</td><td>{st.figures}</td><td>{st.ran}</td><td>{st.took}</td></tr>
-                        }).collect_view()}
-                    </table>
-                }.into_any(),
-            }}
+            <ErrorBoundary fallback=errors_view>
+                {move || match stages.get() {
+                    None => Ok(view! { <p class="muted">"Reading the manifests…"</p> }.into_any()),
+                    Some(r) => r.map(|s| view! {
+                        <table class="figures">
+                            <tr><th>"stage"</th><th>"what it made"</th><th>"where it ran"</th><th>"time"</th></tr>
+                            {s.into_iter().map(|st| view! {
+                                <tr data-stage=st.name><td>{st.name}</td><td>{st.figures}</td><td>{st.ran}</td><td>{st.took}</td></tr>
+                            }).collect_view()}
+                        </table>
+                    }.into_any()),
+                }}
+            </ErrorBoundary>
         </section>
     }
 }

@@ -5,6 +5,7 @@
 use reaseq_core::ranker::RankerInput;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{AppError, AppResult};
 use crate::loading::experiment::{Assets, ExperimentData};
 
 /// One variant's score of the target and its weights per attended item (title, weight).
@@ -32,12 +33,12 @@ pub(crate) fn attention(
     d: &ExperimentData,
     user: &str,
     target: Option<&str>,
-) -> Result<Strips, String> {
+) -> AppResult<Strips> {
     let ds = d.ds();
     let u = ds
         .users
         .get(user)
-        .ok_or_else(|| format!("no user '{user}' in {}", ds.name))?;
+        .ok_or_else(|| AppError::Input(format!("no user '{user}' in {}", ds.name)))?;
     let test: Vec<_> = d.rows.test.iter().filter(|e| e.user == u).collect();
     let title = |i: u32| ds.items[i as usize].display_title();
     let id = |i: u32| ds.items[i as usize].id.clone();
@@ -50,7 +51,7 @@ pub(crate) fn attention(
         .find(|e| Some(id(e.target).as_str()) == target)
         .or(test.first())
     else {
-        return Err("this user has no test impression".into());
+        return Err(AppError::Input("this user has no test impression".into()));
     };
     let mut strips = Vec::new();
     for m in &assets.rankers {
@@ -60,7 +61,7 @@ pub(crate) fn attention(
             history: &e.history,
             gbr: g,
         };
-        let sc = m.score(&input).map_err(|e| e.to_string())?;
+        let sc = m.score(&input)?;
         let hist = &e.history[e.history.len().saturating_sub(m.config.max_history)..];
         let weighted =
             |items: &[u32], w: &[f32]| items.iter().zip(w).map(|(&i, &w)| (title(i), w)).collect();

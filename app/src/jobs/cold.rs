@@ -6,11 +6,12 @@ use reaseq_core::knowledge::student::StudentEncoder;
 use reaseq_core::ranker::cold::{cold_start as cold_start_report, ColdSpace};
 pub use reaseq_core::ranker::cold::{ColdStartReport as ColdStart, NewItem};
 
+use crate::error::AppResult;
 use crate::loading::experiment::{Assets, ExperimentData};
 
 /// The REP space of the deployed rankers: the +REP bundle's table, the student into it.
-pub(crate) fn cold_space(student: StudentEncoder, assets: &Assets) -> Result<ColdSpace, String> {
-    ColdSpace::for_rankers(student, &assets.rankers).map_err(|e| e.to_string())
+pub(crate) fn cold_space(student: StudentEncoder, assets: &Assets) -> AppResult<ColdSpace> {
+    Ok(ColdSpace::for_rankers(student, &assets.rankers)?)
 }
 
 /// Places and scores the new item with the function `reaseq experiment --cold-title` uses.
@@ -19,7 +20,13 @@ pub(crate) fn cold_start(
     assets: &Assets,
     d: &ExperimentData,
     item: &NewItem,
-) -> Result<ColdStart, String> {
-    cold_start_report(space, &assets.rankers, d.ds(), &d.rows.test, &d.gbr, item)
-        .map_err(|e| e.to_string())
+) -> AppResult<ColdStart> {
+    Ok(cold_start_report(
+        space,
+        &assets.rankers,
+        d.ds(),
+        &d.rows.test,
+        &d.gbr,
+        item,
+    )?)
 }

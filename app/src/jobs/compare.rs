@@ -11,6 +11,7 @@ use reaseq_core::metrics::{paired_bootstrap, roc_curve, BootstrapConfig, Metric}
 use reaseq_core::ranker::{slices, RankerInput, SliceKind, Variant};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{AppError, AppResult};
 use crate::loading::experiment::{Assets, ExperimentData};
 use crate::loading::now;
 
@@ -70,7 +71,7 @@ pub struct Outcome {
 impl Outcome {
     /// `a` − `b` on AUC and GAUC. The reverse of a tested pair is its negation: the same
     /// resampled users give the same differences with the sign flipped.
-    pub fn pair(&self, a: Variant, b: Variant) -> Result<[Difference; 2], String> {
+    pub fn pair(&self, a: Variant, b: Variant) -> AppResult<[Difference; 2]> {
         if a == b {
             return Ok([(0.0, 0.0, 0.0, 1.0); 2]);
         }
@@ -86,7 +87,9 @@ impl Outcome {
                     None
                 }
             })
-            .ok_or_else(|| format!("no paired test of {} and {}", a.name(), b.name()))
+            .ok_or_else(|| {
+                AppError::Input(format!("no paired test of {} and {}", a.name(), b.name()))
+            })
     }
 
     pub fn slice(&self, kind: SliceKind) -> Option<&SliceAucs> {
@@ -104,7 +107,7 @@ fn score_test_set(
     d: &ExperimentData,
     share: f64,
     progress: &mut dyn FnMut(f64),
-) -> Result<Vec<Vec<f64>>, String> {
+) -> AppResult<Vec<Vec<f64>>> {
     let test = &d.rows.test;
     let total = (test.len() * assets.rankers.len()).max(1) as f64 / share;
     let mut columns = Vec::new();
@@ -117,9 +120,7 @@ fn score_test_set(
                     history: &e.history,
                     gbr: e.gbr(&d.gbr),
                 };
-                col.push(f64::from(
-                    m.score(&input).map_err(|e| e.to_string())?.probability,
-                ));
+                col.push(f64::from(m.score(&input)?.probability));
             }
             progress((k * test.len() + col.len()) as f64 / total);
         }
@@ -135,10 +136,9 @@ pub(crate) fn compare(
     assets: &Assets,
     d: &ExperimentData,
     progress: &mut dyn FnMut(f64),
-) -> Result<Outcome, String> {
+) -> AppResult<Outcome> {
     let t = now();
     let r = &assets.results;
-    let err = |e: reaseq_core::Error| e.to_string();
     // Scoring is most of the work; the statistics take the last fifth of the bar.
     let columns = score_test_set(assets, d, 0.8, progress)?;
     let variants: Vec<Variant> = assets.rankers.iter().map(|m| m.config.variant).collect();
@@ -170,7 +170,7 @@ pub(crate) fn compare(
     let boot = bootstrap(r);
     let test = &d.rows.test;
     let pop = PopularityBuckets::new(&d.data.protocol.train_popularity(d.ds()), 0.5);
-    let evaluation = evaluate_test_set(d.ds(), &pop, test, &scores, &runs, &boot).map_err(err)?;
+    let evaluation = evaluate_test_set(d.ds(), &pop, test, &scores, &runs, &boot)?;
     progress(0.9);
     let rows = variants
         .iter()
@@ -182,8 +182,8 @@ pub(crate) fn compare(
     let roc = variants
         .iter()
         .zip(&columns)
-        .map(|(&v, &c)| roc_curve(&labels, c, 150).map(|p| (v, p)).map_err(err))
-        .collect::<Result<Vec<_>, String>>()?;
+        .map(|(&v, &c)| Ok((v, roc_curve(&labels, c, 150)?)))
+        .collect::<AppResult<Vec<_>>>()?;
     progress(1.0);
     Ok(Outcome {
         rows,
@@ -238,14 +238,13 @@ fn pair_tests(
     users: &[u32],
     labels: &[bool],
     boot: &BootstrapConfig,
-) -> Result<Vec<PairTest>, String> {
+) -> AppResult<Vec<PairTest>> {
     let mut pairs = Vec::new();
     for i in 0..columns.len() {
         for j in i + 1..columns.len() {
-            let d = |metric| {
-                paired_bootstrap(metric, users, labels, columns[i], columns[j], boot)
-                    .map(|d| (d.estimate, d.lower, d.upper, d.p_value))
-                    .map_err(|e| e.to_string())
+            let d = |metric| -> AppResult<Difference> {
+                let d = paired_bootstrap(metric, users, labels, columns[i], columns[j], boot)?;
+                Ok((d.estimate, d.lower, d.upper, d.p_value))
             };
             pairs.push(PairTest {
                 a: variants[i],

@@ -7,6 +7,7 @@ pub mod reason;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
 use crate::loading::Choice;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,7 +39,7 @@ pub enum Reply {
     Reasoned(Box<reason::Reasoning>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
-    Failed(String),
+    Failed(AppError),
 }
 
 /// A job or reply with the id that pairs them.

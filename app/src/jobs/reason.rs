@@ -10,6 +10,7 @@ use reaseq_core::reasoner::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::error::{AppError, AppResult};
 use crate::loading::now;
 use crate::loading::reasoner::{Assets, Data};
 
@@ -71,15 +72,15 @@ pub struct RankedItem {
 }
 
 /// Runs both decoders for one user.
-pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> Result<Reasoning, String> {
+pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> AppResult<Reasoning> {
     let d = &rd.data;
-    let vocab = ItemVocab::new(&a.ids).map_err(|e| e.to_string())?;
+    let vocab = ItemVocab::new(&a.ids)?;
     let ds: &Dataset = &d.ds;
     let u = match &s.user {
         Some(name) => ds
             .users
             .get(name)
-            .ok_or_else(|| format!("no user '{name}' in {}", ds.name))?,
+            .ok_or_else(|| AppError::Input(format!("no user '{name}' in {}", ds.name)))?,
         None => 0,
     };
     let max_history =
@@ -97,7 +98,7 @@ pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> Result<Reasoning, S
     let mut model = a.model.clone();
     let x = excluded(ds, &d.protocol, u);
     let t = now();
-    let inference = infer(&mut model, &vocab, &history, &x, &sampler).map_err(|e| e.to_string())?;
+    let inference = infer(&mut model, &vocab, &history, &x, &sampler)?;
     let millis = now() - t;
     // The ranked decoder the CLI's evaluation and GBR sequences use, over the same model.
     let beam = BeamConfig {
@@ -106,13 +107,9 @@ pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> Result<Reasoning, S
     };
     let t = now();
     let w = a.prior_weight;
-    let q = rd
-        .prior
-        .for_user(&history, w.mix)
-        .map_err(|e| e.to_string())?;
+    let q = rd.prior.for_user(&history, w.mix)?;
     let prior = (w.lambda > 0.0).then_some((q.as_ref(), w.lambda));
-    let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)
-        .map_err(|e| e.to_string())?;
+    let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)?;
     let ranked_millis = now() - t;
     let items: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
     let lambda = prior.map_or(0.0, |(_, l)| l);

@@ -9,6 +9,7 @@ use reaseq_core::ranker::{Ranker, Variant};
 use reaseq_core::reasoner::InferredSequences;
 
 use super::{fetch_required, root, Choice};
+use crate::error::{AppError, AppResult};
 
 /// Where a build carries the experiment's bundles for this dataset.
 pub fn asset_dir(choice: &Choice) -> String {
@@ -16,7 +17,7 @@ pub fn asset_dir(choice: &Choice) -> String {
     format!("{root}{}", layout::ranker_dir(name))
 }
 
-async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+async fn fetch(url: &str) -> AppResult<Vec<u8>> {
     fetch_required(url, "run `reaseq experiment`").await
 }
 
@@ -28,11 +29,10 @@ pub struct Assets {
     pub sequences: InferredSequences,
 }
 
-pub async fn load_assets(dir: &str) -> Result<Assets, String> {
+pub async fn load_assets(dir: &str) -> AppResult<Assets> {
     let base = format!("/{dir}");
     let path = format!("{base}/{}", file::RESULTS);
-    let results: ExperimentResults =
-        from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
+    let results: ExperimentResults = from_json(&path, &fetch(&path).await?)?;
     let mut rankers = Vec::new();
     for v in Variant::ALL {
         let [m, w] = layout::bundle_files(v.key()).map(|f| format!("{base}/{f}"));
@@ -40,16 +40,17 @@ pub async fn load_assets(dir: &str) -> Result<Assets, String> {
             &format!("{base}/{}", v.key()),
             &fetch(&m).await?,
             &fetch(&w).await?,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         if r.config.variant != v {
-            return Err(format!("{m} holds a {} model", r.config.variant.name()));
+            return Err(AppError::Build(format!(
+                "{m} holds a {} model",
+                r.config.variant.name()
+            )));
         }
         rankers.push(r);
     }
     let path = format!("{base}/{}", file::INFERRED);
-    let sequences =
-        InferredSequences::from_json(&path, &fetch(&path).await?).map_err(|e| e.to_string())?;
+    let sequences = InferredSequences::from_json(&path, &fetch(&path).await?)?;
     Ok(Assets {
         results,
         rankers,
@@ -73,14 +74,10 @@ impl ExperimentData {
 
 /// Rebuilds the experiment's data from its results file (its world, or the loaded dataset
 /// under its recorded protocol) and its rows with the bundles' history length.
-pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> Result<ExperimentData, String> {
+pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> AppResult<ExperimentData> {
     let r = &a.results;
-    let err = |e: reaseq_core::Error| e.to_string();
-    let data = Prepared::rebuild(r.world, r.protocol, r.seed, movielens).map_err(err)?;
-    let gbr = a
-        .sequences
-        .resolve(file::INFERRED, &data.ds, data.mode)
-        .map_err(err)?;
-    let rows = ExperimentRows::of_results(&data, r, &a.rankers).map_err(err)?;
+    let data = Prepared::rebuild(r.world, r.protocol, r.seed, movielens)?;
+    let gbr = a.sequences.resolve(file::INFERRED, &data.ds, data.mode)?;
+    let rows = ExperimentRows::of_results(&data, r, &a.rankers)?;
     Ok(ExperimentData { data, gbr, rows })
 }

@@ -9,6 +9,7 @@ use reaseq_core::layout::{self, file};
 use reaseq_core::reasoner::{knowledge_space, DecodingPrior, DiffusionReasoner, PriorWeight};
 
 use super::{fetch_optional, fetch_required, root, Choice};
+use crate::error::{AppError, AppResult};
 
 /// The reasoner's bundle, its vocabulary, and the data it was fitted on.
 pub struct Assets {
@@ -33,25 +34,25 @@ fn vectors_url(choice: &Choice) -> String {
     format!("/{root}{}/{}", layout::knowledge_dir(name), file::VECTORS)
 }
 
-pub async fn load_assets(choice: &Choice) -> Result<Assets, String> {
+pub async fn load_assets(choice: &Choice) -> AppResult<Assets> {
     let base = format!("/{}", asset_dir(choice));
     let how = "run `reaseq reasoner train` and `reaseq reasoner export`";
     let [mf, wf] = layout::bundle_files(file::REASONER).map(|f| format!("{base}/{f}"));
     let m = fetch_required(&mf, how).await?;
     let w = fetch_required(&wf, how).await?;
-    let model = DiffusionReasoner::from_bundle(&mf, &m, &w).map_err(|e| e.to_string())?;
+    let model = DiffusionReasoner::from_bundle(&mf, &m, &w)?;
     // from_bundle has checked the manifest, so it parses.
     let prior_weight = serde_json::from_slice::<Manifest>(&m)
         .map(|m| PriorWeight::from_manifest(&m))
-        .map_err(|e| format!("{mf}: {e}"))?;
+        .map_err(|e| AppError::File {
+            file: mf.clone(),
+            reason: e.to_string(),
+        })?;
     let artifact = |name: &str| format!("{base}/{name}");
     let ids_url = artifact(file::SEMANTIC_IDS);
-    let ids = from_json::<SemanticIdFile>(&ids_url, &fetch_required(&ids_url, how).await?)
-        .map_err(|e| e.to_string())?
-        .ids;
+    let ids = from_json::<SemanticIdFile>(&ids_url, &fetch_required(&ids_url, how).await?)?.ids;
     let spec_url = artifact(file::PROTOCOL);
-    let spec =
-        from_json(&spec_url, &fetch_required(&spec_url, how).await?).map_err(|e| e.to_string())?;
+    let spec = from_json(&spec_url, &fetch_required(&spec_url, how).await?)?;
     let url = vectors_url(choice);
     let vectors_file = fetch_optional(&url).await?.map(|b| (url, b));
     Ok(Assets {
@@ -75,15 +76,14 @@ pub struct Data {
 }
 
 /// `movielens`: the loaded MovieLens-100k, needed unless the reasoner was fitted on a world.
-pub fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
-    let err = |e: reaseq_core::Error| e.to_string();
-    let data = a.spec.prepare(movielens).map_err(err)?;
+pub fn data(a: &Assets, movielens: Option<&Dataset>) -> AppResult<Data> {
+    let data = a.spec.prepare(movielens)?;
     if data.ds.num_items() != a.ids.codes.len() {
-        return Err(format!(
+        return Err(AppError::Build(format!(
             "the reasoner's vocabulary has {} items, the data {}",
             a.ids.codes.len(),
             data.ds.num_items()
-        ));
+        )));
     }
     // Co-occurrence costs a pass over every user's item pairs: only when the bundle mixes it in.
     let prior = DecodingPrior::for_protocol(&data.ds, &data.protocol, a.prior_weight.mix > 0.0);
@@ -93,7 +93,7 @@ pub fn data(a: &Assets, movielens: Option<&Dataset>) -> Result<Data, String> {
         .map(|(n, b)| (n.as_str(), b.as_slice()));
     let vectors = match (data.world, file) {
         (None, None) => None,
-        _ => Some(knowledge_space(&data, file).map_err(err)?),
+        _ => Some(knowledge_space(&data, file)?),
     };
     Ok(Data {
         data,

@@ -9,6 +9,8 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::data::load::{load_recbole_bytes, RecboleFiles};
 use reaseq_core::data::{BeyondLog, Dataset, LoadOptions, SyntheticConfig, SyntheticWorld};
 
+use crate::error::{AppError, AppResult};
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Choice {
     /// MovieLens-100k if it was deployed; `explicit` when the URL asked for it.
@@ -74,9 +76,9 @@ pub fn now() -> f64 {
     0.0
 }
 
-fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> Result<Source, String> {
+fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> AppResult<Source> {
     let t = now();
-    let w = SyntheticWorld::generate(cfg).map_err(|e| e.to_string())?;
+    let w = SyntheticWorld::generate(cfg)?;
     Ok(Source {
         label: format!("synthetic world (seed {})", cfg.seed),
         mode: BeyondLog::Planted {
@@ -92,11 +94,15 @@ fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> Result<Source, Stri
 
 /// Fetches a deployed file; `Ok(None)` when the deployment does not have it (a static server's
 /// single-page fallback answers HTML for a missing file).
-pub async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, String> {
+pub async fn fetch_optional(url: &str) -> AppResult<Option<Vec<u8>>> {
+    let failed = |e: gloo_net::Error| AppError::Fetch {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    };
     let resp = gloo_net::http::Request::get(url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(failed)?;
     let is_html = resp
         .headers()
         .get("content-type")
@@ -104,24 +110,22 @@ pub async fn fetch_optional(url: &str) -> Result<Option<Vec<u8>>, String> {
     if !resp.ok() || is_html {
         return Ok(None);
     }
-    resp.binary()
-        .await
-        .map(Some)
-        .map_err(|e| format!("{url}: {e}"))
+    resp.binary().await.map(Some).map_err(failed)
 }
 
 /// Like [`fetch_optional`], but a missing file is an error that says how to make it.
-pub async fn fetch_required(url: &str, how: &str) -> Result<Vec<u8>, String> {
-    fetch_optional(url)
-        .await?
-        .ok_or_else(|| format!("{url}: not in this build ({how}, then build again)"))
+pub async fn fetch_required(url: &str, how: &str) -> AppResult<Vec<u8>> {
+    fetch_optional(url).await?.ok_or_else(|| AppError::Missing {
+        url: url.to_owned(),
+        how: how.to_owned(),
+    })
 }
 
-async fn fetch_file(name: &str) -> Result<Option<Vec<u8>>, String> {
+async fn fetch_file(name: &str) -> AppResult<Option<Vec<u8>>> {
     fetch_optional(&format!("{ML_DIR}/{name}")).await
 }
 
-async fn movielens() -> Result<Option<Source>, String> {
+async fn movielens() -> AppResult<Option<Source>> {
     let t = now();
     let Some(inter) = fetch_file("ml-100k.inter").await? else {
         return Ok(None);
@@ -136,7 +140,7 @@ async fn movielens() -> Result<Option<Source>, String> {
         kg: kg.as_deref().map(|b| ("ml-100k.kg".to_owned(), b)),
         link: link.as_deref().map(|b| ("ml-100k.link".to_owned(), b)),
     };
-    let loaded = load_recbole_bytes(files, LoadOptions::default()).map_err(|e| e.to_string())?;
+    let loaded = load_recbole_bytes(files, LoadOptions::default())?;
     Ok(Some(Source {
         label: "MovieLens-100k".into(),
         dataset: Arc::new(loaded.dataset),
@@ -149,15 +153,15 @@ async fn movielens() -> Result<Option<Source>, String> {
     }))
 }
 
-pub async fn load(choice: Choice) -> Result<Source, String> {
+pub async fn load(choice: Choice) -> AppResult<Source> {
     match choice {
         Choice::Synthetic(cfg) => synthetic(&cfg, None),
         Choice::MovieLens { explicit } => match movielens().await? {
             Some(s) => Ok(s),
-            None if explicit => Err(
+            None if explicit => Err(AppError::Build(
                 "MovieLens-100k is not in this build: run `reaseq data fetch`, then build again (scripts/workbench.sh does both)."
                     .into(),
-            ),
+            )),
             None => synthetic(
                 &SyntheticConfig::default(),
                 Some("MovieLens-100k is not in this build, so the synthetic world is shown.".into()),
@@ -166,7 +170,7 @@ pub async fn load(choice: Choice) -> Result<Source, String> {
     }
 }
 
-pub type SourceResource = LocalResource<Result<Source, String>>;
+pub type SourceResource = LocalResource<AppResult<Source>>;
 
 /// Loads the source for the current URL once for all views: [`DataProvider`] holds it, so
 /// moving between views does not fetch and parse the dataset again. It reloads only when the

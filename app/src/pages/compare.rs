@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
-use crate::components::{download, download_png, use_set_query};
+use crate::components::{download, download_png, errors_view, use_set_query};
+use crate::error::{AppError, AppResult};
 use crate::jobs::compare::Outcome;
 use crate::jobs::{Job, Reply};
 use crate::worker;
@@ -132,7 +133,7 @@ pub fn ComparePage() -> impl IntoView {
     let choice = crate::loading::choice_from_query();
     let picks = use_picks();
     let (progress, set_progress) = signal(0.0);
-    let (outcome, set_outcome) = signal(None::<Result<Outcome, String>>);
+    let (outcome, set_outcome) = signal(None::<AppResult<Outcome>>);
     let (running, set_running) = signal(false);
     // Only the latest run's result is shown, should an earlier one finish after it.
     let latest = StoredValue::new(0u64);
@@ -148,7 +149,7 @@ pub fn ComparePage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let out = match worker::run(&job, move |p| set_progress.set(p)).await {
                 Ok(Reply::Compared(o)) => Ok(*o),
-                Ok(_) => Err("the worker answered another job".to_string()),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             };
             if latest.get_value() == run {
@@ -175,17 +176,16 @@ pub fn ComparePage() -> impl IntoView {
             let bad = picks.get().bad;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
-        {move || outcome.get().map(|o| match o {
-            Err(e) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Ok(o) => {
+        <ErrorBoundary fallback=errors_view>
+            {move || outcome.get().map(|o| o.map(|o| {
                 let o = Arc::new(o);
                 view! {
                     <TestSetCard o=o.clone()/>
                     <SlicesCard o=o.clone() picks=picks/>
                     <PairCard o=o picks=picks/>
-                }.into_any()
-            }
-        })}
+                }
+            }))}
+        </ErrorBoundary>
     }
 }
 
@@ -280,17 +280,19 @@ fn PairCard(o: Arc<Outcome>, picks: Memo<Picks>) -> impl IntoView {
                 <label>"variant "{select("a", |p| p.a)}</label>
                 <label>" minus "{select("b", |p| p.b)}</label>
             </div>
-            {move || match tested.get() {
-                (_, _, Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-                (a, b, Ok([auc, gauc])) => view! {
-                    <table class="figures" id="pair-result" data-a=a.key() data-b=b.key()>
-                        <tr><th>"metric"</th><th>{format!("{} − {}", a.name(), b.name())}</th><th>"95% CI"</th><th>"p"</th></tr>
-                        {[("AUC", auc), ("GAUC", gauc)].into_iter().map(|(m, d)| view! {
-                            <tr data-metric=m.to_lowercase()><td>{m}</td><td class="estimate">{format!("{:+.4}", d.0)}</td><td>{format!("[{:+.4}, {:+.4}]", d.1, d.2)}</td><td>{format!("{:.3}", d.3)}</td></tr>
-                        }).collect_view()}
-                    </table>
-                }.into_any(),
-            }}
+            <ErrorBoundary fallback=errors_view>
+                {move || {
+                    let (a, b, tested) = tested.get();
+                    tested.map(|[auc, gauc]| view! {
+                        <table class="figures" id="pair-result" data-a=a.key() data-b=b.key()>
+                            <tr><th>"metric"</th><th>{format!("{} − {}", a.name(), b.name())}</th><th>"95% CI"</th><th>"p"</th></tr>
+                            {[("AUC", auc), ("GAUC", gauc)].into_iter().map(|(m, d)| view! {
+                                <tr data-metric=m.to_lowercase()><td>{m}</td><td class="estimate">{format!("{:+.4}", d.0)}</td><td>{format!("[{:+.4}, {:+.4}]", d.1, d.2)}</td><td>{format!("{:.3}", d.3)}</td></tr>
+                            }).collect_view()}
+                        </table>
+                    })
+                }}
+            </ErrorBoundary>
         </section>
     }
 }

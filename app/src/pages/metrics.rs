@@ -6,13 +6,15 @@ use reaseq_core::data::load::read_scores_csv;
 use reaseq_core::data::Strictness;
 use reaseq_core::metrics::{evaluate, Evaluation};
 
+use crate::components::errors_view;
+use crate::error::AppResult;
+
 const EXAMPLE: &str =
     "user_id,label,score\nu1,0,0.5\nu1,1,0.9\nu1,1,0.5\nu2,0,0.2\nu2,1,0.7\nu2,0,0.8\nu3,1,0.6\n";
 
-fn compute(text: &str) -> Result<Evaluation, String> {
-    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict)
-        .map_err(|e| e.to_string())?;
-    evaluate(&t.user, &t.label, &t.score).map_err(|e| e.to_string())
+fn compute(text: &str) -> AppResult<Evaluation> {
+    let t = read_scores_csv("pasted scores", text.as_bytes(), Strictness::Strict)?;
+    Ok(evaluate(&t.user, &t.label, &t.score)?)
 }
 
 #[component]
@@ -46,8 +48,8 @@ pub fn MetricsPage() -> impl IntoView {
                 <p class="muted">"Paste CSV with header user_id,label,score (label 0 or 1, score a probability)."</p>
                 <textarea id="scores-input" rows="12" prop:value=move || text.get() on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
                 <div id="metrics-result">
-                    {move || match result.get() {
-                        Ok(e) => view! {
+                    <ErrorBoundary fallback=errors_view>
+                        {move || result.get().map(|e| view! {
                             <table class="figures">
                                 <tr><th>"rows"</th><th>"AUC"</th><th>"GAUC"</th><th>"users used"</th><th>"logloss"</th></tr>
                                 <tr>
@@ -58,9 +60,8 @@ pub fn MetricsPage() -> impl IntoView {
                                     <td data-metric="logloss">{format!("{:.6}", e.logloss)}</td>
                                 </tr>
                             </table>
-                        }.into_any(),
-                        Err(msg) => view! { <pre class="error" role="alert">{msg}</pre> }.into_any(),
-                    }}
+                        })}
+                    </ErrorBoundary>
                 </div>
             </section>
         </div>

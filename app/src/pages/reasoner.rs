@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::reasoner::PriorWeight;
 
-use crate::components::use_set_query;
+use crate::components::{errors_view, use_set_query};
+use crate::error::AppError;
 use crate::jobs::reason::{Reasoning, Settings};
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
@@ -78,7 +79,7 @@ pub fn ReasonerPage() -> impl IntoView {
         async move {
             match worker::run(&job, |_| {}).await {
                 Ok(Reply::Reasoned(r)) => Ok(Arc::new(*r)),
-                Ok(_) => Err("the worker answered another job".to_string()),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             }
         }
@@ -116,18 +117,19 @@ pub fn ReasonerPage() -> impl IntoView {
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
         <ReasonerControls settings=settings set_param=set_param/>
-        {move || match run.get() {
-            None => view! { <p class="muted">"Running the reasoner in a Web Worker…"</p> }.into_any(),
-            Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-            Some(Ok(r)) => view! {
-                <ReplayCard r=r.clone() step=step set_step=set_step set_playing=set_playing/>
-                <RankedCard r=r.clone()/>
-                <section class="card">
-                    <h2>"Logged history (the reasoner's whole input)"</h2>
-                    <ol class="history" id="reasoner-history">{r.history.iter().map(|&i| view! { <li>{r.title(i)}</li> }).collect_view()}</ol>
-                </section>
-            }.into_any(),
-        }}
+        <ErrorBoundary fallback=errors_view>
+            {move || match run.get() {
+                None => Ok(view! { <p class="muted">"Running the reasoner in a Web Worker…"</p> }.into_any()),
+                Some(r) => r.map(|r| view! {
+                    <ReplayCard r=r.clone() step=step set_step=set_step set_playing=set_playing/>
+                    <RankedCard r=r.clone()/>
+                    <section class="card">
+                        <h2>"Logged history (the reasoner's whole input)"</h2>
+                        <ol class="history" id="reasoner-history">{r.history.iter().map(|&i| view! { <li>{r.title(i)}</li> }).collect_view()}</ol>
+                    </section>
+                }.into_any()),
+            }}
+        </ErrorBoundary>
     }
 }
 

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::{use_set_query, AttentionStrips, DataControls};
+use crate::components::{errors_view, use_set_query, AttentionStrips, DataControls};
+use crate::error::AppError;
 use crate::loading::{source, Source};
 
 #[derive(Clone, PartialEq)]
@@ -26,9 +27,8 @@ pub fn Sequences() -> impl IntoView {
     let protocol = Memo::new(move |_| {
         src.get().map(|r| {
             r.and_then(|s: Source| {
-                Protocol::new(&s.dataset, SplitConfig::default(), &s.mode, s.seed)
-                    .map(|p| (s, p))
-                    .map_err(|e| e.to_string())
+                let p = Protocol::new(&s.dataset, SplitConfig::default(), &s.mode, s.seed)?;
+                Ok::<_, AppError>((s, p))
             })
         })
     });
@@ -81,33 +81,35 @@ pub fn Sequences() -> impl IntoView {
                     " events"
                 </label>
                 <ul class="user-list" id="user-list">
-                    {move || match protocol.get() {
-                        None => view! { <li class="muted">"Loading data…"</li> }.into_any(),
-                        Some(Err(e)) => view! { <li class="error">{e}</li> }.into_any(),
-                        Some(Ok((s, p))) => {
-                            let ds = &s.dataset;
-                            let select = select.clone();
-                            p.timelines.iter().enumerate()
-                                .filter(|(_, t)| t.len() >= min_len.get())
-                                .take(200)
-                                .map(|(u, t)| {
-                                    let name = ds.users.name(u as u32).to_owned();
-                                    let off = t.iter().filter(|&&i| p.parts[i as usize] == Part::OffLog).count();
-                                    let select = select.clone();
-                                    let n = name.clone();
-                                    let class = move || if selected.get() == n { "user active" } else { "user" };
-                                    let target = name.clone();
-                                    view! {
-                                        <li class=class on:click=move |_| select(target.clone())>
-                                            <span>{name}</span>
-                                            <span class="muted">{format!("{} events · {} off-log", t.len(), off)}</span>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()
-                                .into_any()
-                        }
-                    }}
+                    // In a list, so the alert sits in an item of its own.
+                    <ErrorBoundary fallback=|errors| view! { <li>{errors_view(errors)}</li> }>
+                        {move || match protocol.get() {
+                            None => Ok(view! { <li class="muted">"Loading data…"</li> }.into_any()),
+                            Some(r) => r.map(|(s, p)| {
+                                let ds = &s.dataset;
+                                let select = select.clone();
+                                p.timelines.iter().enumerate()
+                                    .filter(|(_, t)| t.len() >= min_len.get())
+                                    .take(200)
+                                    .map(|(u, t)| {
+                                        let name = ds.users.name(u as u32).to_owned();
+                                        let off = t.iter().filter(|&&i| p.parts[i as usize] == Part::OffLog).count();
+                                        let select = select.clone();
+                                        let n = name.clone();
+                                        let class = move || if selected.get() == n { "user active" } else { "user" };
+                                        let target = name.clone();
+                                        view! {
+                                            <li class=class on:click=move |_| select(target.clone())>
+                                                <span>{name}</span>
+                                                <span class="muted">{format!("{} events · {} off-log", t.len(), off)}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                                    .into_any()
+                            }),
+                        }}
+                    </ErrorBoundary>
                 </ul>
             </section>
             <section class="card">

@@ -8,7 +8,8 @@ use reaseq_core::experiment::{ExperimentResults, VariantResult};
 use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
-use crate::components::Pipeline;
+use crate::components::{errors_view, Pipeline};
+use crate::error::AppError;
 use crate::loading::{choice_from_query, fetch_required};
 
 /// "wins", "ties" or "loses" from a difference's 95% interval.
@@ -98,7 +99,7 @@ pub fn SummaryPage() -> impl IntoView {
         async move {
             let url = format!("/{dir}/{}", file::RESULTS);
             let bytes = fetch_required(&url, "run `reaseq experiment`").await?;
-            from_json::<ExperimentResults>(&url, &bytes).map_err(|e| e.to_string())
+            Ok::<_, AppError>(from_json::<ExperimentResults>(&url, &bytes)?)
         }
     });
     let print = move |_| {
@@ -111,11 +112,12 @@ pub fn SummaryPage() -> impl IntoView {
             <div class="controls no-print">
                 <button id="print" on:click=print>"Print this page"</button>
             </div>
-            {move || match results.get() {
-                Some(Err(e)) => view! { <pre class="error" role="alert">{e}</pre> }.into_any(),
-                Some(Ok(r)) => view! { <SummaryBody r=r choice=choice/> }.into_any(),
-                _ => view! { <p class="muted">"Loading…"</p> }.into_any(),
-            }}
+            <ErrorBoundary fallback=errors_view>
+                {move || match results.get() {
+                    None => Ok(view! { <p class="muted">"Loading…"</p> }.into_any()),
+                    Some(r) => r.map(|r| view! { <SummaryBody r=r choice=choice/> }.into_any()),
+                }}
+            </ErrorBoundary>
         </article>
     }
 }

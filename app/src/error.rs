@@ -1,0 +1,79 @@
+//! The app's one error type, for every layer (views, jobs and the worker, loading). It crosses
+//! the worker's message channel as JSON, so it carries messages rather than error sources; its
+//! `Display` is the text the page shows.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// A `reaseq_core::Error`'s message (it already names the file, line or field).
+    #[error("{0}")]
+    Core(String),
+    /// A file this build does not carry, and the command that makes it.
+    #[error("{url}: not in this build ({how}, then build again)")]
+    Missing { url: String, how: String },
+    /// The request for `url` failed (network, server, or reading the body).
+    #[error("{url}: {reason}")]
+    Fetch { url: String, reason: String },
+    /// A file of the build that is there but does not read; `file` names it.
+    #[error("{file}: {reason}")]
+    File { file: String, reason: String },
+    /// What the build carries does not fit what was asked (another dataset, a model of
+    /// another kind, a dataset that was not deployed).
+    #[error("{0}")]
+    Build(String),
+    /// The worker could not run the job: it failed, crashed or was cancelled ("cancelled").
+    #[error("{0}")]
+    Worker(String),
+    /// Something the user asked for that the data does not have (a user, a pair).
+    #[error("{0}")]
+    Input(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<reaseq_core::Error> for AppError {
+    fn from(e: reaseq_core::Error) -> Self {
+        Self::Core(e.to_string())
+    }
+}
+
+impl AppError {
+    /// What a cancelled job fails with.
+    pub fn cancelled() -> Self {
+        Self::Worker("cancelled".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_their_wording() {
+        let missing = AppError::Missing {
+            url: "/ranker/results.json".into(),
+            how: "run `reaseq experiment`".into(),
+        };
+        assert_eq!(
+            missing.to_string(),
+            "/ranker/results.json: not in this build (run `reaseq experiment`, then build again)"
+        );
+        assert_eq!(AppError::cancelled().to_string(), "cancelled");
+        let core = reaseq_core::Error::Metric("no positive label".into());
+        assert_eq!(
+            AppError::from(core).to_string(),
+            "metric: no positive label"
+        );
+    }
+
+    #[test]
+    fn crosses_the_worker_channel() {
+        let e = AppError::Fetch {
+            url: "/a.json".into(),
+            reason: "offline \"now\"".into(),
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&text).unwrap(), e);
+    }
+}
