@@ -1,7 +1,12 @@
 // The knowledge view: an item's card, semantic ID and neighbours, and the cold-start box that
 // embeds, places and scores a new item. Every test also fails on a console error (helpers.js).
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { screenshot, viewTest } from "./helpers.js";
+
+const assets = join(dirname(fileURLToPath(import.meta.url)), "../../assets");
 
 viewTest("knowledge view shows an item's card, semantic ID and neighbours", async ({ open }) => {
   const page = await open("/knowledge?data=synthetic&item=i3");
@@ -14,6 +19,19 @@ viewTest("knowledge view shows an item's card, semantic ID and neighbours", asyn
   await page.locator("#item-search").fill("of the");
   assert.ok((await page.locator("#item-list li").count()) > 0);
   await screenshot(page, "knowledge");
+});
+
+viewTest("on the reasoner's world, the knowledge view speaks the reasoner's vocabulary", async ({ open }) => {
+  // The committed reasoner was fitted on this world: its semantic IDs, not the page's own.
+  const ids = JSON.parse(await readFile(join(assets, "reasoner/synthetic/semantic_ids.json"), "utf8"));
+  const page = await open("/knowledge?data=synthetic&users=300&items=200&seed=0&item=i7");
+  await page.locator("#semantic-id").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#semantic-id").innerText(), ids.codes[7].join("-"));
+  assert.match(await page.locator("#knowledge-timing").innerText(), /semantic IDs: the reasoner's vocabulary/);
+  // Another world has no reasoner: its IDs are quantised in the page, and the page says so.
+  const other = await open("/knowledge?data=synthetic&users=300&items=200&seed=1&item=i7");
+  await other.locator("#semantic-id").waitFor({ timeout: 60000 });
+  assert.match(await other.locator("#knowledge-timing").innerText(), /semantic IDs: residual quantisation/);
 });
 
 viewTest("knowledge's cold-start box embeds a new item, places it and scores it per variant, from the URL", async ({ open, url }) => {

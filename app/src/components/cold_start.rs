@@ -27,31 +27,92 @@ fn scores_table(c: &ColdStart) -> impl IntoView {
     }
 }
 
+/// The new item the URL describes (`new_title`, `new_text`, `new_genres`, `user`), if any.
+fn asked_item(query: Memo<leptos_router::params::ParamsMap>) -> Memo<Option<NewItem>> {
+    Memo::new(move |_| {
+        let q = query.get();
+        let title = q.get("new_title").unwrap_or_default();
+        let description = q.get("new_text").unwrap_or_default();
+        let genres = q.get("new_genres").unwrap_or_default();
+        (!title.is_empty() || !description.is_empty()).then(|| NewItem {
+            title,
+            description,
+            genres: genres
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            user: q.get("user"),
+        })
+    })
+}
+
+/// The dataset's genres as check boxes.
+#[component]
+fn GenrePicker(
+    genres: Vec<String>,
+    picked: ReadSignal<Vec<String>>,
+    set_picked: WriteSignal<Vec<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset id="new-genres"><legend>"genres"</legend>
+            {genres.into_iter().map(|g| {
+                let (g1, g2) = (g.clone(), g.clone());
+                view! {
+                    <label class="check"><input type="checkbox" value=g.clone()
+                        prop:checked=move || picked.get().contains(&g1)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            set_picked.update(|p| { p.retain(|x| x != &g2); if on { p.push(g2.clone()); } });
+                        }/>{g}</label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+/// Where the new item landed and how each variant scores it.
+#[component]
+fn ColdResult(c: ColdStart) -> impl IntoView {
+    let sid = c
+        .semantic_id
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join("-");
+    let genres = if c.genres.is_empty() {
+        "none".to_string()
+    } else {
+        c.genres.join(", ")
+    };
+    view! {
+        <div id="cold-result">
+            <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
+                {format!(" — for user {} ({} logged items, genres: {genres})", c.user, c.history)}</p>
+            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
+            <div class="two-col">
+                <div>
+                    <h3>"Nearest items (REP space)"</h3>
+                    <ol class="neighbours" id="cold-neighbours">
+                        {c.neighbours.iter().map(|n| view! { <li><span class="score">{format!("{:.3}", n.cosine)}</span>" "{n.title.clone()}</li> }).collect_view()}
+                    </ol>
+                </div>
+                <div>
+                    <h3>"How each variant scores it"</h3>
+                    {scores_table(&c)}
+                </div>
+            </div>
+        </div>
+    }
+}
+
 /// `genres`: the dataset's genre names, offered as check boxes.
 #[component]
 pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
     let query = use_query_map();
     let set_query = use_set_query();
     let choice = choice_from_query();
-    let asked = Memo::new(move |_| {
-        let q = query.get();
-        let title = q.get("new_title").unwrap_or_default();
-        let description = q.get("new_text").unwrap_or_default();
-        (!title.is_empty() || !description.is_empty()).then(|| NewItem {
-            title,
-            description,
-            genres: q
-                .get("new_genres")
-                .map(|g| {
-                    g.split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            user: q.get("user"),
-        })
-    });
+    let asked = asked_item(query);
     let result = LocalResource::new(move || {
         let job = asked.get().map(|item| Job::ColdStart {
             choice: choice.get(),
@@ -102,19 +163,7 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
             <div class="cold-form">
                 <label>"title "<input id="new-title" prop:value=title on:input=move |ev| set_title.set(event_target_value(&ev))/></label>
                 <label>"description "<textarea id="new-text" rows="3" prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))></textarea></label>
-                <fieldset id="new-genres"><legend>"genres"</legend>
-                    {genres.into_iter().map(|g| {
-                        let (g1, g2) = (g.clone(), g.clone());
-                        view! {
-                            <label class="check"><input type="checkbox" value=g.clone()
-                                prop:checked=move || picked.get().contains(&g1)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    set_picked.update(|p| { p.retain(|x| x != &g2); if on { p.push(g2.clone()); } });
-                                }/>{g}</label>
-                        }
-                    }).collect_view()}
-                </fieldset>
+                <GenrePicker genres=genres picked=picked set_picked=set_picked/>
                 <label>"user "<input id="new-user" placeholder="first test user" prop:value=user on:input=move |ev| set_user.set(event_target_value(&ev))/></label>
                 <button id="new-run" on:click=run>"Embed and score"</button>
             </div>
@@ -122,28 +171,7 @@ pub fn ColdStartBox(genres: Vec<String>) -> impl IntoView {
                 {move || match result.get() {
                     None => Ok(view! { <p class="muted">"Embedding and scoring in the worker…"</p> }.into_any()),
                     Some(None) => Ok(view! { <p class="muted" id="cold-empty">"Give a title or a description, then embed and score it."</p> }.into_any()),
-                    Some(Some(r)) => r.map(|c| {
-                        let sid = c.semantic_id.iter().map(u16::to_string).collect::<Vec<_>>().join("-");
-                        view! {
-                            <div id="cold-result">
-                                <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
-                                    {format!(" — for user {} ({} logged items, genres: {})", c.user, c.history, if c.genres.is_empty() { "none".to_string() } else { c.genres.join(", ") })}</p>
-                                <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
-                                <div class="two-col">
-                                    <div>
-                                        <h3>"Nearest items (REP space)"</h3>
-                                        <ol class="neighbours" id="cold-neighbours">
-                                            {c.neighbours.iter().map(|n| view! { <li><span class="score">{format!("{:.3}", n.cosine)}</span>" "{n.title.clone()}</li> }).collect_view()}
-                                        </ol>
-                                    </div>
-                                    <div>
-                                        <h3>"How each variant scores it"</h3>
-                                        {scores_table(&c)}
-                                    </div>
-                                </div>
-                            </div>
-                        }.into_any()
-                    }),
+                    Some(Some(r)) => r.map(|c| view! { <ColdResult c=c/> }.into_any()),
                 }}
             </ErrorBoundary>
         </section>

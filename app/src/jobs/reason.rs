@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use reaseq_core::data::Dataset;
 use reaseq_core::reasoner::{
     beam_items_with_prior, excluded, infer, logged_history, off_log_items, semantic_consistency,
-    BeamConfig, Inference, ItemVocab, PriorWeight, SamplerConfig,
+    BeamConfig, DiffusionReasoner, Inference, ItemVocab, PriorWeight, SamplerConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +71,34 @@ pub struct RankedItem {
     pub prior_share: f32,
 }
 
+/// The ranked decoder the CLI's evaluation and GBR sequences use, over the same model: the
+/// beam with the bundle's prior, each item's score split into the model's part and the prior's.
+fn ranked_decoder(
+    a: &Assets,
+    rd: &Data,
+    model: &mut DiffusionReasoner,
+    vocab: &ItemVocab,
+    (history, x): (&[u32], &[bool]),
+    beam: &BeamConfig,
+) -> AppResult<Vec<RankedItem>> {
+    let w = a.prior_weight;
+    let q = rd.prior.for_user(history, w.mix)?;
+    let prior = (w.lambda > 0.0).then_some((q.as_ref(), w.lambda));
+    let (ranked, _) = beam_items_with_prior(model, vocab, history, x, beam, prior)?;
+    let items: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
+    let lambda = prior.map_or(0.0, |(_, l)| l);
+    Ok(ranked
+        .into_iter()
+        .zip(q.log_shares(&items, x))
+        .map(|((item, score), log_q)| RankedItem {
+            item,
+            score,
+            model_p: (score - lambda * log_q as f32).exp(),
+            prior_share: (log_q as f32).exp(),
+        })
+        .collect())
+}
+
 /// Runs both decoders for one user.
 pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> AppResult<Reasoning> {
     let d = &rd.data;
@@ -100,29 +128,13 @@ pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> AppResult<Reasoning
     let t = now();
     let inference = infer(&mut model, &vocab, &history, &x, &sampler)?;
     let millis = now() - t;
-    // The ranked decoder the CLI's evaluation and GBR sequences use, over the same model.
     let beam = BeamConfig {
         items: s.slots,
         width: 20.max(s.slots),
     };
     let t = now();
-    let w = a.prior_weight;
-    let q = rd.prior.for_user(&history, w.mix)?;
-    let prior = (w.lambda > 0.0).then_some((q.as_ref(), w.lambda));
-    let (ranked, _) = beam_items_with_prior(&mut model, &vocab, &history, &x, &beam, prior)?;
+    let ranked = ranked_decoder(a, rd, &mut model, &vocab, (&history, &x), &beam)?;
     let ranked_millis = now() - t;
-    let items: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
-    let lambda = prior.map_or(0.0, |(_, l)| l);
-    let ranked: Vec<RankedItem> = ranked
-        .into_iter()
-        .zip(q.log_shares(&items, &x))
-        .map(|((item, score), log_q)| RankedItem {
-            item,
-            score,
-            model_p: (score - lambda * log_q as f32).exp(),
-            prior_share: (log_q as f32).exp(),
-        })
-        .collect();
     // In the reasoner's knowledge space, as `reaseq reasoner infer` measures it.
     let score = |i: u32| {
         rd.vectors

@@ -76,7 +76,7 @@ impl ExperimentData {
 /// under its recorded protocol) and its rows with the bundles' history length.
 pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> AppResult<ExperimentData> {
     let r = &a.results;
-    let data = Prepared::rebuild(r.world, r.protocol, r.seed, movielens)?;
+    let data = r.spec().prepare(movielens)?;
     let gbr = a.sequences.resolve(file::INFERRED, &data.ds, data.mode)?;
     let rows = ExperimentRows::of_results(&data, r, &a.rankers)?;
     Ok(ExperimentData { data, gbr, rows })

@@ -1,8 +1,10 @@
 //! Loading and caching what the views show: the datasets (`source`), the experiment's bundles
-//! and rows (`experiment`) and the reasoner's bundle and data (`reasoner`). Pages, components,
-//! jobs and the worker call it; it calls only `reaseq-core`.
+//! and rows (`experiment`), the reasoner's bundle and data (`reasoner`) and the Knowledge
+//! view's cards, vectors and semantic IDs (`knowledge`). Pages, components, jobs and the worker
+//! call it; it calls only `reaseq-core`.
 
 pub mod experiment;
+pub mod knowledge;
 pub mod reasoner;
 mod source;
 

@@ -47,13 +47,9 @@ fn param<T: std::str::FromStr + Copy>(
     }
 }
 
-#[component]
-pub fn ReasonerPage() -> impl IntoView {
-    let choice = choice_from_query();
-    let query = use_query_map();
-    let set_query = use_set_query();
-    // Controls from the URL; a bad value falls back to its default with a notice.
-    let settings = Memo::new(move |_| {
+/// The controls from the URL; a bad value falls back to its default with a notice.
+fn url_settings(query: Memo<leptos_router::params::ParamsMap>) -> Memo<UrlSettings> {
+    Memo::new(move |_| {
         let q = query.get();
         let mut bad = Vec::new();
         let slots = param(&q, "slots", 10usize, &mut bad).clamp(1, 20);
@@ -62,7 +58,50 @@ pub fn ReasonerPage() -> impl IntoView {
         let threshold = q.get("threshold").and_then(|t| t.parse::<f32>().ok());
         let user = q.get("user");
         (slots, steps, seed, threshold, user, bad)
+    })
+}
+
+/// Play: while `playing`, advance one step every 600 ms until the last of `steps`.
+fn autoplay(
+    steps: Signal<usize>,
+    step: ReadSignal<usize>,
+    set_step: WriteSignal<usize>,
+    playing: ReadSignal<bool>,
+    set_playing: WriteSignal<bool>,
+) {
+    Effect::new(move |_| {
+        if !playing.get() {
+            return;
+        }
+        let s = step.get();
+        if s >= steps.get() {
+            set_playing.set(false);
+            return;
+        }
+        set_timeout(
+            move || set_step.set(s + 1),
+            std::time::Duration::from_millis(600),
+        );
     });
+}
+
+/// The user's logged history, the reasoner's whole input.
+#[component]
+fn HistoryCard(r: Arc<Reasoning>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Logged history (the reasoner's whole input)"</h2>
+            <ol class="history" id="reasoner-history">{r.history.iter().map(|&i| view! { <li>{r.title(i)}</li> }).collect_view()}</ol>
+        </section>
+    }
+}
+
+#[component]
+pub fn ReasonerPage() -> impl IntoView {
+    let choice = choice_from_query();
+    let query = use_query_map();
+    let set_query = use_set_query();
+    let settings = url_settings(query);
     // The reasoner runs in the worker; the page replays what it returns.
     let run = LocalResource::new(move || {
         let (slots, steps, seed, threshold, user, _) = settings.get();
@@ -86,25 +125,13 @@ pub fn ReasonerPage() -> impl IntoView {
     });
     let (step, set_step) = signal(usize::MAX);
     let (playing, set_playing) = signal(false);
-    // Play: advance one step every 600 ms until the end.
-    Effect::new(move |_| {
-        if !playing.get() {
-            return;
-        }
-        let steps = run.with(|r| match r {
+    let steps = Signal::derive(move || {
+        run.with(|r| match r {
             Some(Ok(r)) => r.inference.trace.len(),
             _ => 0,
-        });
-        let s = step.get();
-        if s >= steps {
-            set_playing.set(false);
-            return;
-        }
-        set_timeout(
-            move || set_step.set(s + 1),
-            std::time::Duration::from_millis(600),
-        );
+        })
     });
+    autoplay(steps, step, set_step, playing, set_playing);
     let set_param = move |k: &'static str, v: String| {
         set_step.set(usize::MAX);
         set_query(&[(k, Some(v))]);
@@ -123,10 +150,7 @@ pub fn ReasonerPage() -> impl IntoView {
                 Some(r) => r.map(|r| view! {
                     <ReplayCard r=r.clone() step=step set_step=set_step set_playing=set_playing/>
                     <RankedCard r=r.clone()/>
-                    <section class="card">
-                        <h2>"Logged history (the reasoner's whole input)"</h2>
-                        <ol class="history" id="reasoner-history">{r.history.iter().map(|&i| view! { <li>{r.title(i)}</li> }).collect_view()}</ol>
-                    </section>
+                    <HistoryCard r=r.clone()/>
                 }.into_any()),
             }}
         </ErrorBoundary>
