@@ -11,6 +11,18 @@ use crate::pages::{
     reasoner::ReasonerPage, sequences::Sequences, summary::SummaryPage,
 };
 
+/// Every view: its route and its name in the navigation. A build gives each route a page of its
+/// own (`scripts/stage-data.sh`), so a link to a view works on any static host.
+pub const VIEWS: [(&str, &str); 7] = [
+    ("/", "Overview"),
+    ("/sequences", "Sequences"),
+    ("/knowledge", "Knowledge"),
+    ("/reasoner", "Reasoner"),
+    ("/compare", "Compare"),
+    ("/metrics", "Metrics"),
+    ("/summary", "Summary"),
+];
+
 #[component]
 pub fn App() -> impl IntoView {
     view! {
@@ -18,13 +30,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <span class="brand">"ReaSeq Workbench"</span>
                 <nav>
-                    <A href="/">"Overview"</A>
-                    <A href="/sequences">"Sequences"</A>
-                    <A href="/knowledge">"Knowledge"</A>
-                    <A href="/reasoner">"Reasoner"</A>
-                    <A href="/compare">"Compare"</A>
-                    <A href="/metrics">"Metrics"</A>
-                    <A href="/summary">"Summary"</A>
+                    {VIEWS.iter().map(|&(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
                 </nav>
             </header>
             <main>
@@ -44,5 +50,26 @@ pub fn App() -> impl IntoView {
                 "ReaSeq-style reasoning-enhanced sequential recommendation (after arXiv 2512.21257). Computed in your browser by reaseq-core."
             </footer>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VIEWS;
+
+    #[test]
+    fn the_build_gives_every_route_its_page() {
+        let script = include_str!("../../scripts/stage-data.sh");
+        let line = script
+            .lines()
+            .find(|l| l.starts_with("for route in "))
+            .unwrap_or_default();
+        let staged: Vec<&str> = line
+            .trim_start_matches("for route in ")
+            .trim_end_matches("; do")
+            .split(' ')
+            .collect();
+        let routes: Vec<&str> = VIEWS.iter().skip(1).map(|(p, _)| &p[1..]).collect();
+        assert_eq!(staged, routes);
     }
 }

@@ -32,6 +32,38 @@ pub mod file {
     pub const KNOWLEDGE_BUILD: &str = "build.json";
 }
 
+/// Where the built page keeps every artifact (`files/ranker/synthetic/…`, MovieLens-100k under
+/// `files/data/`): one folder, so that no route of the page (`/reasoner`) is also a folder of
+/// the build (`dist/reasoner/`), which a plain static server would list instead of the page.
+pub const PAGE_FILES: &str = "files";
+
+/// `files/index.json`: every file under [`PAGE_FILES`], as the build's post-build hook
+/// (`scripts/stage-data.sh`) lists them, so the page asks only for files that are there (a
+/// plain static host answers the others with 404s, which browsers log as errors).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BuildIndex {
+    pub format_version: u32,
+    /// Absolute paths, e.g. `/files/ranker/synthetic/results.json`.
+    pub files: Vec<String>,
+}
+
+impl crate::artifact::Artifact for BuildIndex {
+    const KIND: &'static str = "build index";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "trunk build";
+}
+
+impl BuildIndex {
+    /// Where the page finds the index.
+    pub const URL: &'static str = "/files/index.json";
+
+    /// Whether the build carries `url` (a path under [`PAGE_FILES`]); other paths are not
+    /// the index's to say, so they count as carried.
+    pub fn carries(&self, url: &str) -> bool {
+        !url.starts_with(&format!("/{PAGE_FILES}/")) || self.files.iter().any(|f| f == url)
+    }
+}
+
 /// The item knowledge of a dataset (`reaseq knowledge build`).
 pub fn knowledge_dir(dataset: &str) -> String {
     format!("knowledge/{dataset}")
@@ -82,5 +114,17 @@ mod tests {
             assert!(!d.starts_with('/') && d.ends_with("/ml-100k"), "{d}");
         }
         assert_eq!(bundle_files("base"), ["base.json", "base.safetensors"]);
+    }
+
+    #[test]
+    fn the_build_index_says_which_page_files_are_there() {
+        let index: BuildIndex = crate::artifact::from_json(
+            "index.json",
+            br#"{"format_version":1,"files":["/files/ranker/synthetic/results.json"]}"#,
+        )
+        .unwrap();
+        assert!(index.carries("/files/ranker/synthetic/results.json"));
+        assert!(!index.carries("/files/data/ml-100k/ml-100k.inter"));
+        assert!(index.carries("/elsewhere.json"));
     }
 }

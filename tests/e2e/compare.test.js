@@ -19,7 +19,7 @@ viewTest("compare rescores the test set with the bundled rankers, matching the C
   await page.locator("#compare-table").waitFor({ timeout: 120000 });
   const rows = page.locator("#compare-table tr[data-variant]");
   assert.equal(await rows.count(), 4);
-  const want = await json("/ranker/synthetic/results.json");
+  const want = await json("/files/ranker/synthetic/results.json");
   for (const v of ["Base", "+REP", "+GBR", "ReaSeq"]) {
     const row = page.locator(`#compare-table tr[data-variant="${v}"]`);
     const auc = Number((await row.locator('[data-metric="auc"]').innerText()).split(" ")[0]);

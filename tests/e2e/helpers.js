@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 import { serve } from "./server.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = process.env.REASEQ_DIST ?? join(here, "../../dist");
+export const dist = process.env.REASEQ_DIST ?? join(here, "../../dist");
 const shots = join(here, "screenshots");
 
 export const DESKTOP = { width: 1280, height: 900 };
@@ -90,7 +90,8 @@ export function viewTest(name, fn, options = {}) {
       page.on("console", (m) => { if (m.type() === "error") errors.push(`${path}: console error: ${m.text()}`); });
       page.on("pageerror", (e) => errors.push(`${path}: page error: ${String(e)}`));
       if (init) await page.addInitScript(init);
-      await page.goto(site.url + path);
+      // A path of the served build, or a whole URL (another server of the same build).
+      await page.goto(path.startsWith("http") ? path : site.url + path);
       return page;
     };
     const json = async (path) => JSON.parse(await (await fetch(site.url + path)).text());

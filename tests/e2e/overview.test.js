@@ -10,7 +10,7 @@ viewTest("overview renders the synthetic world's statistics", async ({ open, jso
   const page = await open("/?data=synthetic");
   await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
   assert.equal(await stat(page, "users"), "300");
-  assert.equal(await stat(page, "items"), "400");
+  assert.equal(await stat(page, "items"), "200", "the world the committed bundles were trained on");
   const n = Number(await stat(page, "interactions"));
   assert.ok(n > 300 * 20 && n <= 300 * 60, `interactions ${n}`);
   assert.match(await page.locator("#timing").innerText(), /by reaseq-core \(WebAssembly\)/);
@@ -18,11 +18,11 @@ viewTest("overview renders the synthetic world's statistics", async ({ open, jso
   // The pipeline's stages with the figures their manifests carry.
   await page.locator('#pipeline tr[data-stage]').first().waitFor({ timeout: 30000 });
   assert.equal(await page.locator("#pipeline tr[data-stage]").count(), 4);
-  const manifest = await json("/reasoner/synthetic/reasoner.json");
+  const manifest = await json("/files/reasoner/synthetic/reasoner.json");
   const reasoner = await page.locator('#pipeline tr[data-stage="diffusion reasoner (GBR)"]').innerText();
   assert.match(reasoner, new RegExp(`${Math.round(manifest.metrics.train_seconds)} s`));
   assert.match(reasoner, /parameters/);
-  const results = await json("/ranker/synthetic/results.json");
+  const results = await json("/files/ranker/synthetic/results.json");
   const ranker = await page.locator('#pipeline tr[data-stage^="ranker"]').innerText();
   assert.match(ranker, new RegExp(`${results.impressions.test} test impressions`));
   await screenshot(page, "overview");
@@ -30,7 +30,7 @@ viewTest("overview renders the synthetic world's statistics", async ({ open, jso
 
 viewTest("the default data is MovieLens-100k when the build carries it, else the synthetic world", async ({ open, url }) => {
   // Both outcomes are asserted: which one applies depends on whether the build staged the data.
-  const deployed = (await fetch(url + "/data/ml-100k/ml-100k.inter")).headers.get("content-type") !== "text/html; charset=utf-8";
+  const deployed = (await fetch(url + "/files/data/ml-100k/ml-100k.inter")).headers.get("content-type") !== "text/html; charset=utf-8";
   const page = await open("/");
   await page.locator('[data-stat="users"]').waitFor({ timeout: 60000 });
   if (deployed) {

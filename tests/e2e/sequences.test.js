@@ -55,7 +55,7 @@ viewTest("sequences show the rankers' attention over a user's history for a test
   assert.equal(await select.inputValue(), value, "the select shows the chosen target");
   await screenshot(page, "sequences-attention");
   // On another world the view says which world the bundles belong to.
-  const other = await open("/sequences?data=synthetic&user=u5");
+  const other = await open("/sequences?data=synthetic&users=300&items=400&seed=42&user=u5");
   await other.locator("#attention-note").waitFor({ timeout: 60000 });
   assert.match(await other.locator("#attention-note").innerText(), /users=300&items=200&seed=0/);
 });

@@ -1,4 +1,6 @@
-// A static server for dist/ on 127.0.0.1 with the single-page-app fallback to index.html.
+// A static server for dist/ on 127.0.0.1: with the single-page-app fallback to index.html, or
+// (`fallback: false`) as a plain static host: a folder redirects to its slash and serves its
+// index.html, anything else missing is a 404.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -13,13 +15,26 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
-export async function serve(root) {
+export async function serve(root, { fallback = true } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    const url = new URL(req.url, "http://x");
+    const path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
     let file = join(root, path);
-    try {
-      if (!(await stat(file)).isFile()) throw new Error("not a file");
-    } catch {
+    const info = await stat(file).catch(() => null);
+    if (info?.isDirectory()) {
+      // What a plain static host does with a folder: /a → /a/, and /a/ → /a/index.html.
+      if (!url.pathname.endsWith("/")) {
+        res.writeHead(301, { location: url.pathname + "/" + url.search });
+        res.end();
+        return;
+      }
+      file = join(file, "index.html");
+    } else if (!info?.isFile()) {
+      if (!fallback) {
+        res.writeHead(404);
+        res.end("not found");
+        return;
+      }
       file = join(root, "index.html");
     }
     try {
@@ -27,7 +42,7 @@ export async function serve(root) {
       res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
       res.end(body);
     } catch (e) {
-      res.writeHead(500);
+      res.writeHead(e?.code === "ENOENT" ? 404 : 500);
       res.end(String(e));
     }
   });

@@ -6,7 +6,7 @@ import { screenshot, viewTest } from "./helpers.js";
 viewTest("the printable summary says where each variant wins, ties or loses, as the CLI measured", async ({ open, json }) => {
   const page = await open("/summary?data=synthetic");
   await page.locator("#summary-table tr[data-variant]").first().waitFor({ timeout: 60000 });
-  const r = await json("/ranker/synthetic/results.json");
+  const r = await json("/files/ranker/synthetic/results.json");
   for (const v of ["+REP", "+GBR", "ReaSeq"]) {
     const [lo, hi] = r.variants[v].vs_base.gauc.ci;
     const want = lo > 0 ? "wins" : hi < 0 ? "loses" : "ties";

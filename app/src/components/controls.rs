@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use reaseq_core::data::WorldSpec;
 
 use crate::loading::{choice_from_query, Choice};
 
@@ -59,7 +60,7 @@ pub fn DataControls() -> impl IntoView {
     };
     let cfg = move || match choice.get() {
         Choice::Synthetic(c) => c,
-        Choice::MovieLens { .. } => Default::default(),
+        Choice::MovieLens { .. } => WorldSpec::WORKBENCH.config(),
     };
     view! {
         <div class="controls">

@@ -10,11 +10,29 @@ mod source;
 
 pub use source::*;
 
-/// Where a build carries a dataset's artifacts: the committed synthetic assets sit at the root
-/// of the build, what the CLI made for MovieLens-100k under `data/` (`scripts/stage-data.sh`).
+/// Where a build carries a dataset's artifacts, under `layout::PAGE_FILES`: the committed
+/// synthetic assets at its top, what the CLI made for MovieLens-100k under `data/`
+/// (`scripts/stage-data.sh`).
 fn root(choice: &Choice) -> (&'static str, &'static str) {
     match choice {
-        Choice::Synthetic(_) => ("", "synthetic"),
-        Choice::MovieLens { .. } => ("data/", "ml-100k"),
+        Choice::Synthetic(_) => ("files/", "synthetic"),
+        Choice::MovieLens { .. } => ("files/data/", "ml-100k"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_artifact_sits_under_the_page_files() {
+        for c in [
+            Choice::Synthetic(Default::default()),
+            Choice::MovieLens { explicit: true },
+        ] {
+            let (root, _) = root(&c);
+            assert!(root.starts_with(reaseq_core::layout::PAGE_FILES), "{root}");
+        }
+        assert!(ML_DIR.starts_with(&format!("/{}/", reaseq_core::layout::PAGE_FILES)));
     }
 }

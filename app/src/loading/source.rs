@@ -2,12 +2,17 @@
 //! the build carries it) or `?data=synthetic&users=&items=&seed=` (the seeded synthetic world).
 //! Without `data=`, MovieLens-100k when present, else the synthetic world.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::data::load::{load_recbole_bytes, RecboleFiles};
+use reaseq_core::data::WorldSpec;
 use reaseq_core::data::{BeyondLog, Dataset, LoadOptions, SyntheticConfig, SyntheticWorld};
+
+use reaseq_core::artifact::from_json;
+use reaseq_core::layout::BuildIndex;
 
 use crate::error::{AppError, AppResult};
 
@@ -20,13 +25,14 @@ pub enum Choice {
     Synthetic(SyntheticConfig),
 }
 
-pub const ML_DIR: &str = "/data/ml-100k";
+/// Where a build carries MovieLens-100k's files (under `layout::PAGE_FILES`).
+pub const ML_DIR: &str = "/files/data/ml-100k";
 
 pub fn choice_from_query() -> Memo<Choice> {
     let query = use_query_map();
     Memo::new(move |_| {
         let q = query.get();
-        let d = SyntheticConfig::default();
+        let d = WorldSpec::WORKBENCH.config();
         let num =
             |k: &str, default: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
         let synthetic = SyntheticConfig {
@@ -92,9 +98,37 @@ fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> AppResult<Source> {
     })
 }
 
-/// Fetches a deployed file; `Ok(None)` when the deployment does not have it (a static server's
-/// single-page fallback answers HTML for a missing file).
+thread_local! {
+    /// The build's index of its files, fetched once per thread (the page's, the worker's).
+    static INDEX: std::cell::RefCell<Option<Option<Rc<BuildIndex>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The build's index (`BuildIndex::URL`); None for a build without one (then every file is
+/// asked for, as before the index).
+async fn build_index() -> Option<Rc<BuildIndex>> {
+    if let Some(known) = INDEX.with(|i| i.borrow().clone()) {
+        return known;
+    }
+    let index = match fetch_file_bytes(BuildIndex::URL).await {
+        Ok(Some(b)) => from_json::<BuildIndex>(BuildIndex::URL, &b)
+            .ok()
+            .map(Rc::new),
+        _ => None,
+    };
+    INDEX.with(|i| *i.borrow_mut() = Some(index.clone()));
+    index
+}
+
+/// Fetches a deployed file; `Ok(None)` when the deployment does not have it: the build's index
+/// does not list it, or the server says so (a single-page fallback answers HTML for it).
 pub async fn fetch_optional(url: &str) -> AppResult<Option<Vec<u8>>> {
+    if build_index().await.is_some_and(|i| !i.carries(url)) {
+        return Ok(None);
+    }
+    fetch_file_bytes(url).await
+}
+
+async fn fetch_file_bytes(url: &str) -> AppResult<Option<Vec<u8>>> {
     let failed = |e: gloo_net::Error| AppError::Fetch {
         url: url.to_owned(),
         reason: e.to_string(),
@@ -163,7 +197,7 @@ pub async fn load(choice: Choice) -> AppResult<Source> {
                     .into(),
             )),
             None => synthetic(
-                &SyntheticConfig::default(),
+                &WorldSpec::WORKBENCH.config(),
                 Some("MovieLens-100k is not in this build, so the synthetic world is shown.".into()),
             ),
         },

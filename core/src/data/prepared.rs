@@ -52,6 +52,14 @@ pub struct WorldSpec {
 }
 
 impl WorldSpec {
+    /// The workbench's world: the one the committed bundles were trained on, which every view
+    /// opens by default and the model commands' `--synthetic` make.
+    pub const WORKBENCH: WorldSpec = WorldSpec {
+        users: 300,
+        items: 200,
+        seed: 0,
+    };
+
     pub fn config(&self) -> SyntheticConfig {
         SyntheticConfig {
             users: self.users,

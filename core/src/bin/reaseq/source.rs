@@ -55,10 +55,11 @@ pub struct DataArgs {
     /// A seeded synthetic world (planted off-log behaviour) instead of a dataset.
     #[arg(long)]
     pub synthetic: bool,
-    /// Users and items of the synthetic world.
-    #[arg(long, default_value_t = 300)]
+    /// Users and items of the synthetic world (seeded with --seed); the default is the
+    /// workbench's world, the one its committed bundles were trained on.
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.users)]
     pub world_users: usize,
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.items)]
     pub world_items: usize,
     /// Beyond-log mode for datasets: random or future (synthetic worlds use their planted one).
     #[arg(long, default_value = "random")]
