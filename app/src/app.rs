@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_query_map;
 use leptos_router::path;
 
 use crate::loading::DataProvider;
@@ -23,15 +24,43 @@ pub const VIEWS: [(&str, &str); 7] = [
     ("/summary", "Summary"),
 ];
 
+/// The query keys that choose the data, kept when moving between views, so that every view
+/// shows the same data until the user changes it.
+const DATA_KEYS: [&str; 5] = ["data", "users", "items", "seed", "fp"];
+
+/// The views, each link carrying the data the page shows now.
+#[component]
+fn Nav() -> impl IntoView {
+    let query = use_query_map();
+    let data_query = move || {
+        let q = query.get();
+        let pairs: Vec<String> = DATA_KEYS
+            .iter()
+            .filter_map(|k| {
+                q.get(k)
+                    .map(|v| format!("{k}={}", js_sys::encode_uri_component(&v)))
+            })
+            .collect();
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
+    };
+    view! {
+        <nav>
+            {VIEWS.iter().map(|&(path, label)| view! { <A href=move || format!("{path}{}", data_query())>{label}</A> }).collect_view()}
+        </nav>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="top">
                 <span class="brand">"ReaSeq Workbench"</span>
-                <nav>
-                    {VIEWS.iter().map(|&(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
-                </nav>
+                <Nav/>
             </header>
             <main>
                 <DataProvider>

@@ -28,17 +28,44 @@ pub enum AppError {
     /// Something the user asked for that the data does not have (a user, a pair).
     #[error("{0}")]
     Input(String),
+    /// Input files with bad rows: the first [`AppError::SHOWN`] problems as
+    /// `file:line: column: reason`, and how many more there were.
+    #[error("{} problem(s) in the input:\n{}{}", .problems.len() as u64 + .more, .problems.join("\n"), more_line(*.more))]
+    Invalid { problems: Vec<String>, more: u64 },
+}
+
+fn more_line(more: u64) -> String {
+    if more > 0 {
+        format!("\n… and {more} more problems")
+    } else {
+        String::new()
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl From<reaseq_core::Error> for AppError {
     fn from(e: reaseq_core::Error) -> Self {
-        Self::Core(e.to_string())
+        match e {
+            reaseq_core::Error::Invalid { report } => {
+                let shown = report.problems.len().min(Self::SHOWN);
+                Self::Invalid {
+                    problems: report.problems[..shown]
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    more: report.count() - shown as u64,
+                }
+            }
+            e => Self::Core(e.to_string()),
+        }
     }
 }
 
 impl AppError {
+    /// Problems a page lists; the rest are counted.
+    pub const SHOWN: usize = 100;
+
     /// What a cancelled job fails with.
     pub fn cancelled() -> Self {
         Self::Worker("cancelled".into())
@@ -65,6 +92,30 @@ mod tests {
             AppError::from(core).to_string(),
             "metric: no positive label"
         );
+    }
+
+    #[test]
+    fn bad_rows_list_the_first_hundred_and_count_the_rest() {
+        let mut report = reaseq_core::error::Report::default();
+        for line in 2..=151 {
+            report.push(reaseq_core::Problem::new(
+                "i.csv",
+                line,
+                "timestamp",
+                "not a number",
+            ));
+        }
+        let e = AppError::from(reaseq_core::Error::Invalid { report });
+        let text = e.to_string();
+        assert!(
+            text.starts_with("150 problem(s) in the input:\ni.csv:2: timestamp: not a number\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("i.csv:101: timestamp") && !text.contains("i.csv:102:"),
+            "{text}"
+        );
+        assert!(text.ends_with("… and 50 more problems"), "{text}");
     }
 
     #[test]

@@ -117,6 +117,9 @@ pub enum Error {
     /// The caller asked the step to stop ([`crate::progress::Progress::cancelled`]).
     #[error("cancelled")]
     Cancelled,
+    /// An input file that cannot be opened as data at all (an image, an archive, too large).
+    #[error("{file}: {reason}")]
+    NotData { file: String, reason: String },
     /// A file the pipeline wrote that this build cannot read: another format version, or not
     /// the kind of file expected.
     #[error("{file}: {reason}")]

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use reaseq_core::data::WorldSpec;
 
+use crate::components::OpenData;
 use crate::loading::{choice_from_query, Choice};
 
 /// Returns a function that sets (or with `None` removes) query keys and navigates there.
@@ -41,6 +42,11 @@ pub fn DataControls() -> impl IntoView {
     let choice = choice_from_query();
     let set_query = use_set_query();
     let is_synthetic = move || matches!(choice.get(), Choice::Synthetic(_));
+    let shown = move || match choice.get() {
+        Choice::Synthetic(_) => "synthetic",
+        Choice::MovieLens { .. } => "ml-100k",
+        Choice::Local { .. } => "local",
+    };
     let pick = {
         let set_query = set_query.clone();
         move |ev| {
@@ -60,15 +66,16 @@ pub fn DataControls() -> impl IntoView {
     };
     let cfg = move || match choice.get() {
         Choice::Synthetic(c) => c,
-        Choice::MovieLens { .. } => WorldSpec::WORKBENCH.config(),
+        Choice::MovieLens { .. } | Choice::Local { .. } => WorldSpec::WORKBENCH.config(),
     };
     view! {
         <div class="controls">
             <label class="controls-title">
                 "Data "
-                <select id="data-choice" on:change=pick prop:value=move || if is_synthetic() { "synthetic" } else { "ml-100k" }>
+                <select id="data-choice" on:change=pick prop:value=shown>
                     <option value="ml-100k">"MovieLens-100k"</option>
                     <option value="synthetic">"synthetic world"</option>
+                    <option value="local" disabled=true>"opened data"</option>
                 </select>
             </label>
             <Show when=is_synthetic>
@@ -77,5 +84,6 @@ pub fn DataControls() -> impl IntoView {
                  view! { {field("users", c.users.to_string())} {field("items", c.items.to_string())} {field("seed", c.seed.to_string())} }}
             </Show>
         </div>
+        <OpenData/>
     }
 }

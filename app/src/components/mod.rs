@@ -3,6 +3,7 @@ pub mod cold_start;
 pub mod controls;
 pub mod errors;
 pub mod export;
+pub mod open_data;
 pub mod pipeline;
 pub mod stat;
 
@@ -11,5 +12,6 @@ pub use cold_start::ColdStartBox;
 pub use controls::{use_set_query, DataControls};
 pub use errors::errors_view;
 pub use export::{download, download_png};
+pub use open_data::OpenData;
 pub use pipeline::Pipeline;
 pub use stat::Stat;

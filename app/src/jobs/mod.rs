@@ -3,6 +3,7 @@
 pub mod attention;
 pub mod cold;
 pub mod compare;
+pub mod open;
 pub mod reason;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,11 @@ pub enum Job {
         user: String,
         target: Option<String>,
     },
+    /// Parse and validate the files a researcher opened.
+    Open {
+        files: Vec<open::OpenedFile>,
+        lenient: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +45,7 @@ pub enum Reply {
     Reasoned(Box<reason::Reasoning>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
+    Opened(Box<open::Opened>),
     Failed(AppError),
 }
 

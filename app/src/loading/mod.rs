@@ -17,6 +17,8 @@ fn root(choice: &Choice) -> (&'static str, &'static str) {
     match choice {
         Choice::Synthetic(_) => ("files/", "synthetic"),
         Choice::MovieLens { .. } => ("files/data/", "ml-100k"),
+        // Opened data has no artifacts in the build (the index lists none there).
+        Choice::Local { .. } => ("files/local/", "opened"),
     }
 }
 

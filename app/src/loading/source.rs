@@ -23,6 +23,10 @@ pub enum Choice {
         explicit: bool,
     },
     Synthetic(SyntheticConfig),
+    /// Data the researcher opened in this page, named by its fingerprint (never its content).
+    Local {
+        fingerprint: String,
+    },
 }
 
 /// Where a build carries MovieLens-100k's files (under `layout::PAGE_FILES`).
@@ -43,6 +47,9 @@ pub fn choice_from_query() -> Memo<Choice> {
         };
         match q.get("data").as_deref() {
             Some("synthetic") => Choice::Synthetic(synthetic),
+            Some("local") => Choice::Local {
+                fingerprint: q.get("fp").unwrap_or_default(),
+            },
             Some("ml-100k") => Choice::MovieLens { explicit: true },
             _ if q.get("users").is_some() || q.get("seed").is_some() => {
                 Choice::Synthetic(synthetic)
@@ -187,8 +194,39 @@ async fn movielens() -> AppResult<Option<Source>> {
     }))
 }
 
+thread_local! {
+    /// Data opened in this page, by fingerprint: kept in memory, never uploaded.
+    static LOCAL: std::cell::RefCell<std::collections::HashMap<String, Arc<Dataset>>> = Default::default();
+}
+
+/// Keeps an opened dataset for this page; returns the fingerprint that names it in links.
+pub fn register_local(ds: Dataset) -> String {
+    let fingerprint = format!("{:016x}", ds.fingerprint());
+    LOCAL.with(|l| l.borrow_mut().insert(fingerprint.clone(), Arc::new(ds)));
+    fingerprint
+}
+
+fn local(fingerprint: &str) -> AppResult<Source> {
+    let Some(dataset) = LOCAL.with(|l| l.borrow().get(fingerprint).cloned()) else {
+        return Err(AppError::Input(format!(
+            "This link is to data opened in another page (fingerprint {fingerprint}), which never leaves that browser: open the same files with “Open data” to see it here."
+        )));
+    };
+    Ok(Source {
+        label: format!("{} (opened in this page)", dataset.name),
+        dataset,
+        // As for MovieLens-100k: the CLI's default protocol on a dataset.
+        mode: BeyondLog::Random { rho: 0.3 },
+        seed: 0,
+        synthetic: None,
+        load_ms: 0.0,
+        note: None,
+    })
+}
+
 pub async fn load(choice: Choice) -> AppResult<Source> {
     match choice {
+        Choice::Local { fingerprint } => local(&fingerprint),
         Choice::Synthetic(cfg) => synthetic(&cfg, None),
         Choice::MovieLens { explicit } => match movielens().await? {
             Some(s) => Ok(s),
@@ -206,14 +244,24 @@ pub async fn load(choice: Choice) -> AppResult<Source> {
 
 pub type SourceResource = LocalResource<AppResult<Source>>;
 
+/// Bumped whenever data is opened in this page, so the views load it again.
+#[derive(Clone, Copy)]
+pub struct OpenedData(pub RwSignal<u64>);
+
 /// Loads the source for the current URL once for all views: [`DataProvider`] holds it, so
 /// moving between views does not fetch and parse the dataset again. It reloads only when the
 /// dataset choice in the query changes.
 #[component]
 pub fn DataProvider(children: Children) -> impl IntoView {
     let choice = choice_from_query();
-    let resource: SourceResource = LocalResource::new(move || load(choice.get()));
+    let opened = OpenedData(RwSignal::new(0));
+    let resource: SourceResource = LocalResource::new(move || {
+        // Opening data reloads even when its link stays the same (the same files again).
+        opened.0.track();
+        load(choice.get())
+    });
     provide_context(resource);
+    provide_context(opened);
     children()
 }
 

@@ -1,6 +1,7 @@
 //! Loading a [`Dataset`] from plain CSV or RecBole atomic files, with validation that names the
 //! file, line and column of every bad row.
 
+mod opened;
 mod plain_csv;
 mod recbole;
 mod rows;
@@ -9,6 +10,7 @@ mod table;
 
 use std::path::Path;
 
+pub use opened::{check_size, load_opened, MAX_OPEN_BYTES};
 pub use plain_csv::load_csv_bytes;
 pub use recbole::{load_recbole_bytes, RecboleFiles};
 pub use scores::{read_scores_csv, ScoreTable};

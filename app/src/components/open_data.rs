@@ -1,0 +1,136 @@
+//! "Open data": the researcher's own files (CSV or RecBole), read in the page, parsed and
+//! validated in the worker, and kept in this page's memory only — nothing is uploaded. The
+//! views then show them; a link to them carries their fingerprint, never their content.
+
+use leptos::prelude::*;
+use reaseq_core::data::load::check_size;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::components::{errors_view, use_set_query};
+use crate::error::{AppError, AppResult};
+use crate::jobs::open::{Opened, OpenedFile};
+use crate::jobs::{Job, Reply};
+use crate::loading::{choice_from_query, register_local, Choice, OpenedData};
+use crate::worker;
+
+/// Reads the files (each refused before reading when too large) and has the worker load them.
+async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opened> {
+    let mut opened = Vec::with_capacity(files.len());
+    for f in files {
+        let name = f.name();
+        check_size(&name, f.size() as u64)?;
+        let buffer = JsFuture::from(f.array_buffer())
+            .await
+            .map_err(|e| AppError::File {
+                file: name.clone(),
+                reason: format!("could not be read: {e:?}"),
+            })?;
+        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        opened.push(OpenedFile { name, bytes });
+    }
+    match worker::run(
+        &Job::Open {
+            files: opened,
+            lenient,
+        },
+        |_| {},
+    )
+    .await?
+    {
+        Reply::Opened(o) => Ok(*o),
+        _ => Err(AppError::Worker("the worker answered another job".into())),
+    }
+}
+
+/// What the page says once the files are open: counts, skipped rows, and whether they are the
+/// data a link asked for.
+fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String {
+    let ds = &o.dataset;
+    let mut note = format!(
+        "{}: {} users, {} items, {} interactions (fingerprint {fingerprint}).",
+        ds.name,
+        ds.num_users(),
+        ds.num_items(),
+        ds.interactions.len()
+    );
+    if o.skipped_rows > 0 {
+        note.push_str(&format!(
+            " Skipped {} bad rows:\n{}",
+            o.skipped_rows,
+            o.problems.join("\n")
+        ));
+        let more = o.problems_total.saturating_sub(o.problems.len() as u64);
+        if more > 0 {
+            note.push_str(&format!("\n… and {more} more problems"));
+        }
+    }
+    if let Some(w) = wanted.filter(|w| !w.is_empty() && w != fingerprint) {
+        note.push_str(&format!(
+            " These are not the data of the link you opened (fingerprint {w})."
+        ));
+    }
+    note
+}
+
+#[component]
+pub fn OpenData() -> impl IntoView {
+    let set_query = use_set_query();
+    let choice = choice_from_query();
+    let (lenient, set_lenient) = signal(false);
+    let (busy, set_busy) = signal(false);
+    let (status, set_status) = signal(None::<AppResult<String>>);
+    let opened = use_context::<OpenedData>();
+    let reload = move || {
+        if let Some(o) = opened {
+            o.0.update(|n| *n += 1);
+        }
+    };
+    let on_change = move |ev: web_sys::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(list) = input.files() else { return };
+        let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        let wanted = match choice.get_untracked() {
+            Choice::Local { fingerprint } => Some(fingerprint),
+            _ => None,
+        };
+        let set_query = set_query.clone();
+        set_busy.set(true);
+        set_status.set(Some(Ok(format!(
+            "Reading and checking {} file(s) in the worker…",
+            files.len()
+        ))));
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = open_files(files, lenient.get_untracked()).await;
+            set_busy.set(false);
+            match result {
+                Ok(o) => {
+                    let note = |fp: &str| opened_note(&o, fp, wanted.clone());
+                    let fp = format!("{:016x}", o.dataset.fingerprint());
+                    set_status.set(Some(Ok(note(&fp))));
+                    register_local(o.dataset);
+                    reload();
+                    set_query(&[
+                        ("data", Some("local".into())),
+                        ("fp", Some(fp)),
+                        ("user", None),
+                        ("item", None),
+                    ]);
+                }
+                Err(e) => set_status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <div class="open-data">
+            <label>"Open data "<input type="file" multiple id="open-data" on:change=on_change/></label>
+            <label class="check"><input type="checkbox" id="open-lenient" on:change=move |ev| set_lenient.set(event_target_checked(&ev))/>"skip bad rows"</label>
+            <Show when=move || busy.get()>
+                <button id="open-cancel" on:click=move |_| worker::cancel()>"Cancel"</button>
+            </Show>
+            <span class="muted">" interactions.csv (+ items.csv) or RecBole .inter (+ .item, .kg, .link); nothing leaves this browser."</span>
+            <ErrorBoundary fallback=errors_view>
+                {move || status.get().map(|r| r.map(|m| view! { <pre class="notice" id="open-status">{m}</pre> }))}
+            </ErrorBoundary>
+        </div>
+    }
+}

@@ -1,0 +1,51 @@
+//! The Open-data job: the files a researcher opened, parsed and validated in the worker by
+//! `reaseq_core::data::load::load_opened` (CSV or RecBole, told apart by name), strictly or
+//! leniently. The dataset comes back to the page, which keeps it in memory only.
+
+use reaseq_core::data::load::{load_opened, LoadOptions, Strictness};
+use reaseq_core::data::Dataset;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// One opened file: its name and bytes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenedFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The opened dataset and, in lenient mode, the rows it skipped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub dataset: Dataset,
+    pub skipped_rows: u64,
+    /// The first [`AppError::SHOWN`] skipped rows' problems, `file:line: column: reason`.
+    pub problems: Vec<String>,
+    pub problems_total: u64,
+}
+
+pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
+    let named: Vec<(String, &[u8])> = files
+        .iter()
+        .map(|f| (f.name.clone(), f.bytes.as_slice()))
+        .collect();
+    let strictness = if lenient {
+        Strictness::Lenient
+    } else {
+        Strictness::Strict
+    };
+    let loaded = load_opened(&named, LoadOptions { strictness })?;
+    let report = loaded.report;
+    Ok(Opened {
+        dataset: loaded.dataset,
+        skipped_rows: report.skipped_rows,
+        problems: report
+            .problems
+            .iter()
+            .take(AppError::SHOWN)
+            .map(ToString::to_string)
+            .collect(),
+        problems_total: report.count(),
+    })
+}

@@ -1,0 +1,154 @@
+//! Files a user opened (the browser's "Open data"): which dataset they hold, told apart by their
+//! names as [`super::load_dir`] tells a directory's, and a clear refusal of anything that is not
+//! data — an image, an archive, a file too large to open here — before a byte of it is parsed.
+
+use super::{load_csv_bytes, load_recbole_bytes, LoadOptions, Loaded, RecboleFiles};
+use crate::error::{Error, Result};
+
+/// The largest file the page opens; larger data belongs to the CLI.
+pub const MAX_OPEN_BYTES: u64 = 512 << 20;
+
+/// What the first bytes of a file that is not text say it is.
+fn not_text(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 6] = [
+        (
+            b"PK\x03\x04",
+            "a zip archive: unzip it and open the files inside",
+        ),
+        (
+            b"\x1f\x8b",
+            "a gzip archive: unpack it and open the file inside",
+        ),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"%PDF", "a PDF document"),
+        (
+            b"PAR1",
+            "a Parquet file, which the page does not read yet: export it as CSV",
+        ),
+    ];
+    if let Some((_, what)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return Some(what);
+    }
+    bytes[..bytes.len().min(8192)]
+        .contains(&0)
+        .then_some("a binary file, not text")
+}
+
+/// Refuses a file of `size` bytes before it is read, when it is too large to open here.
+pub fn check_size(name: &str, size: u64) -> Result<()> {
+    if size > MAX_OPEN_BYTES {
+        return Err(Error::NotData {
+            file: name.to_owned(),
+            reason: format!(
+                "{} MB, more than the page opens ({} MB): use `reaseq data stats --data DIR`",
+                size >> 20,
+                MAX_OPEN_BYTES >> 20
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The file's name without any folder the browser put before it.
+fn base(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// Loads the dataset `files` hold: `interactions.csv` (+ `items.csv`), or RecBole atomic files
+/// `NAME.inter` (+ `NAME.item`, `NAME.kg`, `NAME.link`). Other files are ignored when a dataset
+/// is found, and named when none is.
+pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loaded> {
+    for (name, bytes) in files {
+        check_size(name, bytes.len() as u64)?;
+        if let Some(what) = not_text(bytes) {
+            return Err(Error::NotData {
+                file: name.clone(),
+                reason: format!("{what}, not a data file (open interactions.csv and items.csv, or RecBole .inter/.item files)"),
+            });
+        }
+    }
+    let find = |want: &str| files.iter().find(|(n, _)| base(n) == want);
+    if let Some((inter, data)) = find("interactions.csv") {
+        let items = find("items.csv").map(|(n, b)| (n.as_str(), *b));
+        return load_csv_bytes("your CSV files", (inter.as_str(), data), items, opts);
+    }
+    let inters: Vec<&(String, &[u8])> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".inter"))
+        .collect();
+    match inters.as_slice() {
+        [(inter, data)] => {
+            let stem = base(inter).trim_end_matches(".inter");
+            let part = |ext: &str| find(&format!("{stem}.{ext}")).map(|(n, b)| (n.clone(), *b));
+            let files = RecboleFiles {
+                name: stem.to_owned(),
+                inter: (inter.clone(), data),
+                item: part("item"),
+                kg: part("kg"),
+                link: part("link"),
+            };
+            load_recbole_bytes(files, opts)
+        }
+        [] => {
+            let names: Vec<&str> = files.iter().map(|(n, _)| base(n)).collect();
+            Err(Error::NotFound(format!(
+                "no dataset among the opened files ({}): open interactions.csv (+ items.csv), or RecBole atomic files NAME.inter (+ NAME.item, NAME.kg, NAME.link)",
+                names.join(", ")
+            )))
+        }
+        _ => Err(Error::NotFound(
+            "several .inter files were opened: open one RecBole dataset at a time".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(files: &[(&str, &[u8])]) -> Result<Loaded> {
+        let owned: Vec<(String, &[u8])> = files.iter().map(|(n, b)| (n.to_string(), *b)).collect();
+        load_opened(&owned, LoadOptions::default())
+    }
+
+    #[test]
+    fn csv_and_recbole_files_are_told_apart_by_name() {
+        let inter = b"user_id,item_id,timestamp\nu1,i1,1\nu1,i2,2\nu2,i1,3\n";
+        let items = b"item_id,title\ni1,<b>One</b>\ni2,Two\n";
+        let csv = open(&[("data/items.csv", items), ("data/interactions.csv", inter)]).unwrap();
+        assert_eq!((csv.dataset.num_users(), csv.dataset.num_items()), (2, 2));
+        assert_eq!(csv.dataset.items[0].title, "<b>One</b>");
+        let recbole = b"user_id:token\titem_id:token\ttimestamp:float\nu1\ti1\t1\nu2\ti1\t2\n";
+        let r = open(&[("ml.inter", recbole), ("notes.txt", b"hello")]).unwrap();
+        assert_eq!(r.dataset.name, "ml");
+        assert_eq!(r.dataset.interactions.len(), 2);
+    }
+
+    #[test]
+    fn what_is_not_data_is_named_before_it_is_parsed() {
+        let e = open(&[("photo.png", b"\x89PNG\r\n\x1a\n....")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("photo.png: a PNG image"), "{e}");
+        let e = open(&[("data.zip", b"PK\x03\x04rest")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unzip it"), "{e}");
+        let e = open(&[("notes.txt", b"hello")]).unwrap_err().to_string();
+        assert!(
+            e.contains("no dataset among the opened files (notes.txt)"),
+            "{e}"
+        );
+        let e = check_size("big.csv", MAX_OPEN_BYTES + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("big.csv: 512 MB, more than the page opens"),
+            "{e}"
+        );
+        let bad = b"user_id,item_id,timestamp\nu1,i1,1\nu1,i2,yesterday\n";
+        let e = open(&[("interactions.csv", bad)]).unwrap_err().to_string();
+        assert!(e.contains("interactions.csv:3: timestamp"), "{e}");
+    }
+}
