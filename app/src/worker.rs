@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
 use crate::error::{AppError, AppResult};
-use crate::jobs::{attention, cold, compare, open, reason, Envelope, Job, Reply};
+use crate::jobs::{attention, cold, compare, open, reason, scores, Envelope, Job, Reply};
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source};
 
@@ -157,6 +157,9 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = attention::attention(&assets, &r, &user, target.as_deref())?;
             Ok(Reply::Attended(Box::new(out)))
         }
+        Job::Scores { files } => Ok(Reply::ScoresCompared(Box::new(scores::compare_scores(
+            &files,
+        )?))),
         Job::Open { files, lenient } => {
             post(id, Reply::Progress(0.0));
             let out = open::open(&files, lenient)?;

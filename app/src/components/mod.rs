@@ -4,6 +4,7 @@ pub mod controls;
 pub mod errors;
 pub mod export;
 pub mod open_data;
+pub mod own_scores;
 pub mod pipeline;
 pub mod stat;
 
@@ -13,5 +14,6 @@ pub use controls::{use_set_query, DataControls};
 pub use errors::errors_view;
 pub use export::{download, download_png};
 pub use open_data::OpenData;
+pub use own_scores::OwnScores;
 pub use pipeline::Pipeline;
 pub use stat::Stat;

@@ -13,8 +13,8 @@ use crate::jobs::{Job, Reply};
 use crate::loading::{choice_from_query, register_local, Choice, OpenedData};
 use crate::worker;
 
-/// Reads the files (each refused before reading when too large) and has the worker load them.
-async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opened> {
+/// Reads the files a file input holds, each refused before reading when too large.
+pub async fn read_files(files: Vec<web_sys::File>) -> AppResult<Vec<OpenedFile>> {
     let mut opened = Vec::with_capacity(files.len());
     for f in files {
         let name = f.name();
@@ -28,6 +28,21 @@ async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opene
         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
         opened.push(OpenedFile { name, bytes });
     }
+    Ok(opened)
+}
+
+/// The files of an input element's change event.
+pub fn chosen_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
+    let input: web_sys::HtmlInputElement = event_target(ev);
+    input
+        .files()
+        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
+/// Has the worker load the files as a dataset.
+async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opened> {
+    let opened = read_files(files).await?;
     match worker::run(
         &Job::Open {
             files: opened,
@@ -86,9 +101,7 @@ pub fn OpenData() -> impl IntoView {
         }
     };
     let on_change = move |ev: web_sys::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(list) = input.files() else { return };
-        let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        let files = chosen_files(&ev);
         let wanted = match choice.get_untracked() {
             Choice::Local { fingerprint } => Some(fingerprint),
             _ => None,

@@ -5,6 +5,7 @@ pub mod cold;
 pub mod compare;
 pub mod open;
 pub mod reason;
+pub mod scores;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,8 @@ pub enum Job {
         user: String,
         target: Option<String>,
     },
+    /// Compare the researcher's own models from their score files.
+    Scores { files: Vec<open::OpenedFile> },
     /// Parse and validate the files a researcher opened.
     Open {
         files: Vec<open::OpenedFile>,
@@ -46,6 +49,7 @@ pub enum Reply {
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
     Opened(Box<open::Opened>),
+    ScoresCompared(Box<reaseq_core::metrics::ModelsReport>),
     Failed(AppError),
 }
 

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
-use crate::components::{download, download_png, errors_view, use_set_query};
+use crate::components::{download, download_png, errors_view, use_set_query, OwnScores};
 use crate::error::{AppError, AppResult};
 use crate::jobs::compare::Outcome;
 use crate::jobs::{Job, Reply};
@@ -186,6 +186,7 @@ pub fn ComparePage() -> impl IntoView {
                 }
             }))}
         </ErrorBoundary>
+        <OwnScores/>
     }
 }
 

@@ -57,6 +57,116 @@ pub fn read_scores_csv(file: &str, data: &[u8], strictness: Strictness) -> Resul
     Ok(out)
 }
 
+const MODEL_COLUMNS: &[ColumnSpec] = &[
+    col("user_id", &["user"], true),
+    col("label", &["y", "click"], true),
+    col("item_id", &["item"], false),
+];
+
+/// A score file of one or more models: `user_id,label[,item_id]` and a score column per model
+/// (every other column, named by its header). Scores may be logits: AUC and GAUC only need an
+/// order; logloss is computed for the models whose scores are all in [0, 1].
+#[derive(Debug, Clone, Default)]
+pub struct ModelScores {
+    pub users: Vocab,
+    pub user: Vec<u32>,
+    pub label: Vec<bool>,
+    /// The item of each row, when the file has `item_id`.
+    pub item: Option<Vec<String>>,
+    /// Per model: its column's name and scores.
+    pub models: Vec<(String, Vec<f64>)>,
+}
+
+impl ModelScores {
+    /// Adds the models of `other`, a file of the same rows (the same users and labels in the
+    /// same order): one file per model. A column named as one already here takes the file's
+    /// name (`file`) instead.
+    pub fn merge(&mut self, file: &str, other: ModelScores) -> Result<()> {
+        let same = self.label == other.label
+            && self.user.len() == other.user.len()
+            && self
+                .user
+                .iter()
+                .zip(&other.user)
+                .all(|(&a, &b)| self.users.name(a) == other.users.name(b));
+        if !same {
+            return Err(crate::error::Error::Config(format!(
+                "{file}: not the same rows as the first score file (users and labels must match row by row)"
+            )));
+        }
+        for (name, scores) in other.models {
+            let name = if self.models.iter().any(|(n, _)| *n == name) {
+                file.rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(file)
+                    .trim_end_matches(".csv")
+                    .to_owned()
+            } else {
+                name
+            };
+            self.models.push((name, scores));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a score file of one or more models; every bad row is reported with its line and
+/// column. Strict mode fails if any row is bad.
+pub fn read_model_scores(file: &str, data: &[u8], strictness: Strictness) -> Result<ModelScores> {
+    let mut table = Table::open(file, data, Dialect::Csv, MODEL_COLUMNS)?;
+    let named: Vec<usize> = table.index.iter().flatten().copied().collect();
+    let score_at: Vec<usize> = (0..table.columns().len())
+        .filter(|i| !named.contains(i))
+        .collect();
+    if score_at.is_empty() {
+        return Err(crate::error::Error::Format(crate::error::Problem::new(
+            file,
+            1,
+            "header",
+            "no score column: add one column of scores per model after user_id,label[,item_id]",
+        )));
+    }
+    let mut out = ModelScores {
+        models: score_at
+            .iter()
+            .map(|&i| (table.columns()[i].clone(), Vec::new()))
+            .collect(),
+        item: table.index[2].map(|_| Vec::new()),
+        ..ModelScores::default()
+    };
+    table.for_each_row(|row| {
+        let user = row.id(0)?;
+        let label = row
+            .label(1)?
+            .ok_or_else(|| row.problem(1, "missing value"))?;
+        let mut scores = Vec::with_capacity(score_at.len());
+        for &i in &score_at {
+            let raw = row.field(i).unwrap_or("");
+            match raw.parse::<f64>() {
+                Ok(s) if s.is_finite() => scores.push(s),
+                Ok(_) => return Err(row.problem_at(i, format!("score '{raw}' is not finite"))),
+                Err(_) if raw.is_empty() => return Err(row.problem_at(i, "missing value")),
+                Err(_) => {
+                    let shown = super::table::shorten(raw);
+                    return Err(row.problem_at(i, format!("not a number: '{shown}'")));
+                }
+            }
+        }
+        if let Some(items) = out.item.as_mut() {
+            items.push(row.id(2)?.to_owned());
+        }
+        out.user.push(out.users.intern(user));
+        out.label.push(label);
+        for ((_, col), s) in out.models.iter_mut().zip(scores) {
+            col.push(s);
+        }
+        Ok(())
+    });
+    let report = table.finish()?;
+    conclude(report, strictness)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +183,54 @@ mod tests {
         assert_eq!(t.user, [0, 0, 1]);
         assert_eq!(t.label, [false, true, true]);
         assert_eq!(t.score, [0.5, 0.9, 0.5]);
+    }
+
+    #[test]
+    fn every_other_column_is_a_model_and_logits_are_scores() {
+        let data =
+            b"user_id,item_id,label,ours,theirs\na,x,1,2.5,0.9\na,y,0,-1,0.2\nb,x,1,0.3,0.4\n";
+        let t = read_model_scores("m.csv", data, Strictness::Strict).unwrap();
+        let names: Vec<&str> = t.models.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["ours", "theirs"]);
+        assert_eq!(t.models[0].1, [2.5, -1.0, 0.3]);
+        assert_eq!(
+            t.item.as_deref(),
+            Some(&["x".to_string(), "y".into(), "x".into()][..])
+        );
+        let bad = b"user_id,label,ours\na,1,inf\na,0,x\n";
+        let Err(Error::Invalid { report }) = read_model_scores("m.csv", bad, Strictness::Strict)
+        else {
+            panic!("expected a report");
+        };
+        let text = report.to_string();
+        assert!(
+            text.contains("m.csv:2: ours: score 'inf' is not finite"),
+            "{text}"
+        );
+        assert!(text.contains("m.csv:3: ours: not a number: 'x'"), "{text}");
+        let mut first = read_model_scores(
+            "a.csv",
+            b"user_id,label,score\na,1,0.4\nb,0,0.1\n",
+            Strictness::Strict,
+        )
+        .unwrap();
+        let second = read_model_scores(
+            "b.csv",
+            b"user_id,label,score\na,1,0.7\nb,0,0.3\n",
+            Strictness::Strict,
+        )
+        .unwrap();
+        first.merge("runs/b.csv", second).unwrap();
+        assert_eq!(first.models[1], ("b".to_string(), vec![0.7, 0.3]));
+        let other = read_model_scores(
+            "c.csv",
+            b"user_id,label,score\nb,1,0.7\na,0,0.3\n",
+            Strictness::Strict,
+        )
+        .unwrap();
+        assert!(first.merge("c.csv", other).is_err());
+        let none = read_model_scores("m.csv", b"user_id,label\na,1\n", Strictness::Strict);
+        assert!(none.unwrap_err().to_string().contains("no score column"));
     }
 
     #[test]

@@ -66,6 +66,21 @@ impl<'r, 'a> Row<'r, 'a> {
         Problem::new(self.file, self.line(), self.column_name(k), reason)
     }
 
+    /// The raw field at file position `i`, trimmed (for columns no spec names).
+    pub fn field(&self, i: usize) -> Option<&'r str> {
+        self.record.fields.get(i).map(|f| f.as_ref().trim())
+    }
+
+    /// A problem in the column at file position `i`.
+    pub fn problem_at(&self, i: usize, reason: impl Into<String>) -> Problem {
+        let column = self
+            .columns
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("column {i}"));
+        Problem::new(self.file, self.line(), column, reason)
+    }
+
     /// A required, non-empty field.
     pub fn id(&self, k: usize) -> std::result::Result<&'r str, Problem> {
         match self.get(k) {
@@ -147,6 +162,11 @@ pub fn shorten(s: &str) -> Cow<'_, str> {
 }
 
 impl<'a> Table<'a> {
+    /// The file's column names, in file order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
     /// Reads the header and maps it onto `specs`. Fatal problems (empty file, header only,
     /// missing or duplicate columns) are errors in every mode.
     pub fn open(

@@ -1,0 +1,29 @@
+//! The Open-scores job: score files of the researcher's own models — one file with a column per
+//! model, or one file per model over the same rows — compared in the worker with
+//! `reaseq_core::metrics::evaluate_models`, the function `reaseq metrics` prints for them.
+
+use reaseq_core::data::load::{read_model_scores, Strictness};
+use reaseq_core::metrics::{evaluate_models, BootstrapConfig, ModelsReport};
+
+use super::open::OpenedFile;
+use crate::error::{AppError, AppResult};
+
+/// Replicates of the intervals and paired tests: `reaseq metrics`' default for such files.
+pub const REPLICATES: usize = 1000;
+
+pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<ModelsReport> {
+    let mut files = files.iter();
+    let first = files
+        .next()
+        .ok_or_else(|| AppError::Input("no score file was opened".into()))?;
+    let mut scores = read_model_scores(&first.name, &first.bytes, Strictness::Strict)?;
+    for f in files {
+        let more = read_model_scores(&f.name, &f.bytes, Strictness::Strict)?;
+        scores.merge(&f.name, more)?;
+    }
+    let cfg = BootstrapConfig {
+        replicates: REPLICATES,
+        ..BootstrapConfig::default()
+    };
+    Ok(evaluate_models(&scores, &cfg)?)
+}
