@@ -60,6 +60,17 @@ async fn load_cold(
     cold::cold_space(student, assets)
 }
 
+/// The size of this thread's WebAssembly memory, which only grows: the peak so far.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0.0, |m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as f64
+        })
+}
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -162,7 +173,8 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
         )?))),
         Job::Open { files, lenient } => {
             post(id, Reply::Progress(0.0));
-            let out = open::open(&files, lenient)?;
+            let mut out = open::open(&files, lenient)?;
+            out.worker_memory = wasm_memory_bytes();
             post(id, Reply::Progress(1.0));
             Ok(Reply::Opened(Box::new(out)))
         }

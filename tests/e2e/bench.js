@@ -29,7 +29,7 @@ for (const f of await files(dist)) {
   const gz = gzipSync(body, { level: 9 }).length;
   const key = rel.endsWith(".wasm") ? (rel.startsWith("reaseq-worker") ? "wasm: Web Worker (no model weights)" : "wasm: page (no model weights)")
     : /\.(js|css|html)$/.test(rel) ? "js + css + html"
-    : rel.startsWith("data/") ? "MovieLens-100k data and bundles (staged)"
+    : rel.startsWith("files/data/") ? "MovieLens-100k data and bundles (staged)"
     : "synthetic bundles (assets)";
   groups[key][0] += (await stat(f)).size;
   groups[key][1] += gz;

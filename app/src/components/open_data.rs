@@ -62,11 +62,12 @@ async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opene
 fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String {
     let ds = &o.dataset;
     let mut note = format!(
-        "{}: {} users, {} items, {} interactions (fingerprint {fingerprint}).",
+        "{}: {} users, {} items, {} interactions (fingerprint {fingerprint}; the worker's memory {:.0} MB).",
         ds.name,
         ds.num_users(),
         ds.num_items(),
-        ds.interactions.len()
+        ds.interactions.len(),
+        o.worker_memory / 1048576.0
     );
     if o.skipped_rows > 0 {
         note.push_str(&format!(

@@ -23,6 +23,9 @@ pub struct Opened {
     /// The first [`AppError::SHOWN`] skipped rows' problems, `file:line: column: reason`.
     pub problems: Vec<String>,
     pub problems_total: u64,
+    /// The worker's memory after loading (WebAssembly memory only grows: its peak), in bytes;
+    /// 0 where it is not measured (native tests).
+    pub worker_memory: f64,
 }
 
 pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
@@ -47,5 +50,6 @@ pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
             .map(ToString::to_string)
             .collect(),
         problems_total: report.count(),
+        worker_memory: 0.0,
     })
 }

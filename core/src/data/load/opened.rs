@@ -5,8 +5,10 @@
 use super::{load_csv_bytes, load_recbole_bytes, LoadOptions, Loaded, RecboleFiles};
 use crate::error::{Error, Result};
 
-/// The largest file the page opens; larger data belongs to the CLI.
-pub const MAX_OPEN_BYTES: u64 = 512 << 20;
+/// The largest file the page opens; larger data belongs to the CLI. Measured (`node scale.js`,
+/// docs/results/benchmarks.md): 122 MB of CSV (5M interactions) took 633 MB of the worker's
+/// memory and 726 MB of the page's heap, so 256 MB stays well inside what a tab can hold.
+pub const MAX_OPEN_BYTES: u64 = 256 << 20;
 
 /// What the first bytes of a file that is not text say it is.
 fn not_text(bytes: &[u8]) -> Option<&'static str> {
