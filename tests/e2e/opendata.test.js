@@ -2,6 +2,9 @@
 // atomic files, a malformed file, a file that is not data, and a shared link to opened data.
 // Nothing is uploaded; every test also fails on a console error (helpers.js).
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { screenshot, viewTest } from "./helpers.js";
 
 const stat = (page, label) => page.locator(`[data-stat="${label}"]`).innerText();
@@ -57,13 +60,19 @@ viewTest("opened CSV data shows its exact counts and timelines in every view, li
   assert.doesNotMatch(await other.locator("#open-status").innerText(), /not the data of the link/);
 });
 
-viewTest("opened RecBole files load; a malformed file and a file that is not data are named in the page", async ({ open }) => {
+viewTest("opened RecBole files load (dropped), a folder loads; a malformed file and a file that is not data are named in the page", async ({ open }) => {
   const page = await open("/?data=synthetic");
   await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
   const inter = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n" +
     Array.from({ length: 60 }, (_, k) => `u${k % 6}\ti${k % 10}\t${1 + (k % 5)}\t${k}`).join("\n") + "\n";
   const item = "item_id:token\tmovie_title:token_seq\n" + Array.from({ length: 10 }, (_, i) => `i${i}\tTitle ${i}`).join("\n") + "\n";
-  await page.locator("#open-data").setInputFiles([file("tiny.inter", inter), file("tiny.item", item)]);
+  // Dropped on the page, as a researcher drags them from a file manager.
+  await page.evaluate(({ inter, item }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([inter], "tiny.inter"));
+    dt.items.add(new File([item], "tiny.item"));
+    document.querySelector("#drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { inter, item });
   await page.waitForFunction(() => document.querySelector('[data-stat="users"]')?.innerText === "6", null, { timeout: 60000 });
   assert.equal(await stat(page, "items"), "10");
   assert.equal(await stat(page, "interactions"), "60");
@@ -82,4 +91,11 @@ viewTest("opened RecBole files load; a malformed file and a file that is not dat
   await page.locator("#open-data").setInputFiles([png]);
   await page.locator(".open-data pre.error").waitFor({ timeout: 30000 });
   assert.match(await page.locator(".open-data pre.error").innerText(), /photo\.png: a PNG image, not a data file/);
+  // A whole folder, through the folder picker: its CSV files are found by name.
+  const folder = mkdtempSync(join(tmpdir(), "opened-"));
+  writeFileSync(join(folder, "interactions.csv"), "user_id,item_id,timestamp\nu1,i1,1\nu1,i2,2\nu2,i1,3\nu3,i3,4\n");
+  writeFileSync(join(folder, "README.txt"), "not data");
+  await page.locator("#open-folder").setInputFiles(folder);
+  await page.waitForFunction(() => document.querySelector('[data-stat="users"]')?.innerText === "3", null, { timeout: 30000 });
+  assert.equal(await stat(page, "interactions"), "4");
 });

@@ -101,8 +101,8 @@ pub fn OpenData() -> impl IntoView {
             o.0.update(|n| *n += 1);
         }
     };
-    let on_change = move |ev: web_sys::Event| {
-        let files = chosen_files(&ev);
+    // The same for the file input, the folder picker and a drop.
+    let open = move |files: Vec<web_sys::File>| {
         let wanted = match choice.get_untracked() {
             Choice::Local { fingerprint } => Some(fingerprint),
             _ => None,
@@ -134,14 +134,33 @@ pub fn OpenData() -> impl IntoView {
             }
         });
     };
+    let on_drop = {
+        let open = open.clone();
+        move |ev: web_sys::DragEvent| {
+            ev.prevent_default();
+            let files = ev.data_transfer().and_then(|d| d.files());
+            let files: Vec<web_sys::File> = files
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            if !files.is_empty() {
+                open(files);
+            }
+        }
+    };
+    let on_files = {
+        let open = open.clone();
+        move |ev: web_sys::Event| open(chosen_files(&ev))
+    };
+    let on_folder = move |ev: web_sys::Event| open(chosen_files(&ev));
     view! {
-        <div class="open-data">
-            <label>"Open data "<input type="file" multiple id="open-data" on:change=on_change/></label>
+        <div class="open-data" id="drop-zone" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <label>"Open data "<input type="file" multiple id="open-data" on:change=on_files/></label>
+            <label>"or a folder "<input type="file" id="open-folder" prop:webkitdirectory=true on:change=on_folder/></label>
             <label class="check"><input type="checkbox" id="open-lenient" on:change=move |ev| set_lenient.set(event_target_checked(&ev))/>"skip bad rows"</label>
             <Show when=move || busy.get()>
                 <button id="open-cancel" on:click=move |_| worker::cancel()>"Cancel"</button>
             </Show>
-            <span class="muted">" interactions.csv (+ items.csv) or RecBole .inter (+ .item, .kg, .link); nothing leaves this browser."</span>
+            <span class="muted">" or drop them here: interactions.csv (+ items.csv) or RecBole .inter (+ .item, .kg, .link); nothing leaves this browser."</span>
             <ErrorBoundary fallback=errors_view>
                 {move || status.get().map(|r| r.map(|m| view! { <pre class="notice" id="open-status">{m}</pre> }))}
             </ErrorBoundary>

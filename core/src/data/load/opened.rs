@@ -58,21 +58,27 @@ fn base(name: &str) -> &str {
 }
 
 /// Loads the dataset `files` hold: `interactions.csv` (+ `items.csv`), or RecBole atomic files
-/// `NAME.inter` (+ `NAME.item`, `NAME.kg`, `NAME.link`). Other files are ignored when a dataset
-/// is found, and named when none is.
+/// `NAME.inter` (+ `NAME.item`, `NAME.kg`, `NAME.link`). Other files (a folder's README, its
+/// images) are ignored when a dataset is found; when none is, one that is not data is named.
 pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loaded> {
-    for (name, bytes) in files {
+    // Only the files a dataset is made of are checked, so a folder may hold other things.
+    let check = |name: &str, bytes: &[u8]| -> Result<()> {
         check_size(name, bytes.len() as u64)?;
-        if let Some(what) = not_text(bytes) {
-            return Err(Error::NotData {
-                file: name.clone(),
+        match not_text(bytes) {
+            Some(what) => Err(Error::NotData {
+                file: name.to_owned(),
                 reason: format!("{what}, not a data file (open interactions.csv and items.csv, or RecBole .inter/.item files)"),
-            });
+            }),
+            None => Ok(()),
         }
-    }
+    };
     let find = |want: &str| files.iter().find(|(n, _)| base(n) == want);
     if let Some((inter, data)) = find("interactions.csv") {
         let items = find("items.csv").map(|(n, b)| (n.as_str(), *b));
+        check(inter, data)?;
+        if let Some((n, b)) = items {
+            check(n, b)?;
+        }
         return load_csv_bytes("your CSV files", (inter.as_str(), data), items, opts);
     }
     let inters: Vec<&(String, &[u8])> = files
@@ -90,9 +96,17 @@ pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loade
                 kg: part("kg"),
                 link: part("link"),
             };
+            check(inter, data)?;
+            for (n, b) in [&files.item, &files.kg, &files.link].into_iter().flatten() {
+                check(n, b)?;
+            }
             load_recbole_bytes(files, opts)
         }
         [] => {
+            // No dataset by name: say what the files are, when one is plainly not data.
+            for (name, bytes) in files {
+                check(name, bytes)?;
+            }
             let names: Vec<&str> = files.iter().map(|(n, _)| base(n)).collect();
             Err(Error::NotFound(format!(
                 "no dataset among the opened files ({}): open interactions.csv (+ items.csv), or RecBole atomic files NAME.inter (+ NAME.item, NAME.kg, NAME.link)",
@@ -137,6 +151,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unzip it"), "{e}");
+        let with_photo = open(&[
+            ("interactions.csv", b"user_id,item_id,timestamp\nu1,i1,1\n"),
+            ("p.png", b"\x89PNG.."),
+        ]);
+        assert!(
+            with_photo.is_ok(),
+            "a folder's other files are not the dataset's"
+        );
         let e = open(&[("notes.txt", b"hello")]).unwrap_err().to_string();
         assert!(
             e.contains("no dataset among the opened files (notes.txt)"),
