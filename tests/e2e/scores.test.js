@@ -43,5 +43,8 @@ viewTest("your own models' score file gives the CLI's AUC and GAUC and their pai
   assert.match(await page.locator('#own-models tr[data-model="theirs"]').innerText(), /n\/a \(not probabilities\)/);
   const d = cli.pairs[0].difference;
   assert.equal(await page.locator("#own-pairs .diff").first().innerText(), (d >= 0 ? "+" : "") + d.toFixed(6));
+  // Each model's ROC curve, drawn by the CLI reports' chart function.
+  const roc = await page.locator("#own-roc").innerHTML();
+  assert.match(roc.slice(0, 300), /<svg/, roc.slice(0, 300));
   await screenshot(page, "own-scores");
 });

@@ -4,14 +4,16 @@
 
 use leptos::prelude::*;
 use reaseq_core::metrics::ModelsReport;
+use reaseq_core::report::roc_chart;
 
-use crate::components::errors_view;
 use crate::components::open_data::{chosen_files, read_files};
+use crate::components::{download, errors_view};
 use crate::error::{AppError, AppResult};
+use crate::jobs::scores::OwnModels;
 use crate::jobs::{Job, Reply};
 use crate::worker;
 
-async fn compare(files: Vec<web_sys::File>) -> AppResult<ModelsReport> {
+async fn compare(files: Vec<web_sys::File>) -> AppResult<OwnModels> {
     let files = read_files(files).await?;
     match worker::run(&Job::Scores { files }, |_| {}).await? {
         Reply::ScoresCompared(r) => Ok(*r),
@@ -21,7 +23,7 @@ async fn compare(files: Vec<web_sys::File>) -> AppResult<ModelsReport> {
 
 #[component]
 pub fn OwnScores() -> impl IntoView {
-    let (result, set_result) = signal(None::<AppResult<ModelsReport>>);
+    let (result, set_result) = signal(None::<AppResult<OwnModels>>);
     let on_change = move |ev: web_sys::Event| {
         let files = chosen_files(&ev);
         set_result.set(None);
@@ -35,7 +37,14 @@ pub fn OwnScores() -> impl IntoView {
             <p class="muted">"Score files of any model: "<code>"user_id,label[,item_id]"</code>" and a column of scores (or logits) per model, or one file per model over the same rows. Compared in a Web Worker, never uploaded; "<code>"reaseq metrics --scores FILE"</code>" prints the same figures."</p>
             <label>"Open scores "<input type="file" multiple id="open-scores" on:change=on_change/></label>
             <ErrorBoundary fallback=errors_view>
-                {move || result.get().map(|r| r.map(|r| view! { <ModelsTable r=r/> }))}
+                {move || result.get().map(|r| r.and_then(|m| {
+                    let series: Vec<(&str, Vec<(f64, f64)>)> = m.roc.iter().map(|(n, p)| (n.as_str(), p.clone())).collect();
+                    let svg = roc_chart("ROC of your models", &series)?;
+                    Ok(view! {
+                        <ModelsTable r=m.report.clone()/>
+                        <div class="chart" id="own-roc" inner_html=svg></div>
+                    })
+                }))}
             </ErrorBoundary>
         </section>
     }
@@ -44,6 +53,8 @@ pub fn OwnScores() -> impl IntoView {
 #[component]
 fn ModelsTable(r: ModelsReport) -> impl IntoView {
     let ci = |c: [f64; 2]| format!("[{:.4}, {:.4}]", c[0], c[1]);
+    // The same JSON as `reaseq metrics --scores FILE --json`.
+    let json = serde_json::to_string_pretty(&r).unwrap_or_default();
     view! {
         <table class="figures" id="own-models">
             <tr><th>"model"</th><th>"rows"</th><th>"AUC"</th><th>"95% CI"</th><th>"GAUC"</th><th>"95% CI"</th><th>"logloss"</th></tr>
@@ -63,5 +74,6 @@ fn ModelsTable(r: ModelsReport) -> impl IntoView {
             }).collect_view()}
         </table>
         <p class="muted">{format!("Paired user bootstrap, {} replicates; a test per pair, not corrected for multiplicity.", r.replicates)}</p>
+        <button id="own-json" on:click=move |_| download("your-models.json", "application/json", &json)>"JSON"</button>
     }
 }

@@ -49,7 +49,7 @@ pub enum Reply {
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
     Opened(Box<open::Opened>),
-    ScoresCompared(Box<reaseq_core::metrics::ModelsReport>),
+    ScoresCompared(Box<scores::OwnModels>),
     Failed(AppError),
 }
 

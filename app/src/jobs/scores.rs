@@ -3,7 +3,8 @@
 //! `reaseq_core::metrics::evaluate_models`, the function `reaseq metrics` prints for them.
 
 use reaseq_core::data::load::{read_model_scores, Strictness};
-use reaseq_core::metrics::{evaluate_models, BootstrapConfig, ModelsReport};
+use reaseq_core::metrics::{evaluate_models, roc_curve, BootstrapConfig, ModelsReport};
+use serde::{Deserialize, Serialize};
 
 use super::open::OpenedFile;
 use crate::error::{AppError, AppResult};
@@ -11,7 +12,14 @@ use crate::error::{AppError, AppResult};
 /// Replicates of the intervals and paired tests: `reaseq metrics`' default for such files.
 pub const REPLICATES: usize = 1000;
 
-pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<ModelsReport> {
+/// The models' figures, and each model's ROC curve for the chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OwnModels {
+    pub report: ModelsReport,
+    pub roc: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<OwnModels> {
     let mut files = files.iter();
     let first = files
         .next()
@@ -25,5 +33,11 @@ pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<ModelsReport> {
         replicates: REPLICATES,
         ..BootstrapConfig::default()
     };
-    Ok(evaluate_models(&scores, &cfg)?)
+    let report = evaluate_models(&scores, &cfg)?;
+    let roc = scores
+        .models
+        .iter()
+        .map(|(name, col)| Ok((name.clone(), roc_curve(&scores.label, col, 150)?)))
+        .collect::<AppResult<_>>()?;
+    Ok(OwnModels { report, roc })
 }
