@@ -99,3 +99,24 @@ viewTest("opened RecBole files load (dropped), a folder loads; a malformed file 
   await page.waitForFunction(() => document.querySelector('[data-stat="users"]')?.innerText === "3", null, { timeout: 30000 });
   assert.equal(await stat(page, "interactions"), "4");
 });
+
+viewTest("opened RecBole files with a knowledge graph: the Knowledge view counts opaque graph ids", async ({ open }) => {
+  const page = await open("/?data=synthetic");
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
+  const inter = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n" +
+    Array.from({ length: 40 }, (_, k) => `u${k % 5}\ti${k % 8}\t${1 + (k % 5)}\t${k}`).join("\n") + "\n";
+  const item = "item_id:token\tmovie_title:token_seq\n" + Array.from({ length: 8 }, (_, i) => `i${i}\tFilm ${i}`).join("\n") + "\n";
+  const link = "item_id:token\tentity_id:token\n" + Array.from({ length: 8 }, (_, i) => `i${i}\tm.0film${i}`).join("\n") + "\n";
+  const kg = "head_id:token\trelation_id:token\ttail_id:token\n" +
+    ["m.018yhr", "m.02x7vq", "m.0c1pj"].map((a) => `m.0film0\tfilm.film.actor\t${a}`).join("\n") + "\n";
+  const files = [["tiny.inter", inter], ["tiny.item", item], ["tiny.link", link], ["tiny.kg", kg]];
+  await page.locator("#open-data").setInputFiles(files.map(([name, text]) => ({ name, mimeType: "text/plain", buffer: Buffer.from(text) })));
+  await page.waitForFunction(() => document.querySelector('[data-stat="items"]')?.innerText === "8", null, { timeout: 60000 });
+  await page.locator('nav a:has-text("Knowledge")').click();
+  await page.waitForURL(/\/knowledge\?data=local&fp=/);
+  await page.locator("#card-title").waitFor({ timeout: 30000 });
+  const summary = page.locator("#knowledge-card details.ids summary");
+  assert.equal(await summary.innerText(), "3 actors (graph ids)");
+  await summary.click();
+  assert.match(await page.locator("#knowledge-card details.ids").innerText(), /m\.018yhr, m\.02x7vq, m\.0c1pj/);
+});

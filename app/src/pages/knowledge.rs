@@ -146,12 +146,22 @@ fn CardView(card: KnowledgeCard, semantic_id: Option<String>) -> impl IntoView {
         .facets
         .iter()
         .map(|f| {
-            let shown: Vec<&str> = f.values.iter().take(12).map(String::as_str).collect();
-            let more = f.values.len().saturating_sub(12);
+            // Opaque graph ids are counted, with the ids a click away; words are listed.
+            let values = if f.opaque_ids() {
+                let ids = f.values.join(", ");
+                let summary = format!("{} {} (graph ids)", f.values.len(), f.name);
+                view! { <details class="ids"><summary>{summary}</summary>{ids}</details> }
+                    .into_any()
+            } else {
+                let shown: Vec<&str> = f.values.iter().take(12).map(String::as_str).collect();
+                let more = f.values.len().saturating_sub(12);
+                view! { <span>{shown.join(", ")}{(more > 0).then(|| format!(" … +{more}"))}</span> }
+                    .into_any()
+            };
             view! {
                 <tr>
                     <td>{f.name.clone()}</td>
-                    <td>{shown.join(", ")}{(more > 0).then(|| format!(" … +{more}"))}</td>
+                    <td>{values}</td>
                     <td class="muted">{f.provenance.agent.clone()}</td>
                 </tr>
             }

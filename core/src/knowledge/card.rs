@@ -85,6 +85,25 @@ const ORDER: &[&str] = &[
 /// At most this many values of one facet go into the text (actor lists run long).
 const MAX_TEXT_VALUES: usize = 6;
 
+impl Facet {
+    /// Whether the values are opaque graph ids (Freebase's `m.018yhr`), which a page should
+    /// count ("32 actors") rather than list.
+    pub fn opaque_ids(&self) -> bool {
+        let mid = |v: &str| {
+            v.split_once('.').is_some_and(|(ns, id)| {
+                ns.len() == 1
+                    && !id.is_empty()
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'_')
+            })
+        };
+        self.kind == FacetKind::Entity
+            && !self.values.is_empty()
+            && self.values.iter().all(|v| mid(v))
+    }
+}
+
 impl KnowledgeCard {
     pub fn facet(&self, name: &str) -> Option<&Facet> {
         self.facets.iter().find(|f| f.name == name)
@@ -124,6 +143,21 @@ impl KnowledgeCard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn freebase_ids_are_opaque_and_names_are_not() {
+        let facet = |kind, values: &[&str]| Facet {
+            name: "actors".into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            kind,
+            provenance: Provenance::rule("graph"),
+            malformed: None,
+        };
+        assert!(facet(FacetKind::Entity, &["m.018yhr", "m.0abc_1"]).opaque_ids());
+        assert!(!facet(FacetKind::Entity, &["director_Horror_2"]).opaque_ids());
+        assert!(!facet(FacetKind::Text, &["m.018yhr"]).opaque_ids());
+        assert!(!facet(FacetKind::Entity, &["m.018yhr", "Harrison Ford"]).opaque_ids());
+    }
 
     fn facet(name: &str, values: &[&str], kind: FacetKind) -> Facet {
         Facet {
