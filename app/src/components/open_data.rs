@@ -3,7 +3,7 @@
 //! views then show them; a link to them carries their fingerprint, never their content.
 
 use leptos::prelude::*;
-use reaseq_core::data::load::check_size;
+use reaseq_core::data::load::{check_size, dataset_file};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::{errors_view, use_set_query};
@@ -15,10 +15,16 @@ use crate::worker;
 
 /// Reads the files a file input holds, each refused before reading when too large.
 pub async fn read_files(files: Vec<web_sys::File>) -> AppResult<Vec<OpenedFile>> {
+    let total: f64 = files.iter().map(|f| f.size()).sum();
+    if let Some(first) = files.first() {
+        check_size(
+            &format!("{} and the other files", first.name()),
+            total as u64,
+        )?;
+    }
     let mut opened = Vec::with_capacity(files.len());
     for f in files {
         let name = f.name();
-        check_size(&name, f.size() as u64)?;
         let buffer = JsFuture::from(f.array_buffer())
             .await
             .map_err(|e| AppError::File {
@@ -31,13 +37,16 @@ pub async fn read_files(files: Vec<web_sys::File>) -> AppResult<Vec<OpenedFile>>
     Ok(opened)
 }
 
-/// The files of an input element's change event.
+/// The files of an input element's change event; the input is cleared, so choosing the same
+/// file again (after fixing it) is a change too.
 pub fn chosen_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     let input: web_sys::HtmlInputElement = event_target(ev);
-    input
+    let files = input
         .files()
         .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    input.set_value("");
+    files
 }
 
 /// Has the worker load the files as a dataset.
@@ -151,7 +160,17 @@ pub fn OpenData() -> impl IntoView {
         let open = open.clone();
         move |ev: web_sys::Event| open(chosen_files(&ev))
     };
-    let on_folder = move |ev: web_sys::Event| open(chosen_files(&ev));
+    // A folder: only the files a dataset can be made of are read.
+    let on_folder = move |ev: web_sys::Event| {
+        let files = chosen_files(&ev);
+        let wanted: Vec<web_sys::File> = files
+            .iter()
+            .filter(|f| dataset_file(&f.name()))
+            .cloned()
+            .collect();
+        // None by name: all of them, so the page can say what they are.
+        open(if wanted.is_empty() { files } else { wanted })
+    };
     view! {
         <div class="open-data" id="drop-zone" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
             <label>"Open data "<input type="file" multiple id="open-data" on:change=on_files/></label>

@@ -20,14 +20,21 @@ pub struct OwnModels {
 }
 
 pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<OwnModels> {
-    let mut files = files.iter();
-    let first = files
-        .next()
+    // One file per model: each model takes its file's name.
+    let read = |f: &OpenedFile| -> AppResult<_> {
+        let s = read_model_scores(&f.name, &f.bytes, Strictness::Strict)?;
+        Ok(if files.len() > 1 {
+            s.named_by_file(&f.name)
+        } else {
+            s
+        })
+    };
+    let (first, rest) = files
+        .split_first()
         .ok_or_else(|| AppError::Input("no score file was opened".into()))?;
-    let mut scores = read_model_scores(&first.name, &first.bytes, Strictness::Strict)?;
-    for f in files {
-        let more = read_model_scores(&f.name, &f.bytes, Strictness::Strict)?;
-        scores.merge(&f.name, more)?;
+    let mut scores = read(first)?;
+    for f in rest {
+        scores.merge(&f.name, read(f)?)?;
     }
     let cfg = BootstrapConfig {
         replicates: REPLICATES,

@@ -68,6 +68,9 @@ pub struct Source {
     pub mode: BeyondLog,
     pub seed: u64,
     pub synthetic: Option<SyntheticConfig>,
+    /// The data this is, as a choice (a fallback names what it shows, not what was asked), so
+    /// a view that loads more for it never pairs one dataset with another's files.
+    pub choice: Choice,
     pub load_ms: f64,
     /// Why MovieLens-100k is not shown, when it was asked for implicitly and is absent.
     pub note: Option<String>,
@@ -100,6 +103,7 @@ fn synthetic(cfg: &SyntheticConfig, note: Option<String>) -> AppResult<Source> {
         dataset: Arc::new(w.dataset),
         seed: cfg.seed,
         synthetic: Some(cfg.clone()),
+        choice: Choice::Synthetic(cfg.clone()),
         load_ms: now() - t,
         note,
     })
@@ -117,9 +121,14 @@ async fn build_index() -> Option<Rc<BuildIndex>> {
         return known;
     }
     let index = match fetch_file_bytes(BuildIndex::URL).await {
-        Ok(Some(b)) => from_json::<BuildIndex>(BuildIndex::URL, &b)
-            .ok()
-            .map(Rc::new),
+        Ok(Some(b)) => match from_json::<BuildIndex>(BuildIndex::URL, &b) {
+            Ok(i) => Some(Rc::new(i)),
+            // Every file is then asked for; the build's mistake is said where a developer looks.
+            Err(e) => {
+                web_sys::console::warn_1(&e.to_string().into());
+                None
+            }
+        },
         _ => None,
     };
     INDEX.with(|i| *i.borrow_mut() = Some(index.clone()));
@@ -189,6 +198,7 @@ async fn movielens() -> AppResult<Option<Source>> {
         // The CLI's default protocol seed, so the views and `reaseq experiment` split alike.
         seed: 0,
         synthetic: None,
+        choice: Choice::MovieLens { explicit: true },
         load_ms: now() - t,
         note: None,
     }))
@@ -219,6 +229,9 @@ fn local(fingerprint: &str) -> AppResult<Source> {
         mode: BeyondLog::Random { rho: 0.3 },
         seed: 0,
         synthetic: None,
+        choice: Choice::Local {
+            fingerprint: fingerprint.to_owned(),
+        },
         load_ms: 0.0,
         note: None,
     })

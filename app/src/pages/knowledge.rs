@@ -15,7 +15,7 @@ use reaseq_core::knowledge::KnowledgeCard;
 use crate::components::{errors_view, use_set_query, ColdStartBox, DataControls};
 use crate::error::AppResult;
 use crate::loading::knowledge::load_knowledge;
-use crate::loading::{choice_from_query, now, source};
+use crate::loading::{now, source};
 
 /// A dataset's knowledge and how long it took to load.
 #[derive(Clone)]
@@ -61,17 +61,18 @@ fn provenance(k: &PageKnowledge, millis: f64) -> String {
 #[component]
 pub fn KnowledgePage() -> impl IntoView {
     let src = source();
-    let choice = choice_from_query();
     let query = use_query_map();
     let (filter, set_filter) = signal(String::new());
+    // Only the source: its own choice names the files to load with it.
     let knowledge = LocalResource::new(move || {
-        let (s, c) = (src.get(), choice.get());
+        let s = src.get();
         async move {
             let s = s?;
             let t = now();
             let load = async {
-                let ds = s?.dataset;
-                let k = load_knowledge(&ds, &c).await?;
+                let s = s?;
+                let ds = s.dataset;
+                let k = load_knowledge(&ds, &s.choice).await?;
                 AppResult::Ok(Knowledge {
                     ds,
                     k: Arc::new(k),

@@ -181,16 +181,16 @@ impl PreparedSpec {
     /// The same split again; `ds` is the loaded dataset (unused for a synthetic world), refused
     /// when it is not the data the description names.
     pub fn prepare(&self, ds: Option<&Dataset>) -> Result<Prepared> {
-        if let (None, Some(ds)) = (self.world, ds) {
-            let have = format!("{:016x}", ds.fingerprint());
-            if have != self.fingerprint {
-                return Err(Error::Config(format!(
-                    "the model was fitted on {} (fingerprint {}), the loaded data is {} ({have})",
-                    self.dataset, self.fingerprint, ds.name
-                )));
-            }
+        // A world is rebuilt from its seed: checked too, in case the generator changed.
+        let prepared = Prepared::rebuild(self.world, self.mode, self.seed, ds)?;
+        let have = format!("{:016x}", prepared.ds.fingerprint());
+        if have != self.fingerprint {
+            return Err(Error::Config(format!(
+                "the model was fitted on {} (fingerprint {}), the data here is {} ({have})",
+                self.dataset, self.fingerprint, prepared.ds.name
+            )));
         }
-        Prepared::rebuild(self.world, self.mode, self.seed, ds)
+        Ok(prepared)
     }
 }
 

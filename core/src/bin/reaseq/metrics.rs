@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use reaseq_core::data::load::{read_model_scores, read_scores_csv};
+use reaseq_core::data::load::{one_model_file, read_model_scores, read_scores_csv};
 use reaseq_core::data::Strictness;
 use reaseq_core::metrics::{evaluate_models, score_report, BootstrapConfig};
 use reaseq_core::Error;
@@ -33,46 +33,44 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let file = args.scores.display().to_string();
     let bytes = std::fs::read(&args.scores).map_err(|e| Error::io(&args.scores, e))?;
     let pb = spinner("scoring");
-    let cfg = |replicates| BootstrapConfig {
-        replicates,
-        seed: args.seed,
-        ..BootstrapConfig::default()
-    };
-    let at = |e: Error| anyhow::anyhow!("{file}: {e}");
-    // Several score columns: every model (1000 replicates unless asked), and paired tests.
-    let models = read_model_scores(&file, &bytes, Strictness::Strict).ok();
-    let (json, text) = match models.filter(|m| m.models.len() > 1) {
-        Some(m) => {
-            let replicates = if args.bootstrap > 0 {
-                args.bootstrap
-            } else {
-                1000
-            };
-            let r = evaluate_models(&m, &cfg(replicates)).map_err(at)?;
-            (serde_json::to_string(&r)?, r.to_string())
-        }
-        None => {
-            let table = match read_scores_csv(&file, &bytes, Strictness::Strict) {
-                Ok(t) => t,
-                Err(Error::Invalid { report }) => {
-                    pb.finish_and_clear();
-                    eprint!("{report}");
-                    eprintln!("error: {} problem(s) in {file}", report.count());
-                    return Ok(ExitCode::FAILURE);
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let c = cfg(args.bootstrap);
-            let bootstrap = (args.bootstrap > 0).then_some(&c);
-            let r = score_report(&table.user, &table.label, &table.score, bootstrap).map_err(at)?;
-            (serde_json::to_string(&r)?, r.to_string())
-        }
-    };
+    let out = figures(&args, &file, &bytes);
     pb.finish_and_clear();
+    let (json, text) = match out {
+        Ok(o) => o,
+        Err(Error::Invalid { report }) => {
+            eprint!("{report}");
+            eprintln!("error: {} problem(s) in {file}", report.count());
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e @ Error::Metric(_)) => return Err(anyhow::anyhow!("{file}: {e}")),
+        Err(e) => return Err(e.into()),
+    };
     if args.json {
         println!("{json}");
     } else {
         print!("{text}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file's figures as JSON and text: one model (a `score` column), or a column per model
+/// (1000 replicates unless asked) with their paired tests.
+fn figures(args: &MetricsArgs, file: &str, bytes: &[u8]) -> reaseq_core::Result<(String, String)> {
+    let cfg = |replicates| BootstrapConfig {
+        replicates,
+        seed: args.seed,
+        ..BootstrapConfig::default()
+    };
+    let json = |v: serde_json::Result<String>| v.map_err(|e| Error::Metric(e.to_string()));
+    if one_model_file(bytes) {
+        let t = read_scores_csv(file, bytes, Strictness::Strict)?;
+        let (c, asked) = (cfg(args.bootstrap), args.bootstrap > 0);
+        let r = score_report(&t.user, &t.label, &t.score, asked.then_some(&c))?;
+        Ok((json(serde_json::to_string(&r))?, r.to_string()))
+    } else {
+        let m = read_model_scores(file, bytes, Strictness::Strict)?;
+        let replicates = Some(args.bootstrap).filter(|&n| n > 0).unwrap_or(1000);
+        let r = evaluate_models(&m, &cfg(replicates))?;
+        Ok((json(serde_json::to_string(&r))?, r.to_string()))
+    }
 }

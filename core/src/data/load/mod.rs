@@ -10,10 +10,10 @@ mod table;
 
 use std::path::Path;
 
-pub use opened::{check_size, load_opened, MAX_OPEN_BYTES};
+pub use opened::{check_size, dataset_file, load_opened, MAX_OPEN_BYTES};
 pub use plain_csv::load_csv_bytes;
 pub use recbole::{load_recbole_bytes, RecboleFiles};
-pub use scores::{read_model_scores, read_scores_csv, ModelScores, ScoreTable};
+pub use scores::{one_model_file, read_model_scores, read_scores_csv, ModelScores, ScoreTable};
 
 use crate::data::Dataset;
 use crate::error::{Error, Report, Result};

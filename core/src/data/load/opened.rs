@@ -5,10 +5,22 @@
 use super::{load_csv_bytes, load_recbole_bytes, LoadOptions, Loaded, RecboleFiles};
 use crate::error::{Error, Result};
 
-/// The largest file the page opens; larger data belongs to the CLI. Measured (`node scale.js`,
-/// docs/results/benchmarks.md): 122 MB of CSV (5M interactions) took 633 MB of the worker's
-/// memory and 726 MB of the page's heap, so 256 MB stays well inside what a tab can hold.
-pub const MAX_OPEN_BYTES: u64 = 256 << 20;
+/// The most the page opens at once (all files together); larger data belongs to the CLI.
+/// Measured (`node scale.js`, docs/results/benchmarks.md): 122 MB of CSV (5M interactions)
+/// opened, taking 633 MB of the worker's memory and 726 MB of the page's heap; the files travel
+/// to the worker as JSON (about four characters a byte), which a browser's strings bound to
+/// some 150 MB, so the limit is the size that was measured to work.
+pub const MAX_OPEN_BYTES: u64 = 128 << 20;
+
+/// Whether a file of this name can be part of a dataset (so a folder's other files are not
+/// even read).
+pub fn dataset_file(name: &str) -> bool {
+    let n = base(name);
+    matches!(n, "interactions.csv" | "items.csv")
+        || [".inter", ".item", ".kg", ".link"]
+            .iter()
+            .any(|e| n.ends_with(e))
+}
 
 /// What the first bytes of a file that is not text say it is.
 fn not_text(bytes: &[u8]) -> Option<&'static str> {
@@ -43,7 +55,7 @@ pub fn check_size(name: &str, size: u64) -> Result<()> {
         return Err(Error::NotData {
             file: name.to_owned(),
             reason: format!(
-                "{} MB, more than the page opens ({} MB): use `reaseq data stats --data DIR`",
+                "{} MB, more than the page opens at once ({} MB): use `reaseq data stats --data DIR`",
                 size >> 20,
                 MAX_OPEN_BYTES >> 20
             ),
@@ -61,6 +73,10 @@ fn base(name: &str) -> &str {
 /// `NAME.inter` (+ `NAME.item`, `NAME.kg`, `NAME.link`). Other files (a folder's README, its
 /// images) are ignored when a dataset is found; when none is, one that is not data is named.
 pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loaded> {
+    let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+    if let Some((first, _)) = files.first() {
+        check_size(&format!("{first} and the other files"), total)?;
+    }
     // Only the files a dataset is made of are checked, so a folder may hold other things.
     let check = |name: &str, bytes: &[u8]| -> Result<()> {
         check_size(name, bytes.len() as u64)?;
@@ -164,9 +180,10 @@ mod tests {
             e.contains("no dataset among the opened files (notes.txt)"),
             "{e}"
         );
+        assert!(dataset_file("dir/ml.kg") && !dataset_file("README.txt"));
         let e = check_size("big.csv", 300 << 20).unwrap_err().to_string();
         assert!(
-            e.starts_with("big.csv: 300 MB, more than the page opens (256 MB)"),
+            e.starts_with("big.csv: 300 MB, more than the page opens at once (128 MB)"),
             "{e}"
         );
         let bad = b"user_id,item_id,timestamp\nu1,i1,1\nu1,i2,yesterday\n";

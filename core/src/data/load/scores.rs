@@ -57,6 +57,17 @@ pub fn read_scores_csv(file: &str, data: &[u8], strictness: Strictness) -> Resul
     Ok(out)
 }
 
+/// Whether a score file's header names a `score` column (or an alias): the one-model format of
+/// [`read_scores_csv`]; otherwise every other column is a model ([`read_model_scores`]).
+pub fn one_model_file(data: &[u8]) -> bool {
+    let header = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    let score = &COLUMNS[2];
+    String::from_utf8_lossy(header).split(',').any(|c| {
+        let c = c.trim().trim_matches('"').to_ascii_lowercase();
+        c == score.name || score.aliases.contains(&c.as_str())
+    })
+}
+
 const MODEL_COLUMNS: &[ColumnSpec] = &[
     col("user_id", &["user"], true),
     col("label", &["y", "click"], true),
@@ -78,9 +89,27 @@ pub struct ModelScores {
 }
 
 impl ModelScores {
+    /// Names the models by their file, for one file per model: `stem` for a file of one
+    /// model, `stem:column` for a file of several.
+    pub fn named_by_file(mut self, file: &str) -> Self {
+        let stem = file
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file)
+            .trim_end_matches(".csv");
+        let one = self.models.len() == 1;
+        for (name, _) in &mut self.models {
+            *name = if one {
+                stem.to_owned()
+            } else {
+                format!("{stem}:{name}")
+            };
+        }
+        self
+    }
+
     /// Adds the models of `other`, a file of the same rows (the same users and labels in the
-    /// same order): one file per model. A column named as one already here takes the file's
-    /// name (`file`) instead.
+    /// same order); a name already here is refused, so no two models share one.
     pub fn merge(&mut self, file: &str, other: ModelScores) -> Result<()> {
         let same = self.label == other.label
             && self.user.len() == other.user.len()
@@ -95,15 +124,11 @@ impl ModelScores {
             )));
         }
         for (name, scores) in other.models {
-            let name = if self.models.iter().any(|(n, _)| *n == name) {
-                file.rsplit(['/', '\\'])
-                    .next()
-                    .unwrap_or(file)
-                    .trim_end_matches(".csv")
-                    .to_owned()
-            } else {
-                name
-            };
+            if self.models.iter().any(|(n, _)| *n == name) {
+                return Err(crate::error::Error::Config(format!(
+                    "{file}: a second model named '{name}': give the files different names"
+                )));
+            }
             self.models.push((name, scores));
         }
         Ok(())
@@ -208,7 +233,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("m.csv:3: ours: not a number: 'x'"), "{text}");
-        let mut first = read_model_scores(
+        let first = read_model_scores(
             "a.csv",
             b"user_id,label,score\na,1,0.4\nb,0,0.1\n",
             Strictness::Strict,
@@ -220,7 +245,11 @@ mod tests {
             Strictness::Strict,
         )
         .unwrap();
-        first.merge("runs/b.csv", second).unwrap();
+        let mut first = first.named_by_file("runs/a.csv");
+        first
+            .merge("runs/b.csv", second.named_by_file("runs/b.csv"))
+            .unwrap();
+        assert_eq!(first.models[0].0, "a");
         assert_eq!(first.models[1], ("b".to_string(), vec![0.7, 0.3]));
         let other = read_model_scores(
             "c.csv",
@@ -229,6 +258,19 @@ mod tests {
         )
         .unwrap();
         assert!(first.merge("c.csv", other).is_err());
+        let again = read_model_scores(
+            "b.csv",
+            b"user_id,label,score\na,1,0.7\nb,0,0.3\n",
+            Strictness::Strict,
+        )
+        .unwrap();
+        let e = first
+            .merge("b.csv", again.named_by_file("b.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a second model named 'b'"), "{e}");
+        assert!(one_model_file(b"user_id,label,Score,timestamp\n"));
+        assert!(!one_model_file(b"user_id,label,ours,theirs\n"));
         let none = read_model_scores("m.csv", b"user_id,label\na,1\n", Strictness::Strict);
         assert!(none.unwrap_err().to_string().contains("no score column"));
     }
