@@ -97,6 +97,29 @@ fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String 
     note
 }
 
+/// The files of a drop.
+fn dropped_files(ev: &web_sys::DragEvent) -> Vec<web_sys::File> {
+    let files = ev.data_transfer().and_then(|d| d.files());
+    files
+        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
+/// A folder's files a dataset can be made of (so the rest is not even read); all of them when
+/// none is, so the page can say what they are.
+fn dataset_files(files: Vec<web_sys::File>) -> Vec<web_sys::File> {
+    let wanted: Vec<web_sys::File> = files
+        .iter()
+        .filter(|f| dataset_file(&f.name()))
+        .cloned()
+        .collect();
+    if wanted.is_empty() {
+        files
+    } else {
+        wanted
+    }
+}
+
 #[component]
 pub fn OpenData() -> impl IntoView {
     let set_query = use_set_query();
@@ -147,10 +170,7 @@ pub fn OpenData() -> impl IntoView {
         let open = open.clone();
         move |ev: web_sys::DragEvent| {
             ev.prevent_default();
-            let files = ev.data_transfer().and_then(|d| d.files());
-            let files: Vec<web_sys::File> = files
-                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-                .unwrap_or_default();
+            let files = dropped_files(&ev);
             if !files.is_empty() {
                 open(files);
             }
@@ -160,17 +180,7 @@ pub fn OpenData() -> impl IntoView {
         let open = open.clone();
         move |ev: web_sys::Event| open(chosen_files(&ev))
     };
-    // A folder: only the files a dataset can be made of are read.
-    let on_folder = move |ev: web_sys::Event| {
-        let files = chosen_files(&ev);
-        let wanted: Vec<web_sys::File> = files
-            .iter()
-            .filter(|f| dataset_file(&f.name()))
-            .cloned()
-            .collect();
-        // None by name: all of them, so the page can say what they are.
-        open(if wanted.is_empty() { files } else { wanted })
-    };
+    let on_folder = move |ev: web_sys::Event| open(dataset_files(chosen_files(&ev)));
     view! {
         <div class="open-data" id="drop-zone" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
             <label>"Open data "<input type="file" multiple id="open-data" on:change=on_files/></label>
