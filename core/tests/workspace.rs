@@ -94,6 +94,17 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     assert_eq!(gbr, fitted.fit.inferred);
     assert!(!again.any("fold 1/2"));
 
+    // Exporting with another seed than the fit's is refused: protocol.json would lie.
+    let reseeded = Prepared { seed: 5, ..world() };
+    let e = ws
+        .export_reasoner(&reseeded, &small_reasoner(), false, &Lines::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("fitted with seed 0, not 5"), "{e}");
+    assert!(ws
+        .export_reasoner(&data, &small_reasoner(), false, &Lines::default())
+        .is_ok());
+
     // Another protocol's data is refused by the bundle's fingerprint.
     let other = Prepared::dataset(data.ds.clone(), ProtocolMode::Random { rho: 0.3 }, 0).unwrap();
     let mut renamed = other;

@@ -97,6 +97,14 @@ fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String 
     note
 }
 
+/// The fingerprint of the opened data a link names, if it names some.
+fn link_fingerprint(choice: Choice) -> Option<String> {
+    match choice {
+        Choice::Local { fingerprint } => Some(fingerprint),
+        _ => None,
+    }
+}
+
 /// The files of a drop.
 fn dropped_files(ev: &web_sys::DragEvent) -> Vec<web_sys::File> {
     let files = ev.data_transfer().and_then(|d| d.files());
@@ -128,6 +136,7 @@ pub fn OpenData() -> impl IntoView {
     let (busy, set_busy) = signal(false);
     let (status, set_status) = signal(None::<AppResult<String>>);
     let opened = use_context::<OpenedData>();
+    let runs = StoredValue::new(0u64);
     let reload = move || {
         if let Some(o) = opened {
             o.0.update(|n| *n += 1);
@@ -135,11 +144,11 @@ pub fn OpenData() -> impl IntoView {
     };
     // The same for the file input, the folder picker and a drop.
     let open = move |files: Vec<web_sys::File>| {
-        let wanted = match choice.get_untracked() {
-            Choice::Local { fingerprint } => Some(fingerprint),
-            _ => None,
-        };
+        let wanted = link_fingerprint(choice.get_untracked());
         let set_query = set_query.clone();
+        // Only the latest opening may show its result (an earlier, slower one is dropped).
+        runs.update_value(|n| *n += 1);
+        let run = runs.get_value();
         set_busy.set(true);
         set_status.set(Some(Ok(format!(
             "Reading and checking {} file(s) in the worker…",
@@ -147,6 +156,9 @@ pub fn OpenData() -> impl IntoView {
         ))));
         wasm_bindgen_futures::spawn_local(async move {
             let result = open_files(files, lenient.get_untracked()).await;
+            if runs.get_value() != run {
+                return;
+            }
             set_busy.set(false);
             match result {
                 Ok(o) => {

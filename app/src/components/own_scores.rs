@@ -24,12 +24,19 @@ async fn compare(files: Vec<web_sys::File>) -> AppResult<OwnModels> {
 #[component]
 pub fn OwnScores() -> impl IntoView {
     let (result, set_result) = signal(None::<AppResult<OwnModels>>);
+    let runs = StoredValue::new(0u64);
     let on_change = move |ev: web_sys::Event| {
         let files = chosen_files(&ev);
+        // Only the latest files' figures are shown (an earlier, slower run is dropped).
+        runs.update_value(|n| *n += 1);
+        let run = runs.get_value();
         set_result.set(None);
-        wasm_bindgen_futures::spawn_local(
-            async move { set_result.set(Some(compare(files).await)) },
-        );
+        wasm_bindgen_futures::spawn_local(async move {
+            let r = compare(files).await;
+            if runs.get_value() == run {
+                set_result.set(Some(r));
+            }
+        });
     };
     view! {
         <section class="card" id="own-scores">

@@ -205,14 +205,19 @@ async fn movielens() -> AppResult<Option<Source>> {
 }
 
 thread_local! {
-    /// Data opened in this page, by fingerprint: kept in memory, never uploaded.
+    /// The data opened in this page, by fingerprint: kept in memory, never uploaded.
     static LOCAL: std::cell::RefCell<std::collections::HashMap<String, Arc<Dataset>>> = Default::default();
 }
 
 /// Keeps an opened dataset for this page; returns the fingerprint that names it in links.
 pub fn register_local(ds: Dataset) -> String {
     let fingerprint = format!("{:016x}", ds.fingerprint());
-    LOCAL.with(|l| l.borrow_mut().insert(fingerprint.clone(), Arc::new(ds)));
+    // Only the latest: a page holds one opened dataset (hundreds of MB for millions of rows).
+    LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        l.clear();
+        l.insert(fingerprint.clone(), Arc::new(ds));
+    });
     fingerprint
 }
 

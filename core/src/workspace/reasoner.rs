@@ -128,6 +128,18 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<()> {
         self.reasoner_model(data)?;
+        // protocol.json must describe the split the bundle was fitted on: the training run's
+        // sequences record it (protocol and seed).
+        let path = self.reasoner_dir(data).join(file::INFERRED);
+        let name = path.display().to_string();
+        let seq = InferredSequences::from_json(&name, &read_file(&path, REASONER_TRAIN)?)?;
+        seq.resolve(&name, &data.ds, data.mode)?;
+        if seq.provenance.seed != data.seed {
+            return Err(Error::Config(format!(
+                "{name}: the reasoner was fitted with seed {}, not {}: pass --seed {}",
+                seq.provenance.seed, data.seed, seq.provenance.seed
+            )));
+        }
         let (ids, _) = self.reasoner_knowledge(data, s)?;
         self.write_reasoner_files(data, ids, write_asset, progress)
     }
