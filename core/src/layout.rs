@@ -94,6 +94,15 @@ pub fn reports_dir(name: &str) -> String {
     format!("reports/{name}")
 }
 
+/// The stem of fold `f`'s reasoner bundle: fold 0's is [`file::REASONER`] (the page replays
+/// it), the others `reasoner-fold-{f}`; together they remake every user's GBR sequence.
+pub fn reasoner_fold(f: usize) -> String {
+    match f {
+        0 => file::REASONER.to_owned(),
+        f => format!("{}-fold-{f}", file::REASONER),
+    }
+}
+
 /// A bundle's two files: `{stem}.json` (manifest) and `{stem}.safetensors` (weights).
 pub fn bundle_files(stem: &str) -> [String; 2] {
     [format!("{stem}.json"), format!("{stem}.safetensors")]

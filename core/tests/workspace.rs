@@ -137,6 +137,12 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     let r = ws.cold_start(&data, &item, 1, &Lines::default()).unwrap();
     assert_eq!(r.scores.len(), 4);
 
+    // Shipped: the reasoner's every fold and the experiment's bundles and results, under the
+    // assets; a fresh data directory remakes the sequences and installs the models from them.
+    ws.write_experiment_assets(&data, &run, &Lines::default())
+        .unwrap();
+    shipped_models_remake_the_run(&ws, &data, &fitted.fit.inferred, &cfg);
+
     // An oracle run read the hidden events: it never becomes the workbench's bundles.
     let mut oracle = run;
     oracle.results.gbr = GbrSource::Oracle { slots: 4 };
@@ -145,4 +151,73 @@ fn the_stages_write_read_back_and_reuse_their_files() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("hidden events"), "{e}");
+}
+
+/// A fresh data directory beside `ws`'s assets: the shipped reasoner infers the very sequences
+/// its fit made, the shipped experiment installs bundles that score what they shipped with,
+/// and other settings, or `retrain`, fall back to training.
+fn shipped_models_remake_the_run(
+    ws: &Workspace,
+    data: &Prepared,
+    inferred: &[Vec<u32>],
+    cfg: &ExperimentConfig,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = Workspace::new(dir.path(), &ws.assets);
+    let lines = Lines::default();
+    let shipped = fresh
+        .shipped_reasoner(data, &small_reasoner(), &lines)
+        .unwrap();
+    assert_eq!(shipped.unwrap().fit.inferred, inferred);
+    assert!(lines.any("the shipped reasoner (2 folds"));
+    let seq = fresh.reasoner_dir(data).join(file::INFERRED);
+    assert!(seq.exists() && fresh.reasoner_model(data).is_ok());
+
+    // Other settings than the fit's: not these models.
+    let wider = ReasonerSettings {
+        dim: 32,
+        ..small_reasoner()
+    };
+    let other = Lines::default();
+    assert!(fresh
+        .shipped_reasoner(data, &wider, &other)
+        .unwrap()
+        .is_none());
+    assert!(other.any("fitted with other settings"));
+    let retrain = fresh.clone().retraining(true);
+    assert!(retrain
+        .shipped_reasoner(data, &small_reasoner(), &other)
+        .unwrap()
+        .is_none());
+
+    let installed = fresh
+        .install_shipped_experiment(data, cfg, inferred, &Lines::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(installed.seed0.len(), 4);
+    assert!(
+        installed.largest_difference() <= 1e-9,
+        "{}",
+        installed.describe()
+    );
+    assert!(fresh.experiment_bundles(data).is_ok() && fresh.experiment_results(data).is_ok());
+    let longer = ExperimentConfig {
+        seeds: 2,
+        ..cfg.clone()
+    };
+    let said = Lines::default();
+    assert!(fresh
+        .install_shipped_experiment(data, &longer, inferred, &said)
+        .unwrap()
+        .is_none());
+    assert!(said.any("made with other settings"));
+
+    // Sequences other than those the bundles were trained with score otherwise: refused.
+    let mut shuffled = inferred.to_vec();
+    shuffled.rotate_left(1);
+    let e = fresh
+        .install_shipped_experiment(data, cfg, &shuffled, &Lines::default())
+        .err()
+        .map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("--retrain")));
 }

@@ -13,7 +13,7 @@ mod run;
 pub use evaluation::{evaluate_test_set, SeedRun, SeedScores};
 #[cfg(feature = "charts")]
 pub use report::report_charts;
-pub use report::{markdown_report, markdown_table, slice_table};
+pub use report::{markdown_report, markdown_table, shipped_comparison, slice_table};
 pub use results::{
     Comparison, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult, SliceRow,
     SparseDifference, TestScores, TestSetEvaluation, TrainingSettings, VariantResult, VsBase,

@@ -55,6 +55,29 @@ fn table_row(v: Variant, x: &VariantResult, seeds: usize) -> String {
 }
 
 /// Each variant's AUC on the slices of one kind.
+/// How far a retrained experiment (`here`) is from the shipped one, per variant: the seed
+/// means of AUC and GAUC and their differences, in Markdown.
+pub fn shipped_comparison(shipped: &ExperimentResults, here: &ExperimentResults) -> String {
+    let mut out = String::from(
+        "| variant | AUC shipped | AUC here | Δ AUC | GAUC shipped | GAUC here | Δ GAUC |\n|---|---|---|---|---|---|---|\n",
+    );
+    for v in Variant::ALL {
+        if let (Some(a), Some(b)) = (shipped.variant(v), here.variant(v)) {
+            out += &format!(
+                "| {} | {:.4} | {:.4} | {:+.4} | {:.4} | {:.4} | {:+.4} |\n",
+                v.name(),
+                a.auc,
+                b.auc,
+                b.auc - a.auc,
+                a.gauc,
+                b.gauc,
+                b.gauc - a.gauc
+            );
+        }
+    }
+    out
+}
+
 pub fn slice_table(r: &ExperimentResults, kind: &str) -> String {
     let mut out = format!(
         "| {kind} | impressions | {} |\n|---|---|{}\n",

@@ -59,6 +59,24 @@ pub fn text_neighbours(
 }
 
 /// The index of the item with this id.
+/// One neighbour as `reaseq knowledge neighbours --json` prints it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NeighbourRow {
+    pub item_id: String,
+    pub score: f64,
+    pub title: String,
+}
+
+/// The rows of `neighbours` (item index, score) of `ds`.
+pub fn neighbour_rows(ds: &Dataset, neighbours: &[(usize, f32)]) -> Vec<NeighbourRow> {
+    let row = |&(i, s): &(usize, f32)| NeighbourRow {
+        item_id: ds.items[i].id.clone(),
+        score: f64::from(s),
+        title: ds.items[i].display_title(),
+    };
+    neighbours.iter().map(row).collect()
+}
+
 pub fn find_item(ds: &Dataset, id: &str) -> Result<usize> {
     ds.item_index(id)
         .map(|i| i as usize)

@@ -254,6 +254,35 @@ impl From<&SemanticIds> for SemanticIdSummary {
 pub struct StudentSummary {
     pub parameters: usize,
     pub agreement: Agreement,
+    /// Whether the student is one distilled before to these very targets (the shipped one,
+    /// [`DistilledStudent`]) rather than distilled by this build.
+    #[serde(default)]
+    pub reused: bool,
+}
+
+/// A student distilled before — the shipped one — with the REP targets it learnt and how well
+/// it matched them. A build whose own targets are these reuses it instead of distilling.
+pub struct DistilledStudent {
+    pub rep: Vec<Vec<f32>>,
+    pub student: super::student::StudentEncoder,
+    pub agreement: Agreement,
+}
+
+/// How far apart two builds' REP targets may be and still count as the same: float sums may
+/// round differently between machines; a change of data or encoder moves them far more.
+pub const REP_TOLERANCE: f32 = 1e-4;
+
+impl DistilledStudent {
+    /// The largest difference between its targets and `rep` (infinite when the shapes differ).
+    pub fn distance(&self, rep: &[Vec<f32>]) -> f32 {
+        let same_shape = self.rep.len() == rep.len()
+            && self.rep.iter().zip(rep).all(|(a, b)| a.len() == b.len());
+        if !same_shape {
+            return f32::INFINITY;
+        }
+        let diffs = self.rep.iter().zip(rep).flat_map(|(a, b)| a.iter().zip(b));
+        diffs.map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    }
 }
 
 /// What the vector stage made, with its figures and timings.
@@ -346,12 +375,14 @@ mod native {
     }
 
     /// Embeds the cards, fuses them with the graph embedding, quantises the result into
-    /// semantic IDs, and distils the student to its PCA (REP) projection.
+    /// semantic IDs, and distils the student to its PCA (REP) projection — or reuses
+    /// `distilled` when it learnt these very targets (within [`REP_TOLERANCE`]).
     pub fn build_vectors(
         ds: &Dataset,
         cards: &KnowledgeCards,
         encoder: &dyn TextEncoder,
         cfg: &KnowledgeBuildConfig,
+        distilled: Option<DistilledStudent>,
         progress: &dyn Progress,
     ) -> Result<KnowledgeVectors> {
         let texts = cards.texts();
@@ -379,10 +410,28 @@ mod native {
         let semantic_ids = residual_quantise(&knowledge, &cfg.semantic_id_config())?;
         let semantic_id_seconds = t.seconds();
         progress.checkpoint()?;
-        progress.message("distilling the student encoder");
         let t = Stopwatch::start();
         let rep = pca(&knowledge, cfg.student.dim);
-        let (student, agreement) = distill(&texts, &rep, cfg.student, &cfg.distill_config())?;
+        let distance = distilled.as_ref().map(|d| d.distance(&rep));
+        let (student, agreement, reused) = match (distilled, distance) {
+            (Some(d), Some(far)) if far <= REP_TOLERANCE => {
+                progress.message(&format!(
+                    "the shipped student learnt these REP targets (largest difference {far:.1e}): reused"
+                ));
+                (d.student, d.agreement, true)
+            }
+            _ => {
+                if let Some(far) = distance {
+                    progress.message(&format!(
+                        "the shipped student learnt other REP targets (largest difference {far:.1e}): distilling anew"
+                    ));
+                }
+                progress.message("distilling the student encoder");
+                let (student, agreement) =
+                    distill(&texts, &rep, cfg.student, &cfg.distill_config())?;
+                (student, agreement, false)
+            }
+        };
         let summary = VectorsSummary {
             encoder: encoder.name().to_owned(),
             items: texts.len(),
@@ -392,6 +441,7 @@ mod native {
             student: StudentSummary {
                 parameters: cfg.student.parameters(),
                 agreement,
+                reused,
             },
             teacher_seconds,
             graph_seconds,
@@ -462,7 +512,7 @@ mod native {
         progress.checkpoint()?;
         let vectors = match (cfg.encoder, encoder) {
             (EncoderKind::None, _) => None,
-            (_, Some(encoder)) => Some(build_vectors(ds, &cards, encoder, cfg, progress)?),
+            (_, Some(encoder)) => Some(build_vectors(ds, &cards, encoder, cfg, None, progress)?),
             (kind, None) => {
                 return Err(Error::Config(format!("the {kind:?} encoder was not given")))
             }
@@ -729,9 +779,34 @@ mod tests {
             assert!(nn.len() == 5 && nn.iter().all(|&(i, _)| i != 0));
 
             // Seeded: the same build writes the same bytes.
-            let again = build_vectors(ds, &out.cards, &HashedBag, &cfg, &Silent).unwrap();
+            let again = build_vectors(ds, &out.cards, &HashedBag, &cfg, None, &Silent).unwrap();
             let again: BTreeMap<String, Vec<u8>> = again.files(ds).unwrap().into_iter().collect();
             assert_eq!(again, files);
+
+            // A student distilled to these targets is reused, with its agreement; one distilled
+            // to other targets is not.
+            let shipped = |rep: Vec<Vec<f32>>| DistilledStudent {
+                rep,
+                student: v.student.clone(),
+                agreement: v.summary.student.agreement,
+            };
+            let reused = build_vectors(
+                ds,
+                &out.cards,
+                &HashedBag,
+                &cfg,
+                Some(shipped(v.rep.clone())),
+                &Silent,
+            )
+            .unwrap();
+            assert!(reused.summary.student.reused && !v.summary.student.reused);
+            assert_eq!(reused.student, v.student);
+            let mut moved = v.rep.clone();
+            moved[3][0] += 0.01;
+            let m = shipped(moved);
+            assert!((m.distance(&v.rep) - 0.01).abs() < 1e-6);
+            let anew = build_vectors(ds, &out.cards, &HashedBag, &cfg, Some(m), &Silent).unwrap();
+            assert!(!anew.summary.student.reused);
         }
 
         #[test]

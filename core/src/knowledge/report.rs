@@ -53,8 +53,9 @@ pub fn vectors_report(v: &VectorsSummary, vectors_file: &str) -> String {
     let (p, a) = (v.student.parameters, &v.student.agreement);
     let _ = writeln!(
         out,
-        "student ({p} params, {:.2} MB f32) in {:.1}s: held-out cosine {:.3} (train {:.3}), neighbour overlap@10 {:.3} on {} held-out items",
+        "student ({p} params, {:.2} MB f32) {} {:.1}s: held-out cosine {:.3} (train {:.3}), neighbour overlap@10 {:.3} on {} held-out items",
         p as f64 * 4.0 / 1e6,
+        if v.student.reused { "shipped, reused in" } else { "in" },
         v.student_seconds,
         a.heldout_cosine,
         a.train_cosine,
@@ -179,6 +180,7 @@ mod tests {
                     heldout_overlap_at_10: 0.91,
                     heldout_items: 20,
                 },
+                reused: false,
             },
             teacher_seconds: 2.0,
             graph_seconds: None,

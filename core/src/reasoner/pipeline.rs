@@ -18,10 +18,11 @@ use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use super::codes::blended_codes;
 use super::crossfit::{
     baseline_lists, cross_fit, evaluated_users, infer_all, planted_recovery, ranked, score_lists,
-    CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores, PlantedRecovery,
+    user_folds, CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores, PlantedRecovery,
 };
 use super::train::TrainConfig;
-use super::{DecodingPrior, InferredSequences, ItemVocab, PriorWeight, ReasonerConfig};
+use super::ReasonerConfig;
+use super::{DecodingPrior, DiffusionReasoner, InferredSequences, ItemVocab, PriorWeight};
 use super::{SamplerConfig, SequenceProvenance};
 
 /// What the reasoner's semantic IDs quantise.
@@ -138,7 +139,7 @@ impl ReasonerSettings {
         }
     }
 
-    fn crossfit(&self, vocab: &ItemVocab) -> CrossFitConfig {
+    pub(crate) fn crossfit(&self, vocab: &ItemVocab) -> CrossFitConfig {
         CrossFitConfig {
             folds: self.folds.max(2),
             max_history: self.max_history,
@@ -223,6 +224,60 @@ pub fn fit_reasoner(
     })
 }
 
+impl FittedReasoner {
+    /// A reasoner fitted before, from every fold's model and the prior weight it chose (its
+    /// bundles): each user's sequence is inferred again by the fold that never saw them, as
+    /// [`fit_reasoner`] did — seconds instead of the fit's hour. `s` must be the fit's settings.
+    pub fn from_folds(
+        data: &Prepared,
+        ids: &SemanticIds,
+        s: &ReasonerSettings,
+        folds: Vec<(DiffusionReasoner, PriorWeight)>,
+    ) -> Result<Self> {
+        let vocab = ItemVocab::new(ids)?;
+        let cfg = s.crossfit(&vocab);
+        if folds.len() != cfg.folds {
+            return Err(Error::Config(format!(
+                "{} fold models for a {}-fold reasoner",
+                folds.len(),
+                cfg.folds
+            )));
+        }
+        let t = Instant::now();
+        let (models, prior_weight): (Vec<_>, Vec<_>) = folds.into_iter().unzip();
+        let mut fit = CrossFit {
+            inferred: Vec::new(),
+            inferences: Vec::new(),
+            epochs: Vec::new(),
+            best_epoch: Vec::new(),
+            models,
+            fold: user_folds(data.ds.num_users(), cfg.folds, cfg.seed),
+            prior: cfg.popularity_prior.then(|| {
+                DecodingPrior::for_protocol(&data.ds, &data.protocol, cfg.cooccurrence_prior)
+            }),
+            prior_weight,
+            prior_search: Vec::new(),
+        };
+        let weights = fit.prior_weight.clone();
+        (fit.inferred, fit.inferences) = infer_all(
+            &data.ds,
+            &data.protocol,
+            &vocab,
+            &fit,
+            cfg.max_history,
+            &cfg.sampler,
+            cfg.decoding,
+            Some(&weights),
+        )?;
+        Ok(Self {
+            vocab,
+            cfg,
+            fit,
+            seconds: t.elapsed().as_secs_f64(),
+        })
+    }
+}
+
 /// How a fit went, as `reaseq reasoner train --json` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitSummary {
@@ -245,6 +300,9 @@ impl FittedReasoner {
         }
     }
 }
+
+/// The bundle metric naming a reasoner's fold.
+pub const FOLD_METRIC: &str = "fold";
 
 /// What a decoder's prior is called in reports.
 const POPULARITY_PRIOR: &str = "popularity prior";
@@ -273,25 +331,39 @@ impl FittedReasoner {
         describe(self.cfg.decoding, prior_name(&self.fit.prior))
     }
 
-    /// Fold 0's bundle, with what the workbench reads from its metrics: the validation recall,
-    /// the training time and the prior's λ and β (so the page ranks as the sequences were).
-    pub fn bundle(&self, data: &Prepared, s: &ReasonerSettings) -> Result<(Vec<u8>, Vec<u8>)> {
+    /// Fold `f`'s bundle, with what the workbench reads from its metrics: the validation
+    /// recall, the training time and the prior's λ and β (so the page ranks as the sequences
+    /// were). Fold 0's is the one the page replays; every fold's together remake the sequences.
+    pub fn bundle(
+        &self,
+        data: &Prepared,
+        s: &ReasonerSettings,
+        f: usize,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
         let fit = &self.fit;
+        let model = fit.models.get(f).ok_or_else(|| {
+            Error::Config(format!(
+                "fold {f}: the reasoner has {} folds",
+                fit.models.len()
+            ))
+        })?;
         let mut metrics = BTreeMap::new();
-        if let Some(v) = fit.epochs[0]
-            .get(fit.best_epoch[0])
+        // A reasoner remade from its bundles has no training log: no recall to record.
+        if let Some(v) = (fit.epochs.get(f).zip(fit.best_epoch.get(f)))
+            .and_then(|(log, &best)| log.get(best))
             .and_then(|e| e.valid_recall)
         {
             metrics.insert(format!("valid_recall_at_{}", s.slots), v);
         }
         metrics.insert("train_seconds".into(), self.seconds);
         metrics.insert("folds".into(), self.cfg.folds as f64);
+        metrics.insert(FOLD_METRIC.into(), f as f64);
         metrics.insert("task_prompt".into(), f64::from(u8::from(s.task_prompt)));
-        if let (Some(_), Some(&w)) = (&fit.prior, fit.prior_weight.first()) {
+        if let (Some(_), Some(&w)) = (&fit.prior, fit.prior_weight.get(f)) {
             metrics.insert(PriorWeight::LAMBDA_METRIC.into(), f64::from(w.lambda));
             metrics.insert(PriorWeight::MIX_METRIC.into(), f64::from(w.mix));
         }
-        fit.model().to_bundle(Some(data.ds.fingerprint()), metrics)
+        model.to_bundle(Some(data.ds.fingerprint()), metrics)
     }
 
     /// Every user's inferred sequence (the ranker's GBR input), with its provenance.

@@ -15,7 +15,77 @@ use crate::progress::Progress;
 use crate::ranker::cold::{cold_start, ColdSpace, ColdStartReport, NewItem};
 use crate::ranker::{Ranker, Variant};
 
+use crate::experiment::{markdown_report, shipped_comparison, ExperimentConfig};
+use crate::metrics::{auc, gauc};
+use crate::ranker::train::score_all;
+
 use super::{read_artifact, read_file, write_file, Workspace};
+
+/// The shipped experiment, installed: its results, and seed 0's bundles scored here.
+pub struct ShippedExperiment {
+    pub results: ExperimentResults,
+    pub seed0: Vec<SeedZeroCheck>,
+}
+
+/// One variant's seed-0 bundle: AUC and GAUC as shipped (its results' first seed) and as
+/// scored here on the test set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeedZeroCheck {
+    pub variant: Variant,
+    pub shipped: Option<[f64; 2]>,
+    pub here: [f64; 2],
+}
+
+impl SeedZeroCheck {
+    /// The larger of the AUC and GAUC differences (infinite when nothing was shipped).
+    pub fn difference(&self) -> f64 {
+        self.shipped.map_or(f64::INFINITY, |s| {
+            (s[0] - self.here[0]).abs().max((s[1] - self.here[1]).abs())
+        })
+    }
+}
+
+impl ShippedExperiment {
+    /// How far seed 0's bundles scored here may be from their shipped figures: float sums may
+    /// round differently between machines; other models or sequences move them far more.
+    pub const TOLERANCE: f64 = 1e-4;
+
+    /// The largest difference between seed 0's figures as shipped and as scored here.
+    pub fn largest_difference(&self) -> f64 {
+        self.seed0
+            .iter()
+            .map(SeedZeroCheck::difference)
+            .fold(0.0, f64::max)
+    }
+
+    /// One line per variant: seed 0's AUC and GAUC here and as shipped.
+    pub fn describe(&self) -> String {
+        let mut out =
+            String::from("seed 0's shipped bundles scored here (shipped figures in brackets):\n");
+        for c in &self.seed0 {
+            let [a, g] = c.shipped.map_or([f64::NAN; 2], |s| s);
+            out += &format!(
+                "  {:<7} AUC {:.4} ({a:.4})  GAUC {:.4} ({g:.4})\n",
+                c.variant.name(),
+                c.here[0],
+                c.here[1]
+            );
+        }
+        out += &format!("  largest difference {:.1e}\n", self.largest_difference());
+        out
+    }
+}
+
+/// Whether `results` were made with `cfg`'s settings (the jobs aside: they change no figure).
+fn made_with(results: &ExperimentResults, cfg: &ExperimentConfig) -> bool {
+    let (t, c) = (&results.training, &cfg.training);
+    results.seeds == cfg.seeds
+        && results.negatives == cfg.negatives
+        && results.history == cfg.history
+        && results.gbr == cfg.gbr
+        && results.seed == cfg.seed
+        && (t.epochs, t.batch, t.patience, t.lr) == (c.epochs, c.batch, c.patience, c.lr)
+}
 
 /// What makes the experiment's bundles, named when one is missing.
 const EXPERIMENT: &str = "reaseq experiment";
@@ -99,10 +169,12 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<()> {
         let relative = layout::ranker_dir(&data.ds.name);
+        // On a dataset the student is the knowledge build's, shipped with it.
+        let student = data.world.map(|_| file::STUDENT);
         let mut files: Vec<String> = Variant::ALL
             .iter()
             .map(|v| v.key())
-            .chain([file::STUDENT])
+            .chain(student)
             .flat_map(layout::bundle_files)
             .collect();
         files.push(file::RESULTS.into());
@@ -122,6 +194,150 @@ impl Workspace {
             std::fs::copy(&seq, &to).map_err(|e| Error::io(&seq, e))?;
         }
         Ok(())
+    }
+
+    /// The shipped experiment (`assets/ranker/{dataset}`: seed 0's bundles and the results,
+    /// written by `reaseq experiment --write-asset`) when it ran on this data and protocol
+    /// with `cfg`: its files are installed in the data directory as a run here would have
+    /// written them, and seed 0's bundles score the test set here with `gbr` — the check that
+    /// they are the models the results describe. `None` (the reason said through `progress`)
+    /// when nothing shipped fits.
+    pub fn install_shipped_experiment(
+        &self,
+        data: &Prepared,
+        cfg: &ExperimentConfig,
+        gbr: &[Vec<u32>],
+        progress: &dyn Progress,
+    ) -> Result<Option<ShippedExperiment>> {
+        let from = self.assets.join(layout::ranker_dir(&data.ds.name));
+        if self.retrain {
+            return Ok(None);
+        }
+        let Some(results) = self.shipped_results(data, progress)? else {
+            return Ok(None);
+        };
+        if !made_with(&results, cfg) {
+            progress.message(&format!(
+                "{}: made with other settings (seeds {}, negatives {}, epochs {}, batch {}, patience {}, history {:?}); training here",
+                from.display(),
+                results.seeds,
+                results.negatives,
+                results.training.epochs,
+                results.training.batch,
+                results.training.patience,
+                results.history
+            ));
+            return Ok(None);
+        }
+        let to = self.ranker_dir(data);
+        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
+        let files = Variant::ALL
+            .iter()
+            .flat_map(|v| layout::bundle_files(v.key()));
+        for f in files.chain([file::RESULTS.to_owned()]) {
+            std::fs::copy(from.join(&f), to.join(&f)).map_err(|e| Error::io(from.join(&f), e))?;
+        }
+        // The student: shipped with the bundles on a synthetic world, the knowledge build's on
+        // a dataset.
+        let [mf, wf] = layout::bundle_files(file::STUDENT);
+        let (manifest, weights) = match from.join(&mf).exists() {
+            true => (
+                read_file(&from.join(&mf), EXPERIMENT)?,
+                read_file(&from.join(&wf), EXPERIMENT)?,
+            ),
+            false => self.student_bundle(&data.ds)?,
+        };
+        write_file(&to.join(mf), &manifest)?;
+        write_file(&to.join(wf), &weights)?;
+        let (rankers, _) = self.experiment_bundles(data)?;
+        let rows = ExperimentRows::of_results(data, &results, &rankers)?;
+        let users: Vec<u32> = rows.test.iter().map(|e| e.user).collect();
+        let labels: Vec<bool> = rows.test.iter().map(|e| e.label).collect();
+        let mut seed0 = Vec::new();
+        for (v, model) in Variant::ALL.into_iter().zip(&rankers) {
+            let scores = score_all(model, &rows.test, gbr)?;
+            let shipped = results.variant(v).and_then(|r| r.per_seed.first());
+            seed0.push(SeedZeroCheck {
+                variant: v,
+                shipped: shipped.map(|s| [s.auc, s.gauc]),
+                here: [
+                    auc(&labels, &scores)?,
+                    gauc(&users, &labels, &scores)?.value,
+                ],
+            });
+        }
+        let shipped = ShippedExperiment { results, seed0 };
+        if shipped.largest_difference() > ShippedExperiment::TOLERANCE {
+            return Err(Error::Config(format!(
+                "{}: the shipped bundles do not score here what they scored when shipped; {}run `reaseq experiment --retrain`",
+                from.display(),
+                shipped.describe()
+            )));
+        }
+        progress.message(&format!("shipped bundles and results → {}", to.display()));
+        Ok(Some(shipped))
+    }
+
+    /// Says how far `here` (a retrained experiment) is from the shipped results, if any.
+    pub fn compare_with_shipped(
+        &self,
+        data: &Prepared,
+        here: &ExperimentResults,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        if let Some(shipped) = self.shipped_results(data, progress)? {
+            progress.message(&format!(
+                "against the shipped results (assets):\n{}",
+                shipped_comparison(&shipped, here)
+            ));
+        }
+        Ok(())
+    }
+
+    /// `results.json`, the Markdown report and its charts under `dir` (default
+    /// `{data}/reports/{name}`); returns where they went.
+    pub fn write_reports(
+        &self,
+        dir: Option<PathBuf>,
+        name: &str,
+        results: &ExperimentResults,
+    ) -> Result<PathBuf> {
+        let dir = dir.unwrap_or_else(|| self.path(&layout::reports_dir(name)));
+        write_file(&dir.join(file::RESULTS), &to_json(results)?)?;
+        write_file(&dir.join(file::REPORT), markdown_report(results).as_bytes())?;
+        #[cfg(feature = "charts")]
+        for (f, svg) in crate::experiment::report_charts(results)? {
+            write_file(&dir.join(f), svg.as_bytes())?;
+        }
+        Ok(dir)
+    }
+
+    /// The shipped results when they were made on this data and protocol.
+    pub fn shipped_results(
+        &self,
+        data: &Prepared,
+        progress: &dyn Progress,
+    ) -> Result<Option<ExperimentResults>> {
+        let path = self
+            .assets
+            .join(layout::ranker_dir(&data.ds.name))
+            .join(file::RESULTS);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let results: ExperimentResults = read_artifact(&path)?;
+        if results.spec() != data.spec() {
+            progress.message(&format!(
+                "{}: made on {} ({}, {}, seed {}), not on this data and protocol",
+                path.display(),
+                results.dataset,
+                results.dataset_fingerprint,
+                results.protocol.describe(),
+                results.seed
+            ));
+            return Ok(None);
+        }
+        Ok(Some(results))
     }
 
     /// The seed-0 bundles the experiment saved, and the student into their REP space.

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::knowledge::pipeline::KnowledgeCards;
+use crate::knowledge::pipeline::{DistilledStudent, KnowledgeBuild, KnowledgeCards};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use crate::knowledge::student::StudentEncoder;
 use crate::knowledge::vectors::{matrix_from_safetensors, tensor};
 use crate::layout::{self, file};
+use crate::progress::Progress;
 
 use super::{read_artifact, read_file, Workspace};
 
@@ -68,6 +69,55 @@ impl Workspace {
             ));
         }
         Ok(ids)
+    }
+
+    /// The student shipped for this dataset (`assets/knowledge/{dataset}`, written by
+    /// `reaseq knowledge build --write-asset`) with the REP targets it learnt; `None` when
+    /// none is shipped, or (said through `progress`) it was distilled for other data.
+    pub fn distilled_student(
+        &self,
+        ds: &Dataset,
+        progress: &dyn Progress,
+    ) -> Result<Option<DistilledStudent>> {
+        let dir = self.assets.join(layout::knowledge_dir(&ds.name));
+        let [m, w] = layout::bundle_files(file::STUDENT).map(|f| dir.join(f));
+        if self.retrain || !m.exists() {
+            return Ok(None);
+        }
+        let build: KnowledgeBuild = read_artifact(&dir.join(file::KNOWLEDGE_BUILD))?;
+        let want = format!("{:016x}", ds.fingerprint());
+        let Some(vectors) = build.vectors.filter(|_| build.dataset_fingerprint == want) else {
+            progress.message(&format!(
+                "{}: distilled for other data ({}, this data {want})",
+                dir.display(),
+                build.dataset_fingerprint
+            ));
+            return Ok(None);
+        };
+        let (manifest, weights) = (
+            read_file(&m, KNOWLEDGE_BUILD)?,
+            read_file(&w, KNOWLEDGE_BUILD)?,
+        );
+        let student = StudentEncoder::from_bundle(&m.display().to_string(), &manifest, &weights)?;
+        let rep_path = dir.join(file::REP);
+        let rep = matrix_from_safetensors(
+            &rep_path.display().to_string(),
+            &read_file(&rep_path, KNOWLEDGE_BUILD)?,
+            tensor::REP,
+            ds.num_items(),
+        )?;
+        Ok(Some(DistilledStudent {
+            rep,
+            student,
+            agreement: vectors.student.agreement,
+        }))
+    }
+
+    /// Ships the student, its REP targets and the build's summary: copies them to the assets.
+    pub fn write_knowledge_assets(&self, ds: &Dataset, progress: &dyn Progress) -> Result<PathBuf> {
+        let mut files: Vec<String> = layout::bundle_files(file::STUDENT).into();
+        files.extend([file::REP.into(), file::KNOWLEDGE_BUILD.into()]);
+        self.copy_to_assets(&layout::knowledge_dir(&ds.name), &files, progress)
     }
 
     /// Every item's knowledge card.

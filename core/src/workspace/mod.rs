@@ -15,6 +15,8 @@ use crate::artifact::{from_json, to_json, Artifact};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
+#[cfg(feature = "train")]
+pub use experiment::{SeedZeroCheck, ShippedExperiment};
 pub use knowledge::KNOWLEDGE_BUILD;
 
 /// The two roots of the layout.
@@ -24,6 +26,9 @@ pub struct Workspace {
     pub data: PathBuf,
     /// What is committed for the workbench (`$REASEQ_ASSETS`, else `./assets`).
     pub assets: PathBuf,
+    /// Train every model afresh: neither the shipped models (under the assets) nor the
+    /// sequences a fit here saved are reused.
+    pub retrain: bool,
 }
 
 impl Workspace {
@@ -31,7 +36,13 @@ impl Workspace {
         Self {
             data: data.into(),
             assets: assets.into(),
+            retrain: false,
         }
+    }
+
+    /// The same workspace, training every model afresh when `retrain`.
+    pub fn retraining(self, retrain: bool) -> Self {
+        Self { retrain, ..self }
     }
 
     /// A layout directory (`crate::layout::*_dir`) under the data directory.

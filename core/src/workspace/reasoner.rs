@@ -5,16 +5,17 @@ use std::path::PathBuf;
 
 use crate::artifact::{from_json, to_compact_json};
 use crate::bundle::Manifest;
-use crate::data::Prepared;
+use crate::data::{Prepared, PreparedSpec};
 use crate::error::{Error, Result};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use crate::layout::{self, file};
 use crate::progress::Progress;
 use crate::reasoner::pipeline::ReasonerSettings;
 use crate::reasoner::pipeline::{fit_reasoner, reasoner_codes, CodeSource, FittedReasoner};
-use crate::reasoner::{knowledge_space, DiffusionReasoner, InferredSequences};
+use crate::reasoner::PriorWeight;
+use crate::reasoner::{knowledge_space, DiffusionReasoner, InferredSequences, ItemVocab};
 
-use super::{read_file, write_artifact, write_file, Workspace};
+use super::{read_artifact, read_file, write_artifact, write_file, Workspace};
 
 /// What makes the reasoner's bundle, named when it is missing.
 const REASONER_TRAIN: &str = "reaseq reasoner train";
@@ -59,13 +60,15 @@ impl Workspace {
         let (ids, vectors) = self.reasoner_knowledge(data, s)?;
         let fitted = fit_reasoner(data, &ids, s, progress)?;
         let dir = self.reasoner_dir(data);
-        let (manifest, weights) = fitted.bundle(data, s)?;
-        let [m, w] = layout::bundle_files(file::REASONER);
-        write_file(&dir.join(m), &manifest)?;
-        write_file(&dir.join(w), &weights)?;
+        for f in 0..fitted.cfg.folds {
+            let (manifest, weights) = fitted.bundle(data, s, f)?;
+            let [m, w] = layout::bundle_files(&layout::reasoner_fold(f));
+            write_file(&dir.join(m), &manifest)?;
+            write_file(&dir.join(w), &weights)?;
+        }
         let sequences = to_compact_json(&fitted.sequences(data, s))?;
         write_file(&dir.join(file::INFERRED), &sequences)?;
-        self.write_reasoner_files(data, ids, write_asset, progress)?;
+        self.write_reasoner_files(data, ids, fitted.cfg.folds, write_asset, progress)?;
         let best: Vec<usize> = fitted.fit.best_epoch.iter().map(|e| e + 1).collect();
         progress.message(&format!(
             "{}: best epochs {best:?}, {} parameters, {:.0} s → {}",
@@ -77,12 +80,14 @@ impl Workspace {
         Ok((fitted, vectors))
     }
 
-    /// What the browser needs next to the bundle: its semantic IDs and the data and protocol it
-    /// was fitted on; with `write_asset` the reasoner's files are copied to the assets.
+    /// What the browser needs next to the bundles: their semantic IDs and the data and
+    /// protocol they were fitted on; with `write_asset` every fold's bundle and these files are
+    /// copied to the assets (the shipped reasoner, [`Self::shipped_reasoner`]).
     fn write_reasoner_files(
         &self,
         data: &Prepared,
         ids: SemanticIds,
+        folds: usize,
         write_asset: bool,
         progress: &dyn Progress,
     ) -> Result<()> {
@@ -91,11 +96,101 @@ impl Workspace {
         write_file(&dir.join(file::SEMANTIC_IDS), &ids)?;
         write_artifact(&dir.join(file::PROTOCOL), &data.spec())?;
         if write_asset {
-            let [m, w] = layout::bundle_files(file::REASONER);
-            let files = [m, w, file::SEMANTIC_IDS.into(), file::PROTOCOL.into()];
+            let mut files: Vec<String> = (0..folds)
+                .flat_map(|f| layout::bundle_files(&layout::reasoner_fold(f)))
+                .collect();
+            files.extend([file::SEMANTIC_IDS.into(), file::PROTOCOL.into()]);
             self.copy_to_assets(&layout::reasoner_dir(&data.ds.name), &files, progress)?;
         }
         Ok(())
+    }
+
+    /// The shipped reasoner (`assets/reasoner/{dataset}`: every fold's bundle, its semantic
+    /// IDs and protocol), remade into every user's sequences when it was fitted on this data,
+    /// protocol and seed; `None`, with the reason as a message, when there is none that fits.
+    pub fn shipped_reasoner(
+        &self,
+        data: &Prepared,
+        s: &ReasonerSettings,
+        progress: &dyn Progress,
+    ) -> Result<Option<FittedReasoner>> {
+        let dir = self.assets.join(layout::reasoner_dir(&data.ds.name));
+        let spec_path = dir.join(file::PROTOCOL);
+        if self.retrain || !spec_path.exists() {
+            return Ok(None);
+        }
+        let (spec, want) = (read_artifact::<PreparedSpec>(&spec_path)?, data.spec());
+        if spec != want {
+            progress.message(&format!(
+                "{}: fitted on {} ({}, {}, seed {}), not on this data and protocol",
+                spec_path.display(),
+                spec.dataset,
+                spec.fingerprint,
+                spec.mode.describe(),
+                spec.seed
+            ));
+            return Ok(None);
+        }
+        let mut folds = Vec::new();
+        for f in 0.. {
+            let [m, w] = layout::bundle_files(&layout::reasoner_fold(f)).map(|p| dir.join(p));
+            if !m.exists() {
+                break;
+            }
+            let name = m.display().to_string();
+            let manifest = read_file(&m, REASONER_TRAIN)?;
+            let parsed: Manifest = serde_json::from_slice(&manifest)
+                .map_err(|e| Error::artifact(&name, format!("not a bundle manifest: {e}")))?;
+            let model =
+                DiffusionReasoner::from_bundle(&name, &manifest, &read_file(&w, REASONER_TRAIN)?)?;
+            folds.push((model, PriorWeight::from_manifest(&parsed)));
+        }
+        if folds.len() != s.folds.max(2) {
+            progress.message(&format!(
+                "{}: {} fold bundles, a {}-fold reasoner needs each",
+                dir.display(),
+                folds.len(),
+                s.folds.max(2)
+            ));
+            return Ok(None);
+        }
+        let ids = read_artifact::<SemanticIdFile>(&dir.join(file::SEMANTIC_IDS))?.ids;
+        let want = s.crossfit(&ItemVocab::new(&ids)?).model;
+        if let Some((m, _)) = folds.iter().find(|(m, _)| m.config != want) {
+            progress.message(&format!(
+                "{}: fitted with other settings ({:?}) than these ({want:?})",
+                dir.display(),
+                m.config
+            ));
+            return Ok(None);
+        }
+        progress.message(&format!(
+            "the shipped reasoner ({} folds, {}) infers every user's sequence",
+            folds.len(),
+            dir.display()
+        ));
+        let fitted = FittedReasoner::from_folds(data, &ids, s, folds)?;
+        // Its files in the data directory, as a fit here would have written them.
+        let to = self.reasoner_dir(data);
+        for f in 0..fitted.cfg.folds {
+            for name in layout::bundle_files(&layout::reasoner_fold(f)) {
+                std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
+                std::fs::copy(dir.join(&name), to.join(&name))
+                    .map_err(|e| Error::io(to.join(&name), e))?;
+            }
+        }
+        write_file(
+            &to.join(file::INFERRED),
+            &to_compact_json(&fitted.sequences(data, s))?,
+        )?;
+        self.write_reasoner_files(data, ids, fitted.cfg.folds, false, progress)?;
+        progress.message(&format!(
+            "{} users' sequences in {:.1} s → {}",
+            data.ds.num_users(),
+            fitted.seconds,
+            to.display()
+        ));
+        Ok(Some(fitted))
     }
 
     /// Fold 0's bundle, refused when it was trained on other data.
@@ -141,7 +236,10 @@ impl Workspace {
             )));
         }
         let (ids, _) = self.reasoner_knowledge(data, s)?;
-        self.write_reasoner_files(data, ids, write_asset, progress)
+        let folds = (0..)
+            .take_while(|&f| dir_has_bundle(&self.reasoner_dir(data), f))
+            .count();
+        self.write_reasoner_files(data, ids, folds, write_asset, progress)
     }
 
     /// The GBR sequences for this data and protocol: the saved ones when they were made for it
@@ -155,7 +253,7 @@ impl Workspace {
     ) -> Result<Vec<Vec<u32>>> {
         let path = self.reasoner_dir(data).join(file::INFERRED);
         let name = path.display().to_string();
-        if let Ok(bytes) = std::fs::read(&path) {
+        if let Some(bytes) = std::fs::read(&path).ok().filter(|_| !self.retrain) {
             let saved = from_json::<InferredSequences>(&name, &bytes).and_then(|seq| {
                 if seq.provenance.seed != seed {
                     return Err(Error::Config(format!(
@@ -175,7 +273,16 @@ impl Workspace {
             epochs,
             ..ReasonerSettings::defaults(data.world.is_some())
         };
+        if let Some(shipped) = self.shipped_reasoner(data, &s, progress)? {
+            return Ok(shipped.fit.inferred);
+        }
         let (fitted, _) = self.train_reasoner(data, &s, false, progress)?;
         Ok(fitted.fit.inferred)
     }
+}
+
+/// Whether `dir` holds fold `f`'s bundle manifest.
+fn dir_has_bundle(dir: &std::path::Path, f: usize) -> bool {
+    let [m, _] = layout::bundle_files(&layout::reasoner_fold(f));
+    dir.join(m).exists()
 }

@@ -10,13 +10,12 @@ use anyhow::{bail, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
 use reaseq_core::data::Prepared;
-use reaseq_core::experiment::{markdown_report, markdown_table, report_charts, run_experiment};
+use reaseq_core::experiment::{markdown_table, run_experiment, ExperimentResults};
 use reaseq_core::experiment::{ExperimentConfig, GbrSource};
-use reaseq_core::layout::{self, file};
 use reaseq_core::ranker::cold::NewItem;
 use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::HistoryEvents;
-use reaseq_core::workspace::{write_artifact, write_file};
+use reaseq_core::workspace::Workspace;
 
 use crate::progress::Stderr;
 use crate::source::DataArgs;
@@ -59,6 +58,10 @@ pub struct ExperimentArgs {
     /// be shared) the GBR sequences and test scores to assets/ranker/{dataset}.
     #[arg(long)]
     write_asset: bool,
+    /// Train the reasoner and every ranker afresh instead of installing the shipped ones
+    /// (assets/), and say how far the figures are from the shipped.
+    #[arg(long)]
+    retrain: bool,
     /// Histories of every logged event instead of the liked ones only.
     #[arg(long)]
     all_events: bool,
@@ -137,10 +140,18 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         bail!("--gbr-oracle reads the hidden events: its models cannot be workbench assets");
     }
     let started = Instant::now();
-    let (ws, data) = (workspace(), a.prepare()?);
-    let cfg = a.config();
+    let ws = workspace().retraining(a.retrain);
+    let (data, cfg) = (a.prepare()?, a.config());
     let rep = ws.experiment_rep(&data)?;
     let gbr = ws.experiment_gbr(&data, cfg.gbr, a.reasoner_epochs, &Stderr)?;
+    // The shipped models and results when they were made on this data with these settings:
+    // their seed-0 bundles must score here what they scored there.
+    if !(a.gbr_oracle || a.write_asset) {
+        if let Some(shipped) = ws.install_shipped_experiment(&data, &cfg, &gbr, &Stderr)? {
+            eprint!("{}", shipped.describe());
+            return write_reports(&a, &ws, &shipped.results, data.ds.name.clone());
+        }
+    }
     let mut run = run_experiment(&data, &rep, &gbr, &cfg, &Stderr)?;
     // The whole command's time, as before: with the setup and the sequences.
     run.results.seconds = started.elapsed().as_secs_f64();
@@ -153,25 +164,27 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
         ws.write_experiment_bundles(&data, &rep, &run, &Stderr)?;
         name.clone()
     };
-    let reports = a
-        .reports
-        .clone()
-        .unwrap_or_else(|| ws.path(&layout::reports_dir(&reports_name)));
-    write_artifact(&reports.join(file::RESULTS), &run.results)?;
-    write_file(
-        &reports.join(file::REPORT),
-        markdown_report(&run.results).as_bytes(),
-    )?;
-    for (f, svg) in report_charts(&run.results)? {
-        write_file(&reports.join(f), svg.as_bytes())?;
+    if a.retrain {
+        ws.compare_with_shipped(&data, &run.results, &Stderr)?;
     }
     if a.write_asset {
         ws.write_experiment_assets(&data, &run, &Stderr)?;
     }
+    write_reports(&a, &ws, &run.results, reports_name)
+}
+
+/// The reports (`Workspace::write_reports`); the table, or with `--json` the results, on stdout.
+fn write_reports(
+    a: &ExperimentArgs,
+    ws: &Workspace,
+    r: &ExperimentResults,
+    name: String,
+) -> Result<ExitCode> {
+    let reports = ws.write_reports(a.reports.clone(), &name, r)?;
     if a.json {
-        println!("{}", String::from_utf8(to_json(&run.results)?)?);
+        println!("{}", String::from_utf8(to_json(r)?)?);
     } else {
-        print!("{}", markdown_table(&run.results));
+        print!("{}", markdown_table(r));
         eprintln!("results, report and charts → {}", reports.display());
     }
     Ok(ExitCode::SUCCESS)

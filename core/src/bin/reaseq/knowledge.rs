@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::Strictness;
 use reaseq_core::knowledge::llm::{write_answers_asset, LlmBackendKind, LlmSettings};
-use reaseq_core::knowledge::neighbours::{find_item, find_title, item_neighbours, text_neighbours};
+use reaseq_core::knowledge::neighbours::text_neighbours;
+use reaseq_core::knowledge::neighbours::{find_item, find_title, item_neighbours, neighbour_rows};
 use reaseq_core::knowledge::pipeline::{build_vectors, make_agents, run_agents, AgentKind};
 use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuild, KnowledgeBuildConfig};
 use reaseq_core::knowledge::purity::{purity, PurityConfig};
@@ -67,9 +68,13 @@ pub struct BuildArgs {
     #[arg(long, default_value_t = 128)]
     llm_batch: usize,
     /// Also write this run's LLM answers to the committed asset (assets/knowledge/llm), which
-    /// later builds read before asking the model.
+    /// later builds read before asking the model, and ship the student with its REP targets
+    /// (assets/knowledge/{dataset}), which later builds reuse when their targets are these.
     #[arg(long)]
     write_asset: bool,
+    /// Distil the student even when the shipped one learnt these very targets.
+    #[arg(long)]
+    retrain: bool,
     /// Model name sent to the server.
     #[arg(long, default_value = "default")]
     llm_model: String,
@@ -145,7 +150,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let setup = llm_setup();
     let mut agents = make_agents(&cfg, Some(&setup))?;
     let (cards, stats) = run_agents(&ds, &mut agents)?;
-    let dir = workspace().knowledge_dir(&ds);
+    let ws = workspace().retraining(args.retrain);
+    let dir = ws.knowledge_dir(&ds);
     let cards_file = dir.join(file::CARDS);
     write_artifact(&cards_file, &cards)?;
     print!(
@@ -161,7 +167,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         EncoderKind::None => None,
         EncoderKind::Minilm => {
             let teacher = TeacherBar(load_teacher()?);
-            let v = build_vectors(&ds, &cards, &teacher, &cfg, &Stderr)?;
+            let distilled = ws.distilled_student(&ds, &Stderr)?;
+            let v = build_vectors(&ds, &cards, &teacher, &cfg, distilled, &Stderr)?;
             for (name, bytes) in v.files(&ds)? {
                 write_file(&dir.join(name), &bytes)?;
             }
@@ -172,15 +179,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     };
     let summary = KnowledgeBuild::new(&ds, &cfg, stats, vectors);
     write_artifact(&dir.join(file::KNOWLEDGE_BUILD), &summary)?;
+    if args.write_asset && summary.vectors.is_some() {
+        ws.write_knowledge_assets(&ds, &Stderr)?;
+    }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One row of `reaseq knowledge neighbours --json`.
-#[derive(serde::Serialize)]
-struct NeighbourRow<'a> {
-    item_id: &'a str,
-    score: f64,
-    title: String,
 }
 
 fn neighbours(a: NeighboursArgs) -> Result<ExitCode> {
@@ -198,15 +200,7 @@ fn neighbours(a: NeighboursArgs) -> Result<ExitCode> {
         (None, None) => bail!("give one of --item, --title or --text"),
     };
     if a.json {
-        let rows: Vec<NeighbourRow> = nn
-            .iter()
-            .map(|&(i, s)| NeighbourRow {
-                item_id: &ds.items[i].id,
-                score: f64::from(s),
-                title: ds.items[i].display_title(),
-            })
-            .collect();
-        println!("{}", serde_json::to_string(&rows)?);
+        println!("{}", serde_json::to_string(&neighbour_rows(&ds, &nn))?);
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", neighbours_report(&ds, of, &nn));

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use reaseq_core::artifact::to_json;
 use reaseq_core::data::Prepared;
 use reaseq_core::reasoner::pipeline::ReasonerSettings;
 use reaseq_core::reasoner::pipeline::{evaluate_reasoner, infer_user, CodeSource, DecoderKind};
@@ -120,8 +121,8 @@ pub struct EvalArgs {
     /// fold models: Recall@M and forward passes per user for each.
     #[arg(long)]
     curve: bool,
-    /// Also copy the bundle and its semantic IDs to assets/reasoner/{dataset} (for the
-    /// workbench; only sensible for the synthetic world, whose data may be shared).
+    /// Also ship the reasoner: every fold's bundle, its semantic IDs and protocol to
+    /// assets/reasoner/{dataset}; `reaseq experiment` remakes the sequences from them.
     #[arg(long)]
     write_asset: bool,
     #[arg(long)]
@@ -182,10 +183,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     let (fitted, vectors) = workspace().train_reasoner(&data, &s, args.write_asset, &Stderr)?;
     let e = evaluate_reasoner(&data, &vectors, &fitted, &s, args.curve)?;
     if args.json {
-        println!(
-            "{}",
-            String::from_utf8(reaseq_core::artifact::to_json(&e)?)?
-        );
+        println!("{}", String::from_utf8(to_json(&e)?)?);
     } else {
         print!("{e}");
     }
