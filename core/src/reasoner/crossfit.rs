@@ -190,31 +190,107 @@ pub fn infer_all(
     decoding: Decoding,
     weights: Option<&[PriorWeight]>,
 ) -> Result<Inferred> {
+    let threads = threads();
+    infer_in(
+        ds,
+        protocol,
+        vocab,
+        fit,
+        max_history,
+        sampler,
+        decoding,
+        weights,
+        threads,
+    )
+}
+
+/// [`infer_all`] on `threads` threads.
+#[allow(clippy::too_many_arguments)]
+fn infer_in(
+    ds: &Dataset,
+    protocol: &Protocol,
+    vocab: &ItemVocab,
+    fit: &CrossFit,
+    max_history: usize,
+    sampler: &SamplerConfig,
+    decoding: Decoding,
+    weights: Option<&[PriorWeight]>,
+    threads: usize,
+) -> Result<Inferred> {
     let n = ds.num_users();
-    let mut inferred = vec![Vec::new(); n];
-    let mut inferences: Vec<Option<Inference>> = (0..n).map(|_| None).collect();
-    let mut models = fit.models.clone();
-    for u in 0..n as u32 {
-        let history = logged_history(ds, protocol, u, max_history);
-        if history.is_empty() {
-            continue;
-        }
-        let f = fit.fold[u as usize];
-        let model = &mut models[f];
-        let x = excluded(ds, protocol, u);
-        let out = infer(model, vocab, &history, &x, sampler)?;
-        inferred[u as usize] = match decoding {
-            Decoding::Diffusion => ranked(&out),
-            _ => {
-                let w = weights.and_then(|w| w.get(f).copied());
-                let prior = user_prior(fit.prior.as_ref().zip(w), &history)?;
-                let prior = prior.as_ref().map(|(q, l)| (q.as_ref(), *l));
-                ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?
+    // Each user's inference is seeded on its own, so users may be split across threads (each
+    // with its own copy of the fold models) and give what one thread would.
+    let one = |users: std::ops::Range<u32>| -> Result<Vec<(Vec<u32>, Option<Inference>)>> {
+        let mut models = fit.models.clone();
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let history = logged_history(ds, protocol, u, max_history);
+            if history.is_empty() {
+                out.push((Vec::new(), None));
+                continue;
             }
-        };
-        inferences[u as usize] = Some(out);
+            let f = fit.fold[u as usize];
+            let model = &mut models[f];
+            let x = excluded(ds, protocol, u);
+            let inference = infer(model, vocab, &history, &x, sampler)?;
+            let items = match decoding {
+                Decoding::Diffusion => ranked(&inference),
+                _ => {
+                    let w = weights.and_then(|w| w.get(f).copied());
+                    let prior = user_prior(fit.prior.as_ref().zip(w), &history)?;
+                    let prior = prior.as_ref().map(|(q, l)| (q.as_ref(), *l));
+                    ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?
+                }
+            };
+            out.push((items, Some(inference)));
+        }
+        Ok(out)
+    };
+    let chunks = user_chunks(n, threads);
+    let parts: Vec<Result<Vec<_>>> = if chunks.len() <= 1 {
+        chunks.into_iter().map(&one).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks.into_iter().map(|c| scope.spawn(|| one(c))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(crate::error::Error::Model(
+                            "an inference thread panicked".into(),
+                        ))
+                    })
+                })
+                .collect()
+        })
+    };
+    let mut inferred = Vec::with_capacity(n);
+    let mut inferences = Vec::with_capacity(n);
+    for part in parts {
+        for (items, inference) in part? {
+            inferred.push(items);
+            inferences.push(inference);
+        }
     }
     Ok((inferred, inferences))
+}
+
+/// Threads for inference: the cores natively, one in the browser (no threads there).
+fn threads() -> usize {
+    if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// `0..n` in at most `parts` contiguous ranges, in order.
+fn user_chunks(n: usize, parts: usize) -> Vec<std::ops::Range<u32>> {
+    let size = n.div_ceil(parts.max(1)).max(1);
+    (0..n)
+        .step_by(size)
+        .map(|start| start as u32..(start + size).min(n) as u32)
+        .collect()
 }
 
 pub use super::history::excluded;
@@ -635,6 +711,15 @@ mod tests {
             seed: 4,
         };
         let before = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
+        // One thread or several, every user gets the same inference.
+        let w = before.prior_weight.clone();
+        let infer_on = |threads| {
+            let (s, d) = (&cfg.sampler, cfg.decoding);
+            infer_in(&ds, &protocol, &vocab, &before, 6, s, d, Some(&w), threads).unwrap()
+        };
+        let (one, three) = (infer_on(1), infer_on(3));
+        assert_eq!(one.0, three.0);
+        assert_eq!(one.0, before.inferred);
         let user = evaluated_users(&ds, &protocol)[0];
         let mut altered = 0;
         for &i in &protocol.timelines[user as usize] {
@@ -705,6 +790,13 @@ mod tests {
             "{hit:?}"
         );
         assert_eq!((miss.partner_share, miss.partner_recall), (0.0, 0.0));
+    }
+
+    #[test]
+    fn users_split_into_ordered_chunks_that_cover_them() {
+        assert_eq!(user_chunks(5, 2), vec![0..3, 3..5]);
+        assert_eq!(user_chunks(1, 4), vec![0..1]);
+        assert!(user_chunks(0, 2).is_empty());
     }
 
     #[test]
