@@ -178,35 +178,10 @@ fn user_prior<'a>(
 
 /// Every user's inferred items from the reasoner of their fold (never one that saw them),
 /// decoded as `decoding` says (with the prior at each fold's `weights`, when given), and the
-/// diffusion sampler's inference (with its trace).
+/// diffusion sampler's inference (with its trace). On `threads` threads ([`inference_threads`]): each user is seeded on its own, so any
+/// number gives the same lists.
 #[allow(clippy::too_many_arguments)]
 pub fn infer_all(
-    ds: &Dataset,
-    protocol: &Protocol,
-    vocab: &ItemVocab,
-    fit: &CrossFit,
-    max_history: usize,
-    sampler: &SamplerConfig,
-    decoding: Decoding,
-    weights: Option<&[PriorWeight]>,
-) -> Result<Inferred> {
-    let threads = threads();
-    infer_in(
-        ds,
-        protocol,
-        vocab,
-        fit,
-        max_history,
-        sampler,
-        decoding,
-        weights,
-        threads,
-    )
-}
-
-/// [`infer_all`] on `threads` threads.
-#[allow(clippy::too_many_arguments)]
-fn infer_in(
     ds: &Dataset,
     protocol: &Protocol,
     vocab: &ItemVocab,
@@ -276,7 +251,7 @@ fn infer_in(
 }
 
 /// Threads for inference: the cores natively, one in the browser (no threads there).
-fn threads() -> usize {
+pub fn inference_threads() -> usize {
     if cfg!(target_arch = "wasm32") {
         1
     } else {
@@ -462,6 +437,7 @@ pub fn cross_fit(
         &cfg.sampler,
         cfg.decoding,
         Some(&chosen),
+        inference_threads(),
     )?;
     fit.inferred = inferred;
     fit.inferences = inferences;
@@ -715,7 +691,7 @@ mod tests {
         let w = before.prior_weight.clone();
         let infer_on = |threads| {
             let (s, d) = (&cfg.sampler, cfg.decoding);
-            infer_in(&ds, &protocol, &vocab, &before, 6, s, d, Some(&w), threads).unwrap()
+            infer_all(&ds, &protocol, &vocab, &before, 6, s, d, Some(&w), threads).unwrap()
         };
         let (one, three) = (infer_on(1), infer_on(3));
         assert_eq!(one.0, three.0);

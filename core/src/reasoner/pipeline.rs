@@ -17,8 +17,9 @@ use crate::progress::Progress;
 use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use super::codes::blended_codes;
 use super::crossfit::{
-    baseline_lists, cross_fit, evaluated_users, infer_all, planted_recovery, ranked, score_lists,
-    user_folds, CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores, PlantedRecovery,
+    baseline_lists, cross_fit, evaluated_users, infer_all, inference_threads, planted_recovery,
+    ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores,
+    PlantedRecovery,
 };
 use super::train::TrainConfig;
 use super::ReasonerConfig;
@@ -268,6 +269,7 @@ impl FittedReasoner {
             &cfg.sampler,
             cfg.decoding,
             Some(&weights),
+            inference_threads(),
         )?;
         Ok(Self {
             vocab,
@@ -620,6 +622,7 @@ fn decoder_runs(
                 &r.cfg.sampler,
                 d,
                 weights,
+                inference_threads(),
             )?
             .0
         };
@@ -660,6 +663,7 @@ fn steps_curve(
             &sampler,
             Decoding::Diffusion,
             None,
+            inference_threads(),
         )?;
         let sc = score_lists(&data.ds, &data.protocol, users, &lists, k);
         let passes: Vec<f64> = outs

@@ -19,6 +19,7 @@ use crate::experiment::{markdown_report, shipped_comparison, ExperimentConfig};
 use crate::metrics::{auc, gauc};
 use crate::ranker::train::score_all;
 
+use super::reasoner::made_on;
 use super::{read_artifact, read_file, write_file, Workspace};
 
 /// The shipped experiment, installed: its results, and seed 0's bundles scored here.
@@ -326,18 +327,7 @@ impl Workspace {
             return Ok(None);
         }
         let results: ExperimentResults = read_artifact(&path)?;
-        if results.spec() != data.spec() {
-            progress.message(&format!(
-                "{}: made on {} ({}, {}, seed {}), not on this data and protocol",
-                path.display(),
-                results.dataset,
-                results.dataset_fingerprint,
-                results.protocol.describe(),
-                results.seed
-            ));
-            return Ok(None);
-        }
-        Ok(Some(results))
+        Ok(made_on(&path, &results.spec(), data, progress).then_some(results))
     }
 
     /// The seed-0 bundles the experiment saved, and the student into their REP space.

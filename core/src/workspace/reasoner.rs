@@ -119,16 +119,8 @@ impl Workspace {
         if self.retrain || !spec_path.exists() {
             return Ok(None);
         }
-        let (spec, want) = (read_artifact::<PreparedSpec>(&spec_path)?, data.spec());
-        if spec != want {
-            progress.message(&format!(
-                "{}: fitted on {} ({}, {}, seed {}), not on this data and protocol",
-                spec_path.display(),
-                spec.dataset,
-                spec.fingerprint,
-                spec.mode.describe(),
-                spec.seed
-            ));
+        let spec: PreparedSpec = read_artifact(&spec_path)?;
+        if !made_on(&spec_path, &spec, data, progress) {
             return Ok(None);
         }
         let mut folds = Vec::new();
@@ -279,6 +271,28 @@ impl Workspace {
         let (fitted, _) = self.train_reasoner(data, &s, false, progress)?;
         Ok(fitted.fit.inferred)
     }
+}
+
+/// Whether a shipped file (`path`) was made on `data`'s data and protocol, as its `spec` says;
+/// if not, says so through `progress`.
+pub(super) fn made_on(
+    path: &std::path::Path,
+    spec: &PreparedSpec,
+    data: &Prepared,
+    progress: &dyn Progress,
+) -> bool {
+    let fits = *spec == data.spec();
+    if !fits {
+        progress.message(&format!(
+            "{}: made on {} ({}, {}, seed {}), not on this data and protocol",
+            path.display(),
+            spec.dataset,
+            spec.fingerprint,
+            spec.mode.describe(),
+            spec.seed
+        ));
+    }
+    fits
 }
 
 /// Whether `dir` holds fold `f`'s bundle manifest.
