@@ -412,26 +412,7 @@ mod native {
         progress.checkpoint()?;
         let t = Stopwatch::start();
         let rep = pca(&knowledge, cfg.student.dim);
-        let distance = distilled.as_ref().map(|d| d.distance(&rep));
-        let (student, agreement, reused) = match (distilled, distance) {
-            (Some(d), Some(far)) if far <= REP_TOLERANCE => {
-                progress.message(&format!(
-                    "the shipped student learnt these REP targets (largest difference {far:.1e}): reused"
-                ));
-                (d.student, d.agreement, true)
-            }
-            _ => {
-                if let Some(far) = distance {
-                    progress.message(&format!(
-                        "the shipped student learnt other REP targets (largest difference {far:.1e}): distilling anew"
-                    ));
-                }
-                progress.message("distilling the student encoder");
-                let (student, agreement) =
-                    distill(&texts, &rep, cfg.student, &cfg.distill_config())?;
-                (student, agreement, false)
-            }
-        };
+        let (student, agreement, reused) = student_for(&texts, &rep, cfg, distilled, progress)?;
         let summary = VectorsSummary {
             encoder: encoder.name().to_owned(),
             items: texts.len(),
@@ -456,6 +437,36 @@ mod native {
             semantic_ids,
             student,
             summary,
+        })
+    }
+
+    /// The student of `rep`: `distilled` when it learnt these very targets (within
+    /// [`REP_TOLERANCE`]), else one distilled here; and whether it was reused.
+    fn student_for(
+        texts: &[String],
+        rep: &[Vec<f32>],
+        cfg: &KnowledgeBuildConfig,
+        distilled: Option<DistilledStudent>,
+        progress: &dyn Progress,
+    ) -> Result<(StudentEncoder, Agreement, bool)> {
+        let distance = distilled.as_ref().map(|d| d.distance(rep));
+        Ok(match (distilled, distance) {
+            (Some(d), Some(far)) if far <= REP_TOLERANCE => {
+                progress.message(&format!(
+                "the shipped student learnt these REP targets (largest difference {far:.1e}): reused"
+            ));
+                (d.student, d.agreement, true)
+            }
+            _ => {
+                if let Some(far) = distance {
+                    progress.message(&format!(
+                    "the shipped student learnt other REP targets (largest difference {far:.1e}): distilling anew"
+                ));
+                }
+                progress.message("distilling the student encoder");
+                let (student, agreement) = distill(texts, rep, cfg.student, &cfg.distill_config())?;
+                (student, agreement, false)
+            }
         })
     }
 
