@@ -230,14 +230,12 @@ impl Workspace {
             ));
             return Ok(None);
         }
-        let to = self.ranker_dir(data);
-        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
-        let files = Variant::ALL
+        let files: Vec<String> = Variant::ALL
             .iter()
-            .flat_map(|v| layout::bundle_files(v.key()));
-        for f in files.chain([file::RESULTS.to_owned()]) {
-            std::fs::copy(from.join(&f), to.join(&f)).map_err(|e| Error::io(from.join(&f), e))?;
-        }
+            .flat_map(|v| layout::bundle_files(v.key()))
+            .chain([file::RESULTS.to_owned()])
+            .collect();
+        let to = self.install_from_assets(&layout::ranker_dir(&data.ds.name), &files)?;
         // The student: shipped with the bundles on a synthetic world, the knowledge build's on
         // a dataset.
         let [mf, wf] = layout::bundle_files(file::STUDENT);

@@ -59,13 +59,32 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<PathBuf> {
         let (from, to) = (self.path(relative), self.assets.join(relative));
-        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
-        for f in files.iter().filter(|f| from.join(f).exists()) {
-            std::fs::copy(from.join(f), to.join(f)).map_err(|e| Error::io(to.join(f), e))?;
-        }
+        let there: Vec<&String> = files.iter().filter(|f| from.join(f).exists()).collect();
+        copy_files(&from, &to, there)?;
         progress.message(&format!("assets → {}", to.display()));
         Ok(to)
     }
+
+    /// Copies the shipped `files` of the layout directory `relative` from the assets to the
+    /// data directory, as the command that made them would have written them there.
+    pub fn install_from_assets(&self, relative: &str, files: &[String]) -> Result<PathBuf> {
+        let to = self.path(relative);
+        copy_files(&self.assets.join(relative), &to, files)?;
+        Ok(to)
+    }
+}
+
+/// Copies `files` from the directory `from` to `to`, creating `to`.
+fn copy_files<'a>(
+    from: &Path,
+    to: &Path,
+    files: impl IntoIterator<Item = &'a String>,
+) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for f in files {
+        std::fs::copy(from.join(f), to.join(f)).map_err(|e| Error::io(from.join(f), e))?;
+    }
+    Ok(())
 }
 
 /// Reads a file another command makes; a missing file names that command.

@@ -163,14 +163,10 @@ impl Workspace {
         ));
         let fitted = FittedReasoner::from_folds(data, &ids, s, folds)?;
         // Its files in the data directory, as a fit here would have written them.
-        let to = self.reasoner_dir(data);
-        for f in 0..fitted.cfg.folds {
-            for name in layout::bundle_files(&layout::reasoner_fold(f)) {
-                std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
-                std::fs::copy(dir.join(&name), to.join(&name))
-                    .map_err(|e| Error::io(to.join(&name), e))?;
-            }
-        }
+        let bundles: Vec<String> = (0..fitted.cfg.folds)
+            .flat_map(|f| layout::bundle_files(&layout::reasoner_fold(f)))
+            .collect();
+        let to = self.install_from_assets(&layout::reasoner_dir(&data.ds.name), &bundles)?;
         write_file(
             &to.join(file::INFERRED),
             &to_compact_json(&fitted.sequences(data, s))?,
