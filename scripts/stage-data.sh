@@ -34,7 +34,9 @@ for ext in inter item kg link; do
   [ -f "$src/ml-100k.$ext" ] && cp "$src/ml-100k.$ext" "$dest/"
 done
 echo "staged MovieLens-100k into $dest"
-# The ranker bundles, results and GBR sequences of `reaseq experiment` on it, when present.
+# What the CLI made for it, where the page reads it: the mapping of reaseq_core::layout::WorkspaceFile
+# (which the page uses for an opened workspace folder). The ranker bundles, results and GBR
+# sequences of `reaseq experiment` on it, when present.
 if [ -f data/ranker/ml-100k/results.json ] && [ -f data/reasoner/ml-100k/inferred.json ]; then
   rdest="${TRUNK_STAGING_DIR}/files/data/ranker/ml-100k"
   mkdir -p "$rdest"

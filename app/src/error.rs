@@ -12,6 +12,10 @@ pub enum AppError {
     /// A file this build does not carry, and the command that makes it.
     #[error("{url}: not in this build ({how}, then build again)")]
     Missing { url: String, how: String },
+    /// A file opened data has no copy of (the workspace folder lacked it, or only data files
+    /// were opened), and how the CLI makes it for these data.
+    #[error("{file} is not among the opened files. Make it for these data with the CLI, `reaseq knowledge build --data DIR`, then {how} with `--data DIR`, and open the folder it writes to (./data, or $REASEQ_DATA; put DIR inside it) with “or a folder”.")]
+    NotOpened { file: String, how: String },
     /// The request for `url` failed (network, server, or reading the body).
     #[error("{url}: {reason}")]
     Fetch { url: String, reason: String },

@@ -13,7 +13,8 @@ use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{attention, cold, compare, open, reason, scores, Envelope, Job, Reply};
 use crate::loading::{experiment, reasoner};
-use crate::loading::{fetch_required, load, Choice, Source};
+use crate::loading::{fetch_required, load, Choice, Source, LOCAL_ROOT};
+use crate::loading::{register_local, register_workspace};
 
 /// Where trunk puts the worker's loader (`data-type="worker" data-loader-shim`).
 const SCRIPT: &str = "/reaseq-worker_loader.js";
@@ -82,6 +83,30 @@ fn post(id: u64, body: Reply) {
         format!("{{\"id\":{id},\"body\":{{\"Failed\":{{\"Worker\":{why}}}}}}}")
     });
     let _ = scope().post_message(&JsValue::from_str(&text));
+}
+
+/// Drops what earlier jobs loaded for opened data: a new opening replaces it.
+fn forget_opened<T>(cache: &'static std::thread::LocalKey<RefCell<HashMap<String, Rc<T>>>>) {
+    let dir = LOCAL_ROOT.trim_start_matches('/');
+    cache.with(|c| {
+        c.borrow_mut()
+            .retain(|key, _| !key.starts_with("Local") && !key.starts_with(dir))
+    });
+}
+
+/// Opens the files, and keeps the dataset and its workspace here for the jobs that follow.
+fn adopt(files: &[open::OpenedFile], lenient: bool) -> AppResult<open::Opened> {
+    let mut out = open::open(files, lenient)?;
+    register_local(out.dataset.clone());
+    register_workspace(open::named(files), &out.dataset.name);
+    forget_opened(&SOURCES);
+    forget_opened(&RANKERS);
+    forget_opened(&REASONERS);
+    forget_opened(&ROWS);
+    forget_opened(&REASONER_DATA);
+    forget_opened(&COLD);
+    out.worker_memory = wasm_memory_bytes();
+    Ok(out)
 }
 
 /// Loads once per key; later jobs reuse it.
@@ -173,8 +198,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
         )?))),
         Job::Open { files, lenient } => {
             post(id, Reply::Progress(0.0));
-            let mut out = open::open(&files, lenient)?;
-            out.worker_memory = wasm_memory_bytes();
+            let out = adopt(&files, lenient)?;
             post(id, Reply::Progress(1.0));
             Ok(Reply::Opened(Box::new(out)))
         }
@@ -217,8 +241,8 @@ pub fn serve() {
 
 struct Pending {
     progress: Rc<dyn Fn(f64)>,
-    resolve: js_sys::Function,
-    reject: js_sys::Function,
+    /// None for a job nobody awaits (a fresh worker's adoption of the opened data).
+    settle: Option<(js_sys::Function, js_sys::Function)>,
 }
 
 struct Handle {
@@ -289,8 +313,9 @@ impl Handle {
             Reply::Failed(e) if msg.id == 0 => self.fail_all(&e),
             // A job's result or failure: `run` reads which from the text.
             _ => {
-                if let Some(job) = self.pending.borrow_mut().remove(&msg.id) {
-                    let _ = job.resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
+                let job = self.pending.borrow_mut().remove(&msg.id);
+                if let Some((resolve, _)) = job.and_then(|j| j.settle) {
+                    let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
                 }
             }
         }
@@ -300,8 +325,8 @@ impl Handle {
     fn fail_all(&self, why: &AppError) {
         let text = serde_json::to_string(why).unwrap_or_else(|_| why.to_string());
         let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        for job in pending.into_values() {
-            let _ = job.reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
+        for (_, reject) in pending.into_values().filter_map(|j| j.settle) {
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
         }
     }
 
@@ -324,6 +349,8 @@ impl Handle {
 
 thread_local! {
     static HANDLE: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+    /// The files opened in this page and how strictly, which every new worker is given first.
+    static OPENED: RefCell<Option<Job>> = const { RefCell::new(None) };
 }
 
 fn handle() -> AppResult<Rc<Handle>> {
@@ -331,8 +358,25 @@ fn handle() -> AppResult<Rc<Handle>> {
         return Ok(h);
     }
     let h = Handle::spawn()?;
+    // A worker started after a cancel or a crash has none of the opened data: it opens the
+    // same files again before any job of the views.
+    if let Some(job) = OPENED.with(|o| o.borrow().clone()) {
+        let progress = Rc::new(|_| {});
+        h.post(
+            &job,
+            Pending {
+                progress,
+                settle: None,
+            },
+        )?;
+    }
     HANDLE.with(|slot| *slot.borrow_mut() = Some(h.clone()));
     Ok(h)
+}
+
+/// Remembers an [`Job::Open`] that succeeded (None: forget the last), for the next worker.
+pub fn keep_opened(job: Option<Job>) {
+    OPENED.with(|o| *o.borrow_mut() = job);
 }
 
 /// Terminates the worker and fails its jobs with `why`.
@@ -361,8 +405,7 @@ pub async fn run(job: &Job, progress: impl Fn(f64) + 'static) -> AppResult<Reply
         job,
         Pending {
             progress: Rc::new(progress),
-            resolve,
-            reject,
+            settle: Some((resolve, reject)),
         },
     )?;
     drop(h);

@@ -108,6 +108,73 @@ pub fn bundle_files(stem: &str) -> [String; 2] {
     [format!("{stem}.json"), format!("{stem}.safetensors")]
 }
 
+/// The directories the page reads a dataset's files from, under its root for that dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageDir {
+    Knowledge,
+    Reasoner,
+    Ranker,
+}
+
+impl PageDir {
+    /// This directory for `dataset`, e.g. `ranker/ml-100k`.
+    pub fn of(self, dataset: &str) -> String {
+        match self {
+            PageDir::Knowledge => knowledge_dir(dataset),
+            PageDir::Reasoner => reasoner_dir(dataset),
+            PageDir::Ranker => ranker_dir(dataset),
+        }
+    }
+}
+
+/// A file of a workspace (the data directory the CLI writes: `knowledge/{dataset}/…`,
+/// `reasoner/{dataset}/…`, `ranker/{dataset}/…`) that the page reads, and where it reads it.
+/// A workspace folder opened in the page goes through this; `scripts/stage-data.sh` stages a
+/// build's MovieLens-100k files the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceFile {
+    /// The dataset the file was made for: its directory's name.
+    pub dataset: String,
+    pub page_dir: PageDir,
+    pub file: String,
+}
+
+impl WorkspaceFile {
+    /// The file at `path` (`/`-separated, under any folder: `data/ranker/ml-100k/base.json`),
+    /// if the page reads it; the rest of a workspace (fold bundles, reports, caches) is None.
+    pub fn parse(path: &str) -> Option<Self> {
+        let mut parts = path.rsplit(['/', '\\']);
+        let (file, dataset, kind) = (parts.next()?, parts.next()?, parts.next()?);
+        let variant_bundle = crate::ranker::Variant::ALL
+            .iter()
+            .any(|v| bundle_files(v.key()).iter().any(|f| f == file));
+        let student = bundle_files(file::STUDENT).iter().any(|f| f == file);
+        let reasoner = bundle_files(file::REASONER).iter().any(|f| f == file);
+        let page_dir = match kind {
+            "knowledge" if file == file::CARDS || file == file::VECTORS => PageDir::Knowledge,
+            // The cold-start box places a new item with the knowledge build's student.
+            "knowledge" if student => PageDir::Ranker,
+            "reasoner" if reasoner || file == file::SEMANTIC_IDS || file == file::PROTOCOL => {
+                PageDir::Reasoner
+            }
+            // Compare reads the GBR sequences beside the rankers that were trained on them.
+            "reasoner" if file == file::INFERRED => PageDir::Ranker,
+            "ranker" if variant_bundle || file == file::RESULTS => PageDir::Ranker,
+            _ => return None,
+        };
+        (!dataset.is_empty()).then(|| Self {
+            dataset: dataset.to_owned(),
+            page_dir,
+            file: file.to_owned(),
+        })
+    }
+
+    /// Where the page reads it for a dataset it calls `name`, e.g. `ranker/opened/base.json`.
+    pub fn page_path(&self, name: &str) -> String {
+        format!("{}/{}", self.page_dir.of(name), self.file)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +202,52 @@ mod tests {
         assert!(index.carries("/files/ranker/synthetic/results.json"));
         assert!(!index.carries("/files/data/ml-100k/ml-100k.inter"));
         assert!(index.carries("/elsewhere.json"));
+    }
+
+    #[test]
+    fn a_workspace_file_is_read_where_the_page_reads_it() {
+        let page =
+            |p: &str| WorkspaceFile::parse(p).map(|f| (f.dataset.clone(), f.page_path("opened")));
+        let of = |d: &str, p: &str| Some((d.to_owned(), p.to_owned()));
+        assert_eq!(
+            page("data/ranker/ml-100k/base.json"),
+            of("ml-100k", "ranker/opened/base.json")
+        );
+        assert_eq!(
+            page("ws/ranker/mine/results.json"),
+            of("mine", "ranker/opened/results.json")
+        );
+        assert_eq!(
+            page("data/reasoner/ml-100k/inferred.json"),
+            of("ml-100k", "ranker/opened/inferred.json")
+        );
+        assert_eq!(
+            page("reasoner/x/reasoner.safetensors"),
+            of("x", "reasoner/opened/reasoner.safetensors")
+        );
+        assert_eq!(
+            page("data\\reasoner\\x\\protocol.json"),
+            of("x", "reasoner/opened/protocol.json")
+        );
+        assert_eq!(
+            page("data/knowledge/x/student.json"),
+            of("x", "ranker/opened/student.json")
+        );
+        assert_eq!(
+            page("data/knowledge/x/vectors.safetensors"),
+            of("x", "knowledge/opened/vectors.safetensors")
+        );
+        // What the page does not read, and what is not in the layout.
+        for p in [
+            "data/reasoner/x/reasoner-fold-1.json",
+            "data/ranker/x/student.json",
+            "data/knowledge/x/rep.safetensors",
+            "data/reports/x/report.md",
+            "data/ml-100k/ml-100k.inter",
+            "base.json",
+            "ranker/base.json",
+        ] {
+            assert_eq!(page(p), None, "{p}");
+        }
     }
 }

@@ -2,15 +2,18 @@
 //! validated in the worker, and kept in this page's memory only — nothing is uploaded. The
 //! views then show them; a link to them carries their fingerprint, never their content.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use reaseq_core::data::load::{check_size, dataset_file};
+use reaseq_core::layout::{PageDir, WorkspaceFile};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::{errors_view, use_set_query};
 use crate::error::{AppError, AppResult};
-use crate::jobs::open::{Opened, OpenedFile};
+use crate::jobs::open::{named, Opened, OpenedFile};
 use crate::jobs::{Job, Reply};
-use crate::loading::{choice_from_query, register_local, Choice, OpenedData};
+use crate::loading::{choice_from_query, register_local, register_workspace, Choice, OpenedData};
 use crate::worker;
 
 /// Reads the files a file input holds, each refused before reading when too large.
@@ -24,7 +27,7 @@ pub async fn read_files(files: Vec<web_sys::File>) -> AppResult<Vec<OpenedFile>>
     }
     let mut opened = Vec::with_capacity(files.len());
     for f in files {
-        let name = f.name();
+        let name = opened_name(&f);
         let buffer = JsFuture::from(f.array_buffer())
             .await
             .map_err(|e| AppError::File {
@@ -35,6 +38,16 @@ pub async fn read_files(files: Vec<web_sys::File>) -> AppResult<Vec<OpenedFile>>
         opened.push(OpenedFile { name, bytes });
     }
     Ok(opened)
+}
+
+/// A file's path within the folder it was opened from (the workspace's layout is read from
+/// it), else its name.
+fn opened_name(f: &web_sys::File) -> String {
+    js_sys::Reflect::get(f, &"webkitRelativePath".into())
+        .ok()
+        .and_then(|p| p.as_string())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| f.name())
 }
 
 /// The files of an input element's change event; the input is cleared, so choosing the same
@@ -49,26 +62,33 @@ pub fn chosen_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
     files
 }
 
-/// Has the worker load the files as a dataset.
-async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<Opened> {
-    let opened = read_files(files).await?;
-    match worker::run(
-        &Job::Open {
-            files: opened,
-            lenient,
-        },
-        |_| {},
-    )
-    .await?
-    {
-        Reply::Opened(o) => Ok(*o),
-        _ => Err(AppError::Worker("the worker answered another job".into())),
-    }
+/// Has the worker load the files as a dataset (it keeps them); this page keeps the dataset
+/// and the workspace files among them. Returns what was opened and the workspace files' URLs.
+async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<(Opened, Vec<String>)> {
+    let files = Rc::new(read_files(files).await?);
+    // A worker started while this runs must not be handed the previous files.
+    worker::keep_opened(None);
+    let job = Job::Open {
+        files: files.clone(),
+        lenient,
+    };
+    let Reply::Opened(o) = worker::run(&job, |_| {}).await? else {
+        return Err(AppError::Worker("the worker answered another job".into()));
+    };
+    worker::keep_opened(Some(job));
+    register_local(o.dataset.clone());
+    let workspace = register_workspace(named(&files), &o.dataset.name);
+    Ok((*o, workspace))
 }
 
 /// What the page says once the files are open: counts, skipped rows, and whether they are the
 /// data a link asked for.
-fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String {
+fn opened_note(
+    o: &Opened,
+    workspace: &[String],
+    fingerprint: &str,
+    wanted: Option<String>,
+) -> String {
     let ds = &o.dataset;
     let mut note = format!(
         "{}: {} users, {} items, {} interactions (fingerprint {fingerprint}; the worker's memory {:.0} MB).",
@@ -78,6 +98,7 @@ fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String 
         ds.interactions.len(),
         o.worker_memory / 1048576.0
     );
+    note.push_str(&workspace_note(workspace));
     if o.skipped_rows > 0 {
         note.push_str(&format!(
             " Skipped {} bad rows:\n{}",
@@ -97,6 +118,31 @@ fn opened_note(o: &Opened, fingerprint: &str, wanted: Option<String>) -> String 
     note
 }
 
+/// Which of the CLI's stages the opened workspace brought, and what the views do without one.
+fn workspace_note(urls: &[String]) -> String {
+    let has = |dir: PageDir| {
+        let dir = format!("/{}/", dir.of("opened"));
+        urls.iter().any(|u| u.contains(&dir))
+    };
+    let stages: Vec<&str> = [
+        (PageDir::Knowledge, "the knowledge build (Knowledge)"),
+        (PageDir::Reasoner, "the reasoner (Reasoner)"),
+        (PageDir::Ranker, "the experiment (Compare, Summary)"),
+    ]
+    .into_iter()
+    .filter(|(d, _)| has(*d))
+    .map(|(_, s)| s)
+    .collect();
+    if stages.is_empty() {
+        return String::new();
+    }
+    format!(
+        " From its workspace ({} files): {}.",
+        urls.len(),
+        stages.join(", ")
+    )
+}
+
 /// The fingerprint of the opened data a link names, if it names some.
 fn link_fingerprint(choice: Choice) -> Option<String> {
     match choice {
@@ -113,12 +159,16 @@ fn dropped_files(ev: &web_sys::DragEvent) -> Vec<web_sys::File> {
         .unwrap_or_default()
 }
 
-/// A folder's files a dataset can be made of (so the rest is not even read); all of them when
-/// none is, so the page can say what they are.
+/// A folder's files a dataset or the page's part of a workspace can be made of (so the rest,
+/// such as the CLI's caches, is not even read); all of them when none is, so the page can say
+/// what they are.
 fn dataset_files(files: Vec<web_sys::File>) -> Vec<web_sys::File> {
     let wanted: Vec<web_sys::File> = files
         .iter()
-        .filter(|f| dataset_file(&f.name()))
+        .filter(|f| {
+            let path = opened_name(f);
+            dataset_file(&path) || WorkspaceFile::parse(&path).is_some()
+        })
         .cloned()
         .collect();
     if wanted.is_empty() {
@@ -161,11 +211,9 @@ pub fn OpenData() -> impl IntoView {
             }
             set_busy.set(false);
             match result {
-                Ok(o) => {
-                    let note = |fp: &str| opened_note(&o, fp, wanted.clone());
+                Ok((o, workspace)) => {
                     let fp = format!("{:016x}", o.dataset.fingerprint());
-                    set_status.set(Some(Ok(note(&fp))));
-                    register_local(o.dataset);
+                    set_status.set(Some(Ok(opened_note(&o, &workspace, &fp, wanted))));
                     reload();
                     set_query(&[
                         ("data", Some("local".into())),

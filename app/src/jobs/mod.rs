@@ -31,9 +31,9 @@ pub enum Job {
     },
     /// Compare the researcher's own models from their score files.
     Scores { files: Vec<open::OpenedFile> },
-    /// Parse and validate the files a researcher opened.
+    /// Parse and validate the files a researcher opened; the worker keeps them for later jobs.
     Open {
-        files: Vec<open::OpenedFile>,
+        files: std::rc::Rc<Vec<open::OpenedFile>>,
         lenient: bool,
     },
 }

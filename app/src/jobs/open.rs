@@ -1,14 +1,17 @@
 //! The Open-data job: the files a researcher opened, parsed and validated in the worker by
 //! `reaseq_core::data::load::load_opened` (CSV or RecBole, told apart by name), strictly or
-//! leniently. The dataset comes back to the page, which keeps it in memory only.
+//! leniently. The dataset comes back to the page, which keeps it in memory only; the worker
+//! keeps it too, with the workspace files among the opened ones, for the views' later jobs.
 
 use reaseq_core::data::load::{load_opened, LoadOptions, Strictness};
 use reaseq_core::data::Dataset;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::error::{AppError, AppResult};
 
-/// One opened file: its name and bytes.
+/// One opened file: its name (with its folders when a folder was opened: the workspace's
+/// layout is read from them) and bytes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OpenedFile {
     pub name: String,
@@ -18,7 +21,7 @@ pub struct OpenedFile {
 /// The opened dataset and, in lenient mode, the rows it skipped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Opened {
-    pub dataset: Dataset,
+    pub dataset: Arc<Dataset>,
     pub skipped_rows: u64,
     /// The first [`AppError::SHOWN`] skipped rows' problems, `file:line: column: reason`.
     pub problems: Vec<String>,
@@ -28,11 +31,13 @@ pub struct Opened {
     pub worker_memory: f64,
 }
 
+/// `(name, bytes)` of each file, as the loaders take them.
+pub fn named(files: &[OpenedFile]) -> impl Iterator<Item = (&str, &[u8])> {
+    files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice()))
+}
+
 pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
-    let named: Vec<(String, &[u8])> = files
-        .iter()
-        .map(|f| (f.name.clone(), f.bytes.as_slice()))
-        .collect();
+    let named: Vec<(String, &[u8])> = named(files).map(|(n, b)| (n.to_owned(), b)).collect();
     let strictness = if lenient {
         Strictness::Lenient
     } else {
@@ -41,7 +46,7 @@ pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
     let loaded = load_opened(&named, LoadOptions { strictness })?;
     let report = loaded.report;
     Ok(Opened {
-        dataset: loaded.dataset,
+        dataset: Arc::new(loaded.dataset),
         skipped_rows: report.skipped_rows,
         problems: report
             .problems

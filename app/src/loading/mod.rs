@@ -17,7 +17,7 @@ fn root(choice: &Choice) -> (&'static str, &'static str) {
     match choice {
         Choice::Synthetic(_) => ("files/", "synthetic"),
         Choice::MovieLens { .. } => ("files/data/", "ml-100k"),
-        // Opened data has no artifacts in the build (the index lists none there).
+        // Opened data's files are in memory, never in the build (`register_workspace`).
         Choice::Local { .. } => ("files/local/", "opened"),
     }
 }
@@ -36,5 +36,9 @@ mod tests {
             assert!(root.starts_with(reaseq_core::layout::PAGE_FILES), "{root}");
         }
         assert!(ML_DIR.starts_with(&format!("/{}/", reaseq_core::layout::PAGE_FILES)));
+        let (local, _) = root(&Choice::Local {
+            fingerprint: String::new(),
+        });
+        assert_eq!(format!("/{local}"), LOCAL_ROOT);
     }
 }

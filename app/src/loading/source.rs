@@ -136,8 +136,12 @@ async fn build_index() -> Option<Rc<BuildIndex>> {
 }
 
 /// Fetches a deployed file; `Ok(None)` when the deployment does not have it: the build's index
-/// does not list it, or the server says so (a single-page fallback answers HTML for it).
+/// does not list it, or the server says so (a single-page fallback answers HTML for it). The
+/// files of an opened workspace are answered from memory ([`register_workspace`]).
 pub async fn fetch_optional(url: &str) -> AppResult<Option<Vec<u8>>> {
+    if let Some(opened) = opened_file(url) {
+        return Ok(opened);
+    }
     if build_index().await.is_some_and(|i| !i.carries(url)) {
         return Ok(None);
     }
@@ -163,12 +167,21 @@ async fn fetch_file_bytes(url: &str) -> AppResult<Option<Vec<u8>>> {
     resp.binary().await.map(Some).map_err(failed)
 }
 
-/// Like [`fetch_optional`], but a missing file is an error that says how to make it.
+/// Like [`fetch_optional`], but a missing file is an error that says how to make it (for opened
+/// data, with the CLI on those files).
 pub async fn fetch_required(url: &str, how: &str) -> AppResult<Vec<u8>> {
-    fetch_optional(url).await?.ok_or_else(|| AppError::Missing {
-        url: url.to_owned(),
-        how: how.to_owned(),
-    })
+    fetch_optional(url)
+        .await?
+        .ok_or_else(|| match url.strip_prefix(LOCAL_ROOT) {
+            Some(path) => AppError::NotOpened {
+                file: path.rsplit('/').next().unwrap_or(path).to_owned(),
+                how: how.to_owned(),
+            },
+            None => AppError::Missing {
+                url: url.to_owned(),
+                how: how.to_owned(),
+            },
+        })
 }
 
 async fn fetch_file(name: &str) -> AppResult<Option<Vec<u8>>> {
@@ -205,20 +218,57 @@ async fn movielens() -> AppResult<Option<Source>> {
 }
 
 thread_local! {
-    /// The data opened in this page, by fingerprint: kept in memory, never uploaded.
+    /// The data opened in this page (or handed to this worker), by fingerprint: kept in
+    /// memory, never uploaded.
     static LOCAL: std::cell::RefCell<std::collections::HashMap<String, Arc<Dataset>>> = Default::default();
+    /// The opened workspace's files, by the URL the views read them at (under [`LOCAL_ROOT`]).
+    static LOCAL_FILES: std::cell::RefCell<std::collections::HashMap<String, Rc<[u8]>>> = Default::default();
 }
 
-/// Keeps an opened dataset for this page; returns the fingerprint that names it in links.
-pub fn register_local(ds: Dataset) -> String {
+/// Where the views read opened data's files, as if a build carried them (see `root`).
+pub(crate) const LOCAL_ROOT: &str = "/files/local/";
+
+/// Keeps an opened dataset for this page (or worker); returns the fingerprint that names it
+/// in links.
+pub fn register_local(ds: Arc<Dataset>) -> String {
     let fingerprint = format!("{:016x}", ds.fingerprint());
     // Only the latest: a page holds one opened dataset (hundreds of MB for millions of rows).
     LOCAL.with(|l| {
         let mut l = l.borrow_mut();
         l.clear();
-        l.insert(fingerprint.clone(), Arc::new(ds));
+        l.insert(fingerprint.clone(), ds);
     });
     fingerprint
+}
+
+/// Keeps the files of an opened workspace folder that were made for `dataset` (the CLI's
+/// layout, `reaseq_core::layout::WorkspaceFile`) where the views read opened data's files,
+/// replacing those of earlier openings; returns those URLs, sorted.
+pub fn register_workspace<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    dataset: &str,
+) -> Vec<String> {
+    let (root, name) = super::root(&Choice::Local {
+        fingerprint: String::new(),
+    });
+    let kept: std::collections::HashMap<String, Rc<[u8]>> = files
+        .into_iter()
+        .filter_map(|(path, bytes)| {
+            let f = reaseq_core::layout::WorkspaceFile::parse(path)?;
+            (f.dataset == dataset).then(|| (format!("/{root}{}", f.page_path(name)), bytes.into()))
+        })
+        .collect();
+    let mut urls: Vec<String> = kept.keys().cloned().collect();
+    urls.sort();
+    LOCAL_FILES.with(|l| *l.borrow_mut() = kept);
+    urls
+}
+
+/// An opened workspace's file at `url`: `Some(None)` when `url` is opened data's and the
+/// workspace did not have it; None for any other URL.
+fn opened_file(url: &str) -> Option<Option<Vec<u8>>> {
+    url.starts_with(LOCAL_ROOT)
+        .then(|| LOCAL_FILES.with(|l| l.borrow().get(url).map(|b| b.to_vec())))
 }
 
 fn local(fingerprint: &str) -> AppResult<Source> {

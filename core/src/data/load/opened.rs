@@ -69,6 +69,16 @@ fn base(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
+/// The folders before a file's name (`data/mine/` for `data/mine/interactions.csv`).
+fn path_to(name: &str) -> &str {
+    &name[..name.len() - base(name).len()]
+}
+
+/// The folder a file was opened from (`data/mine/interactions.csv` → `mine`), when it was.
+fn folder(name: &str) -> Option<&str> {
+    name.rsplit(['/', '\\']).nth(1).filter(|f| !f.is_empty())
+}
+
 /// Loads the dataset `files` hold: `interactions.csv` (+ `items.csv`), or RecBole atomic files
 /// `NAME.inter` (+ `NAME.item`, `NAME.kg`, `NAME.link`). Other files (a folder's README, its
 /// images) are ignored when a dataset is found; when none is, one that is not data is named.
@@ -88,14 +98,32 @@ pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loade
             None => Ok(()),
         }
     };
-    let find = |want: &str| files.iter().find(|(n, _)| base(n) == want);
-    if let Some((inter, data)) = find("interactions.csv") {
-        let items = find("items.csv").map(|(n, b)| (n.as_str(), *b));
+    let mains: Vec<&str> = files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| base(n) == "interactions.csv" || n.ends_with(".inter"))
+        .collect();
+    if mains.len() > 1 {
+        return Err(Error::NotFound(format!(
+            "several datasets among the opened files ({}): open one at a time",
+            mains.join(", ")
+        )));
+    }
+    // A dataset's other files sit beside its main file, in the same folder.
+    let beside = |main: &str, want: &str| {
+        files
+            .iter()
+            .find(|(n, _)| base(n) == want && path_to(n) == path_to(main))
+    };
+    if let Some((inter, data)) = files.iter().find(|(n, _)| base(n) == "interactions.csv") {
+        let items = beside(inter, "items.csv").map(|(n, b)| (n.as_str(), *b));
         check(inter, data)?;
         if let Some((n, b)) = items {
             check(n, b)?;
         }
-        return load_csv_bytes("your CSV files", (inter.as_str(), data), items, opts);
+        // Named by its folder, as the CLI names `--data DIR`, so a workspace's files fit it.
+        let name = folder(inter).unwrap_or("your CSV files");
+        return load_csv_bytes(name, (inter.as_str(), data), items, opts);
     }
     let inters: Vec<&(String, &[u8])> = files
         .iter()
@@ -104,7 +132,8 @@ pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loade
     match inters.as_slice() {
         [(inter, data)] => {
             let stem = base(inter).trim_end_matches(".inter");
-            let part = |ext: &str| find(&format!("{stem}.{ext}")).map(|(n, b)| (n.clone(), *b));
+            let part =
+                |ext: &str| beside(inter, &format!("{stem}.{ext}")).map(|(n, b)| (n.clone(), *b));
             let files = RecboleFiles {
                 name: stem.to_owned(),
                 inter: (inter.clone(), data),
@@ -129,6 +158,7 @@ pub fn load_opened(files: &[(String, &[u8])], opts: LoadOptions) -> Result<Loade
                 names.join(", ")
             )))
         }
+        // Several were refused above.
         _ => Err(Error::NotFound(
             "several .inter files were opened: open one RecBole dataset at a time".into(),
         )),
@@ -155,6 +185,31 @@ mod tests {
         let r = open(&[("ml.inter", recbole), ("notes.txt", b"hello")]).unwrap();
         assert_eq!(r.dataset.name, "ml");
         assert_eq!(r.dataset.interactions.len(), 2);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn csv_opened_from_a_folder_is_the_dataset_the_cli_loads_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        let inter = b"user_id,item_id,timestamp\nu1,i1,1\nu1,i2,2\nu2,i1,3\n";
+        std::fs::write(mine.join("interactions.csv"), inter).unwrap();
+        let cli = super::super::load_dir(&mine, LoadOptions::default()).unwrap();
+        let page = open(&[("data/mine/interactions.csv", inter)]).unwrap();
+        assert_eq!(page.dataset.name, "mine");
+        assert_eq!(page.dataset.fingerprint(), cli.dataset.fingerprint());
+        // Another dataset beside it is refused, not chosen between.
+        let e = open(&[
+            ("data/mine/interactions.csv", inter),
+            ("data/ml/ml.inter", b"user_id:token\titem_id:token\n"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("several datasets among the opened files (data/mine/interactions.csv, data/ml/ml.inter)"), "{e}");
+        // Files without a folder (a file input) have none to be named by.
+        let loose = open(&[("interactions.csv", inter)]).unwrap();
+        assert_eq!(loose.dataset.name, "your CSV files");
     }
 
     #[test]
