@@ -95,8 +95,15 @@ fn forget_opened<T>(cache: &'static std::thread::LocalKey<RefCell<HashMap<String
 }
 
 /// Opens the files, and keeps the dataset and its workspace here for the jobs that follow.
-fn adopt(files: &[open::OpenedFile], lenient: bool) -> AppResult<open::Opened> {
-    let mut out = open::open(files, lenient)?;
+fn adopt(id: u64, files: &[open::OpenedFile], lenient: bool) -> AppResult<open::Opened> {
+    let last = Cell::new(0.0);
+    let mut out = open::open(files, lenient, &|p| {
+        // A message per percent is plenty for a progress bar.
+        if p - last.get() >= 0.01 {
+            last.set(p);
+            post(id, Reply::Progress(p));
+        }
+    })?;
     register_local(out.dataset.clone());
     register_workspace(open::named(files), &out.dataset.name);
     forget_opened(&SOURCES);
@@ -198,7 +205,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
         )?))),
         Job::Open { files, lenient } => {
             post(id, Reply::Progress(0.0));
-            let out = adopt(&files, lenient)?;
+            let out = adopt(id, &files, lenient)?;
             post(id, Reply::Progress(1.0));
             Ok(Reply::Opened(Box::new(out)))
         }
@@ -374,9 +381,9 @@ fn handle() -> AppResult<Rc<Handle>> {
     Ok(h)
 }
 
-/// Remembers an [`Job::Open`] that succeeded (None: forget the last), for the next worker.
-pub fn keep_opened(job: Option<Job>) {
-    OPENED.with(|o| *o.borrow_mut() = job);
+/// Remembers the [`Job::Open`] that succeeded last, for the next worker.
+pub fn keep_opened(job: Job) {
+    OPENED.with(|o| *o.borrow_mut() = Some(job));
 }
 
 /// Terminates the worker and fails its jobs with `why`.

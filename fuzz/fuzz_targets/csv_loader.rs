@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let cut = if rest.is_empty() { 0 } else { head as usize % (rest.len() + 1) };
     let (items, inter) = rest.split_at(cut);
     for strictness in [Strictness::Strict, Strictness::Lenient] {
-        let opts = LoadOptions { strictness };
+        let opts = LoadOptions { strictness, ..Default::default() };
         let _ = load_csv_bytes("fuzz", ("interactions.csv", inter), Some(("items.csv", items)), opts);
         let _ = load_csv_bytes("fuzz", ("interactions.csv", rest), None, opts);
         let _ = read_scores_csv("scores.csv", rest, strictness);

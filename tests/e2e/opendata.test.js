@@ -60,6 +60,29 @@ viewTest("opened CSV data shows its exact counts and timelines in every view, li
   assert.doesNotMatch(await other.locator("#open-status").innerText(), /not the data of the link/);
 });
 
+viewTest("a large opening shows how far the worker has read and can be cancelled; the data opened before stay", async ({ open }) => {
+  const page = await open("/?data=synthetic");
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });
+  await page.locator("#open-data").setInputFiles(csvDataset());
+  await page.waitForFunction(() => document.querySelector('[data-stat="users"]')?.innerText === "1000", null, { timeout: 60000 });
+  const before = page.url();
+  // 1.5 million interactions (about 30 MB): seconds of checking in the worker.
+  const folder = mkdtempSync(join(tmpdir(), "large-"));
+  const rows = ["user_id,item_id,timestamp"];
+  for (let k = 0; k < 1500000; k++) rows.push(`u${k % 20000},i${(k * 7) % 5000},${k}`);
+  writeFileSync(join(folder, "interactions.csv"), rows.join("\n") + "\n");
+  await page.locator("#open-data").setInputFiles(join(folder, "interactions.csv"));
+  await page.waitForFunction(() => Number(document.querySelector("#open-progress")?.value) > 0, null, { timeout: 60000 });
+  assert.match(await page.locator(".open-progress").innerText(), /checking rows: \d+%/);
+  await screenshot(page, "open-progress");
+  await page.click("#open-cancel");
+  await page.locator(".open-data pre.error").waitFor({ timeout: 30000 });
+  assert.match(await page.locator(".open-data pre.error").innerText(), /cancelled/);
+  assert.equal(await page.locator("#open-progress").count(), 0);
+  assert.equal(page.url(), before);
+  assert.equal(await stat(page, "users"), "1000");
+});
+
 viewTest("opened RecBole files load (dropped), a folder loads; a malformed file and a file that is not data are named in the page", async ({ open }) => {
   const page = await open("/?data=synthetic");
   await page.locator('[data-stat="users"]').waitFor({ timeout: 30000 });

@@ -64,18 +64,20 @@ pub fn chosen_files(ev: &web_sys::Event) -> Vec<web_sys::File> {
 
 /// Has the worker load the files as a dataset (it keeps them); this page keeps the dataset
 /// and the workspace files among them. Returns what was opened and the workspace files' URLs.
-async fn open_files(files: Vec<web_sys::File>, lenient: bool) -> AppResult<(Opened, Vec<String>)> {
+async fn open_files(
+    files: Vec<web_sys::File>,
+    lenient: bool,
+    progress: impl Fn(f64) + 'static,
+) -> AppResult<(Opened, Vec<String>)> {
     let files = Rc::new(read_files(files).await?);
-    // A worker started while this runs must not be handed the previous files.
-    worker::keep_opened(None);
     let job = Job::Open {
         files: files.clone(),
         lenient,
     };
-    let Reply::Opened(o) = worker::run(&job, |_| {}).await? else {
+    let Reply::Opened(o) = worker::run(&job, progress).await? else {
         return Err(AppError::Worker("the worker answered another job".into()));
     };
-    worker::keep_opened(Some(job));
+    worker::keep_opened(job);
     register_local(o.dataset.clone());
     let workspace = register_workspace(named(&files), &o.dataset.name);
     Ok((*o, workspace))
@@ -143,6 +145,15 @@ fn workspace_note(urls: &[String]) -> String {
     )
 }
 
+/// What the worker is doing at `done`, the share of the bytes it has checked.
+fn open_stage(done: f64) -> String {
+    if done < 1.0 {
+        format!("checking rows: {:.0}%", done * 100.0)
+    } else {
+        "checked; building the views…".into()
+    }
+}
+
 /// The fingerprint of the opened data a link names, if it names some.
 fn link_fingerprint(choice: Choice) -> Option<String> {
     match choice {
@@ -184,6 +195,8 @@ pub fn OpenData() -> impl IntoView {
     let choice = choice_from_query();
     let (lenient, set_lenient) = signal(false);
     let (busy, set_busy) = signal(false);
+    // The share of the files' bytes the worker has checked; None while the page reads them.
+    let (done, set_done) = signal(None::<f64>);
     let (status, set_status) = signal(None::<AppResult<String>>);
     let opened = use_context::<OpenedData>();
     let runs = StoredValue::new(0u64);
@@ -200,12 +213,18 @@ pub fn OpenData() -> impl IntoView {
         runs.update_value(|n| *n += 1);
         let run = runs.get_value();
         set_busy.set(true);
+        set_done.set(None);
         set_status.set(Some(Ok(format!(
             "Reading and checking {} file(s) in the worker…",
             files.len()
         ))));
         wasm_bindgen_futures::spawn_local(async move {
-            let result = open_files(files, lenient.get_untracked()).await;
+            let progress = move |p| {
+                if runs.get_value() == run {
+                    set_done.set(Some(p));
+                }
+            };
+            let result = open_files(files, lenient.get_untracked(), progress).await;
             if runs.get_value() != run {
                 return;
             }
@@ -247,6 +266,12 @@ pub fn OpenData() -> impl IntoView {
             <label>"or a folder "<input type="file" id="open-folder" prop:webkitdirectory=true on:change=on_folder/></label>
             <label class="check"><input type="checkbox" id="open-lenient" on:change=move |ev| set_lenient.set(event_target_checked(&ev))/>"skip bad rows"</label>
             <Show when=move || busy.get()>
+                <span class="open-progress">
+                    {move || match done.get() {
+                        Some(p) => view! { <progress id="open-progress" max="1" value=p></progress>" "{open_stage(p)}" " }.into_any(),
+                        None => view! { <progress id="open-progress"></progress>" reading the files… " }.into_any(),
+                    }}
+                </span>
                 <button id="open-cancel" on:click=move |_| worker::cancel()>"Cancel"</button>
             </Show>
             <span class="muted">" or drop them here: interactions.csv (+ items.csv) or RecBole .inter (+ .item, .kg, .link); nothing leaves this browser."</span>

@@ -53,9 +53,13 @@ async fn stages(choice: Choice) -> AppResult<Vec<Stage>> {
     let results_url = format!("/{ranker_dir}/{}", file::RESULTS);
     let results: Option<ExperimentResults> =
         optional(&results_url, |b| Ok(from_json(&results_url, b)?)).await?;
+    let absent = match choice {
+        Choice::Local { .. } => "not among the opened files (a workspace folder brings it)",
+        _ => "not in this build",
+    };
     let missing = || Stage {
         name: "",
-        figures: "not in this build".into(),
+        figures: absent.into(),
         ran: "—".into(),
         took: "—".into(),
     };

@@ -36,14 +36,23 @@ pub fn named(files: &[OpenedFile]) -> impl Iterator<Item = (&str, &[u8])> {
     files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice()))
 }
 
-pub(crate) fn open(files: &[OpenedFile], lenient: bool) -> AppResult<Opened> {
+/// `progress` hears the share of the files' bytes read.
+pub(crate) fn open(
+    files: &[OpenedFile],
+    lenient: bool,
+    progress: &dyn Fn(f64),
+) -> AppResult<Opened> {
     let named: Vec<(String, &[u8])> = named(files).map(|(n, b)| (n.to_owned(), b)).collect();
     let strictness = if lenient {
         Strictness::Lenient
     } else {
         Strictness::Strict
     };
-    let loaded = load_opened(&named, LoadOptions { strictness })?;
+    let opts = LoadOptions {
+        strictness,
+        progress: Some(progress),
+    };
+    let loaded = load_opened(&named, opts)?;
     let report = loaded.report;
     Ok(Opened {
         dataset: Arc::new(loaded.dataset),

@@ -59,6 +59,11 @@ impl<'a> RecordReader<'a> {
         self.file
     }
 
+    /// Bytes read so far, and the input's length.
+    pub fn position(&self) -> (usize, usize) {
+        (self.pos, self.data.len())
+    }
+
     fn column_name(&self, i: usize) -> String {
         self.columns
             .get(i)

@@ -25,7 +25,10 @@ pub struct Source {
 }
 
 pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Loaded, Error> {
-    let opts = LoadOptions { strictness };
+    let opts = LoadOptions {
+        strictness,
+        ..Default::default()
+    };
     let pb = spinner("loading");
     let loaded = match (&source.data, &source.interactions) {
         (Some(dir), _) => load_dir(dir, opts),

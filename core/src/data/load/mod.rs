@@ -32,9 +32,21 @@ pub enum Strictness {
     Lenient,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LoadOptions {
+#[derive(Clone, Copy, Default)]
+pub struct LoadOptions<'p> {
     pub strictness: Strictness,
+    /// Hears the share of the input's bytes read, in [0, 1], every few thousand rows (the
+    /// page's progress bar while its worker reads opened files).
+    pub progress: Option<&'p dyn Fn(f64)>,
+}
+
+impl std::fmt::Debug for LoadOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("strictness", &self.strictness)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// A loaded dataset and what was wrong with its input (empty in strict mode).

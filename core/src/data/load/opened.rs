@@ -213,6 +213,36 @@ mod tests {
     }
 
     #[test]
+    fn progress_is_the_share_of_all_files_read_and_ends_at_one() {
+        let mut inter = String::from("user_id,item_id,timestamp\n");
+        for k in 0..50_000 {
+            inter.push_str(&format!("u{},i{},{k}\n", k % 100, k % 30));
+        }
+        let items: String = std::iter::once("item_id,title\n".to_owned())
+            .chain((0..30).map(|i| format!("i{i},Film {i}\n")))
+            .collect();
+        let heard = std::cell::RefCell::new(Vec::new());
+        let listen = |p: f64| heard.borrow_mut().push(p);
+        let files = [
+            ("items.csv".to_owned(), items.as_bytes()),
+            ("interactions.csv".to_owned(), inter.as_bytes()),
+        ];
+        let opts = LoadOptions {
+            progress: Some(&listen),
+            ..Default::default()
+        };
+        load_opened(&files, opts).unwrap();
+        let heard = heard.into_inner();
+        assert!(heard.len() >= 4, "{heard:?}");
+        assert!(heard.windows(2).all(|w| w[0] <= w[1]), "{heard:?}");
+        assert!(
+            heard[0] < 0.01,
+            "the small items file comes first: {heard:?}"
+        );
+        assert_eq!(heard.last(), Some(&1.0));
+    }
+
+    #[test]
     fn what_is_not_data_is_named_before_it_is_parsed() {
         let e = open(&[("photo.png", b"\x89PNG\r\n\x1a\n....")])
             .unwrap_err()

@@ -6,7 +6,7 @@ use crate::data::Dataset;
 use crate::error::{Report, Result};
 
 use super::rows::{read_interactions, read_items};
-use super::table::conclude;
+use super::table::{conclude, Meter};
 use super::{LoadOptions, Loaded};
 
 /// Loads from bytes (the browser has no file system): `(file name, bytes)` pairs.
@@ -18,8 +18,10 @@ pub fn load_csv_bytes(
 ) -> Result<Loaded> {
     let mut ds = Dataset::new(name);
     let mut report = Report::default();
+    let files: Vec<&[u8]> = items.iter().chain([&interactions]).map(|f| f.1).collect();
+    let meter = Meter::new(&opts, &files);
     if let Some((file, data)) = items {
-        report.merge(read_items(file, data, Dialect::Csv, &mut ds)?);
+        report.merge(read_items(file, data, Dialect::Csv, &meter, &mut ds)?);
     }
     let (file, data) = interactions;
     report.merge(read_interactions(
@@ -28,6 +30,7 @@ pub fn load_csv_bytes(
         Dialect::Csv,
         true,
         items.map(|(f, _)| f),
+        &meter,
         &mut ds,
     )?);
     let report = conclude(report, opts.strictness)?;

@@ -5,7 +5,7 @@ use crate::data::Dataset;
 use crate::error::{Report, Result};
 
 use super::rows::{read_graph, read_interactions, read_items};
-use super::table::conclude;
+use super::table::{conclude, Meter};
 use super::{LoadOptions, Loaded};
 
 /// The files of one RecBole dataset as `(file name, bytes)`.
@@ -20,8 +20,16 @@ pub struct RecboleFiles<'a> {
 pub fn load_recbole_bytes<'a>(files: RecboleFiles<'a>, opts: LoadOptions) -> Result<Loaded> {
     let mut ds = Dataset::new(files.name.clone());
     let mut report = Report::default();
+    // In the order they are read.
+    let bytes = |f: &Option<(String, &'a [u8])>| f.as_ref().map(|f| f.1);
+    let read: Vec<&[u8]> = [bytes(&files.item), Some(files.inter.1)]
+        .into_iter()
+        .chain([bytes(&files.link), bytes(&files.kg)])
+        .flatten()
+        .collect();
+    let meter = Meter::new(&opts, &read);
     if let Some((file, data)) = &files.item {
-        report.merge(read_items(file, data, Dialect::Tsv, &mut ds)?);
+        report.merge(read_items(file, data, Dialect::Tsv, &meter, &mut ds)?);
     }
     let (file, data) = &files.inter;
     report.merge(read_interactions(
@@ -30,9 +38,11 @@ pub fn load_recbole_bytes<'a>(files: RecboleFiles<'a>, opts: LoadOptions) -> Res
         Dialect::Tsv,
         false,
         files.item.as_ref().map(|(f, _)| f.as_str()),
+        &meter,
         &mut ds,
     )?);
-    report.merge(read_graph(pair(&files.kg), pair(&files.link), &mut ds)?);
+    let graph = read_graph(pair(&files.kg), pair(&files.link), &meter, &mut ds)?;
+    report.merge(graph);
     let report = conclude(report, opts.strictness)?;
     Ok(Loaded {
         dataset: ds,

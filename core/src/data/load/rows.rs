@@ -4,7 +4,7 @@ use crate::data::text::Dialect;
 use crate::data::{Dataset, Interaction, Item, KnowledgeGraph, Triple};
 use crate::error::{Report, Result};
 
-use super::table::{col, ColumnSpec, Table};
+use super::table::{col, ColumnSpec, Meter, Table};
 
 pub const ITEM_COLUMNS: &[ColumnSpec] = &[
     col("item_id", &["id"], true),
@@ -46,9 +46,15 @@ fn split_genres(s: &str) -> impl Iterator<Item = &str> {
         .filter(|g| !g.is_empty())
 }
 
-pub fn read_items(file: &str, data: &[u8], dialect: Dialect, ds: &mut Dataset) -> Result<Report> {
+pub fn read_items(
+    file: &str,
+    data: &[u8],
+    dialect: Dialect,
+    meter: &Meter<'_>,
+    ds: &mut Dataset,
+) -> Result<Report> {
     let mut table = Table::open(file, data, dialect, ITEM_COLUMNS)?;
-    table.for_each_row(|row| {
+    table.for_each_row_metered(meter, |row| {
         let id = row.id(I_ID)?;
         // RecBole types the year as a token, so any string is valid there (MovieLens-100k has
         // 'unkonwn' and 'V'): a token that is not a year means no year. CSV wants a number.
@@ -82,12 +88,13 @@ pub fn read_interactions(
     dialect: Dialect,
     timestamp_required: bool,
     items_file: Option<&str>,
+    meter: &Meter<'_>,
     ds: &mut Dataset,
 ) -> Result<Report> {
     let specs = interaction_columns(timestamp_required);
     let mut table = Table::open(file, data, dialect, &specs)?;
     let mut ordinal = 0i64;
-    table.for_each_row(|row| {
+    table.for_each_row_metered(meter, |row| {
         ordinal += 1;
         let user = row.id(X_USER)?;
         let item_id = row.id(X_ITEM)?;
@@ -129,6 +136,7 @@ const LINK_COLUMNS: &[ColumnSpec] = &[
 pub fn read_graph(
     kg: Option<(&str, &[u8])>,
     link: Option<(&str, &[u8])>,
+    meter: &Meter<'_>,
     ds: &mut Dataset,
 ) -> Result<Report> {
     let mut report = Report::default();
@@ -138,7 +146,7 @@ pub fn read_graph(
     };
     if let Some((file, data)) = link {
         let mut table = Table::open(file, data, Dialect::Tsv, LINK_COLUMNS)?;
-        table.for_each_row(|row| {
+        table.for_each_row_metered(meter, |row| {
             let item_id = row.id(0)?;
             let entity = row.id(1)?;
             let item = ds
@@ -155,7 +163,7 @@ pub fn read_graph(
     }
     if let Some((file, data)) = kg {
         let mut table = Table::open(file, data, Dialect::Tsv, KG_COLUMNS)?;
-        table.for_each_row(|row| {
+        table.for_each_row_metered(meter, |row| {
             let (h, r, t) = (row.id(0)?, row.id(1)?, row.id(2)?);
             let triple = Triple {
                 head: g.entities.intern(h),

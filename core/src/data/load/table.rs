@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use crate::data::text::{Dialect, Record, RecordReader};
 use crate::error::{Error, Problem, Report, Result};
 
-use super::Strictness;
+use super::{LoadOptions, Strictness};
 
 /// A column a file kind knows: its canonical name, other accepted spellings, and whether it must
 /// be there.
@@ -263,6 +263,15 @@ impl<'a> Table<'a> {
     /// returned by `f` go to the report (and the row is skipped).
     pub fn for_each_row(
         &mut self,
+        f: impl FnMut(&Row<'_, 'a>) -> std::result::Result<(), Problem>,
+    ) {
+        self.for_each_row_metered(&Meter::none(), f);
+    }
+
+    /// [`Table::for_each_row`], telling `meter` how far it has read.
+    pub fn for_each_row_metered(
+        &mut self,
+        meter: &Meter<'_>,
         mut f: impl FnMut(&Row<'_, 'a>) -> std::result::Result<(), Problem>,
     ) {
         let Self {
@@ -277,6 +286,9 @@ impl<'a> Table<'a> {
         let file = reader.file().to_owned();
         while let Some(next) = reader.next() {
             *rows += 1;
+            if *rows % Meter::EVERY == 0 {
+                meter.at(reader.position().0);
+            }
             let record = match next {
                 Ok(r) => r,
                 Err(p) => {
@@ -306,6 +318,7 @@ impl<'a> Table<'a> {
                 report.skipped_rows += 1;
             }
         }
+        meter.file_read(reader.position().1);
     }
 
     /// Ends reading; a header-only file is fatal. Strictness is applied by the caller once every
@@ -320,6 +333,44 @@ impl<'a> Table<'a> {
             )));
         }
         Ok(self.report)
+    }
+}
+
+/// How far a load has read over all its files, told to [`LoadOptions::progress`].
+pub struct Meter<'p> {
+    listener: Option<&'p dyn Fn(f64)>,
+    total: f64,
+    /// Bytes of the files read to their end.
+    before: std::cell::Cell<usize>,
+}
+
+impl<'p> Meter<'p> {
+    /// Rows between two reports: a few hundred reports for millions of rows.
+    const EVERY: u64 = 16_384;
+
+    /// A meter over `files` (their bytes, in the order they are read).
+    pub fn new(opts: &LoadOptions<'p>, files: &[&[u8]]) -> Self {
+        Self {
+            listener: opts.progress,
+            total: files.iter().map(|f| f.len()).sum::<usize>().max(1) as f64,
+            before: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn none() -> Self {
+        Self::new(&LoadOptions::default(), &[])
+    }
+
+    fn at(&self, position: usize) {
+        if let Some(l) = self.listener {
+            l(((self.before.get() + position) as f64 / self.total).min(1.0));
+        }
+    }
+
+    /// A file of `len` bytes was read to its end.
+    fn file_read(&self, len: usize) {
+        self.before.set(self.before.get() + len);
+        self.at(0);
     }
 }
 
