@@ -200,9 +200,13 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = attention::attention(&assets, &r, &user, target.as_deref())?;
             Ok(Reply::Attended(Box::new(out)))
         }
-        Job::Scores { files } => Ok(Reply::ScoresCompared(Box::new(scores::compare_scores(
-            &files,
-        )?))),
+        Job::Scores { files, choice } => {
+            // The slices need the dataset the page shows; without it they are left out.
+            let src = source_for(&choice).await.ok();
+            let ds = src.as_deref().map(|s| &*s.dataset);
+            let out = scores::compare_scores(&files, ds)?;
+            Ok(Reply::ScoresCompared(Box::new(out)))
+        }
         Job::Open { files, lenient } => {
             post(id, Reply::Progress(0.0));
             let out = adopt(id, &files, lenient)?;

@@ -78,6 +78,52 @@ fn metrics_bootstrap_adds_intervals() {
     assert!(lo < auc && auc < hi);
 }
 
+#[test]
+fn metrics_with_data_slice_each_models_rows_by_the_dataset() {
+    let d = dir_with(&[
+        ("items.csv", b"item_id,title,genres\nhit,Hit,Drama\nrare,Rare,Comedy\n"),
+        (
+            "interactions.csv",
+            b"user_id,item_id,timestamp\nu1,hit,1\nu2,hit,2\nu3,hit,3\nu1,rare,4\n",
+        ),
+        (
+            "scores.csv",
+            b"user_id,label,item_id,a,b\nu1,1,hit,0.9,0.2\nu1,0,rare,0.1,0.8\nu2,1,rare,0.7,0.4\nu2,0,hit,0.2,0.6\n",
+        ),
+    ]);
+    let scores = d.path().join("scores.csv");
+    let data = d.path().to_str().unwrap();
+    let args = [
+        "metrics",
+        "--scores",
+        scores.to_str().unwrap(),
+        "--data",
+        data,
+    ];
+    let out = reaseq(&[&args[..], &["--json"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let slices = &v["slices"];
+    assert_eq!(slices["matched"], 4);
+    let genre: Vec<&str> = slices["slices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "Genre")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(genre, ["Drama", "Comedy"]);
+    let text = String::from_utf8_lossy(&reaseq(&args).stdout).into_owned();
+    assert!(
+        text.contains("AUC by slice (4 of 4 rows matched in "),
+        "{text}"
+    );
+    // Without --data, the figures alone.
+    let out = reaseq(&["metrics", "--scores", scores.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("slices").is_none());
+}
+
 /// Writes `files` into a fresh directory and returns it.
 fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();

@@ -29,8 +29,11 @@ pub enum Job {
         user: String,
         target: Option<String>,
     },
-    /// Compare the researcher's own models from their score files.
-    Scores { files: Vec<open::OpenedFile> },
+    /// Compare the researcher's own models from their score files, sliced by this dataset.
+    Scores {
+        files: Vec<open::OpenedFile>,
+        choice: Choice,
+    },
     /// Parse and validate the files a researcher opened; the worker keeps them for later jobs.
     Open {
         files: std::rc::Rc<Vec<open::OpenedFile>>,

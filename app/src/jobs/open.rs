@@ -43,11 +43,7 @@ pub(crate) fn open(
     progress: &dyn Fn(f64),
 ) -> AppResult<Opened> {
     let named: Vec<(String, &[u8])> = named(files).map(|(n, b)| (n.to_owned(), b)).collect();
-    let strictness = if lenient {
-        Strictness::Lenient
-    } else {
-        Strictness::Strict
-    };
+    let strictness = Strictness::lenient_if(lenient);
     let opts = LoadOptions {
         strictness,
         progress: Some(progress),

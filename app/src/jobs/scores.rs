@@ -1,9 +1,13 @@
 //! The Open-scores job: score files of the researcher's own models — one file with a column per
 //! model, or one file per model over the same rows — compared in the worker with
-//! `reaseq_core::metrics::evaluate_models`, the function `reaseq metrics` prints for them.
+//! `reaseq_core::metrics::evaluate_models`, the function `reaseq metrics` prints for them, and
+//! sliced by the dataset the page shows (`model_slices`, as `reaseq metrics --data DIR`).
 
 use reaseq_core::data::load::{read_model_scores, Strictness};
-use reaseq_core::metrics::{evaluate_models, roc_curve, BootstrapConfig, ModelsReport};
+use reaseq_core::data::Dataset;
+use reaseq_core::metrics::{
+    evaluate_models, model_slices, roc_curve, BootstrapConfig, ModelsReport,
+};
 use serde::{Deserialize, Serialize};
 
 use super::open::OpenedFile;
@@ -17,9 +21,12 @@ pub const REPLICATES: usize = 1000;
 pub struct OwnModels {
     pub report: ModelsReport,
     pub roc: Vec<(String, Vec<(f64, f64)>)>,
+    /// Why the report has no slices (no item_id column, ids that are not the dataset's).
+    pub no_slices: Option<String>,
 }
 
-pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<OwnModels> {
+/// `ds`: the dataset the rows are sliced by, when the page has one.
+pub(crate) fn compare_scores(files: &[OpenedFile], ds: Option<&Dataset>) -> AppResult<OwnModels> {
     // One file per model: each model takes its file's name.
     let read = |f: &OpenedFile| -> AppResult<_> {
         let s = read_model_scores(&f.name, &f.bytes, Strictness::Strict)?;
@@ -40,11 +47,24 @@ pub(crate) fn compare_scores(files: &[OpenedFile]) -> AppResult<OwnModels> {
         replicates: REPLICATES,
         ..BootstrapConfig::default()
     };
-    let report = evaluate_models(&scores, &cfg)?;
+    let mut report = evaluate_models(&scores, &cfg)?;
+    let sliced = ds.map(|ds| model_slices(&scores, ds));
+    let no_slices = match sliced {
+        Some(Ok(s)) => {
+            report.slices = Some(s);
+            None
+        }
+        Some(Err(e)) => Some(e.to_string()),
+        None => Some("no dataset is open to slice the rows by".into()),
+    };
     let roc = scores
         .models
         .iter()
         .map(|(name, col)| Ok((name.clone(), roc_curve(&scores.label, col, 150)?)))
         .collect::<AppResult<_>>()?;
-    Ok(OwnModels { report, roc })
+    Ok(OwnModels {
+        report,
+        roc,
+        no_slices,
+    })
 }

@@ -15,6 +15,7 @@ pub mod auc;
 pub mod bootstrap;
 pub mod gauc;
 pub mod logloss;
+mod model_slices;
 mod models;
 pub mod ranking;
 mod report;
@@ -27,6 +28,7 @@ pub use bootstrap::{
 };
 pub use gauc::{gauc, per_user_auc, Gauc, UserAuc};
 pub use logloss::logloss;
+pub use model_slices::{model_slices, ModelSlice, ModelSlices};
 pub use models::{evaluate_models, ModelFigures, ModelPair, ModelsReport};
 pub use ranking::{ndcg_at_k, recall_at_k};
 pub use report::{score_report, ScoreReport};

@@ -42,6 +42,10 @@ pub struct ModelsReport {
     pub models: Vec<ModelFigures>,
     pub pairs: Vec<ModelPair>,
     pub replicates: usize,
+    /// AUC by slice of the rows, when they were matched against a dataset
+    /// ([`super::model_slices`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<super::ModelSlices>,
 }
 
 /// Every model's figures and every pair's paired test, with `cfg`'s replicates and seed.
@@ -81,7 +85,32 @@ pub fn evaluate_models(s: &ModelScores, cfg: &BootstrapConfig) -> Result<ModelsR
         models,
         pairs,
         replicates: cfg.replicates,
+        slices: None,
     })
+}
+
+impl ModelsReport {
+    /// One row per model: `model,rows,auc,auc_lower,auc_upper,gauc,gauc_lower,gauc_upper,logloss`
+    /// (logloss empty where it does not apply).
+    pub fn csv(&self) -> String {
+        let mut out =
+            String::from("model,rows,auc,auc_lower,auc_upper,gauc,gauc_lower,gauc_upper,logloss\n");
+        for m in &self.models {
+            let ll = m.logloss.map_or(String::new(), |l| format!("{l:.6}"));
+            out.push_str(&format!(
+                "{},{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{ll}\n",
+                super::model_slices::csv_field(&m.model),
+                m.n,
+                m.auc,
+                m.auc_ci[0],
+                m.auc_ci[1],
+                m.gauc,
+                m.gauc_ci[0],
+                m.gauc_ci[1]
+            ));
+        }
+        out
+    }
 }
 
 impl fmt::Display for ModelsReport {
@@ -113,7 +142,10 @@ impl fmt::Display for ModelsReport {
                 p.a, p.b, p.difference, p.ci[0], p.ci[1], p.p_value, self.replicates
             )?;
         }
-        Ok(())
+        match &self.slices {
+            Some(s) => write!(f, "{s}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -138,5 +170,13 @@ mod tests {
         assert_eq!(r.pairs.len(), 1);
         assert!((r.pairs[0].difference - (r.models[0].gauc - r.models[1].gauc)).abs() < 1e-12);
         assert!(r.to_string().contains("n/a (not probabilities)"));
+        let csv = r.csv();
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        assert!(
+            csv.lines()
+                .nth(2)
+                .is_some_and(|l| l.starts_with("logit,6,") && l.ends_with(',')),
+            "{csv}"
+        );
     }
 }

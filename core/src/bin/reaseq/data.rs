@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 use reaseq_core::data::fetch::{fetch_ml100k, Fetched};
-use reaseq_core::data::{DatasetStats, LabelPolicy, Strictness, SyntheticConfig, SyntheticWorld};
+use reaseq_core::data::{DatasetStats, LabelPolicy, Strictness, SyntheticWorld, WorldSpec};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
@@ -92,12 +92,7 @@ struct StatsOutput<'a> {
 }
 
 fn stats(source: &Source, lenient: bool, json: bool) -> Result<ExitCode> {
-    let strictness = if lenient {
-        Strictness::Lenient
-    } else {
-        Strictness::Strict
-    };
-    let loaded = load(source, strictness)?;
+    let loaded = load(source, Strictness::lenient_if(lenient))?;
     let stats = DatasetStats::compute(&loaded.dataset, LabelPolicy::default());
     if json {
         let out = StatsOutput {
@@ -144,13 +139,7 @@ fn validate(source: &Source) -> Result<ExitCode> {
 }
 
 fn synth(out: &Path, users: usize, items: usize, seed: u64) -> Result<ExitCode> {
-    let cfg = SyntheticConfig {
-        users,
-        items,
-        seed,
-        ..SyntheticConfig::default()
-    };
-    let w = SyntheticWorld::generate(&cfg)?;
+    let w = SyntheticWorld::generate(&WorldSpec { users, items, seed }.config())?;
     let (items_csv, interactions_csv) = w.to_csv()?;
     write_file(&out.join("items.csv"), items_csv.as_bytes())?;
     write_file(&out.join("interactions.csv"), interactions_csv.as_bytes())?;

@@ -7,10 +7,11 @@ use anyhow::Result;
 use clap::Args;
 use reaseq_core::data::load::{one_model_file, read_model_scores, read_scores_csv};
 use reaseq_core::data::Strictness;
-use reaseq_core::metrics::{evaluate_models, score_report, BootstrapConfig};
+use reaseq_core::metrics::{evaluate_models, model_slices, score_report, BootstrapConfig};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
+use crate::source::{load, Source};
 
 #[derive(Args)]
 pub struct MetricsArgs {
@@ -27,6 +28,10 @@ pub struct MetricsArgs {
     bootstrap: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// With --data or --interactions: each model's AUC by slice of the rows (item popularity,
+    /// user history length, genre) as this dataset knows them (a file with item_id).
+    #[command(flatten)]
+    source: Source,
 }
 
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
@@ -70,7 +75,13 @@ fn figures(args: &MetricsArgs, file: &str, bytes: &[u8]) -> reaseq_core::Result<
     } else {
         let m = read_model_scores(file, bytes, Strictness::Strict)?;
         let replicates = Some(args.bootstrap).filter(|&n| n > 0).unwrap_or(1000);
-        let r = evaluate_models(&m, &cfg(replicates))?;
+        let mut r = evaluate_models(&m, &cfg(replicates))?;
+        if args.source.data.is_some() || args.source.interactions.is_some() {
+            r.slices = Some(model_slices(
+                &m,
+                &load(&args.source, Strictness::Strict)?.dataset,
+            )?);
+        }
         Ok((json(serde_json::to_string(&r))?, r.to_string()))
     }
 }

@@ -25,10 +25,7 @@ pub struct Source {
 }
 
 pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Loaded, Error> {
-    let opts = LoadOptions {
-        strictness,
-        ..Default::default()
-    };
+    let opts = LoadOptions::from(strictness);
     let pb = spinner("loading");
     let loaded = match (&source.data, &source.interactions) {
         (Some(dir), _) => load_dir(dir, opts),

@@ -32,6 +32,26 @@ pub enum Strictness {
     Lenient,
 }
 
+impl Strictness {
+    /// Lenient when `skip_bad_rows` (a flag, a checkbox), else strict.
+    pub fn lenient_if(skip_bad_rows: bool) -> Self {
+        if skip_bad_rows {
+            Self::Lenient
+        } else {
+            Self::Strict
+        }
+    }
+}
+
+impl From<Strictness> for LoadOptions<'_> {
+    fn from(strictness: Strictness) -> Self {
+        Self {
+            strictness,
+            progress: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Default)]
 pub struct LoadOptions<'p> {
     pub strictness: Strictness,
