@@ -41,7 +41,7 @@ make_workspace() {
   "$reaseq" experiment >/dev/null
   unset REASEQ_DATA
 }
-phase "a workspace (the CLI on MovieLens-100k)" make_workspace
+phase "workspace (CLI on MovieLens-100k)" make_workspace
 phase "end-to-end tests (Playwright)" bash -c 'cd tests/e2e && npm test'
 
 printf '\n== phases\n'

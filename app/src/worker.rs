@@ -200,6 +200,11 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = attention::attention(&assets, &r, &user, target.as_deref())?;
             Ok(Reply::Attended(Box::new(out)))
         }
+        Job::Knowledge { choice } => {
+            let src = source_for(&choice).await?;
+            let k = crate::loading::knowledge::load_knowledge(&src.dataset, &src.choice).await?;
+            Ok(Reply::Knew(Box::new(k)))
+        }
         Job::Scores { files, choice } => {
             // The slices need the dataset the page shows; without it they are left out.
             let src = source_for(&choice).await.ok();

@@ -14,6 +14,8 @@ viewTest("knowledge view shows an item's card, semantic ID and neighbours", asyn
   assert.match(await page.locator("#card-text").innerText(), /genres: /);
   assert.match(await page.locator("#semantic-id").innerText(), /^\d+-\d+-\d+-\d+$/);
   assert.equal(await page.locator("#neighbours li").count(), 10);
+  // Cards, the graph embedding and its quantisation were made in the Web Worker.
+  assert.ok(page.workers().some((w) => /reaseq-worker/.test(w.url())), "no reaseq worker");
   await page.locator("#neighbours li").first().click();
   await page.waitForURL((u) => !u.toString().includes("item=i3"));
   await page.locator("#item-search").fill("of the");

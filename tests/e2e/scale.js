@@ -1,6 +1,7 @@
 // Scale of the researcher's own data in the browser: open 100k, 1M and 5M interactions (files
 // from `reaseq data synth`) through "Open data" and time until the Overview shows their counts,
-// with the worker's memory; then a score file of 1M rows and two models through "Open scores".
+// with the worker's memory; a workspace folder when REASEQ_WORKSPACE names one; then a score
+// file of 1M rows and two models through "Open scores".
 // Prints figures; asserts nothing about speed.
 // Run after `trunk build --release` and `cargo build --release -p reaseq-core --features cli`:
 //   cd tests/e2e && node scale.js [SIZES…]   (sizes in users of the synthetic world; default
@@ -54,6 +55,29 @@ for (const users of sizes.length ? sizes : [2500, 25000, 125000]) {
   console.log(
     `${String(interactions).padStart(8)} interactions (${mb(bytes)} of CSV): ` +
       (shown === "ok" ? `Overview after ${seconds.toFixed(1)} s; worker memory ${worker ?? "?"} MB; page heap ${mb(heap)}` : `${shown} ${status}`),
+  );
+  await page.close();
+}
+
+// A workspace folder (REASEQ_WORKSPACE: what `reaseq knowledge build` and `reaseq experiment`
+// wrote for MovieLens-100k, as scripts/test.sh makes it): until the Overview shows its counts,
+// then until Compare has rescored its test set with its rankers.
+if (process.env.REASEQ_WORKSPACE) {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/?data=synthetic`);
+  await page.locator('[data-stat="users"]').waitFor({ timeout: 60000 });
+  const t = Date.now();
+  await page.locator("#open-folder").setInputFiles(process.env.REASEQ_WORKSPACE);
+  await page.waitForURL(/data=local/, { timeout: 600000 });
+  await page.waitForFunction(() => document.querySelector('[data-stat="interactions"]')?.innerText === "100000", null, { timeout: 600000 });
+  const opened = (Date.now() - t) / 1000;
+  const status = (await page.locator("#open-status").innerText()).replace(/\s+/g, " ");
+  const c = Date.now();
+  await page.locator('nav a:has-text("Compare")').click();
+  await page.locator("#compare-table").waitFor({ timeout: 600000 });
+  console.log(
+    `workspace folder (MovieLens-100k and its models): Overview after ${opened.toFixed(1)} s ` +
+      `(worker memory ${status.match(/the worker's memory (\d+) MB/)?.[1] ?? "?"} MB); Compare rescored after ${((Date.now() - c) / 1000).toFixed(1)} s more`,
   );
   await page.close();
 }

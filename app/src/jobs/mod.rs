@@ -29,6 +29,9 @@ pub enum Job {
         user: String,
         target: Option<String>,
     },
+    /// The Knowledge view of this dataset: the CLI's cards, vectors and semantic IDs where
+    /// there are some, the rest computed.
+    Knowledge { choice: Choice },
     /// Compare the researcher's own models from their score files, sliced by this dataset.
     Scores {
         files: Vec<open::OpenedFile>,
@@ -52,6 +55,7 @@ pub enum Reply {
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
     Opened(Box<open::Opened>),
+    Knew(Box<reaseq_core::knowledge::pipeline::PageKnowledge>),
     ScoresCompared(Box<scores::OwnModels>),
     Failed(AppError),
 }

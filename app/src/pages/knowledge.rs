@@ -1,7 +1,7 @@
 //! Knowledge: every item's card (facets with provenance, what the critic dropped), its nearest
 //! items in knowledge space and its semantic ID — what the CLI made where the build carries it
 //! (so the page agrees with `reaseq knowledge neighbours` and the reasoner's vocabulary), the
-//! rest computed here by reaseq-core.
+//! rest computed by reaseq-core in the worker.
 
 use std::sync::Arc;
 
@@ -13,9 +13,10 @@ use reaseq_core::knowledge::pipeline::PageKnowledge;
 use reaseq_core::knowledge::KnowledgeCard;
 
 use crate::components::{errors_view, use_set_query, ColdStartBox, DataControls};
-use crate::error::AppResult;
-use crate::loading::knowledge::load_knowledge;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{Job, Reply};
 use crate::loading::{now, source};
+use crate::worker;
 
 /// A dataset's knowledge and how long it took to load.
 #[derive(Clone)]
@@ -72,10 +73,14 @@ pub fn KnowledgePage() -> impl IntoView {
             let load = async {
                 let s = s?;
                 let ds = s.dataset;
-                let k = load_knowledge(&ds, &s.choice).await?;
+                // Agents, graph embedding and quantisation run in the worker; the page draws.
+                let job = Job::Knowledge { choice: s.choice };
+                let Reply::Knew(k) = worker::run(&job, |_| {}).await? else {
+                    return Err(AppError::Worker("the worker answered another job".into()));
+                };
                 AppResult::Ok(Knowledge {
                     ds,
-                    k: Arc::new(k),
+                    k: Arc::new(*k),
                     millis: now() - t,
                 })
             };

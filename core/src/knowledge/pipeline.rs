@@ -553,7 +553,7 @@ pub struct MadeKnowledge {
 /// What the browser's Knowledge view shows: cards, the knowledge space (`None` without a
 /// usable graph) and semantic IDs (`None` under [`PAGE_SEMANTIC_ID_ITEMS`] items). Neighbours
 /// then come from [`super::neighbours::item_neighbours`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageKnowledge {
     pub cards: Vec<KnowledgeCard>,
     pub vectors: Option<Vec<Vec<f32>>>,
