@@ -98,13 +98,13 @@ fn forget_opened<T>(cache: &'static std::thread::LocalKey<RefCell<HashMap<String
 fn adopt(id: u64, files: &[open::OpenedFile], lenient: bool) -> AppResult<open::Opened> {
     let last = Cell::new(0.0);
     let mut out = open::open(files, lenient, &|p| {
-        // A message per percent is plenty for a progress bar.
-        if p - last.get() >= 0.01 {
+        // A message per 5% is plenty for a bar; each costs the page a redraw.
+        if p - last.get() >= 0.05 {
             last.set(p);
             post(id, Reply::Progress(p));
         }
     })?;
-    register_local(out.dataset.clone());
+    register_local(out.fingerprint.clone(), out.dataset.clone());
     register_workspace(open::named(files), &out.dataset.name);
     forget_opened(&SOURCES);
     forget_opened(&RANKERS);

@@ -78,7 +78,7 @@ async fn open_files(
         return Err(AppError::Worker("the worker answered another job".into()));
     };
     worker::keep_opened(job);
-    register_local(o.dataset.clone());
+    register_local(o.fingerprint.clone(), o.dataset.clone());
     let workspace = register_workspace(named(&files), &o.dataset.name);
     Ok((*o, workspace))
 }
@@ -231,7 +231,7 @@ pub fn OpenData() -> impl IntoView {
             set_busy.set(false);
             match result {
                 Ok((o, workspace)) => {
-                    let fp = format!("{:016x}", o.dataset.fingerprint());
+                    let fp = o.fingerprint.clone();
                     set_status.set(Some(Ok(opened_note(&o, &workspace, &fp, wanted))));
                     reload();
                     set_query(&[
@@ -266,11 +266,10 @@ pub fn OpenData() -> impl IntoView {
             <label>"or a folder "<input type="file" id="open-folder" prop:webkitdirectory=true on:change=on_folder/></label>
             <label class="check"><input type="checkbox" id="open-lenient" on:change=move |ev| set_lenient.set(event_target_checked(&ev))/>"skip bad rows"</label>
             <Show when=move || busy.get()>
+                // One element whose value changes: no node is made per message.
                 <span class="open-progress">
-                    {move || match done.get() {
-                        Some(p) => view! { <progress id="open-progress" max="1" value=p></progress>" "{open_stage(p)}" " }.into_any(),
-                        None => view! { <progress id="open-progress"></progress>" reading the files… " }.into_any(),
-                    }}
+                    <progress id="open-progress" max="1" prop:value=move || done.get().unwrap_or(0.0)></progress>
+                    " "{move || done.get().map_or("reading the files…".into(), open_stage)}" "
                 </span>
                 <button id="open-cancel" on:click=move |_| worker::cancel()>"Cancel"</button>
             </Show>

@@ -22,6 +22,8 @@ pub struct OpenedFile {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Opened {
     pub dataset: Arc<Dataset>,
+    /// The dataset's fingerprint, which names it in links.
+    pub fingerprint: String,
     pub skipped_rows: u64,
     /// The first [`AppError::SHOWN`] skipped rows' problems, `file:line: column: reason`.
     pub problems: Vec<String>,
@@ -51,6 +53,7 @@ pub(crate) fn open(
     let loaded = load_opened(&named, opts)?;
     let report = loaded.report;
     Ok(Opened {
+        fingerprint: crate::loading::fingerprint(&loaded.dataset),
         dataset: Arc::new(loaded.dataset),
         skipped_rows: report.skipped_rows,
         problems: report

@@ -228,17 +228,19 @@ thread_local! {
 /// Where the views read opened data's files, as if a build carried them (see `root`).
 pub(crate) const LOCAL_ROOT: &str = "/files/local/";
 
-/// Keeps an opened dataset for this page (or worker); returns the fingerprint that names it
-/// in links.
-pub fn register_local(ds: Arc<Dataset>) -> String {
-    let fingerprint = format!("{:016x}", ds.fingerprint());
+/// The fingerprint that names a dataset in links (a pass over every row: compute it once).
+pub fn fingerprint(ds: &Dataset) -> String {
+    format!("{:016x}", ds.fingerprint())
+}
+
+/// Keeps an opened dataset for this page (or worker) under its [`fingerprint`].
+pub fn register_local(fingerprint: String, ds: Arc<Dataset>) {
     // Only the latest: a page holds one opened dataset (hundreds of MB for millions of rows).
     LOCAL.with(|l| {
         let mut l = l.borrow_mut();
         l.clear();
-        l.insert(fingerprint.clone(), ds);
+        l.insert(fingerprint, ds);
     });
-    fingerprint
 }
 
 /// Keeps the files of an opened workspace folder that were made for `dataset` (the CLI's
