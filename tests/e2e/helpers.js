@@ -110,3 +110,18 @@ export function viewTest(name, fn, options = {}) {
     assert.deepEqual(logged, [], `the pages logged ${logged.length} console or page error(s):\n${logged.join("\n")}`);
   });
 }
+
+/**
+ * Asserts that the Compare table shows, for every variant, seed 0's AUC and GAUC of `results`
+ * (a `results.json` of `reaseq experiment`) to the printed precision.
+ */
+export async function assertSeedZero(page, results) {
+  for (const v of ["Base", "+REP", "+GBR", "ReaSeq"]) {
+    const row = page.locator(`#compare-table tr[data-variant="${v}"]`);
+    const auc = Number((await row.locator('[data-metric="auc"]').innerText()).split(" ")[0]);
+    const gauc = Number((await row.locator('[data-metric="gauc"]').innerText()).split(" ")[0]);
+    const cli = results.variants[v].per_seed[0];
+    assert.ok(Math.abs(auc - cli.auc) < 6e-5, `${v} AUC ${auc} vs CLI ${cli.auc}`);
+    assert.ok(Math.abs(gauc - cli.gauc) < 6e-5, `${v} GAUC ${gauc} vs CLI ${cli.gauc}`);
+  }
+}

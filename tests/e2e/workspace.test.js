@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { screenshot, viewTest } from "./helpers.js";
+import { assertSeedZero, screenshot, viewTest } from "./helpers.js";
 
 const workspace = process.env.REASEQ_E2E_WORKSPACE;
 const stat = (page, label) => page.locator(`[data-stat="${label}"]`).innerText();
@@ -45,14 +45,7 @@ viewTest("a workspace folder opens its data, and Reasoner and Compare run its mo
   await page.waitForURL(/\/compare\?data=local&fp=/);
   await page.locator("#compare-table").waitFor({ timeout: 180000 });
   const results = artifact("ranker/ml-100k/results.json");
-  for (const v of ["Base", "+REP", "+GBR", "ReaSeq"]) {
-    const row = page.locator(`#compare-table tr[data-variant="${v}"]`);
-    const auc = Number((await row.locator('[data-metric="auc"]').innerText()).split(" ")[0]);
-    const gauc = Number((await row.locator('[data-metric="gauc"]').innerText()).split(" ")[0]);
-    const cli = results.variants[v].per_seed[0];
-    assert.ok(Math.abs(auc - cli.auc) < 6e-5, `${v} AUC ${auc} vs CLI ${cli.auc}`);
-    assert.ok(Math.abs(gauc - cli.gauc) < 6e-5, `${v} GAUC ${gauc} vs CLI ${cli.gauc}`);
-  }
+  await assertSeedZero(page, results);
   await screenshot(page, "workspace-compare");
   // A cancelled run ends its worker; the next one is given the opened data again.
   await page.evaluate(async () => {

@@ -97,17 +97,10 @@ impl ModelsReport {
             String::from("model,rows,auc,auc_lower,auc_upper,gauc,gauc_lower,gauc_upper,logloss\n");
         for m in &self.models {
             let ll = m.logloss.map_or(String::new(), |l| format!("{l:.6}"));
-            out.push_str(&format!(
-                "{},{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{ll}\n",
-                super::model_slices::csv_field(&m.model),
-                m.n,
-                m.auc,
-                m.auc_ci[0],
-                m.auc_ci[1],
-                m.gauc,
-                m.gauc_ci[0],
-                m.gauc_ci[1]
-            ));
+            let [a, g] = [(m.auc, m.auc_ci), (m.gauc, m.gauc_ci)]
+                .map(|(v, ci)| format!("{v:.6},{:.6},{:.6}", ci[0], ci[1]));
+            let model = super::model_slices::csv_field(&m.model);
+            out.push_str(&format!("{model},{},{a},{g},{ll}\n", m.n));
         }
         out
     }
