@@ -85,13 +85,11 @@ fn post(id: u64, body: Reply) {
     let _ = scope().post_message(&JsValue::from_str(&text));
 }
 
-/// Drops what earlier jobs loaded for opened data: a new opening replaces it.
+/// Drops what earlier jobs loaded from opened data's files (keyed by their directory under
+/// [`LOCAL_ROOT`]): a new opening replaces them.
 fn forget_opened<T>(cache: &'static std::thread::LocalKey<RefCell<HashMap<String, Rc<T>>>>) {
     let dir = LOCAL_ROOT.trim_start_matches('/');
-    cache.with(|c| {
-        c.borrow_mut()
-            .retain(|key, _| !key.starts_with("Local") && !key.starts_with(dir))
-    });
+    cache.with(|c| c.borrow_mut().retain(|key, _| !key.starts_with(dir)));
 }
 
 /// Opens the files, and keeps the dataset and its workspace here for the jobs that follow.
@@ -106,7 +104,6 @@ fn adopt(id: u64, files: &[open::OpenedFile], lenient: bool) -> AppResult<open::
     })?;
     register_local(out.fingerprint.clone(), out.dataset.clone());
     register_workspace(open::named(files), &out.dataset.name);
-    forget_opened(&SOURCES);
     forget_opened(&RANKERS);
     forget_opened(&REASONERS);
     forget_opened(&ROWS);
@@ -134,6 +131,10 @@ where
 }
 
 async fn source_for(choice: &Choice) -> AppResult<Rc<Source>> {
+    // Opened data is already in memory (`register_local`): nothing to cache, nothing to forget.
+    if let Choice::Local { .. } = choice {
+        return load(choice.clone()).await.map(Rc::new);
+    }
     cached(&SOURCES, format!("{choice:?}"), load(choice.clone())).await
 }
 

@@ -10,10 +10,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::data::load::ModelScores;
-use crate::data::protocol::{history_bucket, PopularityBucket, PopularityBuckets};
+use crate::data::protocol::{history_bucket, PopularityBuckets};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::ranker::slices::SliceKind;
+use crate::ranker::slices::{history_slice_name, SliceKind, POPULARITY_SLICES};
 
 use super::auc;
 
@@ -49,14 +49,13 @@ pub fn model_slices(s: &ModelScores, ds: &Dataset) -> Result<ModelSlices> {
         .item
         .as_ref()
         .ok_or_else(|| Error::NotFound("slices need an item_id column in the score file".into()))?;
-    // Each row's (user, item) in the dataset, where it has both.
-    let found: Vec<Option<(u32, u32)>> = (0..s.label.len())
-        .map(|r| {
+    // The rows whose user and item the dataset has, with those.
+    let matched: Vec<(usize, u32, u32)> = (0..s.label.len())
+        .filter_map(|r| {
             let user = ds.users.get(s.users.name(s.user[r]))?;
-            Some((user, ds.item_index(&items[r])?))
+            Some((r, user, ds.item_index(&items[r])?))
         })
         .collect();
-    let matched: Vec<usize> = (0..found.len()).filter(|&r| found[r].is_some()).collect();
     if matched.is_empty() {
         return Err(Error::NotFound(format!(
             "no row's user and item are in {} (its ids differ from the score file's)",
@@ -70,11 +69,7 @@ pub fn model_slices(s: &ModelScores, ds: &Dataset) -> Result<ModelSlices> {
     }
     // Half the interactions go to the head, as in the ablation's slices.
     let pop = PopularityBuckets::new(&per_item, 0.5);
-    let users: std::collections::BTreeSet<u32> = matched
-        .iter()
-        .filter_map(|&r| found[r])
-        .map(|(u, _)| u)
-        .collect();
+    let users: std::collections::BTreeSet<u32> = matched.iter().map(|&(_, u, _)| u).collect();
     let edges = tertiles(users.iter().map(|&u| per_user[u as usize]));
     let mut out = ModelSlices {
         dataset: ds.name.clone(),
@@ -87,23 +82,19 @@ pub fn model_slices(s: &ModelScores, ds: &Dataset) -> Result<ModelSlices> {
     let mut add = |kind, name: String, keep: &dyn Fn(u32, u32) -> bool| -> Result<()> {
         let rows: Vec<usize> = matched
             .iter()
-            .copied()
-            .filter(|&r| found[r].is_some_and(|(u, i)| keep(u, i)))
+            .filter(|&&(_, u, i)| keep(u, i))
+            .map(|&(r, _, _)| r)
             .collect();
         if !rows.is_empty() {
             out.slices.push(slice(s, kind, name, &rows)?);
         }
         Ok(())
     };
-    for (b, name) in [
-        (PopularityBucket::Cold, "cold"),
-        (PopularityBucket::LongTail, "long-tail"),
-        (PopularityBucket::Head, "head"),
-    ] {
+    for (b, name) in POPULARITY_SLICES {
         add(SliceKind::Popularity, name.into(), &|_, i| pop.of(i) == b)?;
     }
     for k in 0..=edges.len() {
-        let name = bucket_name(&edges, k);
+        let name = history_slice_name(&edges, k);
         let keep = |u: u32, _| history_bucket(per_user[u as usize], &edges) == k;
         add(SliceKind::HistoryLength, name, &keep)?;
     }
@@ -140,24 +131,17 @@ fn slice(s: &ModelScores, kind: SliceKind, name: String, rows: &[usize]) -> Resu
 fn tertiles(lengths: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut v: Vec<usize> = lengths.collect();
     v.sort_unstable();
+    let Some(&longest) = v.last() else {
+        return Vec::new();
+    };
     let mut edges: Vec<usize> = [1, 2]
         .iter()
         .map(|k| v[(v.len() * k / 3).min(v.len() - 1)])
         .collect();
     edges.dedup();
     // The last edge would leave the top bucket empty.
-    edges.retain(|&e| e < v[v.len() - 1]);
+    edges.retain(|&e| e < longest);
     edges
-}
-
-/// `≤a`, `a+1–b`, `>b`: bucket `k` of `edges`.
-fn bucket_name(edges: &[usize], k: usize) -> String {
-    match k {
-        0 if edges.is_empty() => "all".into(),
-        0 => format!("≤{}", edges[0]),
-        k if k == edges.len() => format!(">{}", edges[k - 1]),
-        k => format!("{}–{}", edges[k - 1] + 1, edges[k]),
-    }
 }
 
 impl ModelSlices {
@@ -325,7 +309,8 @@ mod tests {
     fn history_edges_are_tertiles_without_an_empty_top() {
         assert_eq!(tertiles([1, 2, 3, 4, 5, 6].into_iter()), [3, 5]);
         assert_eq!(tertiles([7, 7, 7].into_iter()), Vec::<usize>::new());
-        assert_eq!(bucket_name(&[3, 5], 1), "4–5");
-        assert_eq!(bucket_name(&[], 0), "all");
+        assert_eq!(tertiles(std::iter::empty()), Vec::<usize>::new());
+        assert_eq!(history_slice_name(&[3, 5], 1), "4–5");
+        assert_eq!(history_slice_name(&[], 0), "all");
     }
 }

@@ -53,6 +53,24 @@ pub struct Slice {
     pub rows: Vec<usize>,
 }
 
+/// The popularity slices, in the order they are reported, with their names.
+pub const POPULARITY_SLICES: [(PopularityBucket, &str); 3] = [
+    (PopularityBucket::Cold, "cold"),
+    (PopularityBucket::LongTail, "long-tail"),
+    (PopularityBucket::Head, "head"),
+];
+
+/// The name of history bucket `k` of `edges` (`history_bucket`): `≤a`, `a+1–b`, `>b`; `all`
+/// when there are no edges.
+pub fn history_slice_name(edges: &[usize], k: usize) -> String {
+    match k {
+        0 if edges.is_empty() => "all".into(),
+        0 => format!("≤{}", edges[0]),
+        k if k == edges.len() => format!(">{}", edges[k - 1]),
+        k => format!("{}–{}", edges[k - 1] + 1, edges[k]),
+    }
+}
+
 /// Every non-empty slice of `rows`, kind by kind, in a fixed order.
 pub fn slices(ds: &Dataset, pop: &PopularityBuckets, rows: &[RankerExample]) -> Vec<Slice> {
     let mut out = Vec::new();
@@ -62,22 +80,14 @@ pub fn slices(ds: &Dataset, pop: &PopularityBuckets, rows: &[RankerExample]) -> 
             out.push(Slice { kind, name, rows });
         }
     };
-    for (b, name) in [
-        (PopularityBucket::Cold, "cold"),
-        (PopularityBucket::LongTail, "long-tail"),
-        (PopularityBucket::Head, "head"),
-    ] {
+    for (b, name) in POPULARITY_SLICES {
         add(SliceKind::Popularity, name.into(), &|e| {
             pop.of(e.target) == b
         });
     }
     let edges = HISTORY_EDGES;
     for k in 0..=edges.len() {
-        let name = match k {
-            0 => format!("≤{}", edges[0]),
-            k if k == edges.len() => format!(">{}", edges[k - 1]),
-            k => format!("{}–{}", edges[k - 1] + 1, edges[k]),
-        };
+        let name = history_slice_name(&edges, k);
         add(SliceKind::HistoryLength, name, &|e| {
             history_bucket(e.history.len(), &edges) == k
         });
