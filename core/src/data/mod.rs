@@ -15,6 +15,6 @@ pub mod fetch;
 pub use dataset::{Dataset, Interaction, Item, KnowledgeGraph, LabelPolicy, Triple, Vocab};
 pub use load::{load_dir, LoadOptions, Loaded, Strictness};
 pub use prepared::{Prepared, PreparedSpec, ProtocolMode, WorldSpec};
-pub use protocol::{BeyondLog, Impression, Part, Protocol, SplitConfig};
+pub use protocol::{BeyondLog, Impression, Part, Protocol, SplitConfig, SplitKind};
 pub use stats::DatasetStats;
 pub use synthetic::{GroundTruth, SyntheticConfig, SyntheticWorld};

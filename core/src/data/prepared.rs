@@ -17,18 +17,23 @@ pub enum ProtocolMode {
     Random { rho: f64 },
     /// The last `m` pre-test events of each user are off-log.
     Future { m: usize },
+    /// Every pre-test event in a group of genres, picked with the protocol's seed until they
+    /// cover at least `share` of all interactions, is off-log: a domain the log never shows.
+    Domain { share: f64 },
     /// The synthetic world's planted off-log behaviour.
     Planted,
 }
 
 impl ProtocolMode {
-    /// The CLI's `--mode` with its parameters.
-    pub fn parse(mode: &str, rho: f64, future_m: usize) -> Result<Self> {
+    /// The CLI's `--mode` with its parameters: `share` is `random`'s probability and
+    /// `domain`'s least covered share.
+    pub fn parse(mode: &str, share: f64, future_m: usize) -> Result<Self> {
         match mode {
-            "random" => Ok(Self::Random { rho }),
+            "random" => Ok(Self::Random { rho: share }),
             "future" => Ok(Self::Future { m: future_m }),
+            "domain" => Ok(Self::Domain { share }),
             other => Err(Error::Config(format!(
-                "unknown mode '{other}' (available: random, future)"
+                "unknown mode '{other}' (available: random, future, domain)"
             ))),
         }
     }
@@ -38,6 +43,7 @@ impl ProtocolMode {
         match self {
             Self::Random { rho } => BeyondLog::Random { rho: *rho }.describe(),
             Self::Future { m } => BeyondLog::Future { m: *m }.describe(),
+            Self::Domain { share } => format!("domain share={share}"),
             Self::Planted => "planted".into(),
         }
     }
@@ -101,11 +107,12 @@ impl Prepared {
         })
     }
 
-    /// A dataset under `random` or `future`, the protocol drawn with `seed`.
+    /// A dataset under `random`, `future` or `domain`, the protocol drawn with `seed`.
     pub fn dataset(ds: Dataset, mode: ProtocolMode, seed: u64) -> Result<Self> {
         let beyond = match mode {
             ProtocolMode::Random { rho } => BeyondLog::Random { rho },
             ProtocolMode::Future { m } => BeyondLog::Future { m },
+            ProtocolMode::Domain { share } => BeyondLog::domain_with_share(&ds, share, seed)?,
             ProtocolMode::Planted => {
                 return Err(Error::Config(format!(
                     "{}: only a synthetic world has planted off-log behaviour",
@@ -207,7 +214,12 @@ mod tests {
         );
         assert_eq!(m.describe(), "random rho=0.3");
         assert_eq!(ProtocolMode::Future { m: 10 }.describe(), "future m=10");
-        assert!(ProtocolMode::parse("domain", 0.3, 10).is_err());
+        assert!(ProtocolMode::parse("domains", 0.3, 10).is_err());
+        let d = ProtocolMode::parse("domain", 0.2, 10).unwrap();
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"mode":"domain","share":0.2}"#
+        );
     }
 
     #[test]

@@ -18,13 +18,16 @@ pub enum Part {
     OffLog,
 }
 
-/// Per user: the last `test_frac` of events are test, then off-log events are hidden from the
-/// rest, then the last `valid_frac` of what is left is validation. Every user with three or
-/// more events gets at least one train, one validation and one test event.
+/// Per user (or, with [`SplitKind::Global`], at one cut time for everyone): the last
+/// `test_frac` of events are test, then off-log events are hidden from the rest, then the last
+/// `valid_frac` of what is left is validation. Per user, every user with three or more events
+/// gets at least one train, one validation and one test event.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SplitConfig {
     pub valid_frac: f64,
     pub test_frac: f64,
+    #[serde(default)]
+    pub kind: SplitKind,
 }
 
 impl Default for SplitConfig {
@@ -32,8 +35,39 @@ impl Default for SplitConfig {
         Self {
             valid_frac: 0.1,
             test_frac: 0.1,
+            kind: SplitKind::PerUser,
         }
     }
+}
+
+/// Where the test and validation cuts fall.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitKind {
+    /// Each user's own last events: one user's training events may follow another's test.
+    #[default]
+    PerUser,
+    /// One time for everyone: no training or validation event is later than any test event.
+    Global,
+}
+
+impl SplitKind {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "user" | "per-user" => Ok(Self::PerUser),
+            "global" => Ok(Self::Global),
+            other => Err(Error::Config(format!(
+                "unknown split '{other}' (available: user, global)"
+            ))),
+        }
+    }
+}
+
+/// The timestamp at which the last `frac` of `ts` begins (events at or after it are cut off).
+fn cut_time(mut ts: Vec<i64>, frac: f64) -> i64 {
+    ts.sort_unstable();
+    let k = ((ts.len() as f64) * (1.0 - frac)).floor() as usize;
+    ts.get(k).copied().unwrap_or(i64::MAX)
 }
 
 /// Which pre-test behaviour is off-log.
@@ -144,9 +178,19 @@ impl Protocol {
         let timelines = ds.timelines();
         let mut parts = vec![Part::Train; ds.interactions.len()];
         let mut rng = SeededRng::derive(seed, 7);
+        let global = split.kind == SplitKind::Global;
+        let ts = |i: &u32| ds.interactions[*i as usize].timestamp;
+        let test_cut = cut_time(
+            ds.interactions.iter().map(|x| x.timestamp).collect(),
+            split.test_frac,
+        );
+        // Global split: every user's logged pre-test events, validated at one cut afterwards.
+        let mut all_logged: Vec<u32> = Vec::new();
         for seq in &timelines {
             let n = seq.len();
-            let n_test = if n >= 3 {
+            let n_test = if global {
+                seq.iter().filter(|i| ts(i) >= test_cut).count()
+            } else if n >= 3 {
                 ((n as f64 * split.test_frac).round() as usize).max(1)
             } else {
                 0
@@ -190,13 +234,21 @@ impl Protocol {
                     logged.push(i);
                 }
             }
-            if n >= 3 && !logged.is_empty() {
+            if global {
+                all_logged.extend(&logged);
+            } else if n >= 3 && !logged.is_empty() {
                 let n_valid = ((logged.len() as f64 * split.valid_frac).round() as usize)
                     .max(1)
                     .min(logged.len().saturating_sub(1));
                 for &i in &logged[logged.len() - n_valid..] {
                     parts[i as usize] = Part::Valid;
                 }
+            }
+        }
+        if global {
+            let valid_cut = cut_time(all_logged.iter().map(ts).collect(), split.valid_frac);
+            for i in all_logged.into_iter().filter(|i| ts(i) >= valid_cut) {
+                parts[i as usize] = Part::Valid;
             }
         }
         Ok(Self { parts, timelines })
@@ -391,6 +443,48 @@ mod tests {
             assert!(last_train <= first_valid && last_valid <= first_test);
             assert!(seq.len() >= 3);
         }
+    }
+
+    #[test]
+    fn the_global_split_cuts_everyone_at_one_time() {
+        let w = world();
+        let ds = &w.dataset;
+        let split = SplitConfig {
+            kind: SplitKind::Global,
+            ..SplitConfig::default()
+        };
+        let p = Protocol::new(ds, split, &BeyondLog::Random { rho: 0.3 }, 1).unwrap();
+        let ts = |part: Part| {
+            ds.interactions
+                .iter()
+                .zip(&p.parts)
+                .filter(move |(_, q)| **q == part)
+                .map(|(x, _)| x.timestamp)
+        };
+        let first_test = ts(Part::Test).min().unwrap();
+        let (last_train, first_valid) = (
+            ts(Part::Train).max().unwrap(),
+            ts(Part::Valid).min().unwrap(),
+        );
+        assert!(ts(Part::Valid).max().unwrap() < first_test);
+        assert!(last_train <= first_valid && ts(Part::OffLog).max().unwrap() < first_test);
+        let share = p.count(Part::Test) as f64 / ds.interactions.len() as f64;
+        assert!((share - 0.1).abs() < 0.03, "test share {share}");
+        // Per user, some users' training events follow others' test events; globally none do.
+        let per_user = Protocol::new(ds, SplitConfig::default(), &BeyondLog::None, 1).unwrap();
+        let (mut pu_train, mut pu_test) = (i64::MIN, i64::MAX);
+        for (x, q) in ds.interactions.iter().zip(&per_user.parts) {
+            match q {
+                Part::Train => pu_train = pu_train.max(x.timestamp),
+                Part::Test => pu_test = pu_test.min(x.timestamp),
+                _ => {}
+            }
+        }
+        assert!(
+            pu_train > pu_test,
+            "the per-user split should overlap on this world"
+        );
+        assert!(SplitKind::parse("global").is_ok() && SplitKind::parse("x").is_err());
     }
 
     #[test]

@@ -13,8 +13,10 @@ use crate::metrics::{
 };
 use crate::ranker::{slices, RankerExample, Variant};
 
+use super::controls::Control;
 use super::results::{
-    Comparison, SeedResult, SliceRow, SparseDifference, TestSetEvaluation, VariantResult, VsBase,
+    Comparison, ControlResult, SeedResult, SliceRow, SparseDifference, TestSetEvaluation,
+    VariantResult, VsBase,
 };
 
 /// Test scores per variant: one column per training seed, each aligned with the test rows.
@@ -137,28 +139,7 @@ fn variant_row(
         Ok([i.lower, i.upper])
     };
     let vs_base = if compare {
-        let cmp = |m: Metric, f: fn(&SeedResult) -> f64| -> Result<Comparison> {
-            let d = paired_bootstrap_seeds(
-                m,
-                &t.users,
-                &t.labels,
-                &column_refs(cols),
-                &column_refs(base_cols),
-                boot,
-            )?;
-            let per_seed: Vec<f64> = seeds.iter().zip(base).map(|(x, b)| f(x) - f(b)).collect();
-            Ok(Comparison {
-                difference: d.estimate,
-                ci: [d.lower, d.upper],
-                p_value: d.p_value,
-                seeds_ahead: per_seed.iter().filter(|&&x| x > 0.0).count(),
-                per_seed,
-            })
-        };
-        Some(VsBase {
-            auc: cmp(Metric::Auc, |s| s.auc)?,
-            gauc: cmp(Metric::Gauc, |s| s.gauc)?,
-        })
+        Some(paired(t, (cols, seeds), (base_cols, base), boot)?)
     } else {
         None
     };
@@ -176,6 +157,85 @@ fn variant_row(
         per_seed: seeds.to_vec(),
         vs_base,
     })
+}
+
+/// `a − b` on AUC and GAUC: a paired user bootstrap of the seed-means, and per seed.
+fn paired(
+    t: &Labels,
+    (a_cols, a): (&[Vec<f64>], &[SeedResult]),
+    (b_cols, b): (&[Vec<f64>], &[SeedResult]),
+    boot: &BootstrapConfig,
+) -> Result<VsBase> {
+    let cmp = |m: Metric, f: fn(&SeedResult) -> f64| -> Result<Comparison> {
+        let d = paired_bootstrap_seeds(
+            m,
+            &t.users,
+            &t.labels,
+            &column_refs(a_cols),
+            &column_refs(b_cols),
+            boot,
+        )?;
+        let per_seed: Vec<f64> = a.iter().zip(b).map(|(x, y)| f(x) - f(y)).collect();
+        Ok(Comparison {
+            difference: d.estimate,
+            ci: [d.lower, d.upper],
+            p_value: d.p_value,
+            seeds_ahead: per_seed.iter().filter(|&&x| x > 0.0).count(),
+            per_seed,
+        })
+    };
+    Ok(VsBase {
+        auc: cmp(Metric::Auc, |s| s.auc)?,
+        gauc: cmp(Metric::Gauc, |s| s.gauc)?,
+    })
+}
+
+/// Every control's row: its figures and difference from Base as a variant's, and +GBR − it.
+/// `scores` must hold Base and +GBR; each control's columns pair with theirs seed by seed.
+pub fn evaluate_controls(
+    test: &[RankerExample],
+    scores: &SeedScores,
+    runs: &BTreeMap<Variant, Vec<SeedRun>>,
+    controls: &BTreeMap<Control, (Vec<Vec<f64>>, Vec<SeedRun>)>,
+    boot: &BootstrapConfig,
+) -> Result<BTreeMap<String, ControlResult>> {
+    let t = Labels {
+        users: test.iter().map(|e| e.user).collect(),
+        labels: test.iter().map(|e| e.label).collect(),
+    };
+    let arm = |v: Variant| -> Result<(&[Vec<f64>], Vec<SeedResult>)> {
+        let cols = scores
+            .get(&v)
+            .ok_or_else(|| Error::Config(format!("the controls need {}'s scores", v.name())))?;
+        let r = runs.get(&v).map_or(&[][..], Vec::as_slice);
+        Ok((cols, seed_results(&t, cols, r)?))
+    };
+    let (base_cols, base) = arm(Variant::Base)?;
+    let (gbr_cols, gbr) = arm(Variant::Gbr)?;
+    let mut out = BTreeMap::new();
+    for (&c, (cols, r)) in controls {
+        if cols.len() != base_cols.len() || cols.iter().any(|col| col.len() != test.len()) {
+            return Err(Error::Config(format!(
+                "control {}: {} score columns for {} seeds and {} test rows",
+                c.key(),
+                cols.len(),
+                base_cols.len(),
+                test.len()
+            )));
+        }
+        let seeds = seed_results(&t, cols, r)?;
+        let result = variant_row(&t, cols, &seeds, true, base_cols, &base, boot)?;
+        let gbr_vs_control = paired(&t, (gbr_cols, &gbr), (cols, &seeds), boot)?;
+        out.insert(
+            c.key().to_owned(),
+            ControlResult {
+                description: c.describe().to_owned(),
+                result,
+                gbr_vs_control,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// AUC of the rows in `rows`, averaged over seeds (None when the slice has one class).

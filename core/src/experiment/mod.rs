@@ -3,6 +3,7 @@
 //! ([`run_experiment`]); the browser rebuilds its rows ([`ExperimentRows`]) and evaluates the
 //! bundles with the same function ([`evaluate_test_set`]).
 
+mod controls;
 mod evaluation;
 mod report;
 mod results;
@@ -10,13 +11,17 @@ mod rows;
 #[cfg(feature = "train")]
 mod run;
 
-pub use evaluation::{evaluate_test_set, SeedRun, SeedScores};
+pub use controls::{control_input, Control, ControlInput};
+pub use evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
 #[cfg(feature = "charts")]
 pub use report::report_charts;
-pub use report::{markdown_report, markdown_table, shipped_comparison, slice_table};
+pub use report::{
+    controls_table, markdown_report, markdown_table, shipped_comparison, slice_table,
+};
 pub use results::{
-    Comparison, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult, SliceRow,
-    SparseDifference, TestScores, TestSetEvaluation, TrainingSettings, VariantResult, VsBase,
+    Comparison, ControlResult, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult,
+    SliceRow, SparseDifference, TestScores, TestSetEvaluation, TrainingSettings, VariantResult,
+    VsBase,
 };
 pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]

@@ -14,21 +14,53 @@ pub fn markdown_table(r: &ExperimentResults) -> String {
         let Some(x) = r.variant(v) else { continue };
         out.push_str(&table_row(v, x, r.seeds));
     }
+    if !r.controls.is_empty() {
+        out.push('\n');
+        out.push_str(&controls_table(r));
+    }
     out
 }
 
+/// One row per control: its figures, its difference from Base, and +GBR − it (how much of
+/// +GBR's gain survives the control).
+pub fn controls_table(r: &ExperimentResults) -> String {
+    let mut out = String::from(
+        "| control (+GBR's architecture over …) | AUC (mean ± std) | GAUC (mean ± std) | AUC − Base [95% CI], p | GAUC − Base [95% CI], p | +GBR − control, AUC | +GBR − control, GAUC |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (name, c) in &r.controls {
+        let x = &c.result;
+        let (auc_vs, gauc_vs) = match &x.vs_base {
+            Some(vs) => (difference(&vs.auc), difference(&vs.gauc)),
+            None => ("—".to_owned(), "—".to_owned()),
+        };
+        out += &format!(
+            "| {name}: {} | {:.4} ± {:.4} | {:.4} ± {:.4} | {auc_vs} | {gauc_vs} | {} | {} |\n",
+            c.description,
+            x.auc,
+            x.auc_std,
+            x.gauc,
+            x.gauc_std,
+            difference(&c.gbr_vs_control.auc),
+            difference(&c.gbr_vs_control.gauc),
+        );
+    }
+    out
+}
+
+/// A paired difference as the tables print it: `+0.0012 [-0.0010, +0.0031], p = 0.270`.
+fn difference(d: &Comparison) -> String {
+    format!(
+        "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
+        d.difference, d.ci[0], d.ci[1], d.p_value
+    )
+}
+
 fn table_row(v: Variant, x: &VariantResult, seeds: usize) -> String {
-    let diff = |d: &Comparison| {
-        format!(
-            "{:+.4} [{:+.4}, {:+.4}], p = {:.3}",
-            d.difference, d.ci[0], d.ci[1], d.p_value
-        )
-    };
     let [auc_vs, gauc_vs, ahead] = match &x.vs_base {
         None => ["—".to_owned(), "—".to_owned(), "—".to_owned()],
         Some(vs) => [
-            diff(&vs.auc),
-            diff(&vs.gauc),
+            difference(&vs.auc),
+            difference(&vs.gauc),
             format!(
                 "{} / {} of {seeds}",
                 vs.auc.seeds_ahead, vs.gauc.seeds_ahead

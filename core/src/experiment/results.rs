@@ -34,6 +34,10 @@ pub struct ExperimentResults {
     pub planted: Option<BTreeMap<String, PlantedPart>>,
     #[serde(flatten)]
     pub evaluation: TestSetEvaluation,
+    /// `--controls`: per control (`Control::key`), its figures, its difference from Base and
+    /// +GBR's difference from it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub controls: BTreeMap<String, ControlResult>,
     /// Parameters per variant, by name.
     pub parameters: BTreeMap<String, usize>,
     pub train_seconds: f64,
@@ -135,6 +139,16 @@ pub struct VariantResult {
     /// None for Base.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_base: Option<VsBase>,
+}
+
+/// A control's row: its figures as a variant's (with `vs_base`), and +GBR − the control, which
+/// says how much of +GBR's gain survives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub description: String,
+    #[serde(flatten)]
+    pub result: VariantResult,
+    pub gbr_vs_control: VsBase,
 }
 
 /// One trained model's figures.

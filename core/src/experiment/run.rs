@@ -1,6 +1,7 @@
 //! Training the four variants on identical rows and seeds, and assembling `results.json`.
 //! Native only (the ranker trains with candle on threads).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -16,8 +17,10 @@ use crate::progress::Progress;
 use crate::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use crate::ranker::{HistoryEvents, ItemFeatures, Ranker, RankerConfig, Variant};
 use crate::reasoner::off_log_items;
+use crate::reasoner::pipeline::ReasonerSettings;
 
-use super::evaluation::{evaluate_test_set, SeedRun, SeedScores};
+use super::controls::{control_input, Control, ControlInput};
+use super::evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
 use super::results::{ExperimentResults, GbrSource, PartCounts, TrainingSettings};
 use super::rows::{ExperimentRows, RowSettings};
 use crate::artifact::Artifact;
@@ -37,6 +40,8 @@ pub struct ExperimentConfig {
     /// The protocol's seed: seeds the negatives and the bootstrap.
     pub seed: u64,
     pub gbr: GbrSource,
+    /// Also train the controls (+GBR's architecture over sequences that carry no inference).
+    pub controls: bool,
 }
 
 impl ExperimentConfig {
@@ -62,6 +67,7 @@ impl ExperimentConfig {
             history: HistoryEvents::Liked,
             seed: 0,
             gbr: GbrSource::Reasoner,
+            controls: false,
         }
     }
 }
@@ -108,17 +114,28 @@ pub fn run_experiment(
         rows.test.len(),
         data.mode.describe()
     ));
+    let inputs = arm_inputs(data, &rows, gbr, cfg)?;
     let trained_at = Instant::now();
-    let done = train_all(data, rep, gbr, &rows, cfg, progress)?;
+    let done = train_all(data, rep, &inputs, cfg, progress)?;
     let train_wall_seconds = trained_at.elapsed().as_secs_f64();
     let mut scores = SeedScores::new();
     let mut runs: BTreeMap<Variant, Vec<SeedRun>> = BTreeMap::new();
+    let mut control_scores: BTreeMap<Control, (Vec<Vec<f64>>, Vec<SeedRun>)> = BTreeMap::new();
     let mut models = BTreeMap::new();
-    for ((v, seed), (model, run, col)) in done {
-        runs.entry(v).or_default().push(run);
-        scores.entry(v).or_default().push(col);
-        if seed == 0 {
-            models.insert(v, model);
+    for ((arm, seed), (model, run, col)) in done {
+        match arm {
+            Arm::Variant(v) => {
+                runs.entry(v).or_default().push(run);
+                scores.entry(v).or_default().push(col);
+                if seed == 0 {
+                    models.insert(v, model);
+                }
+            }
+            Arm::Control(c) => {
+                let e = control_scores.entry(c).or_default();
+                e.0.push(col);
+                e.1.push(run);
+            }
         }
     }
     let boot = BootstrapConfig {
@@ -127,12 +144,19 @@ pub fn run_experiment(
     };
     let pop = PopularityBuckets::new(&data.protocol.train_popularity(ds), 0.5);
     let evaluation = evaluate_test_set(ds, &pop, &rows.test, &scores, &runs, &boot)?;
+    let controls = evaluate_controls(&rows.test, &scores, &runs, &control_scores, &boot)?;
     let timing = Timing {
-        train_seconds: runs.values().flatten().map(|r| r.seconds).sum(),
+        train_seconds: runs
+            .values()
+            .flatten()
+            .chain(control_scores.values().flat_map(|c| &c.1))
+            .map(|r| r.seconds)
+            .sum(),
         train_wall_seconds,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let results = assemble(data, cfg, &rows, &models, evaluation, timing);
+    let mut results = assemble(data, cfg, &rows, &models, evaluation, timing);
+    results.controls = controls;
     Ok(ExperimentRun {
         results,
         models,
@@ -193,27 +217,84 @@ fn assemble(
                 .collect()
         }),
         evaluation,
+        controls: BTreeMap::new(),
         parameters: models
             .iter()
             .map(|(v, m)| (v.name().to_owned(), m.num_parameters()))
             .collect(),
         train_seconds: timing.train_seconds,
         train_wall_seconds: timing.train_wall_seconds,
-        jobs: cfg.jobs.max(1).min(Variant::ALL.len() * cfg.seeds),
+        jobs: cfg.jobs.max(1).min(arms(cfg).len() * cfg.seeds),
         seconds: timing.seconds,
     }
 }
 
-/// Every (variant, seed) model, in the order Base 0, 1, …, +REP 0, …: each is independent and
-/// seeded, so `cfg.jobs` threads give the same models as one.
+/// A model of the ablation: a variant, or a control (+GBR's architecture on its own sequences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Arm {
+    Variant(Variant),
+    Control(Control),
+}
+
+impl Arm {
+    fn variant(self) -> Variant {
+        match self {
+            Arm::Variant(v) => v,
+            Arm::Control(_) => Variant::Gbr,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Arm::Variant(v) => v.name().to_owned(),
+            Arm::Control(c) => format!("control {}", c.key()),
+        }
+    }
+}
+
+/// The variants, then (with `cfg.controls`) the controls.
+fn arms(cfg: &ExperimentConfig) -> Vec<Arm> {
+    let controls = if cfg.controls { &Control::ALL[..] } else { &[] };
+    Variant::ALL
+        .into_iter()
+        .map(Arm::Variant)
+        .chain(controls.iter().map(|&c| Arm::Control(c)))
+        .collect()
+}
+
+/// Each arm's rows and second-block sequences: the variants read the reasoner's, each control
+/// its own (seeded with the protocol's seed; made from the reasoner's input only).
+fn arm_inputs<'a>(
+    data: &Prepared,
+    rows: &'a ExperimentRows,
+    gbr: &[Vec<u32>],
+    cfg: &ExperimentConfig,
+) -> Result<Vec<(Arm, ControlInput<'a>)>> {
+    let max_history = ReasonerSettings::defaults(data.world.is_some()).max_history;
+    arms(cfg)
+        .into_iter()
+        .map(|arm| {
+            let input = match arm {
+                Arm::Variant(_) => ControlInput {
+                    rows: Cow::Borrowed(rows),
+                    sequences: gbr.to_vec(),
+                },
+                Arm::Control(c) => control_input(c, data, rows, gbr, max_history, cfg.seed)?,
+            };
+            Ok((arm, input))
+        })
+        .collect()
+}
+
+/// Every (arm, seed) model, in the order Base 0, 1, …, +REP 0, …, then the controls: each is
+/// independent and seeded, so `cfg.jobs` threads give the same models as one.
 fn train_all(
     data: &Prepared,
     rep: &[Vec<f32>],
-    gbr: &[Vec<u32>],
-    rows: &ExperimentRows,
+    inputs: &[(Arm, ControlInput)],
     cfg: &ExperimentConfig,
     progress: &dyn Progress,
-) -> Result<Vec<((Variant, u64), Trained)>> {
+) -> Result<Vec<((Arm, u64), Trained)>> {
     let ds = &data.ds;
     let features = ItemFeatures {
         genres: ds.items.iter().map(|i| i.genres.clone()).collect(),
@@ -221,29 +302,30 @@ fn train_all(
         rep: Some(rep.to_vec()),
     };
     let rep_dim = rep.first().map_or(0, Vec::len);
-    let jobs: Vec<(Variant, u64)> = Variant::ALL
-        .into_iter()
-        .flat_map(|v| (0..cfg.seeds as u64).map(move |seed| (v, seed)))
+    let jobs: Vec<(usize, u64)> = (0..inputs.len())
+        .flat_map(|a| (0..cfg.seeds as u64).map(move |seed| (a, seed)))
         .collect();
-    let train_one = |v: Variant, seed: u64| -> Result<Trained> {
+    let train_one = |a: usize, seed: u64| -> Result<Trained> {
         progress.checkpoint()?;
         let t = Instant::now();
-        let mc = RankerConfig::small(v, ds.num_items(), ds.genres.len(), rep_dim);
+        let (arm, input) = &inputs[a];
+        let (rows, seqs) = (&input.rows, &input.sequences);
+        let mc = RankerConfig::small(arm.variant(), ds.num_items(), ds.genres.len(), rep_dim);
         let init = Ranker::init(mc, &features, seed)?;
         let tc = RankerTrainConfig {
             seed,
             ..cfg.training.clone()
         };
-        let (model, log) = train_ranker(&init, &rows.train, &rows.valid, gbr, &tc, &mut |e| {
+        let (model, log) = train_ranker(&init, &rows.train, &rows.valid, seqs, &tc, &mut |e| {
             progress.message(&format!(
                 "{} seed {seed}: epoch {} loss {:.4} validation GAUC {:.4}",
-                v.name(),
+                arm.name(),
                 e.epoch + 1,
                 e.loss,
                 e.valid_gauc
             ))
         })?;
-        let col = score_all(&model, &rows.test, gbr)?;
+        let col = score_all(&model, &rows.test, seqs)?;
         let run = SeedRun {
             seed,
             epochs: log.len(),
@@ -260,10 +342,10 @@ fn train_all(
                     let mut out = Vec::new();
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(v, seed)) = jobs.get(k) else {
+                        let Some(&(a, seed)) = jobs.get(k) else {
                             break;
                         };
-                        out.push((k, train_one(v, seed)));
+                        out.push((k, train_one(a, seed)));
                     }
                     out
                 })
@@ -283,7 +365,7 @@ fn train_all(
     }
     done.sort_by_key(|d| d.0);
     done.into_iter()
-        .map(|(k, r)| r.map(|t| (jobs[k], t)))
+        .map(|(k, r)| r.map(|t| ((inputs[jobs[k].0].0, jobs[k].1), t)))
         .collect()
 }
 

@@ -85,6 +85,7 @@ fn made_with(results: &ExperimentResults, cfg: &ExperimentConfig) -> bool {
         && results.history == cfg.history
         && results.gbr == cfg.gbr
         && results.seed == cfg.seed
+        && results.controls.is_empty() != cfg.controls
         && (t.epochs, t.batch, t.patience, t.lr) == (c.epochs, c.batch, c.patience, c.lr)
 }
 

@@ -31,15 +31,13 @@ pub struct ExperimentArgs {
     /// Models trained at once (each is seeded, so the results do not depend on it).
     #[arg(long, default_value_t = default_jobs())]
     jobs: usize,
-    /// Most epochs per model (early stopping on validation GAUC); default 12 on datasets, 30
-    /// on the synthetic world, whose few thousand impressions make short epochs.
+    /// Most epochs per model (early stopping on validation GAUC); default 12, 30 on worlds.
     #[arg(long)]
     epochs: Option<usize>,
     /// Impressions per optimiser step; default 256 on datasets, 64 on the synthetic world.
     #[arg(long)]
     batch: Option<usize>,
-    /// Epochs without a better validation GAUC before a model stops; default 2 on datasets, 4
-    /// on the synthetic world.
+    /// Epochs without a better validation GAUC before a model stops; default 2, 4 on worlds.
     #[arg(long)]
     patience: Option<usize>,
     /// Sampled negatives per logged event (0: labels from ratings only).
@@ -54,8 +52,8 @@ pub struct ExperimentArgs {
     /// Reasoner epochs when its sequences must be (re)made.
     #[arg(long, default_value_t = 30)]
     reasoner_epochs: usize,
-    /// Also copy the seed-0 bundles, results.json and (synthetic worlds only, whose rows may
-    /// be shared) the GBR sequences and test scores to assets/ranker/{dataset}.
+    /// Also copy the seed-0 bundles, results.json and (synthetic worlds only, whose rows may be
+    /// shared) the GBR sequences and test scores to assets/ranker/{dataset}.
     #[arg(long)]
     write_asset: bool,
     /// Train the reasoner and every ranker afresh instead of installing the shipped ones
@@ -65,16 +63,17 @@ pub struct ExperimentArgs {
     /// Histories of every logged event instead of the liked ones only.
     #[arg(long)]
     all_events: bool,
-    /// GBR = each user's real off-log events (the last `--oracle-slots`) instead of the
-    /// reasoner's: the ceiling a perfect reasoner would reach. It reads the hidden events, so
-    /// it is a diagnostic, never a result; the report says so.
+    /// GBR = each user's last `--oracle-slots` real off-log events: a perfect reasoner's
+    /// ceiling. It reads hidden events, so it is a diagnostic, never a result.
     #[arg(long)]
     gbr_oracle: bool,
     #[arg(long, default_value_t = 10)]
     oracle_slots: usize,
-    /// Cold start, with the saved bundles instead of training: place a new item with this
-    /// title (and `--cold-text`) in the REP space and score it for `--cold-user` with every
-    /// variant — what the workbench's new-item box shows.
+    /// Also train the controls (+GBR's block over co-occurrence, popularity, placebo, … items).
+    #[arg(long)]
+    controls: bool,
+    /// Cold start with the saved bundles: place a new item with this title (and `--cold-text`)
+    /// in the REP space and score it for `--cold-user` with every variant, as the page does.
     #[arg(long)]
     cold_title: Option<String>,
     #[arg(long, default_value = "")]
@@ -124,6 +123,7 @@ impl ExperimentArgs {
             } else {
                 GbrSource::Reasoner
             },
+            controls: self.controls,
         }
     }
 }

@@ -82,10 +82,8 @@ pub struct EvalArgs {
     /// [default: 1; synthetic worlds 12, whose planted off-log behaviour differs from the log].
     #[arg(long)]
     off_log_repeat: Option<usize>,
-    /// Open self-supervised examples with their own task token (HELD_OUT) instead of BOS, so
-    /// they teach the model the log without pulling its off-log answer (asked with BOS) towards
-    /// it; matters where off-log behaviour differs from the logged kind [default: false;
-    /// synthetic worlds true].
+    /// Open self-supervised examples with their own task token (HELD_OUT), not BOS, so they
+    /// teach the log without pulling the off-log answer to it [default: false; worlds true].
     #[arg(long, value_name = "BOOL")]
     task_prompt: Option<bool>,
     #[arg(long, default_value_t = 64)]

@@ -61,9 +61,11 @@ pub struct DataArgs {
     pub world_users: usize,
     #[arg(long, default_value_t = WorldSpec::WORKBENCH.items)]
     pub world_items: usize,
-    /// Beyond-log mode for datasets: random or future (synthetic worlds use their planted one).
+    /// Beyond-log mode for datasets: random, future or domain (worlds use their planted one).
     #[arg(long, default_value = "random")]
     pub mode: String,
+    /// random: each pre-test event's chance to be off-log; domain: the least share of all
+    /// interactions its held-out genres cover.
     #[arg(long, default_value_t = 0.3)]
     pub rho: f64,
 }
