@@ -195,7 +195,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
     let data = results.spec().prepare(None).unwrap();
     let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
         .unwrap()
-        .resolve("inferred.json", &data.ds, data.mode)
+        .resolve("inferred.json", &data)
         .unwrap();
     let bundles = [
         (

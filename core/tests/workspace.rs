@@ -74,10 +74,7 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     let rdir = ws.reasoner_dir(&data);
     let read = |p: std::path::PathBuf| std::fs::read(p).unwrap();
     let seq: InferredSequences = from_json("inferred", &read(rdir.join(file::INFERRED))).unwrap();
-    assert_eq!(
-        seq.resolve("inferred", &data.ds, data.mode).unwrap(),
-        fitted.fit.inferred
-    );
+    assert_eq!(seq.resolve("inferred", &data).unwrap(), fitted.fit.inferred);
     let spec: PreparedSpec = from_json("protocol", &read(rdir.join(file::PROTOCOL))).unwrap();
     assert_eq!(
         spec.prepare(None).unwrap().ds.fingerprint(),

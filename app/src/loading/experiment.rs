@@ -77,7 +77,7 @@ impl ExperimentData {
 pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> AppResult<ExperimentData> {
     let r = &a.results;
     let data = r.spec().prepare(movielens)?;
-    let gbr = a.sequences.resolve(file::INFERRED, &data.ds, data.mode)?;
+    let gbr = a.sequences.resolve(file::INFERRED, &data)?;
     let rows = ExperimentRows::of_results(&data, r, &a.rankers)?;
     Ok(ExperimentData { data, gbr, rows })
 }

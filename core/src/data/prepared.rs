@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
-use crate::data::{BeyondLog, Dataset, GroundTruth, Protocol, SplitConfig};
+use crate::data::{BeyondLog, Dataset, GroundTruth, Protocol, SplitConfig, SplitKind};
 use crate::data::{SyntheticConfig, SyntheticWorld};
 use crate::error::{Error, Result};
 
@@ -81,6 +81,8 @@ pub struct Prepared {
     pub ds: Dataset,
     pub protocol: Protocol,
     pub mode: ProtocolMode,
+    /// Per user or one cut time for everyone (a synthetic world is split per user).
+    pub split: SplitKind,
     /// The synthetic world (None for datasets).
     pub world: Option<WorldSpec>,
     /// The synthetic world's ground truth (None for datasets).
@@ -101,14 +103,26 @@ impl Prepared {
             ds: w.dataset,
             protocol,
             mode: ProtocolMode::Planted,
+            split: SplitKind::PerUser,
             world: Some(world),
             truth: Some(w.truth),
             seed: world.seed,
         })
     }
 
-    /// A dataset under `random`, `future` or `domain`, the protocol drawn with `seed`.
+    /// A dataset under `random`, `future` or `domain`, split per user, the protocol drawn with
+    /// `seed`.
     pub fn dataset(ds: Dataset, mode: ProtocolMode, seed: u64) -> Result<Self> {
+        Self::dataset_split(ds, mode, SplitKind::PerUser, seed)
+    }
+
+    /// [`Prepared::dataset`] with the split's kind.
+    pub fn dataset_split(
+        ds: Dataset,
+        mode: ProtocolMode,
+        split: SplitKind,
+        seed: u64,
+    ) -> Result<Self> {
         let beyond = match mode {
             ProtocolMode::Random { rho } => BeyondLog::Random { rho },
             ProtocolMode::Future { m } => BeyondLog::Future { m },
@@ -120,11 +134,16 @@ impl Prepared {
                 )))
             }
         };
-        let protocol = Protocol::new(&ds, SplitConfig::default(), &beyond, seed)?;
+        let cfg = SplitConfig {
+            kind: split,
+            ..SplitConfig::default()
+        };
+        let protocol = Protocol::new(&ds, cfg, &beyond, seed)?;
         Ok(Self {
             ds,
             protocol,
             mode,
+            split,
             world: None,
             truth: None,
             seed,
@@ -135,7 +154,7 @@ impl Prepared {
     /// the loaded dataset, needed unless `world` is given.
     pub fn rebuild(
         world: Option<WorldSpec>,
-        mode: ProtocolMode,
+        (mode, split): (ProtocolMode, SplitKind),
         seed: u64,
         ds: Option<&Dataset>,
     ) -> Result<Self> {
@@ -145,7 +164,7 @@ impl Prepared {
                 let ds = ds.ok_or_else(|| {
                     Error::Config("the dataset these results were made on is not loaded".into())
                 })?;
-                Self::dataset(ds.clone(), mode, seed)
+                Self::dataset_split(ds.clone(), mode, split, seed)
             }
         }
     }
@@ -160,6 +179,7 @@ impl Prepared {
             fingerprint: format!("{:016x}", self.ds.fingerprint()),
             world: self.world,
             mode: self.mode,
+            split: self.split,
             seed: self.seed,
         }
     }
@@ -175,6 +195,9 @@ pub struct PreparedSpec {
     pub fingerprint: String,
     pub world: Option<WorldSpec>,
     pub mode: ProtocolMode,
+    /// Absent in files made before the global split: per user.
+    #[serde(default, skip_serializing_if = "SplitKind::is_per_user")]
+    pub split: SplitKind,
     pub seed: u64,
 }
 
@@ -189,7 +212,7 @@ impl PreparedSpec {
     /// when it is not the data the description names.
     pub fn prepare(&self, ds: Option<&Dataset>) -> Result<Prepared> {
         // A world is rebuilt from its seed: checked too, in case the generator changed.
-        let prepared = Prepared::rebuild(self.world, self.mode, self.seed, ds)?;
+        let prepared = Prepared::rebuild(self.world, (self.mode, self.split), self.seed, ds)?;
         let have = format!("{:016x}", prepared.ds.fingerprint());
         if have != self.fingerprint {
             return Err(Error::Config(format!(
@@ -230,7 +253,13 @@ mod tests {
             seed: 3,
         };
         let a = Prepared::synthetic(w).unwrap();
-        let b = Prepared::rebuild(Some(w), ProtocolMode::Planted, 3, None).unwrap();
+        let b = Prepared::rebuild(
+            Some(w),
+            (ProtocolMode::Planted, SplitKind::PerUser),
+            3,
+            None,
+        )
+        .unwrap();
         assert_eq!(a.ds.fingerprint(), b.ds.fingerprint());
         assert_eq!(
             a.protocol.count(crate::data::Part::Test),

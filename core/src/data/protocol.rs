@@ -52,6 +52,10 @@ pub enum SplitKind {
 }
 
 impl SplitKind {
+    pub fn is_per_user(&self) -> bool {
+        *self == Self::PerUser
+    }
+
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "user" | "per-user" => Ok(Self::PerUser),

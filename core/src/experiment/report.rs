@@ -170,9 +170,10 @@ pub fn markdown_report(r: &ExperimentResults) -> String {
         None => "ReaSeq − Base on cold and long-tail items: not computable (one class, or a variant missing).\n".to_owned(),
     };
     format!(
-        "# ReaSeq ablation on {}\n\nProtocol `{}`, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\n{sparse}",
+        "# ReaSeq ablation on {}\n\nProtocol `{}`{}, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\n{sparse}",
         r.dataset,
         r.protocol.describe(),
+        if r.split.is_per_user() { "" } else { " (one global time split)" },
         r.seed,
         r.seeds,
         r.impressions.test,

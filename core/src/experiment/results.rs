@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
-use crate::data::{PreparedSpec, ProtocolMode, WorldSpec};
+use crate::data::{PreparedSpec, ProtocolMode, SplitKind, WorldSpec};
 use crate::ranker::{HistoryEvents, Variant};
 
 /// The ablation's results on one dataset.
@@ -17,6 +17,9 @@ pub struct ExperimentResults {
     /// `Dataset::fingerprint` in hex.
     pub dataset_fingerprint: String,
     pub protocol: ProtocolMode,
+    /// Absent in files made before the global split: per user.
+    #[serde(default, skip_serializing_if = "SplitKind::is_per_user")]
+    pub split: SplitKind,
     /// The synthetic world (None for datasets).
     pub world: Option<WorldSpec>,
     /// The protocol's seed (and the reasoner's).
@@ -61,6 +64,7 @@ impl ExperimentResults {
             fingerprint: self.dataset_fingerprint.clone(),
             world: self.world,
             mode: self.protocol,
+            split: self.split,
             seed: self.seed,
         }
     }

@@ -187,6 +187,7 @@ fn assemble(
         dataset: ds.name.clone(),
         dataset_fingerprint: format!("{:016x}", ds.fingerprint()),
         protocol: data.mode,
+        split: data.split,
         world: data.world,
         seed: cfg.seed,
         seeds: cfg.seeds,
@@ -415,4 +416,74 @@ pub fn synthetic_student(
         ),
     ]);
     student.to_bundle(Some(data.ds.fingerprint()), metrics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{ProtocolMode, SplitKind, SyntheticConfig, SyntheticWorld};
+    use crate::progress::Silent;
+    use crate::rng::SeededRng;
+
+    #[test]
+    fn controls_train_beside_the_variants_under_a_global_domain_split() {
+        let world = SyntheticWorld::generate(&SyntheticConfig {
+            users: 40,
+            items: 120,
+            seed: 2,
+            ..SyntheticConfig::default()
+        })
+        .unwrap();
+        let mode = ProtocolMode::Domain { share: 0.2 };
+        let data = Prepared::dataset_split(world.dataset, mode, SplitKind::Global, 1).unwrap();
+        let mut rng = SeededRng::new(4);
+        let rep: Vec<Vec<f32>> = (0..120)
+            .map(|_| (0..8).map(|_| rng.gaussian() as f32).collect())
+            .collect();
+        let gbr = oracle_sequences(&data, 5);
+        let cfg = ExperimentConfig {
+            seeds: 2,
+            jobs: 2,
+            training: RankerTrainConfig {
+                epochs: 1,
+                ..ExperimentConfig::defaults(true).training
+            },
+            controls: true,
+            ..ExperimentConfig::defaults(false)
+        };
+        let run = run_experiment(&data, &rep, &gbr, &cfg, &Silent).unwrap();
+        let r = &run.results;
+        assert_eq!((r.protocol, r.split), (mode, SplitKind::Global));
+        assert_eq!(r.controls.len(), Control::ALL.len());
+        for c in r.controls.values() {
+            let vs = c.result.vs_base.as_ref().unwrap();
+            for d in [&vs.gauc, &c.gbr_vs_control.auc, &c.gbr_vs_control.gauc] {
+                assert!(d.difference.is_finite() && (0.0..=1.0).contains(&d.p_value));
+                assert_eq!(d.per_seed.len(), 2);
+            }
+        }
+        // +GBR − a control is the same as (+GBR − Base) − (control − Base), seed by seed.
+        let gbr_vs = &r
+            .variant(Variant::Gbr)
+            .unwrap()
+            .vs_base
+            .as_ref()
+            .unwrap()
+            .auc;
+        let c = &r.controls["shuffled"];
+        let own = &c.result.vs_base.as_ref().unwrap().auc;
+        for s in 0..2 {
+            let want = gbr_vs.per_seed[s] - own.per_seed[s];
+            assert!((c.gbr_vs_control.auc.per_seed[s] - want).abs() < 1e-12);
+        }
+        let back: ExperimentResults =
+            crate::artifact::from_json("results.json", &crate::artifact::to_json(r).unwrap())
+                .unwrap();
+        assert_eq!(back.split, SplitKind::Global);
+        assert_eq!(
+            back.controls.keys().collect::<Vec<_>>(),
+            r.controls.keys().collect::<Vec<_>>()
+        );
+        assert!(super::super::markdown_table(r).contains("own-history"));
+    }
 }

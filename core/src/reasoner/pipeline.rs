@@ -375,6 +375,7 @@ impl FittedReasoner {
             SequenceProvenance {
                 dataset_fingerprint: data.ds.fingerprint(),
                 protocol: data.mode,
+                split: data.split,
                 seed: s.seed,
                 folds: self.cfg.folds,
                 slots: s.slots,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
-use crate::data::{Dataset, ProtocolMode};
+use crate::data::{Dataset, Prepared, ProtocolMode, SplitKind};
 use crate::error::{Error, Result};
 
 /// How the sequences were made, so a reader can refuse ones made under another protocol.
@@ -15,6 +15,9 @@ pub struct SequenceProvenance {
     pub dataset_fingerprint: u64,
     /// The beyond-log protocol they were inferred under.
     pub protocol: ProtocolMode,
+    /// Absent in files made before the global split: per user.
+    #[serde(default, skip_serializing_if = "SplitKind::is_per_user")]
+    pub split: SplitKind,
     pub seed: u64,
     pub folds: usize,
     pub slots: usize,
@@ -73,14 +76,15 @@ impl InferredSequences {
     }
 
     /// Per user index, the inferred item indices. Refuses sequences inferred on other data or
-    /// under another protocol, and names the user and item it cannot place.
-    pub fn resolve(
-        &self,
-        path: &str,
-        ds: &Dataset,
-        protocol: ProtocolMode,
-    ) -> Result<Vec<Vec<u32>>> {
-        let p = &self.provenance;
+    /// under another protocol or split, and names the user and item it cannot place.
+    pub fn resolve(&self, path: &str, data: &Prepared) -> Result<Vec<Vec<u32>>> {
+        let (ds, protocol, p) = (&data.ds, data.mode, &self.provenance);
+        if p.split != data.split {
+            return Err(Error::Config(format!(
+                "{path}: inferred under the {:?} split, this run uses {:?}",
+                p.split, data.split
+            )));
+        }
         if p.dataset_fingerprint != ds.fingerprint() {
             return Err(Error::Config(format!(
                 "{path}: inferred on another dataset (fingerprint {:016x}, this one {:016x}): \
@@ -139,11 +143,18 @@ mod tests {
         .dataset
     }
 
+    fn under(ds: &Dataset, mode: ProtocolMode, split: SplitKind) -> Prepared {
+        Prepared::dataset_split(ds.clone(), mode, split, 0).unwrap()
+    }
+
+    const RANDOM: ProtocolMode = ProtocolMode::Random { rho: 0.3 };
+
     fn provenance(ds: &Dataset) -> SequenceProvenance {
         SequenceProvenance {
             decoding: "diffusion sampler".into(),
             dataset_fingerprint: ds.fingerprint(),
             protocol: ProtocolMode::Random { rho: 0.3 },
+            split: SplitKind::PerUser,
             seed: 0,
             folds: 2,
             slots: 2,
@@ -158,30 +169,26 @@ mod tests {
         let s = InferredSequences::new(&ds, provenance(&ds), &inferred);
         let json = serde_json::to_vec(&s).unwrap();
         let back = InferredSequences::from_json("x.json", &json).unwrap();
-        assert_eq!(
-            back.resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
-                .unwrap(),
-            inferred
-        );
+        let data = under(&ds, RANDOM, SplitKind::PerUser);
+        assert_eq!(back.resolve("x.json", &data).unwrap(), inferred);
     }
 
     #[test]
     fn other_protocol_data_or_unknown_item_is_refused_by_name() {
         let ds = world();
         let mut s = InferredSequences::new(&ds, provenance(&ds), &[vec![1]]);
-        let e = s
-            .resolve("x.json", &ds, ProtocolMode::Future { m: 10 })
-            .unwrap_err();
+        let future = under(&ds, ProtocolMode::Future { m: 10 }, SplitKind::PerUser);
+        let e = s.resolve("x.json", &future).unwrap_err();
         assert!(e.to_string().contains("protocol"), "{e}");
+        let global = under(&ds, RANDOM, SplitKind::Global);
+        let e = s.resolve("x.json", &global).unwrap_err();
+        assert!(e.to_string().contains("split"), "{e}");
+        let data = under(&ds, RANDOM, SplitKind::PerUser);
         s.users[0].items[0] = "nope".into();
-        let e = s
-            .resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
-            .unwrap_err();
+        let e = s.resolve("x.json", &data).unwrap_err();
         assert!(e.to_string().contains("users[0].items[0] 'nope'"), "{e}");
         s.provenance.dataset_fingerprint ^= 1;
-        let e = s
-            .resolve("x.json", &ds, ProtocolMode::Random { rho: 0.3 })
-            .unwrap_err();
+        let e = s.resolve("x.json", &data).unwrap_err();
         assert!(e.to_string().contains("another dataset"), "{e}");
         assert!(InferredSequences::from_json("x.json", b"{").is_err());
     }

@@ -216,7 +216,7 @@ impl Workspace {
         let path = self.reasoner_dir(data).join(file::INFERRED);
         let name = path.display().to_string();
         let seq = InferredSequences::from_json(&name, &read_file(&path, REASONER_TRAIN)?)?;
-        seq.resolve(&name, &data.ds, data.mode)?;
+        seq.resolve(&name, data)?;
         if seq.provenance.seed != data.seed {
             return Err(Error::Config(format!(
                 "{name}: the reasoner was fitted with seed {}, not {}: pass --seed {}",
@@ -249,7 +249,7 @@ impl Workspace {
                         seq.provenance.seed
                     )));
                 }
-                seq.resolve(&name, &data.ds, data.mode)
+                seq.resolve(&name, data)
             });
             match saved {
                 Ok(v) => return Ok(v),

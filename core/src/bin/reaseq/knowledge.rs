@@ -59,17 +59,15 @@ pub struct BuildArgs {
     /// Comma-separated agents: catalog, graph, llm (audience, themes and related interests).
     #[arg(long, default_value = "catalog,graph")]
     agents: String,
-    /// The LLM agents' backend: smollm2 (embedded SmolLM2-135M-Instruct, fetched with pip),
-    /// or the URL of an OpenAI-compatible server (llama.cpp, Ollama, vLLM), e.g.
-    /// http://127.0.0.1:8080.
+    /// The LLM agents' backend: smollm2 (embedded SmolLM2-135M-Instruct, fetched with pip), or
+    /// an OpenAI-compatible server's URL (llama.cpp, Ollama, vLLM), e.g. http://127.0.0.1:8080.
     #[arg(long, default_value = "smollm2")]
     llm: String,
     /// Sequences the embedded model decodes together.
     #[arg(long, default_value_t = 128)]
     llm_batch: usize,
-    /// Also write this run's LLM answers to the committed asset (assets/knowledge/llm), which
-    /// later builds read before asking the model, and ship the student with its REP targets
-    /// (assets/knowledge/{dataset}), which later builds reuse when their targets are these.
+    /// Also write this run's LLM answers to assets/knowledge/llm (read before asking the model)
+    /// and the student with its REP targets to assets/knowledge/{dataset} (reused if the same).
     #[arg(long)]
     write_asset: bool,
     /// Distil the student even when the shipped one learnt these very targets.

@@ -98,21 +98,18 @@ pub struct EvalArgs {
     decoding: String,
     #[arg(long, default_value_t = 20)]
     beam_width: usize,
-    /// The beam multiplies in training popularity (score = log p + λ · log popularity), λ
-    /// chosen per fold on its validation users from {0, .25, .5, 1, 1.5}, so λ = 0 wins when
-    /// the prior does not help; `--no-popularity-prior` decodes with the model alone. `eval`
-    /// reports the beam both ways.
+    /// The beam multiplies in training popularity (log p + λ · log popularity), λ chosen per
+    /// fold on validation users from {0, .25, .5, 1, 1.5} (0 when the prior does not help);
+    /// `--no-popularity-prior` decodes with the model alone. `eval` reports the beam both ways.
     #[arg(long = "no-popularity-prior", action = clap::ArgAction::SetFalse)]
     popularity_prior: bool,
-    /// The prior may also mix in co-occurrence with the user's logged history, `(1 − β) ·
-    /// popularity + β · co-occurrence`, β chosen with λ from {0, .5, .9} on validation users.
-    /// `eval` then also reports the beam with the popularity-only choice. Off by default: on
+    /// Mix co-occurrence with the logged history into the prior, (1 − β) · popularity + β ·
+    /// co-occurrence, β chosen with λ from {0, .5, .9} on validation users. Off by default: on
     /// the synthetic world it only tied co-occurrence kNN and cost partner recall (README).
     #[arg(long)]
     cooccurrence_prior: bool,
-    /// What the reasoner's semantic IDs quantise: `knowledge` (the item knowledge vectors, as
-    /// the Knowledge view shows them) or `blend` (those joined with a behaviour embedding of the
-    /// logged events, so that items the same users log share their coarse codes).
+    /// What the semantic IDs quantise: `knowledge` (the item knowledge vectors) or `blend`
+    /// (joined with a behaviour embedding, so items the same users log share coarse codes).
     #[arg(long, default_value = "blend")]
     codes: String,
     /// Also infer again with T = 1, 2, 4, … and in threshold mode (0.9), from the same

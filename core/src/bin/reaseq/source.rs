@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use reaseq_core::data::fetch::ml100k_dir;
 use reaseq_core::data::load::{load_csv_files, load_dir};
-use reaseq_core::data::{LoadOptions, Loaded, Prepared, ProtocolMode, Strictness, WorldSpec};
+use reaseq_core::data::WorldSpec;
+use reaseq_core::data::{LoadOptions, Loaded, Prepared, ProtocolMode, SplitKind, Strictness};
 use reaseq_core::Error;
 
 use crate::progress::spinner;
@@ -68,6 +69,9 @@ pub struct DataArgs {
     /// interactions its held-out genres cover.
     #[arg(long, default_value_t = 0.3)]
     pub rho: f64,
+    /// Datasets' test and validation cuts: per `user`, or `global` (one time for everyone).
+    #[arg(long, default_value = "user")]
+    pub split: String,
 }
 
 impl DataArgs {
@@ -80,6 +84,7 @@ impl DataArgs {
         }
         let mode = ProtocolMode::parse(&self.mode, self.rho, future_m)?;
         let ds = load(&self.source, Strictness::Strict)?.dataset;
-        Ok(Prepared::dataset(ds, mode, seed)?)
+        let split = SplitKind::parse(&self.split)?;
+        Ok(Prepared::dataset_split(ds, mode, split, seed)?)
     }
 }
