@@ -13,8 +13,9 @@ use reaseq_core::layout::file;
 use reaseq_core::progress::Progress;
 use reaseq_core::ranker::cold::NewItem;
 use reaseq_core::ranker::train::RankerTrainConfig;
-use reaseq_core::reasoner::pipeline::ReasonerSettings;
-use reaseq_core::reasoner::InferredSequences;
+use reaseq_core::reasoner::pipeline::{DecoderKind, ReasonerSettings};
+use reaseq_core::reasoner::slots::logged_items;
+use reaseq_core::reasoner::{GbrSlots, InferredSequences};
 use reaseq_core::workspace::Workspace;
 
 /// Every line a stage reports.
@@ -120,6 +121,20 @@ fn the_stages_write_read_back_and_reuse_their_files() {
         ..ExperimentConfig::defaults(true)
     };
     let rep = ws.experiment_rep(&data).unwrap();
+    // Time-windowed sequences from the fitted folds: each user's last covers the whole log,
+    // and the experiment trains on them.
+    let windowed = fitted
+        .windowed(&data, &small_reasoner(), 5, DecoderKind::Beam)
+        .unwrap();
+    assert!(windowed.windowed && windowed.len() > data.ds.num_users());
+    let last = windowed.last_slot(data.ds.num_users());
+    for (u, k) in last.iter().enumerate() {
+        let logged = logged_items(&data.ds, &data.protocol, u as u32).len();
+        assert_eq!(windowed.logged[k.unwrap()] as usize, logged);
+    }
+    let run = run_experiment(&data, &rep, &windowed, &cfg, &Lines::default()).unwrap();
+    assert!(run.results.variant(reaseq_core::ranker::Variant::Gbr).is_some());
+    let gbr = GbrSlots::per_user(&data.ds, &data.protocol, gbr);
     let run = run_experiment(&data, &rep, &gbr, &cfg, &Lines::default()).unwrap();
     ws.write_experiment_bundles(&data, &rep, &run, &Lines::default())
         .unwrap();

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::Prepared;
 use crate::error::{Error, Result};
 use crate::reasoner::baselines::{top_k, CoOccurrence, OffLogBaseline, Popularity};
-use crate::reasoner::{excluded, logged_history};
+use crate::reasoner::slots::{excluded_prefix, logged_items};
+use crate::reasoner::GbrSlots;
 use crate::rng::SeededRng;
 
 use super::rows::ExperimentRows;
@@ -64,53 +65,58 @@ impl Control {
     }
 }
 
-/// The rows and second-block sequences a control trains and is scored on. Per-user controls
-/// keep the experiment's rows; `own-history` gives every row a sequence of its own.
+/// The rows and second-block sequences a control trains and is scored on. Per-slot controls
+/// keep the experiment's rows (and their GBR slots); `own-history` gives every row a sequence of
+/// its own.
 pub struct ControlInput<'a> {
     pub rows: Cow<'a, ExperimentRows>,
     pub sequences: Vec<Vec<u32>>,
 }
 
-/// The inputs of `control` for the experiment's `rows`, given the reasoner's sequences `gbr`
-/// (one per user), the reasoner's history length and a seed for the random draws.
+/// The inputs of `control` for the experiment's `rows` (already pointed at their GBR slots),
+/// given the reasoner's slots `gbr`, the reasoner's history length and a seed for the random
+/// draws. Each slot's control sequence reads only the logged prefix its reasoner sequence read.
 pub fn control_input<'a>(
     control: Control,
     data: &Prepared,
     rows: &'a ExperimentRows,
-    gbr: &[Vec<u32>],
+    gbr: &GbrSlots,
     max_history: usize,
     seed: u64,
 ) -> Result<ControlInput<'a>> {
     let (ds, protocol) = (&data.ds, &data.protocol);
-    if gbr.len() != ds.num_users() {
+    let n_users = ds.num_users();
+    if let Some(u) = gbr.users.iter().find(|&&u| u as usize >= n_users) {
         return Err(Error::Config(format!(
-            "controls: {} GBR sequences for {} users",
-            gbr.len(),
-            ds.num_users()
+            "controls: a GBR slot of user {u}, the data has {n_users} users"
         )));
     }
-    let users: Vec<u32> = (0..ds.num_users() as u32).collect();
-    // A baseline's top list from the reasoner's input, as long as the user's reasoner sequence.
+    let logged: Vec<Vec<u32>> = (0..n_users as u32)
+        .map(|u| logged_items(ds, protocol, u))
+        .collect();
+    let prefix = |k: usize| -> &[u32] {
+        let l = &logged[gbr.users[k] as usize];
+        &l[..(gbr.logged[k] as usize).min(l.len())]
+    };
+    let excluded = |k: usize| excluded_prefix(ds.num_items(), prefix(k));
+    // A baseline's top list from the slot's input, as long as the slot's reasoner sequence.
     let top = |b: &dyn OffLogBaseline| -> Vec<Vec<u32>> {
-        users
-            .iter()
-            .zip(gbr)
-            .map(|(&u, g)| {
-                let scores = b.scores(&logged_history(ds, protocol, u, max_history));
-                top_k(&scores, &excluded(ds, protocol, u), g.len())
+        (0..gbr.len())
+            .map(|k| {
+                let p = prefix(k);
+                let scores = b.scores(&p[p.len().saturating_sub(max_history)..]);
+                top_k(&scores, &excluded(k), gbr.sequences[k].len())
             })
             .collect()
     };
     let sequences = match control {
         Control::CoOccurrence => top(&CoOccurrence::new(ds, protocol)),
         Control::Popularity => top(&Popularity::new(ds, protocol)),
-        Control::Shuffled => shuffled(gbr, seed),
+        Control::Shuffled => shuffled(gbr, n_users, seed),
         Control::Random => {
             let mut rng = SeededRng::derive(seed, 41);
-            users
-                .iter()
-                .zip(gbr)
-                .map(|(&u, g)| random_unlogged(&excluded(ds, protocol, u), g.len(), &mut rng))
+            (0..gbr.len())
+                .map(|k| random_unlogged(&excluded(k), gbr.sequences[k].len(), &mut rng))
                 .collect()
         }
         Control::OwnHistory => return Ok(own_history(rows, gbr)),
@@ -121,15 +127,20 @@ pub fn control_input<'a>(
     })
 }
 
-/// Sattolo's shuffle: one cycle through every user, so nobody keeps their own sequence.
-fn shuffled(gbr: &[Vec<u32>], seed: u64) -> Vec<Vec<u32>> {
-    let mut order: Vec<usize> = (0..gbr.len()).collect();
+/// Users permuted by Sattolo's shuffle (one cycle through every user, so nobody keeps their
+/// own); each slot reads its user's image's last sequence.
+fn shuffled(gbr: &GbrSlots, n_users: usize, seed: u64) -> Vec<Vec<u32>> {
+    let mut order: Vec<usize> = (0..n_users).collect();
     let mut rng = SeededRng::derive(seed, 43);
     for i in (1..order.len()).rev() {
         let j = rng.below(i);
         order.swap(i, j);
     }
-    order.iter().map(|&j| gbr[j].clone()).collect()
+    let last = gbr.last_slot(n_users);
+    gbr.users
+        .iter()
+        .map(|&u| last[order[u as usize]].map_or_else(Vec::new, |j| gbr.sequences[j].clone()))
+        .collect()
 }
 
 /// `n` distinct items, none of them `excluded` (fewer when fewer are left).
@@ -142,9 +153,9 @@ fn random_unlogged(excluded: &[bool], n: usize, rng: &mut SeededRng) -> Vec<u32>
     free
 }
 
-/// Each row reads its own history's most recent items (as many as its user's reasoner
+/// Each row reads its own history's most recent items (as many as its slot's reasoner
 /// sequence), most recent first: rows are renumbered so each has a sequence of its own.
-fn own_history<'a>(rows: &ExperimentRows, gbr: &[Vec<u32>]) -> ControlInput<'a> {
+fn own_history<'a>(rows: &ExperimentRows, gbr: &GbrSlots) -> ControlInput<'a> {
     let mut rows = rows.clone();
     let mut sequences = Vec::with_capacity(rows.train.len() + rows.valid.len() + rows.test.len());
     for e in rows
@@ -153,9 +164,9 @@ fn own_history<'a>(rows: &ExperimentRows, gbr: &[Vec<u32>]) -> ControlInput<'a> 
         .chain(rows.valid.iter_mut())
         .chain(rows.test.iter_mut())
     {
-        let n = gbr.get(e.user as usize).map_or(0, Vec::len);
+        let n = gbr.sequences.get(e.gbr_slot as usize).map_or(0, Vec::len);
         sequences.push(e.history.iter().rev().take(n).copied().collect());
-        e.gbr_user = (sequences.len() - 1) as u32;
+        e.gbr_slot = (sequences.len() - 1) as u32;
     }
     ControlInput {
         rows: Cow::Owned(rows),
@@ -169,15 +180,16 @@ mod tests {
     use crate::data::{Part, WorldSpec};
     use crate::experiment::RowSettings;
     use crate::ranker::HistoryEvents;
+    use crate::reasoner::excluded;
 
-    fn setup() -> (Prepared, ExperimentRows, Vec<Vec<u32>>) {
+    fn setup(windowed: bool) -> (Prepared, ExperimentRows, GbrSlots) {
         let data = Prepared::synthetic(WorldSpec {
             users: 40,
             items: 120,
             seed: 3,
         })
         .unwrap();
-        let rows = ExperimentRows::build(
+        let mut rows = ExperimentRows::build(
             &data,
             &RowSettings {
                 negatives: 0,
@@ -187,68 +199,99 @@ mod tests {
             },
         )
         .unwrap();
-        // Stand-in reasoner sequences of varying length.
-        let gbr = (0..40u32)
+        // Stand-in reasoner sequences of varying length, per user or every 4 logged events.
+        let per_user: Vec<Vec<u32>> = (0..40u32)
             .map(|u| (0..(u % 6)).map(|k| (u + 7 * k) % 120).collect())
             .collect();
+        let mut gbr = GbrSlots::per_user(&data.ds, &data.protocol, per_user.clone());
+        if windowed {
+            let mut w = GbrSlots {
+                windowed: true,
+                ..GbrSlots::default()
+            };
+            for u in 0..40u32 {
+                let n = logged_items(&data.ds, &data.protocol, u).len();
+                for c in crate::reasoner::slots::checkpoints(n, 4) {
+                    w.users.push(u);
+                    w.logged.push(c);
+                    w.sequences.push(per_user[u as usize].clone());
+                }
+            }
+            gbr = w;
+        }
+        for part in [&mut rows.train, &mut rows.valid, &mut rows.test] {
+            gbr.assign(40, part).unwrap();
+        }
         (data, rows, gbr)
     }
 
     #[test]
-    fn every_control_matches_the_reasoner_lengths_and_avoids_logged_items() {
-        let (data, rows, gbr) = setup();
-        for c in Control::ALL {
-            let input = control_input(c, &data, &rows, &gbr, 30, 1).unwrap();
-            let all = || {
+    fn every_control_matches_the_reasoner_lengths_and_reads_only_its_prefix() {
+        for windowed in [false, true] {
+            let (data, rows, gbr) = setup(windowed);
+            for c in Control::ALL {
+                let input = control_input(c, &data, &rows, &gbr, 30, 1).unwrap();
                 let r = &input.rows;
-                r.train.iter().chain(&r.valid).chain(&r.test)
-            };
-            for e in all() {
-                let s = &input.sequences[e.gbr_user as usize];
-                if c != Control::Shuffled {
-                    assert!(s.len() <= gbr[e.user as usize].len(), "{c:?} too long");
+                for e in r.train.iter().chain(&r.valid).chain(&r.test) {
+                    let s = &input.sequences[e.gbr_slot as usize];
+                    if c == Control::OwnHistory {
+                        // Only what the row's own history holds: nothing later, never its target.
+                        assert!(s.iter().all(|i| e.history.contains(i)), "{c:?}");
+                    }
                 }
-                if c == Control::OwnHistory {
-                    // Only what the row's own history holds: nothing later, never its target.
-                    assert!(s.iter().all(|i| e.history.contains(i)), "{c:?}");
+                if !matches!(
+                    c,
+                    Control::CoOccurrence | Control::Popularity | Control::Random
+                ) {
+                    continue;
                 }
-            }
-            if matches!(
-                c,
-                Control::CoOccurrence | Control::Popularity | Control::Random
-            ) {
-                for (u, s) in input.sequences.iter().enumerate() {
-                    let x = excluded(&data.ds, &data.protocol, u as u32);
+                for (k, s) in input.sequences.iter().enumerate() {
+                    let (u, upto) = (gbr.users[k], gbr.logged[k] as usize);
+                    let prefix = &logged_items(&data.ds, &data.protocol, u)[..upto];
+                    let x = excluded_prefix(data.ds.num_items(), prefix);
                     assert!(s.iter().all(|&i| !x[i as usize]), "{c:?} logged item");
-                    assert_eq!(s.len(), gbr[u].len().min(x.iter().filter(|b| !**b).count()));
+                    let free = x.iter().filter(|b| !**b).count();
+                    assert_eq!(s.len(), gbr.sequences[k].len().min(free), "{c:?}");
+                    if !windowed {
+                        assert_eq!(x, excluded(&data.ds, &data.protocol, u));
+                    }
                 }
             }
+            assert!(rows.test.iter().all(|e| e.part == Part::Test));
         }
-        assert!(rows.test.iter().all(|e| e.part == Part::Test));
     }
 
     #[test]
     fn the_placebo_gives_everyone_another_users_sequence() {
-        let gbr: Vec<Vec<u32>> = (0..9u32).map(|u| vec![u]).collect();
-        let s = shuffled(&gbr, 5);
+        let data = Prepared::synthetic(WorldSpec {
+            users: 9,
+            items: 120,
+            seed: 3,
+        })
+        .unwrap();
+        let own: Vec<Vec<u32>> = (0..9u32).map(|u| vec![u]).collect();
+        let gbr = GbrSlots::per_user(&data.ds, &data.protocol, own.clone());
+        let s = shuffled(&gbr, 9, 5);
         for (u, seq) in s.iter().enumerate() {
-            assert_ne!(seq, &gbr[u]);
+            assert_ne!(seq, &own[u]);
         }
         let mut items: Vec<u32> = s.concat();
         items.sort_unstable();
         assert_eq!(items, (0..9).collect::<Vec<_>>());
-        assert_eq!(shuffled(&gbr, 5), s);
-        assert_ne!(shuffled(&gbr, 6), s);
+        assert_eq!(shuffled(&gbr, 9, 5), s);
+        assert_ne!(shuffled(&gbr, 9, 6), s);
     }
 
     #[test]
     fn controls_are_seeded() {
-        let (data, rows, gbr) = setup();
+        let (data, rows, gbr) = setup(false);
         let a = control_input(Control::Random, &data, &rows, &gbr, 30, 1).unwrap();
         let b = control_input(Control::Random, &data, &rows, &gbr, 30, 1).unwrap();
         let c = control_input(Control::Random, &data, &rows, &gbr, 30, 2).unwrap();
         assert_eq!(a.sequences, b.sequences);
         assert_ne!(a.sequences, c.sequences);
-        assert!(control_input(Control::Random, &data, &rows, &gbr[..3], 30, 1).is_err());
+        let mut bad = gbr.clone();
+        bad.users[0] = 99;
+        assert!(control_input(Control::Random, &data, &rows, &bad, 30, 1).is_err());
     }
 }

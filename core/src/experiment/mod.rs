@@ -19,9 +19,9 @@ pub use report::{
     controls_table, markdown_report, markdown_table, shipped_comparison, slice_table,
 };
 pub use results::{
-    Comparison, ControlResult, ExperimentResults, GbrSource, PartCounts, PlantedPart, SeedResult,
-    SliceRow, SparseDifference, TestScores, TestSetEvaluation, TrainingSettings, VariantResult,
-    VsBase,
+    Comparison, ControlResult, ExperimentResults, GbrDecoding, GbrSource, PartCounts, PlantedPart,
+    SeedResult, SliceRow, SparseDifference, TestScores, TestSetEvaluation, TrainingSettings,
+    VariantResult, VsBase,
 };
 pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]

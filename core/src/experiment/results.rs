@@ -93,6 +93,19 @@ pub enum GbrSource {
     /// Each user's last `slots` real off-log events: a ceiling that reads hidden events, never
     /// a result.
     Oracle { slots: usize },
+    /// The reasoner's sequences inferred every `every` logged events of each user, each from
+    /// the log before it: a row reads the latest one before it (no look-ahead).
+    Windowed { every: usize, decoding: GbrDecoding },
+}
+
+/// How the reasoner's ranked list is decoded for GBR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GbrDecoding {
+    /// The beam down the semantic-ID trie (the ranked decoder).
+    Beam,
+    /// The diffusion sampler's slots, most confident first.
+    Diffusion,
 }
 
 /// Impressions per part.

@@ -16,8 +16,8 @@ use crate::metrics::BootstrapConfig;
 use crate::progress::Progress;
 use crate::ranker::train::{score_all, train_ranker, RankerTrainConfig};
 use crate::ranker::{HistoryEvents, ItemFeatures, Ranker, RankerConfig, Variant};
-use crate::reasoner::off_log_items;
 use crate::reasoner::pipeline::ReasonerSettings;
+use crate::reasoner::{off_log_items, GbrSlots};
 
 use super::controls::{control_input, Control, ControlInput};
 use super::evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
@@ -83,11 +83,12 @@ pub struct ExperimentRun {
 type Trained = (Ranker, SeedRun, Vec<f64>);
 
 /// Trains Base, +REP, +GBR and ReaSeq for every seed on `data`, with `rep` the items' REP
-/// vectors and `gbr` every user's GBR sequence, and evaluates them on the test rows.
+/// vectors and `gbr` the GBR sequences (per user or time-windowed; each row reads its slot),
+/// and evaluates them on the test rows.
 pub fn run_experiment(
     data: &Prepared,
     rep: &[Vec<f32>],
-    gbr: &[Vec<u32>],
+    gbr: &GbrSlots,
     cfg: &ExperimentConfig,
     progress: &dyn Progress,
 ) -> Result<ExperimentRun> {
@@ -97,7 +98,7 @@ pub fn run_experiment(
     let started = Instant::now();
     let ds = &data.ds;
     let cfg0 = RankerConfig::small(Variant::Base, ds.num_items(), ds.genres.len(), 0);
-    let rows = ExperimentRows::build(
+    let mut rows = ExperimentRows::build(
         data,
         &RowSettings {
             negatives: cfg.negatives,
@@ -106,6 +107,9 @@ pub fn run_experiment(
             seed: cfg.seed,
         },
     )?;
+    for part in [&mut rows.train, &mut rows.valid, &mut rows.test] {
+        gbr.assign(ds.num_users(), part)?;
+    }
     progress.message(&format!(
         "{}: {} train, {} validation, {} test impressions; protocol {}",
         ds.name,
@@ -268,7 +272,7 @@ fn arms(cfg: &ExperimentConfig) -> Vec<Arm> {
 fn arm_inputs<'a>(
     data: &Prepared,
     rows: &'a ExperimentRows,
-    gbr: &[Vec<u32>],
+    gbr: &GbrSlots,
     cfg: &ExperimentConfig,
 ) -> Result<Vec<(Arm, ControlInput<'a>)>> {
     let max_history = ReasonerSettings::defaults(data.world.is_some()).max_history;
@@ -278,7 +282,7 @@ fn arm_inputs<'a>(
             let input = match arm {
                 Arm::Variant(_) => ControlInput {
                     rows: Cow::Borrowed(rows),
-                    sequences: gbr.to_vec(),
+                    sequences: gbr.sequences.clone(),
                 },
                 Arm::Control(c) => control_input(c, data, rows, gbr, max_history, cfg.seed)?,
             };
@@ -440,7 +444,7 @@ mod tests {
         let rep: Vec<Vec<f32>> = (0..120)
             .map(|_| (0..8).map(|_| rng.gaussian() as f32).collect())
             .collect();
-        let gbr = oracle_sequences(&data, 5);
+        let gbr = GbrSlots::per_user(&data.ds, &data.protocol, oracle_sequences(&data, 5));
         let cfg = ExperimentConfig {
             seeds: 2,
             jobs: 2,

@@ -69,6 +69,14 @@ impl Params {
         x.matmul(self.get(&l.w))?.broadcast_add(self.get(&l.b))
     }
 
+    /// [`Self::linear`] for many rows: the bias enters as `1 · b` (a `(n, 1) × (1, out)`
+    /// product) rather than a broadcast, because candle differentiates a broadcast by a strided
+    /// sum over the rows, and a product by a matrix multiplication.
+    pub fn linear_rows(&self, l: &Linear, x: &Tensor) -> candle_core::Result<Tensor> {
+        let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
+        x.matmul(self.get(&l.w))? + ones.matmul(&self.get(&l.b).unsqueeze(0)?)?
+    }
+
     /// Layer normalisation of the last dimension, as the plain [`super::layer_norm`].
     pub fn layer_norm(&self, n: &LayerNorm, x: &Tensor) -> candle_core::Result<Tensor> {
         let mean = x.mean_keepdim(D::Minus1)?;
@@ -78,4 +86,24 @@ impl Params {
             .broadcast_mul(self.get(&n.g))?
             .broadcast_add(self.get(&n.b))
     }
+
+    /// [`Self::layer_norm`] for many rows `(n, d)`, its gain and bias entering as products
+    /// with a column of ones (see [`Self::linear_rows`]).
+    pub fn layer_norm_rows(&self, n: &LayerNorm, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = x.broadcast_sub(&mean)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
+        let row = |p: &str| ones.matmul(&self.get(p).unsqueeze(0)?);
+        let normed = xc.broadcast_div(&(var + f64::from(super::layer_norm::EPS))?.sqrt()?)?;
+        (normed * row(&n.g)?)? + row(&n.b)?
+    }
+}
+
+/// GELU's tanh approximation, as the plain [`super::activation::gelu`], written as
+/// `x · σ(2z)` (`0.5 · (1 + tanh z) = σ(2z)`): candle's own `gelu` differentiates through
+/// `powf` and `tanh`, which cost the reasoner's training a sixth of its time.
+pub fn gelu(x: &Tensor) -> candle_core::Result<Tensor> {
+    let z = (x + ((x * x)? * x)?.affine(0.044_715, 0.0)?)?.affine(2.0 * 0.797_884_6, 0.0)?;
+    x * candle_nn::ops::sigmoid(&z)?
 }

@@ -14,14 +14,18 @@ pub struct RankerExample {
     /// Logged (train or validation) items before the impression, oldest first, at most
     /// `max_history`.
     pub history: Vec<u32>,
-    /// Index into the GBR sequences (the user's).
-    pub gbr_user: u32,
+    /// Logged (train or validation) events of the user before the impression, liked or not:
+    /// where it sits in the log, so a time-windowed GBR sequence can be picked for it.
+    pub logged_before: u32,
+    /// Index into the GBR sequences: the user's, or with time windows the user's latest
+    /// checkpoint at or before `logged_before`.
+    pub gbr_slot: u32,
 }
 
 impl RankerExample {
     pub fn gbr<'a>(&self, sequences: &'a [Vec<u32>]) -> &'a [u32] {
         sequences
-            .get(self.gbr_user as usize)
+            .get(self.gbr_slot as usize)
             .map_or(&[], Vec::as_slice)
     }
 }
@@ -106,7 +110,8 @@ pub fn ranker_examples(
             label: x.label,
             part: x.part,
             history,
-            gbr_user: x.user,
+            logged_before: end as u32,
+            gbr_slot: x.user,
         });
     }
     Ok(out)

@@ -121,7 +121,8 @@ mod tests {
                 label: i % 2 == 0,
                 part: Part::Test,
                 history: vec![0; (i as usize * 3) % 31],
-                gbr_user: i % 7,
+                logged_before: 0,
+                gbr_slot: i % 7,
             })
             .collect();
         let counts: Vec<u32> = (0..30).map(|i| if i < 5 { 0 } else { i }).collect();

@@ -321,7 +321,8 @@ mod tests {
                     label: true,
                     part: Part::Train,
                     history: vec![2, 3, 4],
-                    gbr_user: 0,
+                    logged_before: 0,
+                    gbr_slot: 0,
                 },
                 RankerExample {
                     user: 1,
@@ -329,7 +330,8 @@ mod tests {
                     label: false,
                     part: Part::Train,
                     history: vec![],
-                    gbr_user: 1,
+                    logged_before: 0,
+                    gbr_slot: 1,
                 },
             ];
             let refs: Vec<&RankerExample> = ex.iter().collect();
@@ -363,7 +365,8 @@ mod tests {
                         label: target % 2 == parity,
                         part,
                         history: (0..3).map(|_| 2 * rng.below(4) as u32 + parity).collect(),
-                        gbr_user: 0,
+                        logged_before: 0,
+                        gbr_slot: 0,
                     }
                 })
                 .collect()

@@ -19,6 +19,7 @@ use super::history::{logged_history, off_log_items};
 use super::model::{DiffusionReasoner, ReasonerConfig};
 use super::prior::{DecodingPrior, PriorWeight, PRIOR_WEIGHTS};
 use super::sampler::{infer, Inference, SamplerConfig};
+use super::slots::{checkpoints, excluded_prefix, logged_items, GbrSlots};
 use super::train::{examples, train, Example, TrainConfig};
 use super::vocab::ItemVocab;
 
@@ -221,8 +222,24 @@ pub fn infer_all(
         }
         Ok(out)
     };
+    let mut inferred = Vec::with_capacity(n);
+    let mut inferences = Vec::with_capacity(n);
+    for (items, inference) in in_chunks(n, threads, one)? {
+        inferred.push(items);
+        inferences.push(inference);
+    }
+    Ok((inferred, inferences))
+}
+
+/// `one` over `0..n` (users, or folds) in contiguous ranges on up to `threads` threads,
+/// concatenated in order (each seeded on its own, so any number of threads gives the same).
+fn in_chunks<T: Send>(
+    n: usize,
+    threads: usize,
+    one: impl Fn(std::ops::Range<u32>) -> Result<Vec<T>> + Sync,
+) -> Result<Vec<T>> {
     let chunks = user_chunks(n, threads);
-    let parts: Vec<Result<Vec<_>>> = if chunks.len() <= 1 {
+    let parts: Vec<Result<Vec<T>>> = if chunks.len() <= 1 {
         chunks.into_iter().map(&one).collect()
     } else {
         std::thread::scope(|scope| {
@@ -239,15 +256,84 @@ pub fn infer_all(
                 .collect()
         })
     };
-    let mut inferred = Vec::with_capacity(n);
-    let mut inferences = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
     for part in parts {
-        for (items, inference) in part? {
-            inferred.push(items);
-            inferences.push(inference);
-        }
+        out.extend(part?);
     }
-    Ok((inferred, inferences))
+    Ok(out)
+}
+
+/// Time-windowed GBR sequences: each user's ranked items inferred (by the reasoner of their
+/// fold, decoded as `decoding` says) at every checkpoint of their logged timeline
+/// ([`checkpoints`] every `every` events), each from the logged events before it only and
+/// excluding just those, so a ranker row can read a sequence that has not seen it. The beam's
+/// popularity prior leaves the user's own training events out (they include later ones); a
+/// prior that mixes in co-occurrence is refused (its pairs hold the user's later events).
+#[allow(clippy::too_many_arguments)]
+pub fn infer_windowed(
+    ds: &Dataset,
+    protocol: &Protocol,
+    vocab: &ItemVocab,
+    fit: &CrossFit,
+    max_history: usize,
+    sampler: &SamplerConfig,
+    decoding: Decoding,
+    weights: Option<&[PriorWeight]>,
+    every: usize,
+    threads: usize,
+) -> Result<GbrSlots> {
+    if weights.is_some_and(|w| w.iter().any(|w| w.mix > 0.0 && w.lambda != 0.0)) {
+        return Err(crate::error::Error::Config(
+            "time-windowed GBR cannot decode with the co-occurrence prior (its item pairs hold \
+             each user's later events): refit without --cooccurrence-prior"
+                .into(),
+        ));
+    }
+    let counts = protocol.train_popularity(ds);
+    let one = |users: std::ops::Range<u32>| -> Result<Vec<(u32, u32, Vec<u32>)>> {
+        let mut models = fit.models.clone();
+        let mut out = Vec::new();
+        for u in users {
+            let logged = logged_items(ds, protocol, u);
+            let f = fit.fold[u as usize];
+            let lambda = match fit.prior {
+                Some(_) => weights.and_then(|w| w.get(f)).map_or(0.0, |w| w.lambda),
+                None => 0.0,
+            };
+            // Popularity without this user's own training events.
+            let prior = (lambda != 0.0).then(|| {
+                let mut c = counts.clone();
+                for i in protocol.events(u, Part::Train) {
+                    c[ds.interactions[i as usize].item as usize] -= 1;
+                }
+                ItemPrior::popularity(&c)
+            });
+            for c in checkpoints(logged.len(), every) {
+                let prefix = &logged[..c as usize];
+                let history = &prefix[prefix.len().saturating_sub(max_history)..];
+                let items = if history.is_empty() {
+                    Vec::new()
+                } else {
+                    let x = excluded_prefix(ds.num_items(), prefix);
+                    let prior = prior.as_ref().map(|q| (q, lambda));
+                    let model = &mut models[f];
+                    ranked_items(model, vocab, history, &x, sampler, decoding, prior)?
+                };
+                out.push((u, c, items));
+            }
+        }
+        Ok(out)
+    };
+    let mut slots = GbrSlots {
+        windowed: true,
+        ..GbrSlots::default()
+    };
+    for (u, c, items) in in_chunks(ds.num_users(), threads, one)? {
+        slots.users.push(u);
+        slots.logged.push(c);
+        slots.sequences.push(items);
+    }
+    Ok(slots)
 }
 
 /// Threads for inference: the cores natively, one in the browser (no threads there).
@@ -270,32 +356,105 @@ fn user_chunks(n: usize, parts: usize) -> Vec<std::ops::Range<u32>> {
 
 pub use super::history::excluded;
 
+/// Cross-fits the reasoner: each fold's model is trained on the other folds' users (early
+/// stopping on validation Recall@M, the prior's weight chosen on validation users), and every
+/// user's sequence is inferred by the model of their fold. The folds train at once on up to
+/// [`inference_threads`] threads: each is seeded on its own, so the models do not depend on it.
 pub fn cross_fit(
     ds: &Dataset,
     protocol: &Protocol,
     vocab: &ItemVocab,
     cfg: &CrossFitConfig,
-    progress: &mut dyn FnMut(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<CrossFit> {
     let n = ds.num_users();
     let fold = user_folds(n, cfg.folds, cfg.seed);
-    let mut models = Vec::new();
-    let mut epochs = Vec::new();
-    let mut best_epoch = Vec::new();
     let prior = cfg
         .popularity_prior
         .then(|| DecodingPrior::for_protocol(ds, protocol, cfg.cooccurrence_prior));
-    let mut prior_weight = Vec::new();
-    let mut prior_search = Vec::new();
-    for f in 0..cfg.folds.max(1) {
+    let evaluated = evaluated_users(ds, protocol);
+    let ctx = FoldContext {
+        ds,
+        protocol,
+        vocab,
+        cfg,
+        fold: &fold,
+        prior: prior.as_ref(),
+        evaluated: &evaluated,
+        progress,
+    };
+    let folds = in_chunks(cfg.folds.max(1), inference_threads(), |r| {
+        r.map(|f| ctx.fit(f as usize)).collect()
+    })?;
+    let mut fit = CrossFit {
+        inferred: Vec::new(),
+        inferences: Vec::new(),
+        epochs: Vec::new(),
+        best_epoch: Vec::new(),
+        models: Vec::new(),
+        fold,
+        prior,
+        prior_weight: Vec::new(),
+        prior_search: Vec::new(),
+    };
+    for f in folds {
+        fit.prior_weight.push(best_weight(f.grid.iter()));
+        fit.prior_search.push(f.grid);
+        fit.best_epoch.push(f.best_epoch);
+        fit.epochs.push(f.log);
+        fit.models.push(f.model);
+    }
+    let chosen = fit.prior_weight.clone();
+    let (inferred, inferences) = infer_all(
+        ds,
+        protocol,
+        vocab,
+        &fit,
+        cfg.max_history,
+        &cfg.sampler,
+        cfg.decoding,
+        Some(&chosen),
+        inference_threads(),
+    )?;
+    fit.inferred = inferred;
+    fit.inferences = inferences;
+    Ok(fit)
+}
+
+/// What every fold's fit reads.
+struct FoldContext<'a> {
+    ds: &'a Dataset,
+    protocol: &'a Protocol,
+    vocab: &'a ItemVocab,
+    cfg: &'a CrossFitConfig,
+    fold: &'a [usize],
+    prior: Option<&'a DecodingPrior>,
+    /// Users with off-log behaviour to recover (sorted).
+    evaluated: &'a [u32],
+    progress: &'a (dyn Fn(&str) + Sync),
+}
+
+/// One fold's model, its epochs, the epoch kept and the prior weights tried.
+struct FoldFit {
+    model: DiffusionReasoner,
+    log: Vec<FoldEpoch>,
+    best_epoch: usize,
+    grid: Vec<(PriorWeight, f64)>,
+}
+
+impl FoldContext<'_> {
+    fn fit(&self, f: usize) -> Result<FoldFit> {
+        let (ds, protocol, vocab, cfg) = (self.ds, self.protocol, self.vocab, self.cfg);
+        let progress = self.progress;
+        let fold = self.fold;
+        let n = ds.num_users();
         let mut train_users: Vec<u32> = (0..n as u32).filter(|&u| fold[u as usize] != f).collect();
         SeededRng::derive(cfg.seed.wrapping_add(f as u64), 29).shuffle(&mut train_users);
         let n_valid = (train_users.len() as f64 * cfg.validation.clamp(0.0, 0.5)).round() as usize;
         let valid_users: Vec<u32> = {
             let mut v = train_users.split_off(train_users.len() - n_valid);
             v.sort_unstable();
-            let evaluated = evaluated_users(ds, protocol);
-            v.retain(|u| evaluated.binary_search(u).is_ok());
+            v.retain(|u| self.evaluated.binary_search(u).is_ok());
             v
         };
         train_users.sort_unstable();
@@ -386,7 +545,7 @@ pub fn cross_fit(
         // first tried, so the smaller). λ = 0 is the model alone, whose validation recall early
         // stopping already measured.
         let mut grid = Vec::new();
-        if let (Some(q), Some(alone)) = (&prior, kept_recall) {
+        if let (Some(q), Some(alone)) = (self.prior, kept_recall) {
             grid.push((PriorWeight::default(), alone));
             for &mix in q.mixes() {
                 for lambda in PRIOR_WEIGHTS.into_iter().filter(|&w| w > 0.0) {
@@ -410,38 +569,13 @@ pub fn cross_fit(
                 }
             }
         }
-        prior_weight.push(best_weight(grid.iter()));
-        prior_search.push(grid);
-        best_epoch.push(epoch);
-        epochs.push(log);
-        models.push(model);
+        Ok(FoldFit {
+            model,
+            log,
+            best_epoch: epoch,
+            grid,
+        })
     }
-    let mut fit = CrossFit {
-        inferred: Vec::new(),
-        inferences: Vec::new(),
-        epochs,
-        best_epoch,
-        models,
-        fold,
-        prior,
-        prior_weight,
-        prior_search,
-    };
-    let chosen = fit.prior_weight.clone();
-    let (inferred, inferences) = infer_all(
-        ds,
-        protocol,
-        vocab,
-        &fit,
-        cfg.max_history,
-        &cfg.sampler,
-        cfg.decoding,
-        Some(&chosen),
-        inference_threads(),
-    )?;
-    fit.inferred = inferred;
-    fit.inferences = inferences;
-    Ok(fit)
 }
 
 /// Mean Recall@M over `users` of `model`'s ranked lists.
@@ -624,14 +758,15 @@ mod tests {
         );
     }
 
-    use crate::data::{BeyondLog, SplitConfig, SyntheticConfig, SyntheticWorld};
+    use crate::data::protocol::impressions;
+    use crate::data::{BeyondLog, LabelPolicy, SplitConfig, SyntheticConfig, SyntheticWorld};
     use crate::knowledge::semantic_id::RqConfig;
+    use crate::ranker::{ranker_examples, HistoryEvents};
     use crate::reasoner::codes::blended_codes;
 
-    /// No leakage: altering a user's off-log and test events leaves that user's inferred
-    /// sequence exactly as it was.
-    #[test]
-    fn a_users_inference_ignores_their_own_off_log_and_test_events() {
+    /// A 40-user world under its planted protocol, blended codes over toy vectors, and a tiny
+    /// cross-fit configuration with the prior (whose popularity must not leak either).
+    fn tiny() -> (Dataset, Protocol, Vec<Vec<f32>>, RqConfig, CrossFitConfig) {
         let world = SyntheticWorld::generate(&SyntheticConfig {
             users: 40,
             items: 120,
@@ -639,7 +774,7 @@ mod tests {
             ..SyntheticConfig::default()
         })
         .unwrap();
-        let mut ds = world.dataset;
+        let ds = world.dataset;
         let mode = BeyondLog::Planted {
             off_log: world.truth.off_log,
         };
@@ -647,14 +782,11 @@ mod tests {
         let vectors: Vec<Vec<f32>> = (0..ds.num_items())
             .map(|i| vec![(i % 7) as f32, (i % 5) as f32, 1.0])
             .collect();
-        // The codes blend in logged behaviour, so they are rebuilt from the altered data below.
         let rq = RqConfig {
             levels: 2,
             codebook_size: 4,
             ..RqConfig::default()
         };
-        let ids = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
-        let vocab = ItemVocab::new(&ids).unwrap();
         let cfg = CrossFitConfig {
             folds: 2,
             max_history: 6,
@@ -662,8 +794,9 @@ mod tests {
             augment_all_users: true,
             off_log_repeat: 2,
             model: ReasonerConfig {
-                vocab: vocab.size(),
-                max_len: 2 + (6 + 3) * vocab.levels(),
+                // The codes' vocabulary and length, set once they are built.
+                vocab: 0,
+                max_len: 0,
                 dim: 8,
                 layers: 1,
                 heads: 2,
@@ -680,13 +813,24 @@ mod tests {
             },
             validation: 0.2,
             decoding: Decoding::Beam { width: 4 },
-            // The prior's popularity and its chosen weight must not leak either.
             popularity_prior: true,
             cooccurrence_prior: true,
             patience: 2,
             seed: 4,
         };
-        let before = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
+        (ds, protocol, vectors, rq, cfg)
+    }
+
+    /// No leakage: altering a user's off-log and test events leaves that user's inferred
+    /// sequence exactly as it was.
+    #[test]
+    fn a_users_inference_ignores_their_own_off_log_and_test_events() {
+        let (mut ds, protocol, vectors, rq, mut cfg) = tiny();
+        // The codes blend in logged behaviour, so they are rebuilt from the altered data below.
+        let ids = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
+        let vocab = ItemVocab::new(&ids).unwrap();
+        (cfg.model.vocab, cfg.model.max_len) = (vocab.size(), 2 + (6 + 3) * vocab.levels());
+        let before = cross_fit(&ds, &protocol, &vocab, &cfg, &|_| {}).unwrap();
         // One thread or several, every user gets the same inference.
         let w = before.prior_weight.clone();
         let infer_on = |threads| {
@@ -709,7 +853,7 @@ mod tests {
         let ids_after = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
         assert_eq!(ids.codes, ids_after.codes);
         let vocab = ItemVocab::new(&ids_after).unwrap();
-        let after = cross_fit(&ds, &protocol, &vocab, &cfg, &mut |_| {}).unwrap();
+        let after = cross_fit(&ds, &protocol, &vocab, &cfg, &|_| {}).unwrap();
         assert_eq!(
             before.inferred[user as usize],
             after.inferred[user as usize]
@@ -717,6 +861,115 @@ mod tests {
         assert!(!before.inferred[user as usize].is_empty());
         // The alteration was seen: it changed the training data of the other fold's model.
         assert_ne!(before.epochs, after.epochs);
+    }
+
+    /// No look-ahead: a time-windowed sequence reads only the log before its checkpoint.
+    /// Altering a user's logged events from a checkpoint on (and their off-log and test events)
+    /// leaves every one of their sequences up to it exactly as it was, and every row reads a
+    /// sequence whose prefix ends at or before the row.
+    #[test]
+    fn time_windowed_sequences_never_read_the_log_after_them() {
+        let (mut ds, protocol, vectors, rq, mut cfg) = tiny();
+        cfg.cooccurrence_prior = false;
+        let ids = blended_codes(&ds, &protocol, &vectors, &rq).unwrap();
+        let vocab = ItemVocab::new(&ids).unwrap();
+        (cfg.model.vocab, cfg.model.max_len) = (vocab.size(), 2 + (6 + 3) * vocab.levels());
+        let fit = cross_fit(&ds, &protocol, &vocab, &cfg, &|_| {}).unwrap();
+        // Decode with the prior, so its popularity is checked too.
+        let w = vec![
+            PriorWeight {
+                lambda: 1.0,
+                mix: 0.0
+            };
+            2
+        ];
+        let beam = Decoding::Beam { width: 4 };
+        let windowed = |ds: &Dataset, threads| {
+            let s = &cfg.sampler;
+            infer_windowed(
+                ds,
+                &protocol,
+                &vocab,
+                &fit,
+                6,
+                s,
+                beam,
+                Some(&w),
+                3,
+                threads,
+            )
+            .unwrap()
+        };
+        let before = windowed(&ds, 1);
+        assert_eq!(before, windowed(&ds, 2));
+        let mixed = [PriorWeight {
+            lambda: 1.0,
+            mix: 0.5,
+        }; 2];
+        let s = &cfg.sampler;
+        assert!(
+            infer_windowed(&ds, &protocol, &vocab, &fit, 6, s, beam, Some(&mixed), 3, 1).is_err()
+        );
+
+        // Every row reads a sequence made from the log before it; test rows the whole log.
+        let imp = impressions(&ds, &protocol, LabelPolicy::default(), 1, 4).unwrap();
+        let mut rows = ranker_examples(
+            &ds,
+            &protocol,
+            &imp,
+            LabelPolicy::default(),
+            HistoryEvents::All,
+            30,
+        )
+        .unwrap();
+        before.assign(ds.num_users(), &mut rows).unwrap();
+        for e in &rows {
+            let k = e.gbr_slot as usize;
+            assert_eq!(before.users[k], e.user);
+            assert!(
+                before.logged[k] <= e.logged_before,
+                "a row reads a later prefix"
+            );
+            if e.part == Part::Test {
+                assert_eq!(
+                    before.logged[k] as usize,
+                    logged_items(&ds, &protocol, e.user).len()
+                );
+            }
+        }
+        assert!(rows
+            .iter()
+            .any(|e| e.part == Part::Train && before.logged[e.gbr_slot as usize] > 0));
+
+        let user = (0..ds.num_users() as u32)
+            .find(|&u| logged_items(&ds, &protocol, u).len() >= 8)
+            .unwrap();
+        let cut = 3u32;
+        let mut seen = 0;
+        for &i in &protocol.timelines[user as usize] {
+            let later = match protocol.parts[i as usize] {
+                Part::Train | Part::Valid => {
+                    seen += 1;
+                    seen > cut
+                }
+                Part::OffLog | Part::Test => true,
+            };
+            if later {
+                let it = &mut ds.interactions[i as usize];
+                it.item = (it.item + 17) % ds.items.len() as u32;
+            }
+        }
+        let after = windowed(&ds, 1);
+        let mine = |s: &GbrSlots, upto: bool| -> Vec<Vec<u32>> {
+            (0..s.len())
+                .filter(|&k| s.users[k] == user && (s.logged[k] <= cut) == upto)
+                .map(|k| s.sequences[k].clone())
+                .collect()
+        };
+        assert!(mine(&before, true).iter().any(|s| !s.is_empty()));
+        assert_eq!(mine(&before, true), mine(&after, true));
+        // The alteration is read from the next checkpoint on.
+        assert_ne!(mine(&before, false), mine(&after, false));
     }
 
     #[test]

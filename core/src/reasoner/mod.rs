@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod prior;
 pub mod sampler;
 pub mod sequences;
+pub mod slots;
 mod space;
 #[cfg(feature = "train")]
 pub mod train;
@@ -28,5 +29,6 @@ pub use sampler::{
     infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
 };
 pub use sequences::{InferredSequences, SequenceProvenance};
+pub use slots::GbrSlots;
 pub use space::knowledge_space;
 pub use vocab::{ItemVocab, BOS, HELD_OUT, PAD, SEP};

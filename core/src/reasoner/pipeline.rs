@@ -17,14 +17,14 @@ use crate::progress::Progress;
 use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use super::codes::blended_codes;
 use super::crossfit::{
-    baseline_lists, cross_fit, evaluated_users, infer_all, inference_threads, planted_recovery,
-    ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoding, FoldEpoch, OffLogScores,
-    PlantedRecovery,
+    baseline_lists, cross_fit, evaluated_users, infer_all, infer_windowed, inference_threads,
+    planted_recovery, ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoding,
+    FoldEpoch, OffLogScores, PlantedRecovery,
 };
 use super::train::TrainConfig;
 use super::ReasonerConfig;
 use super::{DecodingPrior, DiffusionReasoner, InferredSequences, ItemVocab, PriorWeight};
-use super::{SamplerConfig, SequenceProvenance};
+use super::{GbrSlots, SamplerConfig, SequenceProvenance};
 
 /// What the reasoner's semantic IDs quantise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,7 +140,7 @@ impl ReasonerSettings {
         }
     }
 
-    pub(crate) fn crossfit(&self, vocab: &ItemVocab) -> CrossFitConfig {
+    pub fn crossfit(&self, vocab: &ItemVocab) -> CrossFitConfig {
         CrossFitConfig {
             folds: self.folds.max(2),
             max_history: self.max_history,
@@ -214,7 +214,7 @@ pub fn fit_reasoner(
     let vocab = ItemVocab::new(ids)?;
     let cfg = s.crossfit(&vocab);
     let t = Instant::now();
-    let fit = cross_fit(&data.ds, &data.protocol, &vocab, &cfg, &mut |l| {
+    let fit = cross_fit(&data.ds, &data.protocol, &vocab, &cfg, &|l| {
         progress.message(l)
     })?;
     Ok(FittedReasoner {
@@ -277,6 +277,32 @@ impl FittedReasoner {
             fit,
             seconds: t.elapsed().as_secs_f64(),
         })
+    }
+}
+
+impl FittedReasoner {
+    /// Time-windowed GBR sequences from the fold models ([`infer_windowed`]): every `every`
+    /// logged events of each user, decoded as `decoding` says (the beam with each fold's prior).
+    pub fn windowed(
+        &self,
+        data: &Prepared,
+        s: &ReasonerSettings,
+        every: usize,
+        decoding: DecoderKind,
+    ) -> Result<GbrSlots> {
+        let decoding = ReasonerSettings { decoding, ..*s }.decoding();
+        infer_windowed(
+            &data.ds,
+            &data.protocol,
+            &self.vocab,
+            &self.fit,
+            self.cfg.max_history,
+            &self.cfg.sampler,
+            decoding,
+            Some(&self.fit.prior_weight),
+            every,
+            inference_threads(),
+        )
     }
 }
 

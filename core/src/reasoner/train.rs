@@ -172,7 +172,7 @@ impl Graph {
         for l in 0..c.layers {
             x = self.layer(&c.layer(l), x, mask, (b, n))?;
         }
-        let xn = p.layer_norm(&c.final_norm(), &x)?;
+        let xn = p.layer_norm_rows(&c.final_norm(), &x)?;
         xn.matmul(&tok.t()?)?.reshape((b, n, c.vocab))
     }
 
@@ -187,10 +187,15 @@ impl Graph {
         let p = &self.params;
         let (d, h) = (self.cfg.dim, self.cfg.heads);
         let hd = d / h;
-        let xn = p.layer_norm(&layer.ln1, &x)?;
-        let qkv = p.linear(&layer.qkv, &xn)?.reshape((b, n, 3 * d))?;
+        let xn = p.layer_norm_rows(&layer.ln1, &x)?;
+        // Q, K and V from slices of the fused weight: slicing the (d, 3d) weight instead of the
+        // (b·n, 3d) activations keeps the backward pass from padding and adding three copies
+        // of the activations' gradient.
+        let (w, bias) = (p.get(&layer.qkv.w), p.get(&layer.qkv.b));
+        let ones = Tensor::ones((b * n, 1), xn.dtype(), xn.device())?;
         let split = |k: usize| -> candle_core::Result<Tensor> {
-            qkv.narrow(2, k * d, d)?
+            let bias = ones.matmul(&bias.narrow(0, k * d, d)?.unsqueeze(0)?)?;
+            (xn.matmul(&w.narrow(1, k * d, d)?.contiguous()?)? + bias)?
                 .reshape((b, n, h, hd))?
                 .transpose(1, 2)?
                 .contiguous()
@@ -199,10 +204,10 @@ impl Graph {
         let att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(mask)?;
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * n, d))?;
-        let x = (x + p.linear(&layer.out, &y)?)?;
-        let xn = p.layer_norm(&layer.ln2, &x)?;
-        let f = p.linear(&layer.ffn1, &xn)?.gelu()?;
-        x + p.linear(&layer.ffn2, &f)?
+        let x = (x + p.linear_rows(&layer.out, &y)?)?;
+        let xn = p.layer_norm_rows(&layer.ln2, &x)?;
+        let f = crate::nn::candle::gelu(&p.linear_rows(&layer.ffn1, &xn)?)?;
+        x + p.linear_rows(&layer.ffn2, &f)?
     }
 }
 

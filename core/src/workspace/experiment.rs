@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use crate::artifact::{to_compact_json, to_json, Artifact};
 use crate::data::Prepared;
 use crate::error::{Error, Result};
-use crate::experiment::{oracle_sequences, synthetic_student, ExperimentRun, GbrSource};
+use crate::experiment::{oracle_sequences, synthetic_student, ExperimentRun};
 use crate::experiment::{ExperimentResults, ExperimentRows, TestScores};
+use crate::experiment::{GbrDecoding, GbrSource};
 use crate::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
 use crate::knowledge::student::StudentEncoder;
 use crate::layout::{self, file};
@@ -18,6 +19,8 @@ use crate::ranker::{Ranker, Variant};
 use crate::experiment::{markdown_report, shipped_comparison, ExperimentConfig};
 use crate::metrics::{auc, gauc};
 use crate::ranker::train::score_all;
+use crate::reasoner::pipeline::{DecoderKind, ReasonerSettings};
+use crate::reasoner::GbrSlots;
 
 use super::reasoner::made_on;
 use super::{read_artifact, read_file, write_file, Workspace};
@@ -107,19 +110,43 @@ impl Workspace {
         }
     }
 
-    /// Every user's GBR sequence: the reasoner's (made with `reasoner_epochs` when missing), or
-    /// the oracle's real off-log events.
+    /// The GBR sequences: every user's from the reasoner (made with `reasoner_epochs` when
+    /// missing) or the oracle's real off-log events, or the reasoner's time-windowed ones.
     pub fn experiment_gbr(
         &self,
         data: &Prepared,
         gbr: GbrSource,
         reasoner_epochs: usize,
         progress: &dyn Progress,
-    ) -> Result<Vec<Vec<u32>>> {
-        match gbr {
-            GbrSource::Oracle { slots } => Ok(oracle_sequences(data, slots)),
-            GbrSource::Reasoner => self.gbr_sequences(data, data.seed, reasoner_epochs, progress),
-        }
+    ) -> Result<GbrSlots> {
+        let (ds, protocol) = (&data.ds, &data.protocol);
+        let per_user = match gbr {
+            GbrSource::Oracle { slots } => oracle_sequences(data, slots),
+            GbrSource::Reasoner => {
+                self.gbr_sequences(data, data.seed, reasoner_epochs, progress)?
+            }
+            GbrSource::Windowed { every, decoding } => {
+                let s = ReasonerSettings {
+                    seed: data.seed,
+                    epochs: reasoner_epochs,
+                    ..ReasonerSettings::defaults(data.world.is_some())
+                };
+                let fitted = self.fitted_reasoner(data, &s, progress)?;
+                let t = std::time::Instant::now();
+                let kind = match decoding {
+                    GbrDecoding::Beam => DecoderKind::Beam,
+                    GbrDecoding::Diffusion => DecoderKind::Diffusion,
+                };
+                let slots = fitted.windowed(data, &s, every, kind)?;
+                progress.message(&format!(
+                    "{} time-windowed GBR sequences (every {every} logged events, {decoding:?}) in {:.1} s",
+                    slots.len(),
+                    t.elapsed().as_secs_f64()
+                ));
+                return Ok(slots);
+            }
+        };
+        Ok(GbrSlots::per_user(ds, protocol, per_user))
     }
 
     /// Seed 0's bundles, the student into their REP space and the results, for the workbench.
@@ -358,7 +385,9 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<ColdStartReport> {
         let results = self.experiment_results(data)?;
-        let gbr = self.experiment_gbr(data, results.gbr, reasoner_epochs, progress)?;
+        let gbr = self
+            .experiment_gbr(data, results.gbr, reasoner_epochs, progress)?
+            .last_sequences(data.ds.num_users());
         let (rankers, student) = self.experiment_bundles(data)?;
         let space = ColdSpace::for_rankers(student, &rankers)?;
         let rows = ExperimentRows::of_results(data, &results, &rankers)?;

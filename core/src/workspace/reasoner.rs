@@ -123,20 +123,7 @@ impl Workspace {
         if !made_on(&spec_path, &spec, data, progress) {
             return Ok(None);
         }
-        let mut folds = Vec::new();
-        for f in 0.. {
-            let [m, w] = layout::bundle_files(&layout::reasoner_fold(f)).map(|p| dir.join(p));
-            if !m.exists() {
-                break;
-            }
-            let name = m.display().to_string();
-            let manifest = read_file(&m, REASONER_TRAIN)?;
-            let parsed: Manifest = serde_json::from_slice(&manifest)
-                .map_err(|e| Error::artifact(&name, format!("not a bundle manifest: {e}")))?;
-            let model =
-                DiffusionReasoner::from_bundle(&name, &manifest, &read_file(&w, REASONER_TRAIN)?)?;
-            folds.push((model, PriorWeight::from_manifest(&parsed)));
-        }
+        let folds = load_folds(&dir)?;
         if folds.len() != s.folds.max(2) {
             progress.message(&format!(
                 "{}: {} fold bundles, a {}-fold reasoner needs each",
@@ -230,6 +217,39 @@ impl Workspace {
         self.write_reasoner_files(data, ids, folds, write_asset, progress)
     }
 
+    /// The cross-fitted reasoner with its fold models: the one fitted here when its sequences
+    /// were made for this data, protocol and seed, else the shipped one, else trained afresh
+    /// (for at most `s.epochs`).
+    pub fn fitted_reasoner(
+        &self,
+        data: &Prepared,
+        s: &ReasonerSettings,
+        progress: &dyn Progress,
+    ) -> Result<FittedReasoner> {
+        let dir = self.reasoner_dir(data);
+        let path = dir.join(file::INFERRED);
+        let name = path.display().to_string();
+        let here = std::fs::read(&path)
+            .ok()
+            .filter(|_| !self.retrain)
+            .and_then(|b| {
+                let seq = from_json::<InferredSequences>(&name, &b).ok()?;
+                (seq.provenance.seed == s.seed && seq.resolve(&name, data).is_ok()).then_some(())
+            });
+        if here.is_some() {
+            let folds = load_folds(&dir)?;
+            if folds.len() == s.folds.max(2) {
+                let ids = read_artifact::<SemanticIdFile>(&dir.join(file::SEMANTIC_IDS))?.ids;
+                progress.message(&format!("the reasoner fitted in {} infers", dir.display()));
+                return FittedReasoner::from_folds(data, &ids, s, folds);
+            }
+        }
+        if let Some(shipped) = self.shipped_reasoner(data, s, progress)? {
+            return Ok(shipped);
+        }
+        Ok(self.train_reasoner(data, s, false, progress)?.0)
+    }
+
     /// The GBR sequences for this data and protocol: the saved ones when they were made for it
     /// with `seed`, else the reasoner is trained (for at most `epochs`) and they are made.
     pub fn gbr_sequences(
@@ -292,6 +312,25 @@ pub(super) fn made_on(
 }
 
 /// Whether `dir` holds fold `f`'s bundle manifest.
+/// Every fold's bundle in `dir` (`reasoner-fold-{f}`), with the prior weight it was chosen with.
+fn load_folds(dir: &std::path::Path) -> Result<Vec<(DiffusionReasoner, PriorWeight)>> {
+    let mut folds = Vec::new();
+    for f in 0.. {
+        let [m, w] = layout::bundle_files(&layout::reasoner_fold(f)).map(|p| dir.join(p));
+        if !m.exists() {
+            break;
+        }
+        let name = m.display().to_string();
+        let manifest = read_file(&m, REASONER_TRAIN)?;
+        let parsed: Manifest = serde_json::from_slice(&manifest)
+            .map_err(|e| Error::artifact(&name, format!("not a bundle manifest: {e}")))?;
+        let model =
+            DiffusionReasoner::from_bundle(&name, &manifest, &read_file(&w, REASONER_TRAIN)?)?;
+        folds.push((model, PriorWeight::from_manifest(&parsed)));
+    }
+    Ok(folds)
+}
+
 fn dir_has_bundle(dir: &std::path::Path, f: usize) -> bool {
     let [m, _] = layout::bundle_files(&layout::reasoner_fold(f));
     dir.join(m).exists()

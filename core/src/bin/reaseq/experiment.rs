@@ -11,7 +11,7 @@ use clap::Args;
 use reaseq_core::artifact::to_json;
 use reaseq_core::data::Prepared;
 use reaseq_core::experiment::{markdown_table, run_experiment, ExperimentResults};
-use reaseq_core::experiment::{ExperimentConfig, GbrSource};
+use reaseq_core::experiment::{ExperimentConfig, GbrDecoding, GbrSource};
 use reaseq_core::ranker::cold::NewItem;
 use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::HistoryEvents;
@@ -72,6 +72,13 @@ pub struct ExperimentArgs {
     /// Also train the controls (+GBR's block over co-occurrence, popularity, placebo, … items).
     #[arg(long)]
     controls: bool,
+    /// Infer GBR every N logged events of each user, each row reading the latest sequence
+    /// before it (no look-ahead); 0: one sequence per user from the whole pre-test log.
+    #[arg(long, default_value_t = 0)]
+    gbr_every: usize,
+    /// How time-windowed GBR is decoded: beam (the ranked decoder) or diffusion (the sampler).
+    #[arg(long, default_value = "beam", value_parser = ["beam", "diffusion"])]
+    gbr_decoding: String,
     /// Cold start with the saved bundles: place a new item with this title (and `--cold-text`)
     /// in the REP space and score it for `--cold-user` with every variant, as the page does.
     #[arg(long)]
@@ -116,12 +123,18 @@ impl ExperimentArgs {
             negatives: self.negatives,
             history: self.history(),
             seed: self.seed,
-            gbr: if self.gbr_oracle {
-                GbrSource::Oracle {
+            gbr: match (self.gbr_oracle, self.gbr_every) {
+                (true, _) => GbrSource::Oracle {
                     slots: self.oracle_slots,
-                }
-            } else {
-                GbrSource::Reasoner
+                },
+                (false, 0) => GbrSource::Reasoner,
+                (false, every) => GbrSource::Windowed {
+                    every,
+                    decoding: match self.gbr_decoding.as_str() {
+                        "diffusion" => GbrDecoding::Diffusion,
+                        _ => GbrDecoding::Beam,
+                    },
+                },
             },
             controls: self.controls,
         }
@@ -147,7 +160,9 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     // The shipped models and results when they were made on this data with these settings:
     // their seed-0 bundles must score here what they scored there.
     if !(a.gbr_oracle || a.write_asset) {
-        if let Some(shipped) = ws.install_shipped_experiment(&data, &cfg, &gbr, &Stderr)? {
+        if let Some(shipped) =
+            ws.install_shipped_experiment(&data, &cfg, &gbr.sequences, &Stderr)?
+        {
             eprint!("{}", shipped.describe());
             return write_reports(&a, &ws, &shipped.results, data.ds.name.clone());
         }
