@@ -133,7 +133,10 @@ fn the_stages_write_read_back_and_reuse_their_files() {
         assert_eq!(windowed.logged[k.unwrap()] as usize, logged);
     }
     let run = run_experiment(&data, &rep, &windowed, &cfg, &Lines::default()).unwrap();
-    assert!(run.results.variant(reaseq_core::ranker::Variant::Gbr).is_some());
+    assert!(run
+        .results
+        .variant(reaseq_core::ranker::Variant::Gbr)
+        .is_some());
     let gbr = GbrSlots::per_user(&data.ds, &data.protocol, gbr);
     let run = run_experiment(&data, &rep, &gbr, &cfg, &Lines::default()).unwrap();
     ws.write_experiment_bundles(&data, &rep, &run, &Lines::default())

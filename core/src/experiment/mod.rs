@@ -10,6 +10,7 @@ mod results;
 mod rows;
 #[cfg(feature = "train")]
 mod run;
+mod verdicts;
 
 pub use controls::{control_input, Control, ControlInput};
 pub use evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
@@ -28,3 +29,4 @@ pub use rows::{ExperimentRows, RowSettings};
 pub use run::{
     oracle_sequences, run_experiment, synthetic_student, ExperimentConfig, ExperimentRun,
 };
+pub use verdicts::{declared_verdicts, verdict_table, Outcome, Verdict};

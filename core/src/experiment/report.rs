@@ -18,6 +18,10 @@ pub fn markdown_table(r: &ExperimentResults) -> String {
         out.push('\n');
         out.push_str(&controls_table(r));
     }
+    if !r.verdicts.is_empty() {
+        out.push_str("\nThe declared comparisons, Holm-corrected together:\n\n");
+        out.push_str(&super::verdict_table(&r.verdicts));
+    }
     out
 }
 

@@ -41,6 +41,9 @@ pub struct ExperimentResults {
     /// +GBR's difference from it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub controls: BTreeMap<String, ControlResult>,
+    /// The declared comparisons, Holm-corrected, with their verdicts (the primary first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<super::verdicts::Verdict>,
     /// Parameters per variant, by name.
     pub parameters: BTreeMap<String, usize>,
     pub train_seconds: f64,

@@ -23,6 +23,7 @@ use super::controls::{control_input, Control, ControlInput};
 use super::evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
 use super::results::{ExperimentResults, GbrSource, PartCounts, TrainingSettings};
 use super::rows::{ExperimentRows, RowSettings};
+use super::verdicts::declared_verdicts;
 use crate::artifact::Artifact;
 
 /// What the ablation trains and how.
@@ -161,6 +162,7 @@ pub fn run_experiment(
     };
     let mut results = assemble(data, cfg, &rows, &models, evaluation, timing);
     results.controls = controls;
+    results.verdicts = declared_verdicts(&results);
     Ok(ExperimentRun {
         results,
         models,
@@ -223,6 +225,7 @@ fn assemble(
         }),
         evaluation,
         controls: BTreeMap::new(),
+        verdicts: Vec::new(),
         parameters: models
             .iter()
             .map(|(v, m)| (v.name().to_owned(), m.num_parameters()))
@@ -489,5 +492,12 @@ mod tests {
             r.controls.keys().collect::<Vec<_>>()
         );
         assert!(super::super::markdown_table(r).contains("own-history"));
+        // The declared family: three variants on two metrics, and +GBR against each control.
+        assert_eq!(r.verdicts.len(), 6 + Control::ALL.len());
+        assert_eq!(r.verdicts.iter().filter(|v| v.primary).count(), 1);
+        assert!(r
+            .verdicts
+            .iter()
+            .all(|v| v.p_holm >= v.p_value && v.p_holm <= 1.0));
     }
 }

@@ -177,22 +177,36 @@ fn user_prior<'a>(
     }
 }
 
+/// How every user's list is decoded from a cross-fit: its fold models and prior, the history
+/// they read, the sampler, the decoding and each fold's prior weight (None: the model alone).
+#[derive(Clone, Copy)]
+pub struct Decoder<'a> {
+    pub vocab: &'a ItemVocab,
+    pub fit: &'a CrossFit,
+    pub max_history: usize,
+    pub sampler: &'a SamplerConfig,
+    pub decoding: Decoding,
+    pub weights: Option<&'a [PriorWeight]>,
+}
+
 /// Every user's inferred items from the reasoner of their fold (never one that saw them),
 /// decoded as `decoding` says (with the prior at each fold's `weights`, when given), and the
 /// diffusion sampler's inference (with its trace). On `threads` threads ([`inference_threads`]): each user is seeded on its own, so any
 /// number gives the same lists.
-#[allow(clippy::too_many_arguments)]
 pub fn infer_all(
     ds: &Dataset,
     protocol: &Protocol,
-    vocab: &ItemVocab,
-    fit: &CrossFit,
-    max_history: usize,
-    sampler: &SamplerConfig,
-    decoding: Decoding,
-    weights: Option<&[PriorWeight]>,
+    decoder: &Decoder,
     threads: usize,
 ) -> Result<Inferred> {
+    let Decoder {
+        vocab,
+        fit,
+        max_history,
+        sampler,
+        decoding,
+        weights,
+    } = *decoder;
     let n = ds.num_users();
     // Each user's inference is seeded on its own, so users may be split across threads (each
     // with its own copy of the fold models) and give what one thread would.
@@ -269,19 +283,21 @@ fn in_chunks<T: Send>(
 /// excluding just those, so a ranker row can read a sequence that has not seen it. The beam's
 /// popularity prior leaves the user's own training events out (they include later ones); a
 /// prior that mixes in co-occurrence is refused (its pairs hold the user's later events).
-#[allow(clippy::too_many_arguments)]
 pub fn infer_windowed(
     ds: &Dataset,
     protocol: &Protocol,
-    vocab: &ItemVocab,
-    fit: &CrossFit,
-    max_history: usize,
-    sampler: &SamplerConfig,
-    decoding: Decoding,
-    weights: Option<&[PriorWeight]>,
+    decoder: &Decoder,
     every: usize,
     threads: usize,
 ) -> Result<GbrSlots> {
+    let Decoder {
+        vocab,
+        fit,
+        max_history,
+        sampler,
+        decoding,
+        weights,
+    } = *decoder;
     if weights.is_some_and(|w| w.iter().any(|w| w.mix > 0.0 && w.lambda != 0.0)) {
         return Err(crate::error::Error::Config(
             "time-windowed GBR cannot decode with the co-occurrence prior (its item pairs hold \
@@ -405,17 +421,15 @@ pub fn cross_fit(
         fit.models.push(f.model);
     }
     let chosen = fit.prior_weight.clone();
-    let (inferred, inferences) = infer_all(
-        ds,
-        protocol,
+    let decoder = Decoder {
         vocab,
-        &fit,
-        cfg.max_history,
-        &cfg.sampler,
-        cfg.decoding,
-        Some(&chosen),
-        inference_threads(),
-    )?;
+        fit: &fit,
+        max_history: cfg.max_history,
+        sampler: &cfg.sampler,
+        decoding: cfg.decoding,
+        weights: Some(&chosen),
+    };
+    let (inferred, inferences) = infer_all(ds, protocol, &decoder, inference_threads())?;
     fit.inferred = inferred;
     fit.inferences = inferences;
     Ok(fit)
@@ -833,10 +847,15 @@ mod tests {
         let before = cross_fit(&ds, &protocol, &vocab, &cfg, &|_| {}).unwrap();
         // One thread or several, every user gets the same inference.
         let w = before.prior_weight.clone();
-        let infer_on = |threads| {
-            let (s, d) = (&cfg.sampler, cfg.decoding);
-            infer_all(&ds, &protocol, &vocab, &before, 6, s, d, Some(&w), threads).unwrap()
+        let decoder = Decoder {
+            vocab: &vocab,
+            fit: &before,
+            max_history: 6,
+            sampler: &cfg.sampler,
+            decoding: cfg.decoding,
+            weights: Some(&w),
         };
+        let infer_on = |threads| infer_all(&ds, &protocol, &decoder, threads).unwrap();
         let (one, three) = (infer_on(1), infer_on(3));
         assert_eq!(one.0, three.0);
         assert_eq!(one.0, before.inferred);
@@ -883,33 +902,27 @@ mod tests {
             };
             2
         ];
-        let beam = Decoding::Beam { width: 4 };
-        let windowed = |ds: &Dataset, threads| {
-            let s = &cfg.sampler;
-            infer_windowed(
-                ds,
-                &protocol,
-                &vocab,
-                &fit,
-                6,
-                s,
-                beam,
-                Some(&w),
-                3,
-                threads,
-            )
-            .unwrap()
+        let decoder = Decoder {
+            vocab: &vocab,
+            fit: &fit,
+            max_history: 6,
+            sampler: &cfg.sampler,
+            decoding: Decoding::Beam { width: 4 },
+            weights: Some(&w),
         };
+        let windowed =
+            |ds: &Dataset, threads| infer_windowed(ds, &protocol, &decoder, 3, threads).unwrap();
         let before = windowed(&ds, 1);
         assert_eq!(before, windowed(&ds, 2));
         let mixed = [PriorWeight {
             lambda: 1.0,
             mix: 0.5,
         }; 2];
-        let s = &cfg.sampler;
-        assert!(
-            infer_windowed(&ds, &protocol, &vocab, &fit, 6, s, beam, Some(&mixed), 3, 1).is_err()
-        );
+        let with_mix = Decoder {
+            weights: Some(&mixed),
+            ..decoder
+        };
+        assert!(infer_windowed(&ds, &protocol, &with_mix, 3, 1).is_err());
 
         // Every row reads a sequence made from the log before it; test rows the whole log.
         let imp = impressions(&ds, &protocol, LabelPolicy::default(), 1, 4).unwrap();

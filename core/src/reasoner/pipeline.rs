@@ -18,7 +18,7 @@ use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use super::codes::blended_codes;
 use super::crossfit::{
     baseline_lists, cross_fit, evaluated_users, infer_all, infer_windowed, inference_threads,
-    planted_recovery, ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoding,
+    planted_recovery, ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoder, Decoding,
     FoldEpoch, OffLogScores, PlantedRecovery,
 };
 use super::train::TrainConfig;
@@ -260,17 +260,16 @@ impl FittedReasoner {
             prior_search: Vec::new(),
         };
         let weights = fit.prior_weight.clone();
-        (fit.inferred, fit.inferences) = infer_all(
-            &data.ds,
-            &data.protocol,
-            &vocab,
-            &fit,
-            cfg.max_history,
-            &cfg.sampler,
-            cfg.decoding,
-            Some(&weights),
-            inference_threads(),
-        )?;
+        let decoder = Decoder {
+            vocab: &vocab,
+            fit: &fit,
+            max_history: cfg.max_history,
+            sampler: &cfg.sampler,
+            decoding: cfg.decoding,
+            weights: Some(&weights),
+        };
+        (fit.inferred, fit.inferences) =
+            infer_all(&data.ds, &data.protocol, &decoder, inference_threads())?;
         Ok(Self {
             vocab,
             cfg,
@@ -290,16 +289,18 @@ impl FittedReasoner {
         every: usize,
         decoding: DecoderKind,
     ) -> Result<GbrSlots> {
-        let decoding = ReasonerSettings { decoding, ..*s }.decoding();
+        let decoder = Decoder {
+            vocab: &self.vocab,
+            fit: &self.fit,
+            max_history: self.cfg.max_history,
+            sampler: &self.cfg.sampler,
+            decoding: ReasonerSettings { decoding, ..*s }.decoding(),
+            weights: Some(&self.fit.prior_weight),
+        };
         infer_windowed(
             &data.ds,
             &data.protocol,
-            &self.vocab,
-            &self.fit,
-            self.cfg.max_history,
-            &self.cfg.sampler,
-            decoding,
-            Some(&self.fit.prior_weight),
+            &decoder,
             every,
             inference_threads(),
         )
@@ -640,18 +641,15 @@ fn decoder_runs(
                 .map(|o| o.as_ref().map(ranked).unwrap_or_default())
                 .collect()
         } else {
-            infer_all(
-                &data.ds,
-                &data.protocol,
-                &r.vocab,
-                &r.fit,
-                s.max_history,
-                &r.cfg.sampler,
-                d,
+            let decoder = Decoder {
+                vocab: &r.vocab,
+                fit: &r.fit,
+                max_history: s.max_history,
+                sampler: &r.cfg.sampler,
+                decoding: d,
                 weights,
-                inference_threads(),
-            )?
-            .0
+            };
+            infer_all(&data.ds, &data.protocol, &decoder, inference_threads())?.0
         };
         runs.push((name, score(&lists)));
     }
@@ -681,17 +679,15 @@ fn steps_curve(
             threshold,
             ..r.cfg.sampler.clone()
         };
-        let (lists, outs) = infer_all(
-            &data.ds,
-            &data.protocol,
-            &r.vocab,
-            &r.fit,
-            s.max_history,
-            &sampler,
-            Decoding::Diffusion,
-            None,
-            inference_threads(),
-        )?;
+        let decoder = Decoder {
+            vocab: &r.vocab,
+            fit: &r.fit,
+            max_history: s.max_history,
+            sampler: &sampler,
+            decoding: Decoding::Diffusion,
+            weights: None,
+        };
+        let (lists, outs) = infer_all(&data.ds, &data.protocol, &decoder, inference_threads())?;
         let sc = score_lists(&data.ds, &data.protocol, users, &lists, k);
         let passes: Vec<f64> = outs
             .iter()
