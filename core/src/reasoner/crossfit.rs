@@ -199,14 +199,9 @@ pub fn infer_all(
     decoder: &Decoder,
     threads: usize,
 ) -> Result<Inferred> {
-    let Decoder {
-        vocab,
-        fit,
-        max_history,
-        sampler,
-        decoding,
-        weights,
-    } = *decoder;
+    let Decoder { vocab, fit, .. } = *decoder;
+    let (max_history, sampler, weights) = (decoder.max_history, decoder.sampler, decoder.weights);
+    let decoding = decoder.decoding;
     let n = ds.num_users();
     // Each user's inference is seeded on its own, so users may be split across threads (each
     // with its own copy of the fold models) and give what one thread would.
@@ -290,14 +285,9 @@ pub fn infer_windowed(
     every: usize,
     threads: usize,
 ) -> Result<GbrSlots> {
-    let Decoder {
-        vocab,
-        fit,
-        max_history,
-        sampler,
-        decoding,
-        weights,
-    } = *decoder;
+    let Decoder { vocab, fit, .. } = *decoder;
+    let (max_history, sampler, weights) = (decoder.max_history, decoder.sampler, decoder.weights);
+    let decoding = decoder.decoding;
     if weights.is_some_and(|w| w.iter().any(|w| w.mix > 0.0 && w.lambda != 0.0)) {
         return Err(crate::error::Error::Config(
             "time-windowed GBR cannot decode with the co-occurrence prior (its item pairs hold \
