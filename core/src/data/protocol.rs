@@ -182,18 +182,19 @@ impl Protocol {
         let timelines = ds.timelines();
         let mut parts = vec![Part::Train; ds.interactions.len()];
         let mut rng = SeededRng::derive(seed, 7);
-        let global = split.kind == SplitKind::Global;
         let ts = |i: &u32| ds.interactions[*i as usize].timestamp;
-        let test_cut = cut_time(
-            ds.interactions.iter().map(|x| x.timestamp).collect(),
-            split.test_frac,
-        );
-        // Global split: every user's logged pre-test events, validated at one cut afterwards.
+        // Global split: one test cut for everyone (sorting every timestamp, so only then), and
+        // every user's logged pre-test events, validated at one cut afterwards.
+        let test_cut = (split.kind == SplitKind::Global).then(|| {
+            let all = ds.interactions.iter().map(|x| x.timestamp).collect();
+            cut_time(all, split.test_frac)
+        });
+        let global = test_cut.is_some();
         let mut all_logged: Vec<u32> = Vec::new();
         for seq in &timelines {
             let n = seq.len();
-            let n_test = if global {
-                seq.iter().filter(|i| ts(i) >= test_cut).count()
+            let n_test = if let Some(cut) = test_cut {
+                seq.iter().filter(|i| ts(i) >= cut).count()
             } else if n >= 3 {
                 ((n as f64 * split.test_frac).round() as usize).max(1)
             } else {

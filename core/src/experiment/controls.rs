@@ -70,7 +70,7 @@ impl Control {
 /// its own.
 pub struct ControlInput<'a> {
     pub rows: Cow<'a, ExperimentRows>,
-    pub sequences: Vec<Vec<u32>>,
+    pub sequences: Cow<'a, [Vec<u32>]>,
 }
 
 /// The inputs of `control` for the experiment's `rows` (already pointed at their GBR slots),
@@ -123,7 +123,7 @@ pub fn control_input<'a>(
     };
     Ok(ControlInput {
         rows: Cow::Borrowed(rows),
-        sequences,
+        sequences: Cow::Owned(sequences),
     })
 }
 
@@ -170,7 +170,7 @@ fn own_history<'a>(rows: &ExperimentRows, gbr: &GbrSlots) -> ControlInput<'a> {
     }
     ControlInput {
         rows: Cow::Owned(rows),
-        sequences,
+        sequences: Cow::Owned(sequences),
     }
 }
 

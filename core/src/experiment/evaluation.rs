@@ -36,6 +36,15 @@ struct Labels {
     labels: Vec<bool>,
 }
 
+impl Labels {
+    fn of(test: &[RankerExample]) -> Self {
+        Self {
+            users: test.iter().map(|e| e.user).collect(),
+            labels: test.iter().map(|e| e.label).collect(),
+        }
+    }
+}
+
 /// Evaluates every variant in `scores` (Base must be among them) on `test`. `runs` gives, per
 /// variant, one [`SeedRun`] per score column; `boot` seeds every bootstrap.
 pub fn evaluate_test_set(
@@ -46,10 +55,7 @@ pub fn evaluate_test_set(
     runs: &BTreeMap<Variant, Vec<SeedRun>>,
     boot: &BootstrapConfig,
 ) -> Result<TestSetEvaluation> {
-    let t = Labels {
-        users: test.iter().map(|e| e.user).collect(),
-        labels: test.iter().map(|e| e.label).collect(),
-    };
+    let t = Labels::of(test);
     let base_cols = scores
         .get(&Variant::Base)
         .ok_or_else(|| Error::Config("the evaluation needs Base's scores".into()))?;
@@ -191,41 +197,40 @@ fn paired(
 }
 
 /// Every control's row: its figures and difference from Base as a variant's, and +GBR − it.
-/// `scores` must hold Base and +GBR; each control's columns pair with theirs seed by seed.
+/// `scores` and `evaluation` (the variants', [`evaluate_test_set`]) must hold Base and +GBR;
+/// each control's columns pair with theirs seed by seed.
 pub fn evaluate_controls(
     test: &[RankerExample],
     scores: &SeedScores,
-    runs: &BTreeMap<Variant, Vec<SeedRun>>,
+    evaluation: &TestSetEvaluation,
     controls: &BTreeMap<Control, (Vec<Vec<f64>>, Vec<SeedRun>)>,
     boot: &BootstrapConfig,
 ) -> Result<BTreeMap<String, ControlResult>> {
-    let t = Labels {
-        users: test.iter().map(|e| e.user).collect(),
-        labels: test.iter().map(|e| e.label).collect(),
-    };
-    let arm = |v: Variant| -> Result<(&[Vec<f64>], Vec<SeedResult>)> {
-        let cols = scores
-            .get(&v)
-            .ok_or_else(|| Error::Config(format!("the controls need {}'s scores", v.name())))?;
-        let r = runs.get(&v).map_or(&[][..], Vec::as_slice);
-        Ok((cols, seed_results(&t, cols, r)?))
+    let t = Labels::of(test);
+    let arm = |v: Variant| -> Result<(&[Vec<f64>], &[SeedResult])> {
+        let missing = || Error::Config(format!("the controls need {}'s scores", v.name()));
+        let cols = scores.get(&v).ok_or_else(missing)?;
+        let row = evaluation.variants.get(v.name()).ok_or_else(missing)?;
+        Ok((cols, &row.per_seed))
     };
     let (base_cols, base) = arm(Variant::Base)?;
     let (gbr_cols, gbr) = arm(Variant::Gbr)?;
     let mut out = BTreeMap::new();
     for (&c, (cols, r)) in controls {
-        if cols.len() != base_cols.len() || cols.iter().any(|col| col.len() != test.len()) {
+        let shape_ok = cols.len() == base_cols.len() && r.len() == cols.len();
+        if !shape_ok || cols.iter().any(|col| col.len() != test.len()) {
             return Err(Error::Config(format!(
-                "control {}: {} score columns for {} seeds and {} test rows",
+                "control {}: {} score columns and {} runs for {} seeds and {} test rows",
                 c.key(),
                 cols.len(),
+                r.len(),
                 base_cols.len(),
                 test.len()
             )));
         }
         let seeds = seed_results(&t, cols, r)?;
-        let result = variant_row(&t, cols, &seeds, true, base_cols, &base, boot)?;
-        let gbr_vs_control = paired(&t, (gbr_cols, &gbr), (cols, &seeds), boot)?;
+        let result = variant_row(&t, cols, &seeds, true, base_cols, base, boot)?;
+        let gbr_vs_control = paired(&t, (gbr_cols, gbr), (cols, &seeds), boot)?;
         out.insert(
             c.key().to_owned(),
             ControlResult {

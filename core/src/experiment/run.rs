@@ -21,7 +21,8 @@ use crate::reasoner::{off_log_items, GbrSlots};
 
 use super::controls::{control_input, Control, ControlInput};
 use super::evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
-use super::results::{ExperimentResults, GbrSource, PartCounts, TrainingSettings};
+use super::results::{ControlResult, ExperimentResults, GbrSource, PartCounts};
+use super::results::{TestSetEvaluation, TrainingSettings};
 use super::rows::{ExperimentRows, RowSettings};
 use super::verdicts::declared_verdicts;
 use crate::artifact::Artifact;
@@ -149,7 +150,7 @@ pub fn run_experiment(
     };
     let pop = PopularityBuckets::new(&data.protocol.train_popularity(ds), 0.5);
     let evaluation = evaluate_test_set(ds, &pop, &rows.test, &scores, &runs, &boot)?;
-    let controls = evaluate_controls(&rows.test, &scores, &runs, &control_scores, &boot)?;
+    let controls = evaluate_controls(&rows.test, &scores, &evaluation, &control_scores, &boot)?;
     let timing = Timing {
         train_seconds: runs
             .values()
@@ -160,9 +161,7 @@ pub fn run_experiment(
         train_wall_seconds,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let mut results = assemble(data, cfg, &rows, &models, evaluation, timing);
-    results.controls = controls;
-    results.verdicts = declared_verdicts(&results);
+    let results = assemble(data, cfg, &rows, &models, (evaluation, controls), timing);
     Ok(ExperimentRun {
         results,
         models,
@@ -183,12 +182,12 @@ fn assemble(
     cfg: &ExperimentConfig,
     rows: &ExperimentRows,
     models: &BTreeMap<Variant, Ranker>,
-    evaluation: crate::experiment::TestSetEvaluation,
+    (evaluation, controls): (TestSetEvaluation, BTreeMap<String, ControlResult>),
     timing: Timing,
 ) -> ExperimentResults {
     let ds = &data.ds;
     let t = &cfg.training;
-    ExperimentResults {
+    let mut results = ExperimentResults {
         format_version: ExperimentResults::FORMAT_VERSION,
         dataset: ds.name.clone(),
         dataset_fingerprint: format!("{:016x}", ds.fingerprint()),
@@ -224,7 +223,7 @@ fn assemble(
                 .collect()
         }),
         evaluation,
-        controls: BTreeMap::new(),
+        controls,
         verdicts: Vec::new(),
         parameters: models
             .iter()
@@ -234,7 +233,9 @@ fn assemble(
         train_wall_seconds: timing.train_wall_seconds,
         jobs: cfg.jobs.max(1).min(arms(cfg).len() * cfg.seeds),
         seconds: timing.seconds,
-    }
+    };
+    results.verdicts = declared_verdicts(&results);
+    results
 }
 
 /// A model of the ablation: a variant, or a control (+GBR's architecture on its own sequences).
@@ -275,7 +276,7 @@ fn arms(cfg: &ExperimentConfig) -> Vec<Arm> {
 fn arm_inputs<'a>(
     data: &Prepared,
     rows: &'a ExperimentRows,
-    gbr: &GbrSlots,
+    gbr: &'a GbrSlots,
     cfg: &ExperimentConfig,
 ) -> Result<Vec<(Arm, ControlInput<'a>)>> {
     let max_history = ReasonerSettings::defaults(data.world.is_some()).max_history;
@@ -285,7 +286,7 @@ fn arm_inputs<'a>(
             let input = match arm {
                 Arm::Variant(_) => ControlInput {
                     rows: Cow::Borrowed(rows),
-                    sequences: gbr.sequences.clone(),
+                    sequences: Cow::Borrowed(&gbr.sequences),
                 },
                 Arm::Control(c) => control_input(c, data, rows, gbr, max_history, cfg.seed)?,
             };

@@ -199,32 +199,30 @@ pub fn infer_all(
     decoder: &Decoder,
     threads: usize,
 ) -> Result<Inferred> {
-    let Decoder { vocab, fit, .. } = *decoder;
-    let (max_history, sampler, weights) = (decoder.max_history, decoder.sampler, decoder.weights);
-    let decoding = decoder.decoding;
+    let d = *decoder;
     let n = ds.num_users();
     // Each user's inference is seeded on its own, so users may be split across threads (each
     // with its own copy of the fold models) and give what one thread would.
     let one = |users: std::ops::Range<u32>| -> Result<Vec<(Vec<u32>, Option<Inference>)>> {
-        let mut models = fit.models.clone();
+        let mut models = d.fit.models.clone();
         let mut out = Vec::with_capacity(users.len());
         for u in users {
-            let history = logged_history(ds, protocol, u, max_history);
+            let history = logged_history(ds, protocol, u, d.max_history);
             if history.is_empty() {
                 out.push((Vec::new(), None));
                 continue;
             }
-            let f = fit.fold[u as usize];
+            let f = d.fit.fold[u as usize];
             let model = &mut models[f];
             let x = excluded(ds, protocol, u);
-            let inference = infer(model, vocab, &history, &x, sampler)?;
-            let items = match decoding {
+            let inference = infer(model, d.vocab, &history, &x, d.sampler)?;
+            let items = match d.decoding {
                 Decoding::Diffusion => ranked(&inference),
                 _ => {
-                    let w = weights.and_then(|w| w.get(f).copied());
-                    let prior = user_prior(fit.prior.as_ref().zip(w), &history)?;
+                    let w = d.weights.and_then(|w| w.get(f).copied());
+                    let prior = user_prior(d.fit.prior.as_ref().zip(w), &history)?;
                     let prior = prior.as_ref().map(|(q, l)| (q.as_ref(), *l));
-                    ranked_items(model, vocab, &history, &x, sampler, decoding, prior)?
+                    ranked_items(model, d.vocab, &history, &x, d.sampler, d.decoding, prior)?
                 }
             };
             out.push((items, Some(inference)));
@@ -285,10 +283,10 @@ pub fn infer_windowed(
     every: usize,
     threads: usize,
 ) -> Result<GbrSlots> {
-    let Decoder { vocab, fit, .. } = *decoder;
-    let (max_history, sampler, weights) = (decoder.max_history, decoder.sampler, decoder.weights);
-    let decoding = decoder.decoding;
-    if weights.is_some_and(|w| w.iter().any(|w| w.mix > 0.0 && w.lambda != 0.0)) {
+    let d = *decoder;
+    if d.weights
+        .is_some_and(|w| w.iter().any(|w| w.mix > 0.0 && w.lambda != 0.0))
+    {
         return Err(crate::error::Error::Config(
             "time-windowed GBR cannot decode with the co-occurrence prior (its item pairs hold \
              each user's later events): refit without --cooccurrence-prior"
@@ -297,13 +295,13 @@ pub fn infer_windowed(
     }
     let counts = protocol.train_popularity(ds);
     let one = |users: std::ops::Range<u32>| -> Result<Vec<(u32, u32, Vec<u32>)>> {
-        let mut models = fit.models.clone();
+        let mut models = d.fit.models.clone();
         let mut out = Vec::new();
         for u in users {
             let logged = logged_items(ds, protocol, u);
-            let f = fit.fold[u as usize];
-            let lambda = match fit.prior {
-                Some(_) => weights.and_then(|w| w.get(f)).map_or(0.0, |w| w.lambda),
+            let f = d.fit.fold[u as usize];
+            let lambda = match d.fit.prior {
+                Some(_) => d.weights.and_then(|w| w.get(f)).map_or(0.0, |w| w.lambda),
                 None => 0.0,
             };
             // Popularity without this user's own training events.
@@ -316,14 +314,14 @@ pub fn infer_windowed(
             });
             for c in checkpoints(logged.len(), every) {
                 let prefix = &logged[..c as usize];
-                let history = &prefix[prefix.len().saturating_sub(max_history)..];
+                let history = &prefix[prefix.len().saturating_sub(d.max_history)..];
                 let items = if history.is_empty() {
                     Vec::new()
                 } else {
                     let x = excluded_prefix(ds.num_items(), prefix);
                     let prior = prior.as_ref().map(|q| (q, lambda));
                     let model = &mut models[f];
-                    ranked_items(model, vocab, history, &x, sampler, decoding, prior)?
+                    ranked_items(model, d.vocab, history, &x, d.sampler, d.decoding, prior)?
                 };
                 out.push((u, c, items));
             }

@@ -235,6 +235,31 @@ impl FittedReasoner {
         s: &ReasonerSettings,
         folds: Vec<(DiffusionReasoner, PriorWeight)>,
     ) -> Result<Self> {
+        let t = Instant::now();
+        let mut r = Self::fold_models(data, ids, s, folds)?;
+        let decoder = Decoder {
+            vocab: &r.vocab,
+            fit: &r.fit,
+            max_history: r.cfg.max_history,
+            sampler: &r.cfg.sampler,
+            decoding: r.cfg.decoding,
+            weights: Some(&r.fit.prior_weight),
+        };
+        let (inferred, inferences) =
+            infer_all(&data.ds, &data.protocol, &decoder, inference_threads())?;
+        (r.fit.inferred, r.fit.inferences) = (inferred, inferences);
+        r.seconds = t.elapsed().as_secs_f64();
+        Ok(r)
+    }
+
+    /// Every fold's model and its prior, no user inferred yet: what time-windowed sequences
+    /// ([`Self::windowed`]) start from.
+    pub fn fold_models(
+        data: &Prepared,
+        ids: &SemanticIds,
+        s: &ReasonerSettings,
+        folds: Vec<(DiffusionReasoner, PriorWeight)>,
+    ) -> Result<Self> {
         let vocab = ItemVocab::new(ids)?;
         let cfg = s.crossfit(&vocab);
         if folds.len() != cfg.folds {
@@ -244,9 +269,8 @@ impl FittedReasoner {
                 cfg.folds
             )));
         }
-        let t = Instant::now();
         let (models, prior_weight): (Vec<_>, Vec<_>) = folds.into_iter().unzip();
-        let mut fit = CrossFit {
+        let fit = CrossFit {
             inferred: Vec::new(),
             inferences: Vec::new(),
             epochs: Vec::new(),
@@ -259,27 +283,14 @@ impl FittedReasoner {
             prior_weight,
             prior_search: Vec::new(),
         };
-        let weights = fit.prior_weight.clone();
-        let decoder = Decoder {
-            vocab: &vocab,
-            fit: &fit,
-            max_history: cfg.max_history,
-            sampler: &cfg.sampler,
-            decoding: cfg.decoding,
-            weights: Some(&weights),
-        };
-        (fit.inferred, fit.inferences) =
-            infer_all(&data.ds, &data.protocol, &decoder, inference_threads())?;
         Ok(Self {
             vocab,
             cfg,
             fit,
-            seconds: t.elapsed().as_secs_f64(),
+            seconds: 0.0,
         })
     }
-}
 
-impl FittedReasoner {
     /// Time-windowed GBR sequences from the fold models ([`infer_windowed`]): every `every`
     /// logged events of each user, decoded as `decoding` says (the beam with each fold's prior).
     pub fn windowed(

@@ -19,10 +19,10 @@ use crate::ranker::{Ranker, Variant};
 use crate::experiment::{markdown_report, shipped_comparison, ExperimentConfig};
 use crate::metrics::{auc, gauc};
 use crate::ranker::train::score_all;
-use crate::reasoner::pipeline::{DecoderKind, ReasonerSettings};
+use crate::reasoner::pipeline::DecoderKind;
 use crate::reasoner::GbrSlots;
 
-use super::reasoner::made_on;
+use super::reasoner::{experiment_settings, made_on};
 use super::{read_artifact, read_file, write_file, Workspace};
 
 /// The shipped experiment, installed: its results, and seed 0's bundles scored here.
@@ -126,11 +126,7 @@ impl Workspace {
                 self.gbr_sequences(data, data.seed, reasoner_epochs, progress)?
             }
             GbrSource::Windowed { every, decoding } => {
-                let s = ReasonerSettings {
-                    seed: data.seed,
-                    epochs: reasoner_epochs,
-                    ..ReasonerSettings::defaults(data.world.is_some())
-                };
+                let s = experiment_settings(data, data.seed, reasoner_epochs);
                 let fitted = self.fitted_reasoner(data, &s, progress)?;
                 let t = std::time::Instant::now();
                 let kind = match decoding {

@@ -241,7 +241,7 @@ impl Workspace {
             if folds.len() == s.folds.max(2) {
                 let ids = read_artifact::<SemanticIdFile>(&dir.join(file::SEMANTIC_IDS))?.ids;
                 progress.message(&format!("the reasoner fitted in {} infers", dir.display()));
-                return FittedReasoner::from_folds(data, &ids, s, folds);
+                return FittedReasoner::fold_models(data, &ids, s, folds);
             }
         }
         if let Some(shipped) = self.shipped_reasoner(data, s, progress)? {
@@ -276,11 +276,7 @@ impl Workspace {
                 Err(e) => progress.message(&format!("{e}; training the reasoner again")),
             }
         }
-        let s = ReasonerSettings {
-            seed,
-            epochs,
-            ..ReasonerSettings::defaults(data.world.is_some())
-        };
+        let s = experiment_settings(data, seed, epochs);
         if let Some(shipped) = self.shipped_reasoner(data, &s, progress)? {
             return Ok(shipped.fit.inferred);
         }
@@ -312,6 +308,16 @@ pub(super) fn made_on(
 }
 
 /// Whether `dir` holds fold `f`'s bundle manifest.
+/// The reasoner the experiment reads: the defaults for the data, with `seed` and at most
+/// `epochs`.
+pub(super) fn experiment_settings(data: &Prepared, seed: u64, epochs: usize) -> ReasonerSettings {
+    ReasonerSettings {
+        seed,
+        epochs,
+        ..ReasonerSettings::defaults(data.world.is_some())
+    }
+}
+
 /// Every fold's bundle in `dir` (`reasoner-fold-{f}`), with the prior weight it was chosen with.
 fn load_folds(dir: &std::path::Path) -> Result<Vec<(DiffusionReasoner, PriorWeight)>> {
     let mut folds = Vec::new();
