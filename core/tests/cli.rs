@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use reaseq_core::artifact::from_json;
-use reaseq_core::experiment::{ExperimentResults, GbrSource};
+use reaseq_core::experiment::{ExperimentResults, GbrSource, StudyResults};
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::pipeline::ReasonerEvaluation;
 
@@ -634,4 +634,74 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     assert_eq!(std::fs::read(&bundle).unwrap(), before);
     let refused = reaseq_with_data(data.path(), &[&oracle[..], &["--write-asset"]].concat());
     assert_rejected(&refused, &["--gbr-oracle", "workbench"]);
+}
+
+#[test]
+fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "study",
+        "--synthetic",
+        "--worlds",
+        "2",
+        "--world-seed-start",
+        "7",
+        "--world-users",
+        "30",
+        "--world-items",
+        "120",
+        "--partner-off-log",
+        "0.6",
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--reasoner-epochs",
+        "1",
+        "--json",
+    ];
+    let out = reaseq_with_data(data.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: StudyResults = from_json("stdout", &out.stdout).unwrap();
+    assert_eq!(s.world_seeds, vec![7, 8]);
+    assert_eq!(s.worlds.len(), 2);
+    assert_eq!(s.world.partner_off_log, 0.6);
+    // Two different worlds, each with the variants and every control.
+    assert_ne!(s.worlds[0].test_impressions, 0);
+    for w in &s.worlds {
+        assert!(w.verdicts.iter().any(|v| v.primary));
+        assert!(w.verdicts.iter().any(|v| v.comparison == "+GBR − shuffled"));
+    }
+    let primary = s.verdicts.iter().find(|v| v.primary).unwrap();
+    assert_eq!(primary.per_world.len(), 2);
+    assert_eq!(primary.positive + primary.negative, 2);
+    // Two worlds can never give a sign test below 0.5.
+    assert!(s.verdicts.iter().all(|v| v.sign_p >= 0.5));
+    let dir = data.path().join("study/synthetic");
+    for f in [
+        "study.json",
+        "report.md",
+        "world-7/results.json",
+        "world-8/results.json",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    // Again: both worlds are read back, not refitted, and the figures repeat.
+    let again = reaseq_with_data(data.path(), &args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("finished before"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
+    let t: StudyResults = from_json("stdout", &again.stdout).unwrap();
+    assert_eq!(t.verdicts[0].per_world, s.verdicts[0].per_world);
+    // A study draws worlds: a dataset is refused, as is a share out of range.
+    assert_rejected(&reaseq_with_data(data.path(), &["study"]), &["--synthetic"]);
+    let bad = reaseq_with_data(
+        data.path(),
+        &["study", "--synthetic", "--partner-off-log", "1.5"],
+    );
+    assert_rejected(&bad, &["partner_off_log"]);
 }

@@ -184,14 +184,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
         };
     }
     let results: ExperimentResults = from_json("results.json", asset!("results.json")).unwrap();
-    assert_eq!(
-        results.world,
-        Some(WorldSpec {
-            users: 300,
-            items: 200,
-            seed: 0
-        })
-    );
+    assert_eq!(results.world, Some(WorldSpec::sized(300, 200, 0)));
     let data = results.spec().prepare(None).unwrap();
     let gbr = InferredSequences::from_json("inferred.json", asset!("inferred.json"))
         .unwrap()

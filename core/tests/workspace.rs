@@ -39,11 +39,7 @@ impl Lines {
 }
 
 fn world() -> Prepared {
-    let spec = WorldSpec {
-        users: 40,
-        items: 120,
-        seed: 0,
-    };
+    let spec = WorldSpec::sized(40, 120, 0);
     Prepared::synthetic(spec).unwrap()
 }
 

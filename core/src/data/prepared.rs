@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
+use crate::data::synthetic::{PARTNER_OFF_LOG, PARTNER_ON_LOG};
 use crate::data::{BeyondLog, Dataset, GroundTruth, Protocol, SplitConfig, SplitKind};
 use crate::data::{SyntheticConfig, SyntheticWorld};
 use crate::error::{Error, Result};
@@ -49,12 +50,39 @@ impl ProtocolMode {
     }
 }
 
-/// The size and seed of a synthetic world; the rest of [`SyntheticConfig`] is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A synthetic world: its size, its seed and its partner shares; the rest of
+/// [`SyntheticConfig`] is the default. The shares are absent from files when they are the
+/// defaults, so worlds recorded before they were flags read as before.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WorldSpec {
     pub users: usize,
     pub items: usize,
     pub seed: u64,
+    /// [`SyntheticConfig::partner_off_log`].
+    #[serde(
+        default = "default_off_log",
+        skip_serializing_if = "is_default_off_log"
+    )]
+    pub partner_off_log: f64,
+    /// [`SyntheticConfig::partner_on_log`].
+    #[serde(default = "default_on_log", skip_serializing_if = "is_default_on_log")]
+    pub partner_on_log: f64,
+}
+
+fn default_off_log() -> f64 {
+    PARTNER_OFF_LOG
+}
+
+fn default_on_log() -> f64 {
+    PARTNER_ON_LOG
+}
+
+fn is_default_off_log(x: &f64) -> bool {
+    *x == PARTNER_OFF_LOG
+}
+
+fn is_default_on_log(x: &f64) -> bool {
+    *x == PARTNER_ON_LOG
 }
 
 impl WorldSpec {
@@ -64,15 +92,44 @@ impl WorldSpec {
         users: 300,
         items: 200,
         seed: 0,
+        partner_off_log: PARTNER_OFF_LOG,
+        partner_on_log: PARTNER_ON_LOG,
     };
+
+    /// The workbench's world with another size and seed.
+    pub fn sized(users: usize, items: usize, seed: u64) -> Self {
+        Self {
+            users,
+            items,
+            seed,
+            ..Self::WORKBENCH
+        }
+    }
 
     pub fn config(&self) -> SyntheticConfig {
         SyntheticConfig {
             users: self.users,
             items: self.items,
             seed: self.seed,
+            partner_off_log: self.partner_off_log,
+            partner_on_log: self.partner_on_log,
             ..SyntheticConfig::default()
         }
+    }
+
+    /// "world 7 (300 users, 200 items)", with the shares when they are not the defaults.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "world {} ({} users, {} items",
+            self.seed, self.users, self.items
+        );
+        if !is_default_off_log(&self.partner_off_log) || !is_default_on_log(&self.partner_on_log) {
+            s += &format!(
+                ", partner off-log {} on-log {}",
+                self.partner_off_log, self.partner_on_log
+            );
+        }
+        s + ")"
     }
 }
 
@@ -94,11 +151,16 @@ pub struct Prepared {
 impl Prepared {
     /// A seeded synthetic world; `world.seed` also seeds the protocol.
     pub fn synthetic(world: WorldSpec) -> Result<Self> {
+        Self::synthetic_seeded(world, world.seed)
+    }
+
+    /// A synthetic world whose protocol (and reasoner) are seeded apart from it.
+    pub fn synthetic_seeded(world: WorldSpec, seed: u64) -> Result<Self> {
         let w = SyntheticWorld::generate(&world.config())?;
         let mode = BeyondLog::Planted {
             off_log: w.truth.off_log.clone(),
         };
-        let protocol = Protocol::new(&w.dataset, SplitConfig::default(), &mode, world.seed)?;
+        let protocol = Protocol::new(&w.dataset, SplitConfig::default(), &mode, seed)?;
         Ok(Self {
             ds: w.dataset,
             protocol,
@@ -106,7 +168,7 @@ impl Prepared {
             split: SplitKind::PerUser,
             world: Some(world),
             truth: Some(w.truth),
-            seed: world.seed,
+            seed,
         })
     }
 
@@ -159,7 +221,7 @@ impl Prepared {
         ds: Option<&Dataset>,
     ) -> Result<Self> {
         match world {
-            Some(w) => Self::synthetic(w),
+            Some(w) => Self::synthetic_seeded(w, seed),
             None => {
                 let ds = ds.ok_or_else(|| {
                     Error::Config("the dataset these results were made on is not loaded".into())
@@ -247,11 +309,7 @@ mod tests {
 
     #[test]
     fn a_rebuilt_world_is_the_same_world() {
-        let w = WorldSpec {
-            users: 20,
-            items: 120,
-            seed: 3,
-        };
+        let w = WorldSpec::sized(20, 120, 3);
         let a = Prepared::synthetic(w).unwrap();
         let b = Prepared::rebuild(
             Some(w),

@@ -126,6 +126,11 @@ pub struct SyntheticConfig {
     pub seed: u64,
 }
 
+/// The generator's default partner shares, frozen since docs/results/preregistration.md: a
+/// study varies them with flags, never by changing these.
+pub const PARTNER_ON_LOG: f64 = 0.03;
+pub const PARTNER_OFF_LOG: f64 = 0.8;
+
 impl Default for SyntheticConfig {
     fn default() -> Self {
         Self {
@@ -135,8 +140,8 @@ impl Default for SyntheticConfig {
             min_events: 20,
             max_events: 60,
             off_log_share: 0.3,
-            partner_on_log: 0.03,
-            partner_off_log: 0.8,
+            partner_on_log: PARTNER_ON_LOG,
+            partner_off_log: PARTNER_OFF_LOG,
             partner_bonus: 2.0,
             rating_noise: 0.5,
             seed: 42,

@@ -183,12 +183,7 @@ mod tests {
     use crate::reasoner::excluded;
 
     fn setup(windowed: bool) -> (Prepared, ExperimentRows, GbrSlots) {
-        let data = Prepared::synthetic(WorldSpec {
-            users: 40,
-            items: 120,
-            seed: 3,
-        })
-        .unwrap();
+        let data = Prepared::synthetic(WorldSpec::sized(40, 120, 3)).unwrap();
         let mut rows = ExperimentRows::build(
             &data,
             &RowSettings {
@@ -263,12 +258,7 @@ mod tests {
 
     #[test]
     fn the_placebo_gives_everyone_another_users_sequence() {
-        let data = Prepared::synthetic(WorldSpec {
-            users: 9,
-            items: 120,
-            seed: 3,
-        })
-        .unwrap();
+        let data = Prepared::synthetic(WorldSpec::sized(9, 120, 3)).unwrap();
         let own: Vec<Vec<u32>> = (0..9u32).map(|u| vec![u]).collect();
         let gbr = GbrSlots::per_user(&data.ds, &data.protocol, own.clone());
         let s = shuffled(&gbr, 9, 5);

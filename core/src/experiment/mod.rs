@@ -10,6 +10,7 @@ mod results;
 mod rows;
 #[cfg(feature = "train")]
 mod run;
+mod study;
 mod verdicts;
 
 pub use controls::{control_input, Control, ControlInput};
@@ -28,5 +29,9 @@ pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]
 pub use run::{
     oracle_sequences, run_experiment, synthetic_student, ExperimentConfig, ExperimentRun,
+};
+pub use study::{
+    across_worlds, least_sign_p, sign_test, study_report, study_table, AcrossWorlds, StudyResults,
+    WorldResult,
 };
 pub use verdicts::{declared_verdicts, verdict_table, Outcome, Verdict};

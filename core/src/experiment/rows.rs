@@ -102,12 +102,7 @@ mod tests {
 
     #[test]
     fn every_impression_lands_in_one_part_and_the_planted_genre_is_rarer_in_training() {
-        let data = Prepared::synthetic(WorldSpec {
-            users: 40,
-            items: 120,
-            seed: 1,
-        })
-        .unwrap();
+        let data = Prepared::synthetic(WorldSpec::sized(40, 120, 1)).unwrap();
         let s = RowSettings {
             negatives: 0,
             history: HistoryEvents::Liked,

@@ -32,12 +32,7 @@ mod tests {
 
     #[test]
     fn a_world_embeds_its_graph_and_a_dataset_needs_its_vectors() {
-        let world = Prepared::synthetic(WorldSpec {
-            users: 20,
-            items: 120,
-            seed: 1,
-        })
-        .unwrap();
+        let world = Prepared::synthetic(WorldSpec::sized(20, 120, 1)).unwrap();
         assert_eq!(knowledge_space(&world, None).unwrap().len(), 120);
         let ds = Prepared::dataset(world.ds.clone(), ProtocolMode::Random { rho: 0.3 }, 0).unwrap();
         let e = knowledge_space(&ds, None).unwrap_err().to_string();

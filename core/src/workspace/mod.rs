@@ -8,6 +8,8 @@ mod experiment;
 mod knowledge;
 #[cfg(feature = "train")]
 mod reasoner;
+#[cfg(feature = "train")]
+mod study;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,8 @@ use crate::progress::Progress;
 #[cfg(feature = "train")]
 pub use experiment::{SeedZeroCheck, ShippedExperiment};
 pub use knowledge::KNOWLEDGE_BUILD;
+#[cfg(feature = "train")]
+pub use study::STUDY;
 
 /// The two roots of the layout.
 #[derive(Debug, Clone)]

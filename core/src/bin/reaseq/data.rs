@@ -139,7 +139,7 @@ fn validate(source: &Source) -> Result<ExitCode> {
 }
 
 fn synth(out: &Path, users: usize, items: usize, seed: u64) -> Result<ExitCode> {
-    let w = SyntheticWorld::generate(&WorldSpec { users, items, seed }.config())?;
+    let w = SyntheticWorld::generate(&WorldSpec::sized(users, items, seed).config())?;
     let (items_csv, interactions_csv) = w.to_csv()?;
     write_file(&out.join("items.csv"), items_csv.as_bytes())?;
     write_file(&out.join("interactions.csv"), interactions_csv.as_bytes())?;

@@ -8,6 +8,7 @@ mod metrics;
 mod progress;
 mod reasoner;
 mod source;
+mod study;
 mod workspace;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// The ablation: train Base, +REP, +GBR and ReaSeq on identical data and seeds, and report
     /// AUC, GAUC, logloss, CIs, paired tests and slices.
     Experiment(experiment::ExperimentArgs),
+    /// The ablation with its controls on K fresh synthetic worlds, each comparison read across
+    /// them (per-world differences, sign tests, Holm).
+    Study(study::StudyArgs),
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
 }
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Knowledge { command } => knowledge::run(command),
         Command::Reasoner { command } => reasoner::run(command),
         Command::Experiment(args) => experiment::run(args),
+        Command::Study(args) => study::run(args),
         Command::Metrics(args) => metrics::run(args),
     };
     progress::finish();

@@ -47,6 +47,37 @@ pub fn load(source: &Source, strictness: Strictness) -> std::result::Result<Load
     loaded
 }
 
+/// A synthetic world's parameters: every synthetic command takes them, and `reaseq study`
+/// varies the seed across worlds.
+#[derive(Args, Clone)]
+pub struct WorldArgs {
+    /// Users and items of the synthetic world; the default is the workbench's world, the one
+    /// its committed bundles were trained on.
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.users)]
+    pub world_users: usize,
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.items)]
+    pub world_items: usize,
+    /// Share of off-log behaviour in the user's partner genre (the planted signal).
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.partner_off_log)]
+    pub partner_off_log: f64,
+    /// Share of logged behaviour in the partner genre (how much of it the log shows).
+    #[arg(long, default_value_t = WorldSpec::WORKBENCH.partner_on_log)]
+    pub partner_on_log: f64,
+}
+
+impl WorldArgs {
+    /// The world with this seed.
+    pub fn spec(&self, seed: u64) -> WorldSpec {
+        WorldSpec {
+            users: self.world_users,
+            items: self.world_items,
+            seed,
+            partner_off_log: self.partner_off_log,
+            partner_on_log: self.partner_on_log,
+        }
+    }
+}
+
 /// The data a model command works on: a seeded synthetic world, or a dataset under a beyond-log
 /// mode.
 #[derive(Args)]
@@ -56,12 +87,11 @@ pub struct DataArgs {
     /// A seeded synthetic world (planted off-log behaviour) instead of a dataset.
     #[arg(long)]
     pub synthetic: bool,
-    /// Users and items of the synthetic world (seeded with --seed); the default is the
-    /// workbench's world, the one its committed bundles were trained on.
-    #[arg(long, default_value_t = WorldSpec::WORKBENCH.users)]
-    pub world_users: usize,
-    #[arg(long, default_value_t = WorldSpec::WORKBENCH.items)]
-    pub world_items: usize,
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// The synthetic world's seed (default: the protocol's --seed, as before this flag).
+    #[arg(long)]
+    pub world_seed: Option<u64>,
     /// Beyond-log mode for datasets: random, future or domain (worlds use their planted one).
     #[arg(long, default_value = "random")]
     pub mode: String,
@@ -75,12 +105,12 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The world (seeded with `seed`, which also draws the protocol) or the dataset under its
-    /// mode; `future_m` is the `future` mode's number of hidden events.
+    /// The world (its seed `--world-seed`, else `seed`, which draws the protocol) or the dataset
+    /// under its mode; `future_m` is the `future` mode's number of hidden events.
     pub fn prepare(&self, future_m: usize, seed: u64) -> anyhow::Result<Prepared> {
         if self.synthetic {
-            let (users, items) = (self.world_users, self.world_items);
-            return Ok(Prepared::synthetic(WorldSpec { users, items, seed })?);
+            let world = self.world.spec(self.world_seed.unwrap_or(seed));
+            return Ok(Prepared::synthetic_seeded(world, seed)?);
         }
         let mode = ProtocolMode::parse(&self.mode, self.rho, future_m)?;
         let ds = load(&self.source, Strictness::Strict)?.dataset;
