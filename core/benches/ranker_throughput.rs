@@ -48,6 +48,7 @@ fn score_all(s: &Setup) -> f32 {
                     target: *t,
                     history: h,
                     gbr: g,
+                    user: None,
                 })
                 .expect("score")
                 .probability

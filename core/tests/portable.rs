@@ -217,6 +217,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
                     target: e.target,
                     history: &e.history,
                     gbr: e.gbr(&gbr),
+                    user: Some(e.user),
                 })
                 .unwrap();
             assert!(

@@ -60,6 +60,7 @@ pub(crate) fn attention(
             target: e.target,
             history: &e.history,
             gbr: g,
+            user: Some(e.user),
         };
         let sc = m.score(&input)?;
         let hist = &e.history[e.history.len().saturating_sub(m.config.max_history)..];

@@ -119,6 +119,7 @@ fn score_test_set(
                     target: e.target,
                     history: &e.history,
                     gbr: e.gbr(&d.gbr),
+                    user: Some(e.user),
                 };
                 col.push(f64::from(m.score(&input)?.probability));
             }

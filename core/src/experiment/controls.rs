@@ -1,6 +1,7 @@
 //! The ablation's controls: +GBR's architecture fed with sequences that carry no inference, so a
 //! gain of +GBR over Base can be split into "a second block over plausible items helps" and "the
-//! reasoner's inferences help". Each control sequence but the placebo has the length of that
+//! reasoner's inferences help"; and Base with a user embedding, for "any per-user vector
+//! helps". Each control sequence but the placebo has the length of that
 //! user's reasoner sequence and is made from what the reasoner reads (the logged pre-test
 //! history), never from off-log or test events.
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Prepared;
 use crate::error::{Error, Result};
+use crate::ranker::{RankerConfig, Variant};
 use crate::reasoner::baselines::{top_k, CoOccurrence, OffLogBaseline, Popularity};
 use crate::reasoner::slots::{excluded_prefix, logged_items};
 use crate::reasoner::GbrSlots;
@@ -31,15 +33,18 @@ pub enum Control {
     Random,
     /// Capacity-matched Base: the second block reads the row's own logged history again.
     OwnHistory,
+    /// Base with a learned embedding of each user: does any per-user vector do what +GBR does?
+    UserEmbedding,
 }
 
 impl Control {
-    pub const ALL: [Control; 5] = [
+    pub const ALL: [Control; 6] = [
         Control::CoOccurrence,
         Control::Popularity,
         Control::Shuffled,
         Control::Random,
         Control::OwnHistory,
+        Control::UserEmbedding,
     ];
 
     /// The name in results files, reports and the page.
@@ -50,6 +55,7 @@ impl Control {
             Control::Shuffled => "shuffled",
             Control::Random => "random",
             Control::OwnHistory => "own-history",
+            Control::UserEmbedding => "user-embedding",
         }
     }
 
@@ -61,6 +67,23 @@ impl Control {
             Control::Shuffled => "another user's inferred sequence (placebo)",
             Control::Random => "random unlogged items",
             Control::OwnHistory => "the row's own logged history (capacity-matched Base)",
+            Control::UserEmbedding => "Base with a learned embedding per user (no second block)",
+        }
+    }
+
+    /// The ranker a control trains: +GBR's architecture, or for `user-embedding` Base with a
+    /// user table over the data's `users`.
+    pub fn ranker(self, cfg: RankerConfig, users: usize) -> RankerConfig {
+        match self {
+            Control::UserEmbedding => RankerConfig {
+                variant: Variant::Base,
+                ..cfg
+            }
+            .with_user_embedding(users),
+            _ => RankerConfig {
+                variant: Variant::Gbr,
+                ..cfg
+            },
         }
     }
 }
@@ -120,6 +143,13 @@ pub fn control_input<'a>(
                 .collect()
         }
         Control::OwnHistory => return Ok(own_history(rows, gbr)),
+        // Base reads no second sequence.
+        Control::UserEmbedding => {
+            return Ok(ControlInput {
+                rows: Cow::Borrowed(rows),
+                sequences: Cow::Owned(Vec::new()),
+            })
+        }
     };
     Ok(ControlInput {
         rows: Cow::Borrowed(rows),
@@ -226,6 +256,15 @@ mod tests {
             let (data, rows, gbr) = setup(windowed);
             for c in Control::ALL {
                 let input = control_input(c, &data, &rows, &gbr, 30, 1).unwrap();
+                let ranker = c.ranker(RankerConfig::small(Variant::Rep, 120, 8, 4), 40);
+                if c == Control::UserEmbedding {
+                    // Base, a user table, and no second sequence to read.
+                    assert_eq!(ranker.variant, Variant::Base);
+                    assert_eq!((ranker.users, ranker.user_dim), (40, ranker.id_dim));
+                    assert!(input.sequences.is_empty());
+                    continue;
+                }
+                assert_eq!((ranker.variant, ranker.users), (Variant::Gbr, 0));
                 let r = &input.rows;
                 for e in r.train.iter().chain(&r.valid).chain(&r.test) {
                     let s = &input.sequences[e.gbr_slot as usize];

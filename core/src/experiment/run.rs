@@ -238,7 +238,8 @@ fn assemble(
     results
 }
 
-/// A model of the ablation: a variant, or a control (+GBR's architecture on its own sequences).
+/// A model of the ablation: a variant, or a control (+GBR's architecture on its own sequences,
+/// or Base with a user embedding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Arm {
     Variant(Variant),
@@ -246,10 +247,11 @@ enum Arm {
 }
 
 impl Arm {
-    fn variant(self) -> Variant {
+    /// Its ranker, from the variants' common configuration `base`.
+    fn ranker(self, base: RankerConfig, users: usize) -> RankerConfig {
         match self {
-            Arm::Variant(v) => v,
-            Arm::Control(_) => Variant::Gbr,
+            Arm::Variant(variant) => RankerConfig { variant, ..base },
+            Arm::Control(c) => c.ranker(base, users),
         }
     }
 
@@ -319,7 +321,8 @@ fn train_all(
         let t = Instant::now();
         let (arm, input) = &inputs[a];
         let (rows, seqs) = (&input.rows, &input.sequences);
-        let mc = RankerConfig::small(arm.variant(), ds.num_items(), ds.genres.len(), rep_dim);
+        let small = RankerConfig::small(Variant::Base, ds.num_items(), ds.genres.len(), rep_dim);
+        let mc = arm.ranker(small, ds.num_users());
         let init = Ranker::init(mc, &features, seed)?;
         let tc = RankerTrainConfig {
             seed,

@@ -117,6 +117,7 @@ pub fn score_new_item(
                     target,
                     history,
                     gbr,
+                    user: None,
                 })?;
                 above += usize::from(s.probability > probability);
             }

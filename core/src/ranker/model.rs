@@ -72,6 +72,8 @@ pub const ID_EMB: &str = "id_emb";
 pub const GENRE_EMB: &str = "genre_emb";
 pub const ITEM_GENRES: &str = "item_genres";
 pub const REP_TABLE: &str = "rep_table";
+/// The `user-embedding` control's learned user table.
+pub const USER_EMB: &str = "user_emb";
 
 /// DIN's activation unit: each sequence item `e` is weighted by
 /// `sigmoid(w2 · relu(W1 [e, v, e − v, e ⊙ v] + b1) + b2)` for the target `v`, and the weighted
@@ -116,6 +118,16 @@ pub struct RankerConfig {
     pub max_history: usize,
     /// Inferred items attended to.
     pub max_gbr: usize,
+    /// Users with a learned embedding (0: none, as in every variant; the `user-embedding`
+    /// control has one per user). Absent from bundles made before it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub users: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub user_dim: usize,
+}
+
+fn is_zero(x: &usize) -> bool {
+    *x == 0
 }
 
 impl RankerConfig {
@@ -133,7 +145,23 @@ impl RankerConfig {
             mlp: [64, 32],
             max_history: 30,
             max_gbr: 10,
+            users: 0,
+            user_dim: 0,
         }
+    }
+
+    /// The same model with a learned embedding of each of `users` users, as wide as an item's
+    /// ID embedding, read by the head beside the pooled sequences.
+    pub fn with_user_embedding(self, users: usize) -> Self {
+        Self {
+            users,
+            user_dim: self.id_dim,
+            ..self
+        }
+    }
+
+    pub fn uses_user(&self) -> bool {
+        self.users > 0 && self.user_dim > 0
     }
 
     /// Width of an item's representation.
@@ -168,7 +196,8 @@ impl RankerConfig {
     /// The MLP over the target and the pooled sequences: two hidden layers, then the logit.
     pub fn head(&self) -> [Linear; 3] {
         let [m0, m1] = self.mlp;
-        let input = self.item_dim() * (1 + 2 * self.blocks().len());
+        let user = if self.uses_user() { self.user_dim } else { 0 };
+        let input = self.item_dim() * (1 + 2 * self.blocks().len()) + user;
         [
             Linear::new("mlp1", input, m0),
             Linear::new("mlp2", m0, m1),
@@ -190,6 +219,9 @@ impl RankerConfig {
                 vec![self.items, self.genres.max(1)],
             ),
         ];
+        if self.uses_user() {
+            s.push((USER_EMB.into(), vec![self.users, self.user_dim]));
+        }
         if self.variant.uses_rep() {
             s.push((REP_TABLE.into(), vec![self.items, self.rep_dim]));
             s.extend(self.rep_projection().shapes());
@@ -256,6 +288,9 @@ pub struct RankerInput<'a> {
     pub history: &'a [u32],
     /// The reasoner's inferred items, most confident first.
     pub gbr: &'a [u32],
+    /// The user, read by models with a user embedding (None: a user the model never saw,
+    /// whose embedding is zeros).
+    pub user: Option<u32>,
 }
 
 /// A score and the attention weights behind it (for the browser's heat strip).
@@ -532,7 +567,13 @@ impl Ranker {
         check("target", &[x.target])?;
         check("history", x.history)?;
         check("inferred", x.gbr)?;
-        Ok(self.score_representation(self.item(x.target), x.history, x.gbr))
+        if let Some(u) = x.user.filter(|&u| c.uses_user() && u as usize >= c.users) {
+            return Err(Error::Model(format!(
+                "ranker: user {u} outside the model's {} users",
+                c.users
+            )));
+        }
+        Ok(self.score_representation(self.item(x.target), x.history, x.gbr, x.user))
     }
 
     /// The representation of an item the model never saw: no learned ID embedding (zeros), the
@@ -591,10 +632,16 @@ impl Ranker {
                 c.items
             )));
         }
-        Ok(self.score_representation(v, history, gbr))
+        Ok(self.score_representation(v, history, gbr, None))
     }
 
-    fn score_representation(&self, v: &[f32], history: &[u32], gbr: &[u32]) -> Scored {
+    fn score_representation(
+        &self,
+        v: &[f32],
+        history: &[u32],
+        gbr: &[u32],
+        user: Option<u32>,
+    ) -> Scored {
         let c = self.config;
         let history = &history[history.len().saturating_sub(c.max_history)..];
         let gbr = &gbr[..gbr.len().min(c.max_gbr)];
@@ -608,6 +655,13 @@ impl Ranker {
             gbr_weights = w;
             input.extend_from_slice(&p);
             input.extend(p.iter().zip(v).map(|(a, b)| a * b));
+        }
+        if c.uses_user() {
+            let k = c.user_dim;
+            match user {
+                Some(u) => input.extend_from_slice(&self.w(USER_EMB)[u as usize * k..][..k]),
+                None => input.extend(std::iter::repeat_n(0.0, k)),
+            }
         }
         let [mlp1, mlp2, out_l] = c.head();
         let [m0, m1] = c.mlp;
@@ -674,6 +728,41 @@ mod tests {
     }
 
     #[test]
+    fn a_user_embedding_reaches_the_head_and_older_configs_read_without_one() {
+        let f = features(false);
+        let c = tiny(Variant::Base).with_user_embedding(3);
+        let m = Ranker::init(c, &f, 5).unwrap();
+        let plain = Ranker::init(tiny(Variant::Base), &f, 5).unwrap();
+        assert_eq!(
+            m.num_parameters(),
+            plain.num_parameters() + 3 * c.user_dim + c.user_dim * c.mlp[0]
+        );
+        let score = |user| {
+            m.score(&RankerInput {
+                target: 2,
+                history: &[0, 1],
+                gbr: &[],
+                user,
+            })
+        };
+        let (a, b) = (score(Some(0)).unwrap(), score(Some(1)).unwrap());
+        assert_ne!(a.logit, b.logit, "users differ only by their embedding");
+        // An unseen user reads zeros: the score the head gives with no user term.
+        assert_eq!(
+            score(None).unwrap().logit,
+            m.score_cold(m.item(2), &[0, 1], &[]).unwrap().logit
+        );
+        assert!(score(Some(3)).is_err());
+        // Configs (bundles' manifests) without the fields read as no user embedding.
+        let json = serde_json::to_string(&tiny(Variant::Base)).unwrap();
+        assert!(!json.contains("user"), "{json}");
+        let back: RankerConfig = serde_json::from_str(&json).unwrap();
+        assert!(!back.uses_user());
+        let with: RankerConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(with, c);
+    }
+
+    #[test]
     fn a_cold_item_is_a_known_item_without_its_id_embedding() {
         for v in Variant::ALL {
             let f = features(v.uses_rep());
@@ -692,6 +781,7 @@ mod tests {
                     target: 2,
                     history: &h,
                     gbr: &g,
+                    user: None,
                 })
                 .unwrap();
             assert_eq!(m.score_cold(m.item(2), &h, &g).unwrap(), known);
@@ -720,6 +810,7 @@ mod tests {
                     target: 2,
                     history: &[0, 1, 3, 4],
                     gbr: &[5],
+                    user: None,
                 })
                 .unwrap();
             assert!(a.logit.is_finite() && (0.0..=1.0).contains(&a.probability));
@@ -729,6 +820,7 @@ mod tests {
                     target: 2,
                     history: &[0, 1, 3, 4],
                     gbr: &[1],
+                    user: None,
                 })
                 .unwrap();
             assert_eq!(v.uses_gbr(), a.logit != b.logit, "{v:?}");
@@ -746,6 +838,7 @@ mod tests {
             target: 1,
             history: &[2, 3],
             gbr: &[4, 5],
+            user: None,
         };
         assert_eq!(back.score(&x).unwrap(), m.score(&x).unwrap());
         let mut t = m.tensors();
@@ -757,6 +850,7 @@ mod tests {
                 target: 9,
                 history: &[],
                 gbr: &[],
+                user: None,
             })
             .unwrap_err()
             .to_string();

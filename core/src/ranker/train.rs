@@ -8,7 +8,7 @@ use crate::rng::SeededRng;
 
 use super::examples::RankerExample;
 use super::model::{Ranker, RankerConfig, RankerInput, TargetAttention};
-use super::model::{GENRE_EMB, ID_EMB, ITEM_GENRES, REP_TABLE};
+use super::model::{GENRE_EMB, ID_EMB, ITEM_GENRES, REP_TABLE, USER_EMB};
 use crate::nn::candle::{model_error, Params};
 
 fn cerr(e: candle_core::Error) -> Error {
@@ -107,6 +107,9 @@ impl Graph {
             parts.push(g.clone());
             parts.push((&g * &v)?);
         }
+        if self.cfg.uses_user() {
+            parts.push(self.params.get(USER_EMB).index_select(&batch.users, 0)?);
+        }
         let x = Tensor::cat(&parts, 1)?;
         let [mlp1, mlp2, out] = self.cfg.head();
         let h = self.params.linear(&mlp1, &x)?.relu()?;
@@ -117,6 +120,7 @@ impl Graph {
 
 struct Batch {
     targets: Tensor,
+    users: Tensor,
     labels: Tensor,
     hist: Tensor,
     hist_mask: Tensor,
@@ -171,6 +175,8 @@ fn batch(
     Ok(Batch {
         targets: Tensor::from_vec(examples.iter().map(|e| e.target).collect(), b, device)
             .map_err(cerr)?,
+        users: Tensor::from_vec(examples.iter().map(|e| e.user).collect(), b, device)
+            .map_err(cerr)?,
         labels: Tensor::from_vec(
             examples
                 .iter()
@@ -207,6 +213,7 @@ pub fn score_all(model: &Ranker, examples: &[RankerExample], gbr: &[Vec<u32>]) -
                     target: e.target,
                     history: &e.history,
                     gbr: e.gbr(gbr),
+                    user: Some(e.user),
                 })
                 .map(|s| f64::from(s.probability))
         })
@@ -307,12 +314,18 @@ mod tests {
         }
     }
 
-    /// The candle graph and the plain model give the same logits.
+    /// The candle graph and the plain model give the same logits, with and without a user
+    /// embedding.
     #[test]
     fn candle_twin_matches_the_plain_score() {
         let gbr = vec![vec![5u32, 6], vec![]];
-        for v in Variant::ALL {
-            let m = Ranker::init(cfg(v), &features(), 3).unwrap();
+        let configs = Variant::ALL
+            .map(cfg)
+            .into_iter()
+            .chain([cfg(Variant::Base).with_user_embedding(2)]);
+        for c in configs {
+            let v = c.variant;
+            let m = Ranker::init(c, &features(), 3).unwrap();
             let g = Graph::new(&m, &Device::Cpu).unwrap();
             let ex = [
                 RankerExample {
@@ -343,6 +356,7 @@ mod tests {
                         target: e.target,
                         history: &e.history,
                         gbr: e.gbr(&gbr),
+                        user: Some(e.user),
                     })
                     .unwrap();
                 assert!((s.logit - o).abs() < 1e-5, "{v:?}: {} vs {o}", s.logit);

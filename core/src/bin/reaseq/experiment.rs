@@ -69,7 +69,8 @@ pub struct ExperimentArgs {
     gbr_oracle: bool,
     #[arg(long, default_value_t = 10)]
     oracle_slots: usize,
-    /// Also train the controls (+GBR's block over co-occurrence, popularity, placebo, … items).
+    /// Also train the controls (+GBR's block over co-occurrence, popularity, placebo, … items;
+    /// Base with a user embedding).
     #[arg(long)]
     controls: bool,
     /// Infer GBR every N logged events of each user, each row reading the latest sequence
