@@ -516,7 +516,12 @@ fn reasoner_eval_reports_recall_and_baselines_as_json_and_writes_its_bundle() {
     let v: ReasonerEvaluation = from_json("stdout", &out.stdout).unwrap();
     assert_eq!(v.k, 4);
     assert!((0.0..=1.0).contains(&v.scores.recall));
-    for b in ["popularity", "co-occurrence kNN", "knowledge kNN"] {
+    for b in [
+        "popularity",
+        "co-occurrence kNN",
+        "knowledge kNN",
+        "off-log transition",
+    ] {
         assert!(v.baselines[b].recall.is_finite(), "{b}");
         assert!(v.paired_vs_baselines[b].planted_recall.is_some(), "{b}");
     }

@@ -1,6 +1,7 @@
 //! What the reasoner must beat at guessing off-log behaviour: popularity, item co-occurrence kNN
-//! and knowledge-vector kNN. All three learn from training interactions only (or from item
-//! knowledge), never from off-log or test events.
+//! and knowledge-vector kNN, which learn from training interactions only (or from item
+//! knowledge); and a logged → off-log transition model, which gets the reasoner's own
+//! supervision (other users' off-log events, cross-fitted over the same folds).
 
 use crate::data::protocol::{Part, Protocol};
 use crate::data::Dataset;
@@ -145,6 +146,79 @@ impl OffLogBaseline for KnowledgeKnn {
     }
 }
 
+/// Which off-log items follow which logged items, counted over the users of the other folds:
+/// a user's score for item `j` is the sum over their history of P(j off-log | i logged), with
+/// off-log popularity breaking ties. It sees exactly the reasoner's supervision (the logged
+/// history it reads and the off-log events it is trained to recover), so it separates "the
+/// supervision helps" from "the reasoner helps".
+pub struct OffLogTransition {
+    /// Per logged item, (off-log item, P(off-log item | logged item)), by item.
+    rows: Vec<Vec<(u32, f64)>>,
+    /// Off-log popularity over the fitted users, scaled far below any transition.
+    popularity: Vec<f64>,
+}
+
+impl OffLogTransition {
+    /// Fitted on `users` (the other folds'), each history its last `max_history` logged items.
+    pub fn fit(ds: &Dataset, protocol: &Protocol, users: &[u32], max_history: usize) -> Self {
+        let n = ds.num_items();
+        let mut counts: Vec<std::collections::HashMap<u32, f64>> = vec![Default::default(); n];
+        let mut logged = vec![0f64; n];
+        let mut popularity = vec![0f64; n];
+        for &u in users {
+            let mut off = super::history::off_log_items(ds, protocol, u);
+            off.sort_unstable();
+            off.dedup();
+            if off.is_empty() {
+                continue;
+            }
+            let mut history = super::history::logged_history(ds, protocol, u, max_history);
+            history.sort_unstable();
+            history.dedup();
+            for &j in &off {
+                popularity[j as usize] += 1.0;
+            }
+            for &i in &history {
+                logged[i as usize] += 1.0;
+                for &j in &off {
+                    *counts[i as usize].entry(j).or_default() += 1.0;
+                }
+            }
+        }
+        let top = popularity.iter().copied().fold(0.0, f64::max).max(1.0);
+        let rows = counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut r: Vec<(u32, f64)> =
+                    row.into_iter().map(|(j, c)| (j, c / logged[i])).collect();
+                r.sort_by_key(|x| x.0);
+                r
+            })
+            .collect();
+        Self {
+            rows,
+            popularity: popularity.iter().map(|p| 1e-6 * p / top).collect(),
+        }
+    }
+}
+
+impl OffLogBaseline for OffLogTransition {
+    fn name(&self) -> &str {
+        "off-log transition"
+    }
+
+    fn scores(&self, history: &[u32]) -> Vec<f64> {
+        let mut s = self.popularity.clone();
+        for &h in history {
+            for &(j, p) in self.rows.get(h as usize).map_or(&[][..], Vec::as_slice) {
+                s[j as usize] += p;
+            }
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +235,25 @@ mod tests {
         let v = vec![vec![1.0, 0.0], vec![0.9, 0.1], vec![0.0, 1.0]];
         let s = KnowledgeKnn::new(v).scores(&[0]);
         assert!(s[1] > s[2]);
+    }
+
+    #[test]
+    fn the_transition_model_learns_which_off_log_items_follow_a_logged_one() {
+        use crate::data::{Prepared, WorldSpec};
+        let data = Prepared::synthetic(WorldSpec::sized(60, 120, 4)).unwrap();
+        let (ds, p) = (&data.ds, &data.protocol);
+        let users: Vec<u32> = (0..60).collect();
+        let t = OffLogTransition::fit(ds, p, &users, 30);
+        // A fitted user's logged item points at their off-log items.
+        let u = (0..60u32)
+            .find(|&u| !super::super::history::off_log_items(ds, p, u).is_empty())
+            .unwrap();
+        let h = super::super::history::logged_history(ds, p, u, 30);
+        let off = super::super::history::off_log_items(ds, p, u);
+        let s = t.scores(&h[h.len() - 1..]);
+        assert!(s[off[0] as usize] >= 1.0 / 60.0, "{}", s[off[0] as usize]);
+        // Fitted on nobody, it knows nothing but zeros.
+        let empty = OffLogTransition::fit(ds, p, &[], 30);
+        assert!(empty.scores(&h).iter().all(|&x| x == 0.0));
     }
 }

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 use crate::rng::SeededRng;
 
-use super::baselines::{top_k, OffLogBaseline};
+use super::baselines::{top_k, OffLogBaseline, OffLogTransition};
 use super::beam::{beam_items_with_prior, BeamConfig, ItemPrior};
 use super::history::{logged_history, off_log_items};
 use super::model::{DiffusionReasoner, ReasonerConfig};
@@ -686,6 +686,31 @@ pub fn baseline_lists(
         let history = logged_history(ds, protocol, u, max_history);
         let scores = baseline.scores(&history);
         lists[u as usize] = top_k(&scores, &excluded(ds, protocol, u), k);
+    }
+    lists
+}
+
+/// The off-log transition model's top-K lists ([`OffLogTransition`]), each user's from the
+/// model fitted on the other folds' users, as the reasoner that infers for them was.
+pub fn transition_lists(
+    ds: &Dataset,
+    protocol: &Protocol,
+    fold: &[usize],
+    users: &[u32],
+    max_history: usize,
+    k: usize,
+) -> Vec<Vec<u32>> {
+    let folds = fold.iter().max().map_or(0, |f| f + 1);
+    let mut lists = vec![Vec::new(); ds.num_users()];
+    for f in 0..folds {
+        let in_fold = |u: &u32| fold.get(*u as usize) == Some(&f);
+        let others: Vec<u32> = (0..ds.num_users() as u32).filter(|u| !in_fold(u)).collect();
+        let mine: Vec<u32> = users.iter().copied().filter(in_fold).collect();
+        let model = OffLogTransition::fit(ds, protocol, &others, max_history);
+        for &u in &mine {
+            let history = logged_history(ds, protocol, u, max_history);
+            lists[u as usize] = top_k(&model.scores(&history), &excluded(ds, protocol, u), k);
+        }
     }
     lists
 }

@@ -18,8 +18,8 @@ use super::baselines::{CoOccurrence, KnowledgeKnn, OffLogBaseline, Popularity};
 use super::codes::blended_codes;
 use super::crossfit::{
     baseline_lists, cross_fit, evaluated_users, infer_all, infer_windowed, inference_threads,
-    planted_recovery, ranked, score_lists, user_folds, CrossFit, CrossFitConfig, Decoder, Decoding,
-    FoldEpoch, OffLogScores, PlantedRecovery,
+    planted_recovery, ranked, score_lists, transition_lists, user_folds, CrossFit, CrossFitConfig,
+    Decoder, Decoding, FoldEpoch, OffLogScores, PlantedRecovery,
 };
 use super::train::TrainConfig;
 use super::ReasonerConfig;
@@ -544,7 +544,8 @@ fn baseline_test(ours: &Scored, theirs: &Scored, seed: u64) -> Result<BaselineTe
 }
 
 /// Scores the reasoner's inferences (every decoder, from the same fold models) against
-/// popularity, co-occurrence kNN and knowledge kNN; `curve` also infers again at T = 1, 2, 4, …
+/// popularity, co-occurrence kNN, knowledge kNN and the off-log transition model (fitted on the
+/// reasoner's supervision, fold by fold); `curve` also infers again at T = 1, 2, 4, …
 /// and in threshold mode.
 pub fn evaluate_reasoner(
     data: &Prepared,
@@ -581,6 +582,12 @@ pub fn evaluate_reasoner(
         }
         table.insert(b.name().to_owned(), theirs.method());
     }
+    // The baseline with the reasoner's own supervision, cross-fitted over its folds.
+    let lists = transition_lists(ds, protocol, &r.fit.fold, &users, s.max_history, k);
+    let theirs = score(&lists);
+    let name = "off-log transition";
+    paired.insert(name.to_owned(), baseline_test(&ours, &theirs, s.seed)?);
+    table.insert(name.to_owned(), theirs.method());
     let mut decoders = BTreeMap::new();
     for (name, scored) in decoder_runs(data, r, s, ours.clone(), &score)? {
         let vs_popularity = paired_test(&scored.scores.recall, &popularity_recall, s.seed)?;
