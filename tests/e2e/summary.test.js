@@ -14,6 +14,19 @@ viewTest("the printable summary says where each variant wins, ties or loses, as 
     assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .seeds-ahead`).innerText(), `${r.variants[v].vs_base.gauc.seeds_ahead} of ${r.seeds}`, v);
   }
   assert.match(await page.locator("#summary-sparse").innerText(), new RegExp(`\\(${r.reaseq_vs_base_cold_long_tail.impressions} impressions\\)`));
+  // The declared comparisons with their Holm-corrected verdicts, the primary first, and every
+  // control beside +GBR, as results.json has them.
+  const primary = r.verdicts.find((v) => v.primary);
+  const first = page.locator("#summary-verdicts tr[data-comparison]").first();
+  assert.equal(await first.getAttribute("data-comparison"), primary.comparison);
+  assert.equal(await first.locator(".verdict").innerText(), primary.outcome);
+  assert.equal(await first.locator(".holm").innerText(), primary.p_holm.toFixed(3));
+  assert.equal(await page.locator("#summary-verdicts tr[data-comparison]").count(), r.verdicts.length);
+  const controls = Object.keys(r.controls);
+  assert.ok(controls.includes("shuffled") && controls.includes("user-embedding"), controls.join());
+  assert.equal(await page.locator("#summary-controls tr[data-control]").count(), controls.length);
+  const placebo = r.controls.shuffled.gbr_vs_control.gauc.difference;
+  assert.match(await page.locator('#summary-controls tr[data-control="shuffled"] .gbr-vs-control').innerText(), new RegExp(`^${placebo >= 0 ? "\\+" : "-"}${Math.abs(placebo).toFixed(4)} `));
   await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });
   // Printed, the page drops navigation and buttons.
   await page.emulateMedia({ media: "print" });

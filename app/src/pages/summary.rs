@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use reaseq_core::artifact::from_json;
-use reaseq_core::experiment::{ExperimentResults, VariantResult};
+use reaseq_core::experiment::{ControlResult, ExperimentResults, VariantResult, Verdict};
 use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
@@ -51,6 +51,78 @@ fn SummaryRow(variant: Variant, row: VariantResult, seeds: usize) -> impl IntoVi
     }
 }
 
+/// One declared comparison: its difference, p before and after Holm's correction, verdict.
+#[component]
+fn VerdictRow(v: Verdict) -> impl IntoView {
+    let name = if v.primary {
+        format!("{} (primary)", v.comparison)
+    } else {
+        v.comparison.clone()
+    };
+    view! {
+        <tr data-comparison=v.comparison.clone() data-metric=v.metric.clone()>
+            <td>{name}</td>
+            <td>{v.metric.to_uppercase()}</td>
+            <td>{format!("{:+.4} {}", v.difference, interval(v.ci))}</td>
+            <td>{format!("{:.3}", v.p_value)}</td>
+            <td class="holm">{format!("{:.3}", v.p_holm)}</td>
+            <td class="verdict">{format!("{:?}", v.outcome).to_lowercase()}</td>
+        </tr>
+    }
+}
+
+/// The declared comparisons, Holm-corrected, the primary endpoint first; or why there are none.
+#[component]
+fn Verdicts(verdicts: Vec<Verdict>) -> impl IntoView {
+    if verdicts.is_empty() {
+        return view! {
+            <p id="summary-verdicts" class="muted">"These results were made before the declared comparisons existed: run reaseq experiment again for the Holm-corrected verdicts."</p>
+        }
+        .into_any();
+    }
+    let mut rows = verdicts;
+    rows.sort_by_key(|v| !v.primary);
+    view! {
+        <h2>"The declared comparisons"</h2>
+        <p>"Declared before the runs (docs/results/preregistration.md): the primary endpoint is ReaSeq − Base on GAUC; a comparison wins when its Holm-corrected p is below 0.05 and its 95% interval lies above zero."</p>
+        <table class="figures" id="summary-verdicts">
+            <tr><th>"comparison"</th><th>"metric"</th><th>"difference [95% CI]"</th><th>"p"</th><th>"Holm p"</th><th>"verdict"</th></tr>
+            {rows.into_iter().map(|v| view! { <VerdictRow v=v/> }).collect_view()}
+        </table>
+    }
+    .into_any()
+}
+
+/// The controls: each one's GAUC, its difference from Base, and how much +GBR beats it by.
+#[component]
+fn Controls(controls: Vec<(String, ControlResult)>) -> impl IntoView {
+    (!controls.is_empty()).then(|| {
+        view! {
+            <h2>"The controls"</h2>
+            <table class="figures" id="summary-controls">
+                <tr><th>"control"</th><th>"what it reads"</th><th>"GAUC [95% CI]"</th><th>"control − Base"</th><th>"+GBR − control"</th></tr>
+                {controls.into_iter().map(|(name, c)| {
+                    let vs_base = c.result.vs_base.as_ref().map_or_else(
+                        || "—".to_owned(),
+                        |v| format!("{:+.4} {}", v.gauc.difference, interval(v.gauc.ci)),
+                    );
+                    let g = &c.gbr_vs_control.gauc;
+                    view! {
+                        <tr data-control=name.clone()>
+                            <td>{name.clone()}</td>
+                            <td>{c.description.clone()}</td>
+                            <td>{format!("{:.4} {}", c.result.gauc, interval(c.result.gauc_ci))}</td>
+                            <td>{vs_base}</td>
+                            <td class="gbr-vs-control">{format!("{:+.4} {}", g.difference, interval(g.ci))}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </table>
+            <p class="muted">"Each control is trained on the same rows and seeds as the variants: +GBR's second block over items that carry no inference, or Base with a user embedding. What survives them is what the reasoner's inferences add."</p>
+        }
+    })
+}
+
 /// What the results say, for the page.
 #[component]
 fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> impl IntoView {
@@ -74,6 +146,8 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         .filter_map(|v| r.variant(v).map(|x| (v, x.clone())))
         .collect();
     let seeds = r.seeds;
+    let verdicts = r.verdicts.clone();
+    let controls: Vec<(String, ControlResult)> = r.controls.clone().into_iter().collect();
     view! {
         <h1>{format!("ReaSeq on {}: summary", r.dataset)}</h1>
         <p class="lead">{format!(
@@ -87,6 +161,8 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         </table>
         <p id="summary-sparse">{sparse}</p>
         <p class="muted">"A variant wins or loses when the 95% user-bootstrap interval of its difference from Base excludes zero, and ties otherwise. Figures: reaseq experiment, mean over seeds, for the models this page ships; Compare recomputes them here."</p>
+        <Verdicts verdicts=verdicts/>
+        <Controls controls=controls/>
         <Pipeline choice=choice/>
     }
 }
