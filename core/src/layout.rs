@@ -6,6 +6,8 @@
 pub mod file {
     /// `reaseq experiment`'s typed results ([`crate::experiment::ExperimentResults`]).
     pub const RESULTS: &str = "results.json";
+    /// `reaseq study`'s results across worlds ([`crate::experiment::StudyResults`]).
+    pub const STUDY: &str = "study.json";
     /// Every user's inferred sequence ([`crate::reasoner::InferredSequences`]).
     pub const INFERRED: &str = "inferred.json";
     /// The reasoner's vocabulary ([`crate::knowledge::semantic_id::SemanticIds`]).
@@ -87,6 +89,12 @@ pub fn reasoner_dir(dataset: &str) -> String {
 /// The experiment's seed-0 bundles, student and results (`reaseq experiment`).
 pub fn ranker_dir(dataset: &str) -> String {
     format!("ranker/{dataset}")
+}
+
+/// A study across worlds: each world's workspace and results, and the study's `study.json`
+/// (`reaseq study`; only `study.json` is copied to the assets).
+pub fn study_dir(dataset: &str) -> String {
+    format!("study/{dataset}")
 }
 
 /// The experiment's report and charts; `name` is the dataset, or `{dataset}-gbr-oracle`.

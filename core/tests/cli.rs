@@ -691,8 +691,15 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
     ] {
         assert!(dir.join(f).exists(), "{f}");
     }
-    // Again: both worlds are read back, not refitted, and the figures repeat.
-    let again = reaseq_with_data(data.path(), &args);
+    // Again: both worlds are read back, not refitted, and the figures repeat; the aggregates
+    // go to the assets.
+    let assets = tempfile::tempdir().unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args([&args[..], &["--write-asset"]].concat())
+        .env("REASEQ_DATA", data.path())
+        .env("REASEQ_ASSETS", assets.path())
+        .output()
+        .unwrap();
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
         stderr(&again).contains("finished before"),
@@ -702,6 +709,12 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
     assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
     let t: StudyResults = from_json("stdout", &again.stdout).unwrap();
     assert_eq!(t.verdicts[0].per_world, s.verdicts[0].per_world);
+    let shipped: StudyResults = from_json(
+        "study.json",
+        &std::fs::read(assets.path().join("study/synthetic/study.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(shipped.world_seeds, vec![7, 8]);
     // A study draws worlds: a dataset is refused, as is a share out of range.
     assert_rejected(&reaseq_with_data(data.path(), &["study"]), &["--synthetic"]);
     let bad = reaseq_with_data(

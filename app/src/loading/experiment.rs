@@ -3,18 +3,32 @@
 
 use reaseq_core::artifact::from_json;
 use reaseq_core::data::{Dataset, Prepared};
-use reaseq_core::experiment::{ExperimentResults, ExperimentRows};
+use reaseq_core::experiment::{ExperimentResults, ExperimentRows, StudyResults};
 use reaseq_core::layout::{self, file};
 use reaseq_core::ranker::{Ranker, Variant};
 use reaseq_core::reasoner::InferredSequences;
 
-use super::{fetch_required, root, Choice};
+use super::{fetch_optional, fetch_required, root, Choice};
 use crate::error::{AppError, AppResult};
 
 /// Where a build carries the experiment's bundles for this dataset.
 pub fn asset_dir(choice: &Choice) -> String {
     let (root, name) = root(choice);
     format!("{root}{}", layout::ranker_dir(name))
+}
+
+/// The study across untouched synthetic worlds (`reaseq study --write-asset`), when the build
+/// carries one; only the synthetic data has worlds to draw.
+pub async fn load_study(choice: &Choice) -> AppResult<Option<StudyResults>> {
+    let Choice::Synthetic(_) = choice else {
+        return Ok(None);
+    };
+    let (root, name) = root(choice);
+    let url = format!("/{root}{}/{}", layout::study_dir(name), file::STUDY);
+    match fetch_optional(&url).await? {
+        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
+        None => Ok(None),
+    }
 }
 
 async fn fetch(url: &str) -> AppResult<Vec<u8>> {

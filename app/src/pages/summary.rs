@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 use reaseq_core::artifact::from_json;
-use reaseq_core::experiment::{ControlResult, ExperimentResults, VariantResult, Verdict};
+use reaseq_core::experiment::{AcrossWorlds, ControlResult, ExperimentResults, StudyResults};
+use reaseq_core::experiment::{VariantResult, Verdict};
 use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
@@ -123,6 +124,52 @@ fn Controls(controls: Vec<(String, ControlResult)>) -> impl IntoView {
     })
 }
 
+/// One comparison across the study's worlds: each world's difference, the sign test, Holm.
+#[component]
+fn AcrossWorldsRow(a: AcrossWorlds) -> impl IntoView {
+    let name = if a.primary {
+        format!("{} (primary)", a.comparison)
+    } else {
+        a.comparison.clone()
+    };
+    let worlds = a.per_world.len();
+    view! {
+        <tr data-comparison=a.comparison.clone() data-metric=a.metric.clone()>
+            <td>{name}</td>
+            <td>{a.metric.to_uppercase()}</td>
+            <td class="per-world">{a.per_world.iter().map(|d| format!("{d:+.4}")).collect::<Vec<_>>().join(" ")}</td>
+            <td class="sides">{format!("{} / {}", a.positive, a.negative)}</td>
+            <td class="wins">{format!("{} of {worlds}", a.wins)}</td>
+            <td>{format!("{:.3}", a.sign_p)}</td>
+            <td>{format!("{:.3}", a.sign_p_holm)}</td>
+            <td class="verdict">{format!("{:?}", a.outcome).to_lowercase()}</td>
+        </tr>
+    }
+}
+
+/// The robustness panel: the declared comparisons on worlds nobody tuned on.
+#[component]
+fn Robustness(study: StudyResults) -> impl IntoView {
+    let mut rows = study.verdicts.clone();
+    rows.sort_by_key(|v| !v.primary);
+    let least = reaseq_core::experiment::least_sign_p(study.worlds.len());
+    view! {
+        <h2>"Across untouched worlds"</h2>
+        <p id="summary-study">{format!(
+            "reaseq study ran the ablation with its controls on {} fresh synthetic worlds (seeds {}), {} ranker seeds each. Per comparison: each world's difference, the worlds above / below zero, the worlds whose own corrected verdict is a win, and an exact sign test across worlds (its least possible p with {} worlds: {:.4}), Holm-corrected.",
+            study.worlds.len(),
+            study.world_seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+            study.seeds,
+            study.worlds.len(),
+            least
+        )}</p>
+        <table class="figures" id="summary-worlds">
+            <tr><th>"comparison"</th><th>"metric"</th><th>"per world"</th><th>"above / below 0"</th><th>"within-world wins"</th><th>"sign p"</th><th>"Holm p"</th><th>"verdict"</th></tr>
+            {rows.into_iter().map(|a| view! { <AcrossWorldsRow a=a/> }).collect_view()}
+        </table>
+    }
+}
+
 /// What the results say, for the page.
 #[component]
 fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> impl IntoView {
@@ -147,6 +194,10 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         .collect();
     let seeds = r.seeds;
     let verdicts = r.verdicts.clone();
+    let study = LocalResource::new(move || {
+        let c = choice.get();
+        async move { crate::loading::experiment::load_study(&c).await }
+    });
     let controls: Vec<(String, ControlResult)> = r.controls.clone().into_iter().collect();
     view! {
         <h1>{format!("ReaSeq on {}: summary", r.dataset)}</h1>
@@ -163,6 +214,11 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         <p class="muted">"A variant wins or loses when the 95% user-bootstrap interval of its difference from Base excludes zero, and ties otherwise. Figures: reaseq experiment, mean over seeds, for the models this page ships; Compare recomputes them here."</p>
         <Verdicts verdicts=verdicts/>
         <Controls controls=controls/>
+        {move || match study.get() {
+            Some(Ok(Some(s))) => Some(view! { <Robustness study=s/> }.into_any()),
+            Some(Err(e)) => Some(view! { <p class="error" id="summary-study">{e.to_string()}</p> }.into_any()),
+            _ => None,
+        }}
         <Pipeline choice=choice/>
     }
 }

@@ -20,8 +20,6 @@ use crate::progress::Progress;
 #[cfg(feature = "train")]
 pub use experiment::{SeedZeroCheck, ShippedExperiment};
 pub use knowledge::KNOWLEDGE_BUILD;
-#[cfg(feature = "train")]
-pub use study::STUDY;
 
 /// The two roots of the layout.
 #[derive(Debug, Clone)]

@@ -10,13 +10,10 @@ use crate::data::{Prepared, WorldSpec};
 use crate::error::{Error, Result};
 use crate::experiment::{run_experiment, study_report, ExperimentConfig, ExperimentResults};
 use crate::experiment::{StudyResults, WorldResult};
-use crate::layout::file;
+use crate::layout::{self, file};
 use crate::progress::Progress;
 
 use super::{read_artifact, write_file, Workspace};
-
-/// The study's results file under its directory.
-pub const STUDY: &str = "study.json";
 
 impl Workspace {
     /// Runs the ablation (`cfg`, with its controls) on the world `template` under each seed of
@@ -56,9 +53,20 @@ impl Workspace {
             started.elapsed().as_secs_f64(),
         )
         .ok_or_else(|| Error::Config("the study's worlds gave no results".into()))?;
-        write_file(&dir.join(STUDY), &to_json(&study)?)?;
+        write_file(&dir.join(file::STUDY), &to_json(&study)?)?;
         write_file(&dir.join(file::REPORT), study_report(&study).as_bytes())?;
         Ok(study)
+    }
+
+    /// Copies the study's results (aggregates only: no row of any world) to the assets, where
+    /// the page's Summary reads them.
+    pub fn write_study_asset(&self, study: &StudyResults) -> Result<std::path::PathBuf> {
+        let path = self
+            .assets
+            .join(layout::study_dir("synthetic"))
+            .join(file::STUDY);
+        write_file(&path, &to_json(study)?)?;
+        Ok(path)
     }
 
     /// One world of the study: its results, read back when they were made with `cfg`.

@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
 use reaseq_core::experiment::{study_table, ExperimentConfig, GbrSource};
+use reaseq_core::layout;
 use reaseq_core::ranker::train::RankerTrainConfig;
 
 use crate::progress::Stderr;
@@ -49,6 +50,10 @@ pub struct StudyArgs {
     /// Fit every world's reasoner and rankers afresh even when a finished world is there.
     #[arg(long)]
     retrain: bool,
+    /// Also copy study.json (aggregates across worlds, no rows) to assets/study/synthetic, where
+    /// the page's Summary shows it.
+    #[arg(long)]
+    write_asset: bool,
     #[arg(long)]
     json: bool,
 }
@@ -74,7 +79,10 @@ pub fn run(a: StudyArgs) -> Result<ExitCode> {
         ..d
     };
     let ws = workspace().retraining(a.retrain);
-    let dir = a.out.clone().unwrap_or_else(|| ws.path("study/synthetic"));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| ws.path(&layout::study_dir("synthetic")));
     let seeds: Vec<u64> = (0..a.worlds as u64)
         .map(|k| a.world_seed_start + k)
         .collect();
@@ -87,6 +95,9 @@ pub fn run(a: StudyArgs) -> Result<ExitCode> {
         &Stderr,
     )?;
     eprintln!("study → {}", dir.display());
+    if a.write_asset {
+        eprintln!("assets → {}", ws.write_study_asset(&study)?.display());
+    }
     if a.json {
         println!("{}", String::from_utf8(to_json(&study)?)?);
     } else {
