@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use reaseq_core::artifact::from_json;
+use reaseq_core::experiment::{comparison_label, VariantResult, Verdict};
 use reaseq_core::experiment::{AcrossWorlds, ControlResult, ExperimentResults, StudyResults};
-use reaseq_core::experiment::{VariantResult, Verdict};
 use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
@@ -55,11 +55,7 @@ fn SummaryRow(variant: Variant, row: VariantResult, seeds: usize) -> impl IntoVi
 /// One declared comparison: its difference, p before and after Holm's correction, verdict.
 #[component]
 fn VerdictRow(v: Verdict) -> impl IntoView {
-    let name = if v.primary {
-        format!("{} (primary)", v.comparison)
-    } else {
-        v.comparison.clone()
-    };
+    let name = comparison_label(&v.comparison, v.primary);
     view! {
         <tr data-comparison=v.comparison.clone() data-metric=v.metric.clone()>
             <td>{name}</td>
@@ -67,7 +63,7 @@ fn VerdictRow(v: Verdict) -> impl IntoView {
             <td>{format!("{:+.4} {}", v.difference, interval(v.ci))}</td>
             <td>{format!("{:.3}", v.p_value)}</td>
             <td class="holm">{format!("{:.3}", v.p_holm)}</td>
-            <td class="verdict">{format!("{:?}", v.outcome).to_lowercase()}</td>
+            <td class="verdict">{v.outcome.word()}</td>
         </tr>
     }
 }
@@ -127,11 +123,7 @@ fn Controls(controls: Vec<(String, ControlResult)>) -> impl IntoView {
 /// One comparison across the study's worlds: each world's difference, the sign test, Holm.
 #[component]
 fn AcrossWorldsRow(a: AcrossWorlds) -> impl IntoView {
-    let name = if a.primary {
-        format!("{} (primary)", a.comparison)
-    } else {
-        a.comparison.clone()
-    };
+    let name = comparison_label(&a.comparison, a.primary);
     let worlds = a.per_world.len();
     view! {
         <tr data-comparison=a.comparison.clone() data-metric=a.metric.clone()>
@@ -142,7 +134,7 @@ fn AcrossWorldsRow(a: AcrossWorlds) -> impl IntoView {
             <td class="wins">{format!("{} of {worlds}", a.wins)}</td>
             <td>{format!("{:.3}", a.sign_p)}</td>
             <td>{format!("{:.3}", a.sign_p_holm)}</td>
-            <td class="verdict">{format!("{:?}", a.outcome).to_lowercase()}</td>
+            <td class="verdict">{a.outcome.word()}</td>
         </tr>
     }
 }

@@ -34,4 +34,4 @@ pub use study::{
     across_worlds, least_sign_p, sign_test, study_report, study_table, AcrossWorlds, StudyResults,
     WorldResult,
 };
-pub use verdicts::{declared_verdicts, verdict_table, Outcome, Verdict};
+pub use verdicts::{comparison_label, declared_verdicts, verdict_table, Outcome, Verdict};

@@ -11,7 +11,7 @@ use crate::data::WorldSpec;
 use crate::metrics::holm;
 
 use super::results::{ExperimentResults, GbrSource};
-use super::verdicts::{Outcome, Verdict};
+use super::verdicts::{comparison_label, Outcome, Verdict};
 
 /// What one world's run measured: its results' declared comparisons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,9 +198,8 @@ pub fn study_table(s: &StudyResults) -> String {
     rows.sort_by_key(|v| !v.primary);
     for v in rows {
         out += &format!(
-            "| {}{} | {} |",
-            v.comparison,
-            if v.primary { " (primary)" } else { "" },
+            "| {} | {} |",
+            comparison_label(&v.comparison, v.primary),
             v.metric.to_uppercase()
         );
         for d in &v.per_world {

@@ -20,6 +20,26 @@ pub enum Outcome {
     Tie,
 }
 
+impl Outcome {
+    /// "win", "loss" or "tie", as results files spell it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Win => "win",
+            Outcome::Loss => "loss",
+            Outcome::Tie => "tie",
+        }
+    }
+}
+
+/// A comparison's name as tables print it: "ReaSeq − Base (primary)" for the primary endpoint.
+pub fn comparison_label(comparison: &str, primary: bool) -> String {
+    if primary {
+        format!("{comparison} (primary)")
+    } else {
+        comparison.to_owned()
+    }
+}
+
 /// One declared comparison, its paired difference and its corrected verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -91,9 +111,8 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
     rows.sort_by_key(|v| !v.primary);
     for v in rows {
         out += &format!(
-            "| {}{} | {} | {:+.4} [{:+.4}, {:+.4}] | {:.3} | {:.3} | {:?} |\n",
-            v.comparison,
-            if v.primary { " (primary)" } else { "" },
+            "| {} | {} | {:+.4} [{:+.4}, {:+.4}] | {:.3} | {:.3} | {:?} |\n",
+            comparison_label(&v.comparison, v.primary),
             v.metric.to_uppercase(),
             v.difference,
             v.ci[0],
