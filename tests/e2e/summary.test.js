@@ -27,6 +27,16 @@ viewTest("the printable summary says where each variant wins, ties or loses, as 
   assert.equal(await page.locator("#summary-controls tr[data-control]").count(), controls.length);
   const placebo = r.controls.shuffled.gbr_vs_control.gauc.difference;
   assert.match(await page.locator('#summary-controls tr[data-control="shuffled"] .gbr-vs-control').innerText(), new RegExp(`^${placebo >= 0 ? "\\+" : "-"}${Math.abs(placebo).toFixed(4)} `));
+  // The robustness panel: the same comparisons across the untouched worlds of `reaseq study`.
+  const study = await json("/files/study/synthetic/study.json");
+  await page.locator("#summary-worlds tr[data-comparison]").first().waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#summary-worlds tr[data-comparison]").count(), study.verdicts.length);
+  const across = study.verdicts.find((v) => v.primary);
+  const row = page.locator("#summary-worlds tr[data-comparison]").first();
+  assert.equal(await row.getAttribute("data-comparison"), across.comparison);
+  assert.equal(await row.locator(".sides").innerText(), `${across.positive} / ${across.negative}`);
+  assert.equal(await row.locator(".wins").innerText(), `${across.wins} of ${study.worlds.length}`);
+  assert.match(await page.locator("#summary-study").innerText(), new RegExp(`on ${study.worlds.length} fresh synthetic worlds \\(seeds ${study.world_seeds.join(", ")}\\)`));
   await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });
   // Printed, the page drops navigation and buttons.
   await page.emulateMedia({ media: "print" });

@@ -79,6 +79,7 @@ pub struct StudyResults {
     pub gbr: GbrSource,
     pub worlds: Vec<WorldResult>,
     pub verdicts: Vec<AcrossWorlds>,
+    /// The worlds' end-to-end seconds, summed (a world read back counts the time it took).
     pub seconds: f64,
 }
 
@@ -90,13 +91,7 @@ impl Artifact for StudyResults {
 
 impl StudyResults {
     /// The study of `worlds`, each one's comparisons read across them.
-    pub fn new(
-        worlds: Vec<WorldResult>,
-        seed: u64,
-        seeds: usize,
-        gbr: GbrSource,
-        seconds: f64,
-    ) -> Option<Self> {
+    pub fn new(worlds: Vec<WorldResult>, seed: u64, seeds: usize, gbr: GbrSource) -> Option<Self> {
         let world = worlds.first()?.world;
         Some(Self {
             format_version: Self::FORMAT_VERSION,
@@ -106,8 +101,8 @@ impl StudyResults {
             seeds,
             gbr,
             verdicts: across_worlds(&worlds),
+            seconds: worlds.iter().map(|w| w.seconds).sum(),
             worlds,
-            seconds,
         })
     }
 }
@@ -229,7 +224,7 @@ pub fn study_report(s: &StudyResults) -> String {
          seeds {seeds:?}; protocol and reasoner seed {seed}; {k} ranker seeds per model; GBR \
          {gbr:?}. Within a world each difference is a paired user bootstrap of seed-means; \
          across worlds, an exact two-sided sign test (with {n} worlds its least possible p is \
-         {least:.4}), Holm-corrected over the family. Made by `reaseq study` in {secs:.0} s.\n\n{table}",
+         {least:.4}), Holm-corrected over the family. Made by `reaseq study`: {secs:.0} s for the worlds end to end.\n\n{table}",
         n = s.worlds.len(),
         users = w.users,
         items = w.items,
@@ -298,7 +293,7 @@ mod tests {
                 )
             })
             .collect();
-        let s = StudyResults::new(worlds, 0, 3, GbrSource::Reasoner, 1.0).unwrap();
+        let s = StudyResults::new(worlds, 0, 3, GbrSource::Reasoner).unwrap();
         assert_eq!(s.world_seeds, (0..8).collect::<Vec<u64>>());
         let primary = &s.verdicts[0];
         assert!(primary.primary);

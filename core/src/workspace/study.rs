@@ -32,7 +32,6 @@ impl Workspace {
         if world_seeds.is_empty() {
             return Err(Error::Config("a study needs at least one world".into()));
         }
-        let started = Instant::now();
         let mut worlds = Vec::with_capacity(world_seeds.len());
         for (k, &seed) in world_seeds.iter().enumerate() {
             let world = WorldSpec { seed, ..template };
@@ -45,14 +44,8 @@ impl Workspace {
             let results = self.study_world(world, cfg, reasoner_epochs, dir, progress)?;
             worlds.extend(WorldResult::new(&results));
         }
-        let study = StudyResults::new(
-            worlds,
-            cfg.seed,
-            cfg.seeds,
-            cfg.gbr,
-            started.elapsed().as_secs_f64(),
-        )
-        .ok_or_else(|| Error::Config("the study's worlds gave no results".into()))?;
+        let study = StudyResults::new(worlds, cfg.seed, cfg.seeds, cfg.gbr)
+            .ok_or_else(|| Error::Config("the study's worlds gave no results".into()))?;
         write_file(&dir.join(file::STUDY), &to_json(&study)?)?;
         write_file(&dir.join(file::REPORT), study_report(&study).as_bytes())?;
         Ok(study)
