@@ -114,6 +114,18 @@ pub fn control_input<'a>(
             "controls: a GBR slot of user {u}, the data has {n_users} users"
         )));
     }
+    // Neither reads the logged prefixes the others are made from.
+    match control {
+        Control::OwnHistory => return Ok(own_history(rows, gbr)),
+        // Base reads no second sequence.
+        Control::UserEmbedding => {
+            return Ok(ControlInput {
+                rows: Cow::Borrowed(rows),
+                sequences: Cow::Owned(Vec::new()),
+            })
+        }
+        _ => {}
+    }
     let logged: Vec<Vec<u32>> = (0..n_users as u32)
         .map(|u| logged_items(ds, protocol, u))
         .collect();
@@ -142,14 +154,7 @@ pub fn control_input<'a>(
                 .map(|k| random_unlogged(&excluded(k), gbr.sequences[k].len(), &mut rng))
                 .collect()
         }
-        Control::OwnHistory => return Ok(own_history(rows, gbr)),
-        // Base reads no second sequence.
-        Control::UserEmbedding => {
-            return Ok(ControlInput {
-                rows: Cow::Borrowed(rows),
-                sequences: Cow::Owned(Vec::new()),
-            })
-        }
+        Control::OwnHistory | Control::UserEmbedding => unreachable!("returned above"),
     };
     Ok(ControlInput {
         rows: Cow::Borrowed(rows),

@@ -707,9 +707,9 @@ pub fn transition_lists(
         let others: Vec<u32> = (0..ds.num_users() as u32).filter(|u| !in_fold(u)).collect();
         let mine: Vec<u32> = users.iter().copied().filter(in_fold).collect();
         let model = OffLogTransition::fit(ds, protocol, &others, max_history);
+        let mut part = baseline_lists(ds, protocol, &model, &mine, max_history, k);
         for &u in &mine {
-            let history = logged_history(ds, protocol, u, max_history);
-            lists[u as usize] = top_k(&model.scores(&history), &excluded(ds, protocol, u), k);
+            lists[u as usize] = std::mem::take(&mut part[u as usize]);
         }
     }
     lists
