@@ -89,13 +89,19 @@ impl Params {
 
     /// [`Self::layer_norm`] for many rows `(n, d)`, its gain and bias entering as products
     /// with a column of ones (see [`Self::linear_rows`]).
+    /// The row statistics are spread over the columns the same way (`s · 1`, exact), so every
+    /// elementwise op meets two contiguous tensors: candle's broadcast ops walk a strided index
+    /// element by element.
     pub fn layer_norm_rows(&self, n: &LayerNorm, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let xc = x.broadcast_sub(&mean)?;
-        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
-        let ones = Tensor::ones((x.dim(0)?, 1), x.dtype(), x.device())?;
+        let (rows, d) = x.dims2()?;
+        let ones = Tensor::ones((rows, 1), x.dtype(), x.device())?;
+        let across = Tensor::ones((1, d), x.dtype(), x.device())?;
         let row = |p: &str| ones.matmul(&self.get(p).unsqueeze(0)?);
-        let normed = xc.broadcast_div(&(var + f64::from(super::layer_norm::EPS))?.sqrt()?)?;
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = (x - mean.matmul(&across)?)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        let std = (var + f64::from(super::layer_norm::EPS))?.sqrt()?;
+        let normed = (xc / std.matmul(&across)?)?;
         (normed * row(&n.g)?)? + row(&n.b)?
     }
 }

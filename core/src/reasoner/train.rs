@@ -148,13 +148,15 @@ impl Graph {
         DiffusionReasoner::from_tensors(self.cfg, self.params.tensors()?)
     }
 
-    /// Logits `(b, n, vocab)`; `positions` `(b·n)` are the position-embedding rows (see
-    /// [`prefix_rows`]) and `mask` the additive attention mask `(b, 1, n, n)`.
+    /// Logits `(rows, vocab)` of the flat token rows `rows` (row·n + position), or of all `b·n`
+    /// tokens; `positions` `(b·n)` are the position-embedding rows (see [`prefix_rows`]) and
+    /// `mask` the additive attention mask `(b, heads, n, n)`.
     fn forward(
         &self,
         tokens: &Tensor,
         positions: &Tensor,
         mask: &Tensor,
+        rows: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
         let (b, n) = tokens.dims2()?;
         let (c, p) = (self.cfg, &self.params);
@@ -172,8 +174,12 @@ impl Graph {
         for l in 0..c.layers {
             x = self.layer(&c.layer(l), x, mask, (b, n))?;
         }
-        let xn = p.layer_norm_rows(&c.final_norm(), &x)?;
-        xn.matmul(&tok.t()?)?.reshape((b, n, c.vocab))
+        // The loss reads the masked tokens only: the rest need no final norm or logits.
+        let x = match rows {
+            Some(r) => x.index_select(r, 0)?,
+            None => x,
+        };
+        p.layer_norm_rows(&c.final_norm(), &x)?.matmul(&tok.t()?)
     }
 
     /// One encoder layer over rows `(b·n, d)`, as [`EncoderLayer`]'s plain forward.
@@ -200,8 +206,11 @@ impl Graph {
                 .transpose(1, 2)?
                 .contiguous()
         };
-        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-        let att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(mask)?;
+        // The scale on q (n·hd values) rather than on the scores (n·n); with hd a power of 4
+        // (16 here) it is a power of two, so both give the same bits.
+        let q = (split(0)? * (1.0 / (hd as f64).sqrt()))?;
+        let (k, v) = (split(1)?, split(2)?);
+        let att = (q.matmul(&k.t()?)? + mask)?;
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b * n, d))?;
         let x = (x + p.linear_rows(&layer.out, &y)?)?;
@@ -229,7 +238,7 @@ struct Batch {
 fn batch(
     vocab: &ItemVocab,
     examples: &[&Example],
-    max_len: usize,
+    (max_len, heads): (usize, usize),
     eps: f64,
     task_prompt: bool,
     rng: &mut SeededRng,
@@ -255,7 +264,7 @@ fn batch(
     let b = seqs.len();
     let mut tokens = vec![PAD; b * n];
     let mut pos_rows = vec![0u32; b * n];
-    let mut mask = vec![0f32; b * n * n];
+    let mut mask = vec![0f32; b * heads * n * n];
     let (mut positions, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
     // The cross-entropy is over the level's codes, the choice the sampler makes: per level, 0
     // on its codes and a large negative number elsewhere, added to a masked position's logits.
@@ -294,11 +303,16 @@ fn batch(
                 outside.extend_from_slice(&level_bias[level]);
             }
         }
+        // Every head reads the same mask: repeated here, once, so the attention adds it
+        // contiguously (candle's broadcast add walks a strided index element by element).
+        let rows = &mut mask[r * heads * n * n..(r + 1) * heads * n * n];
         for i in 0..n {
             let keys = if i < *prefix { *prefix } else { len };
-            for j in keys..n {
-                mask[(r * n + i) * n + j] = f32::NEG_INFINITY;
-            }
+            rows[i * n + keys..(i + 1) * n].fill(f32::NEG_INFINITY);
+        }
+        let (head, rest) = rows.split_at_mut(n * n);
+        for h in rest.chunks_mut(n * n) {
+            h.copy_from_slice(head);
         }
     }
     if positions.is_empty() {
@@ -308,7 +322,7 @@ fn batch(
     Ok(Some(Batch {
         tokens: Tensor::from_vec(tokens, (b, n), device).map_err(cerr)?,
         pos_rows: Tensor::from_vec(pos_rows, b * n, device).map_err(cerr)?,
-        mask: Tensor::from_vec(mask, (b, 1, n, n), device).map_err(cerr)?,
+        mask: Tensor::from_vec(mask, (b, heads, n, n), device).map_err(cerr)?,
         positions: Tensor::from_vec(positions, m, device).map_err(cerr)?,
         targets: Tensor::from_vec(targets, m, device).map_err(cerr)?,
         weights: Tensor::from_vec(weights, m, device).map_err(cerr)?,
@@ -357,7 +371,7 @@ pub fn train(
             let Some(bt) = batch(
                 vocab,
                 &ex,
-                graph.cfg.max_len,
+                (graph.cfg.max_len, graph.cfg.heads),
                 cfg.eps,
                 cfg.task_prompt,
                 &mut rng,
@@ -367,9 +381,9 @@ pub fn train(
                 continue;
             };
             let loss = (|| -> candle_core::Result<Tensor> {
-                let logits = graph.forward(&bt.tokens, &bt.pos_rows, &bt.mask)?;
-                let flat = logits.reshape(((), cfg_vocab(&graph)))?;
-                let picked = (flat.index_select(&bt.positions, 0)? + &bt.outside)?;
+                let logits =
+                    graph.forward(&bt.tokens, &bt.pos_rows, &bt.mask, Some(&bt.positions))?;
+                let picked = (logits + &bt.outside)?;
                 let logp = candle_nn::ops::log_softmax(&picked, D::Minus1)?;
                 let nll = logp
                     .gather(&bt.targets.unsqueeze(1)?, 1)?
@@ -392,10 +406,6 @@ pub fn train(
         }
     }
     Ok(model)
-}
-
-fn cfg_vocab(g: &Graph) -> usize {
-    g.cfg.vocab
 }
 
 #[cfg(test)]
@@ -426,7 +436,9 @@ mod tests {
             }
         }
         let t = Tensor::from_vec(toks.to_vec(), (1, n), &Device::Cpu).unwrap();
-        let mk = Tensor::from_vec(mask, (1, 1, n, n), &Device::Cpu).unwrap();
+        let mk = Tensor::from_vec(mask, (1, 1, n, n), &Device::Cpu)
+            .and_then(|m| m.broadcast_as((1, cfg.heads, n, n))?.contiguous())
+            .unwrap();
         let first = prefix_rows(cfg.max_len, prefix) as u32;
         let rows: Vec<u32> = (0..n as u32)
             .map(|i| {
@@ -439,7 +451,7 @@ mod tests {
             .collect();
         let rows = Tensor::from_vec(rows, n, &Device::Cpu).unwrap();
         let ours = g
-            .forward(&t, &rows, &mk)
+            .forward(&t, &rows, &mk, None)
             .unwrap()
             .flatten_all()
             .unwrap()

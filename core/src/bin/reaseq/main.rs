@@ -15,6 +15,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Training frees and allocates tensors of megabytes every step: mimalloc keeps that memory
+// where glibc returns it to the kernel and faults it in again (docs/results/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "reaseq", version, about = "ReaSeq Workbench command line")]
 struct Cli {
