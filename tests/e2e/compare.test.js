@@ -21,6 +21,13 @@ viewTest("compare rescores the test set with the bundled rankers, matching the C
   assert.equal(await rows.count(), 4);
   const want = await json("/files/ranker/synthetic/results.json");
   await assertSeedZero(page, want);
+  // The controls beside the variants, as the CLI measured them.
+  const controls = Object.keys(want.controls);
+  assert.ok(controls.length >= 6, controls.join());
+  await page.locator("#compare-controls tr[data-control]").first().waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#compare-controls tr[data-control]").count(), controls.length);
+  const placebo = want.controls.shuffled.gbr_vs_control.gauc.difference;
+  assert.match(await page.locator('#compare-controls tr[data-control="shuffled"] .gbr-vs-control').innerText(), new RegExp(`^${placebo >= 0 ? "\\+" : "-"}${Math.abs(placebo).toFixed(4)} `));
   // Tasks after the page first painted (loading and compiling the wasm module come before).
   const tasks = await page.evaluate(() => {
     const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? 0;

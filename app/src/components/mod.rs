@@ -1,5 +1,6 @@
 pub mod attention;
 pub mod cold_start;
+pub mod control_results;
 pub mod controls;
 pub mod errors;
 pub mod export;
@@ -10,6 +11,7 @@ pub mod stat;
 
 pub use attention::AttentionStrips;
 pub use cold_start::ColdStartBox;
+pub use control_results::ControlsTable;
 pub use controls::{use_set_query, DataControls};
 pub use errors::errors_view;
 pub use export::{download, download_png};

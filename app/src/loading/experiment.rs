@@ -31,6 +31,12 @@ pub async fn load_study(choice: &Choice) -> AppResult<Option<StudyResults>> {
     }
 }
 
+/// What `reaseq experiment` measured for the bundles this build ships for `choice`.
+pub async fn load_results(choice: &Choice) -> AppResult<ExperimentResults> {
+    let url = format!("/{}/{}", asset_dir(choice), file::RESULTS);
+    Ok(from_json(&url, &fetch(&url).await?)?)
+}
+
 async fn fetch(url: &str) -> AppResult<Vec<u8>> {
     fetch_required(url, "run `reaseq experiment`").await
 }

@@ -1,7 +1,8 @@
 //! Compare: the four ranker variants (Base, +REP, +GBR, ReaSeq) scored over the whole test set
 //! in the browser from the bundled models, with AUC, GAUC, logloss, RelaImpr, 95% user-bootstrap
 //! intervals and a paired test against Base, next to what `reaseq experiment` measured for the
-//! same bundles. The scoring and statistics run in the Web Worker (`jobs::compare`); this page
+//! same bundles, and the controls trained beside them (the CLI's figures: their bundles are not
+//! shipped). The scoring and statistics run in the Web Worker (`jobs::compare`); this page
 //! draws the tables and charts from what it returns.
 
 use std::sync::Arc;
@@ -10,7 +11,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
-use crate::components::{download, download_png, errors_view, use_set_query, OwnScores};
+use crate::components::{
+    download, download_png, errors_view, use_set_query, ControlsTable, OwnScores,
+};
 use crate::error::{AppError, AppResult};
 use crate::jobs::compare::Outcome;
 use crate::jobs::{Job, Reply};
@@ -165,7 +168,7 @@ pub fn ComparePage() -> impl IntoView {
     });
     view! {
         <h1>"Compare"</h1>
-        <p class="lead">"The four variants of the ablation, trained by "<code>"reaseq experiment"</code>" on identical data and seeds, scored again here over every test impression. The browser's figures should equal the CLI's for the same bundle (seed 0)."</p>
+        <p class="lead">"The four variants of the ablation, trained by "<code>"reaseq experiment"</code>" on identical data and seeds, scored again here over every test impression. The browser's figures should equal the CLI's for the same bundle (seed 0). Below them, the controls the CLI trained beside the variants."</p>
         <div class="controls">
             <button id="recompute" disabled=move || running.get() on:click=move |_| start()>"Recompute"</button>
             <button id="cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
@@ -181,6 +184,7 @@ pub fn ComparePage() -> impl IntoView {
                 let o = Arc::new(o);
                 view! {
                     <TestSetCard o=o.clone()/>
+                    <ControlsCard choice=choice/>
                     <SlicesCard o=o.clone() picks=picks/>
                     <PairCard o=o picks=picks/>
                 }
@@ -228,6 +232,33 @@ fn TestSetCard(o: Arc<Outcome>) -> impl IntoView {
                 <div class="chart" id="roc-chart" inner_html=roc_svg></div>
             </div>
         </section>
+    }
+}
+
+/// The controls trained beside these variants, as `reaseq experiment --controls` measured them:
+/// their bundles are not shipped, so they are not scored again here.
+#[component]
+fn ControlsCard(choice: Memo<crate::loading::Choice>) -> impl IntoView {
+    let results = LocalResource::new(move || {
+        let c = choice.get();
+        async move { crate::loading::experiment::load_results(&c).await }
+    });
+    move || match results.get() {
+        Some(Ok(r)) if !r.controls.is_empty() => {
+            let controls = r.controls.into_iter().collect::<Vec<_>>();
+            Some(
+                view! {
+                    <section class="card" id="compare-controls-card">
+                        <ControlsTable controls=controls id="compare-controls"/>
+                    </section>
+                }
+                .into_any(),
+            )
+        }
+        Some(Err(e)) => Some(
+            view! { <p class="error" id="compare-controls-error">{e.to_string()}</p> }.into_any(),
+        ),
+        _ => None,
     }
 }
 

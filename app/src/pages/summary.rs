@@ -3,15 +3,13 @@
 //! (the Compare view recomputes the same figures in the browser).
 
 use leptos::prelude::*;
-use reaseq_core::artifact::from_json;
 use reaseq_core::experiment::{comparison_label, VariantResult, Verdict};
 use reaseq_core::experiment::{AcrossWorlds, ControlResult, ExperimentResults, StudyResults};
-use reaseq_core::layout::file;
 use reaseq_core::ranker::Variant;
 
-use crate::components::{errors_view, Pipeline};
-use crate::error::AppError;
-use crate::loading::{choice_from_query, fetch_required};
+use crate::components::control_results::interval;
+use crate::components::{errors_view, ControlsTable, Pipeline};
+use crate::loading::choice_from_query;
 
 /// "wins", "ties" or "loses" from a difference's 95% interval.
 fn verdict(ci: [f64; 2]) -> &'static str {
@@ -22,10 +20,6 @@ fn verdict(ci: [f64; 2]) -> &'static str {
     } else {
         "ties"
     }
-}
-
-fn interval(ci: [f64; 2]) -> String {
-    format!("[{:.4}, {:.4}]", ci[0], ci[1])
 }
 
 /// One variant's row: its figures, its difference from Base with the verdict, and how many
@@ -88,36 +82,6 @@ fn Verdicts(verdicts: Vec<Verdict>) -> impl IntoView {
         </table>
     }
     .into_any()
-}
-
-/// The controls: each one's GAUC, its difference from Base, and how much +GBR beats it by.
-#[component]
-fn Controls(controls: Vec<(String, ControlResult)>) -> impl IntoView {
-    (!controls.is_empty()).then(|| {
-        view! {
-            <h2>"The controls"</h2>
-            <table class="figures" id="summary-controls">
-                <tr><th>"control"</th><th>"what it reads"</th><th>"GAUC [95% CI]"</th><th>"control − Base"</th><th>"+GBR − control"</th></tr>
-                {controls.into_iter().map(|(name, c)| {
-                    let vs_base = c.result.vs_base.as_ref().map_or_else(
-                        || "—".to_owned(),
-                        |v| format!("{:+.4} {}", v.gauc.difference, interval(v.gauc.ci)),
-                    );
-                    let g = &c.gbr_vs_control.gauc;
-                    view! {
-                        <tr data-control=name.clone()>
-                            <td>{name.clone()}</td>
-                            <td>{c.description.clone()}</td>
-                            <td>{format!("{:.4} {}", c.result.gauc, interval(c.result.gauc_ci))}</td>
-                            <td>{vs_base}</td>
-                            <td class="gbr-vs-control">{format!("{:+.4} {}", g.difference, interval(g.ci))}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </table>
-            <p class="muted">"Each control is trained on the same rows and seeds as the variants: +GBR's second block over items that carry no inference, or Base with a user embedding. What survives them is what the reasoner's inferences add."</p>
-        }
-    })
 }
 
 /// One comparison across the study's worlds: each world's difference, the sign test, Holm.
@@ -205,7 +169,7 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         <p id="summary-sparse">{sparse}</p>
         <p class="muted">"A variant wins or loses when the 95% user-bootstrap interval of its difference from Base excludes zero, and ties otherwise. Figures: reaseq experiment, mean over seeds, for the models this page ships; Compare recomputes them here."</p>
         <Verdicts verdicts=verdicts/>
-        <Controls controls=controls/>
+        <ControlsTable controls=controls id="summary-controls"/>
         {move || match study.get() {
             Some(Ok(Some(s))) => Some(view! { <Robustness study=s/> }.into_any()),
             Some(Err(e)) => Some(view! { <p class="error" id="summary-study">{e.to_string()}</p> }.into_any()),
@@ -219,12 +183,8 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
 pub fn SummaryPage() -> impl IntoView {
     let choice = choice_from_query();
     let results = LocalResource::new(move || {
-        let dir = crate::loading::experiment::asset_dir(&choice.get());
-        async move {
-            let url = format!("/{dir}/{}", file::RESULTS);
-            let bytes = fetch_required(&url, "run `reaseq experiment`").await?;
-            Ok::<_, AppError>(from_json::<ExperimentResults>(&url, &bytes)?)
-        }
+        let c = choice.get();
+        async move { crate::loading::experiment::load_results(&c).await }
     });
     let print = move |_| {
         if let Some(w) = web_sys::window() {
