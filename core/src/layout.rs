@@ -12,6 +12,8 @@ pub mod file {
     pub const INFERRED: &str = "inferred.json";
     /// The reasoner's vocabulary ([`crate::knowledge::semantic_id::SemanticIds`]).
     pub const SEMANTIC_IDS: &str = "semantic_ids.json";
+    /// `reaseq reasoner eval`'s measures ([`crate::reasoner::evaluation::ReasonerEvaluation`]).
+    pub const EVALUATION: &str = "evaluation.json";
     /// The data and protocol the reasoner was fitted on ([`crate::data::PreparedSpec`]).
     pub const PROTOCOL: &str = "protocol.json";
     /// Seed 0's test scores per variant (synthetic worlds only).

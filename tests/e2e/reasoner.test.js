@@ -54,3 +54,24 @@ viewTest("reasoner runs for a user and replays its denoising step by step", asyn
   await bad.locator("#slots li").first().waitFor({ timeout: 60000 });
   assert.equal(await bad.locator("#slots li").count(), 10);
 });
+
+viewTest("the population panel shows what reaseq reasoner eval measured", async ({ open, json }) => {
+  const page = await open("/reasoner?data=synthetic&user=u5");
+  const want = await json("/files/reasoner/synthetic/evaluation.json");
+  await page.locator("#population-methods tr[data-method]").first().waitFor({ timeout: 60000 });
+  // One row per decoder and per baseline, the reasoner's recall as the CLI printed it.
+  const methods = Object.keys(want.decoders).length + Object.keys(want.baselines).length;
+  assert.equal(await page.locator("#population-methods tr[data-method]").count(), methods);
+  const [decoder, scores] = Object.entries(want.decoders)[0];
+  assert.equal(await page.locator(`#population-methods tr[data-method="reasoner, ${decoder}"] .recall`).innerText(), scores.recall.toFixed(4));
+  // Inferred, logged and off-log behaviour side by side, with the genre chart.
+  assert.equal(await page.locator("#population-mix tr[data-population]").count(), 3);
+  for (const [name, key] of [["inferred", "inferred"], ["logged", "logged"], ["off-log", "off_log"]]) {
+    const row = page.locator(`#population-mix tr[data-population="${name}"]`);
+    assert.equal(await row.locator(".coverage").innerText(), want.population[key].coverage.toFixed(3));
+    assert.equal(await row.locator(".novelty").innerText(), want.population[key].novelty.toFixed(2));
+  }
+  assert.ok(await page.locator("#population-genres svg").count() >= 1);
+  await page.locator("#population").scrollIntoViewIfNeeded();
+  await screenshot(page, "reasoner-population");
+});

@@ -7,6 +7,7 @@ pub mod export;
 pub mod open_data;
 pub mod own_scores;
 pub mod pipeline;
+pub mod population;
 pub mod stat;
 
 pub use attention::AttentionStrips;
@@ -18,4 +19,5 @@ pub use export::{download, download_png};
 pub use open_data::OpenData;
 pub use own_scores::OwnScores;
 pub use pipeline::Pipeline;
+pub use population::PopulationPanel;
 pub use stat::Stat;

@@ -6,6 +6,7 @@ use reaseq_core::bundle::Manifest;
 use reaseq_core::data::{Dataset, Prepared, PreparedSpec};
 use reaseq_core::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use reaseq_core::layout::{self, file};
+use reaseq_core::reasoner::evaluation::ReasonerEvaluation;
 use reaseq_core::reasoner::{knowledge_space, DecodingPrior, DiffusionReasoner, PriorWeight};
 
 use super::{fetch_optional, fetch_required, root, Choice};
@@ -26,6 +27,15 @@ pub struct Assets {
 pub fn asset_dir(choice: &Choice) -> String {
     let (root, name) = root(choice);
     format!("{root}{}", layout::reasoner_dir(name))
+}
+
+/// `reaseq reasoner eval --write-asset`'s measures for this dataset, when the build carries them.
+pub async fn load_evaluation(choice: &Choice) -> AppResult<Option<ReasonerEvaluation>> {
+    let url = format!("/{}/{}", asset_dir(choice), file::EVALUATION);
+    match fetch_optional(&url).await? {
+        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
+        None => Ok(None),
+    }
 }
 
 /// Where a build carries a dataset's knowledge vectors.

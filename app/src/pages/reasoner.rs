@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::reasoner::PriorWeight;
 
-use crate::components::{errors_view, use_set_query};
+use crate::components::{errors_view, use_set_query, PopulationPanel};
 use crate::error::AppError;
 use crate::jobs::reason::{Reasoning, Settings};
 use crate::jobs::{Job, Reply};
@@ -154,6 +154,7 @@ pub fn ReasonerPage() -> impl IntoView {
                 }.into_any()),
             }}
         </ErrorBoundary>
+        <PopulationPanel choice=choice/>
     }
 }
 

@@ -98,14 +98,6 @@ pub fn ranked_items(
     })
 }
 
-/// One epoch of one fold: the training loss and the validation Recall@M.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FoldEpoch {
-    pub epoch: usize,
-    pub loss: f64,
-    pub valid_recall: Option<f64>,
-}
-
 /// Seeded fold of every user.
 pub fn user_folds(num_users: usize, folds: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..num_users).collect();
@@ -358,6 +350,7 @@ fn user_chunks(n: usize, parts: usize) -> Vec<std::ops::Range<u32>> {
         .collect()
 }
 
+pub use super::evaluation::{FoldEpoch, PlantedRecovery};
 pub use super::history::excluded;
 
 /// Cross-fits the reasoner: each fold's model is trained on the other folds' users (early
@@ -713,19 +706,6 @@ pub fn transition_lists(
         }
     }
     lists
-}
-
-/// How much of a synthetic world's planted off-platform taste ranked lists recover: the mean
-/// share of each user's top K that lies in their off-platform genre, and Recall@K against only
-/// the off-log events of that genre (users with none are skipped).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlantedRecovery {
-    pub partner_share: f64,
-    pub partner_recall: f64,
-    /// Per user with a partner-genre off-log event (the same users for every method, so two
-    /// methods' recalls pair up for a bootstrap).
-    #[serde(skip)]
-    pub partner_recalls: Vec<f64>,
 }
 
 pub fn planted_recovery(

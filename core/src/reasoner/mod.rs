@@ -8,10 +8,12 @@ pub mod beam;
 pub mod codes;
 #[cfg(feature = "train")]
 pub mod crossfit;
+pub mod evaluation;
 pub mod history;
 pub mod model;
 #[cfg(feature = "train")]
 pub mod pipeline;
+pub mod population;
 pub mod prior;
 pub mod sampler;
 pub mod sequences;

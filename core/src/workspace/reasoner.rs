@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use crate::layout::{self, file};
 use crate::progress::Progress;
-use crate::reasoner::pipeline::ReasonerSettings;
 use crate::reasoner::pipeline::{fit_reasoner, reasoner_codes, CodeSource, FittedReasoner};
+use crate::reasoner::pipeline::{ReasonerEvaluation, ReasonerSettings};
 use crate::reasoner::PriorWeight;
 use crate::reasoner::{knowledge_space, DiffusionReasoner, InferredSequences, ItemVocab};
 
@@ -100,6 +100,23 @@ impl Workspace {
                 .flat_map(|f| layout::bundle_files(&layout::reasoner_fold(f)))
                 .collect();
             files.extend([file::SEMANTIC_IDS.into(), file::PROTOCOL.into()]);
+            self.copy_to_assets(&layout::reasoner_dir(&data.ds.name), &files, progress)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `reaseq reasoner eval`'s measures next to the reasoner's bundle and, with
+    /// `write_asset`, to the assets, where the Reasoner view's population panel reads them.
+    pub fn write_reasoner_evaluation(
+        &self,
+        data: &Prepared,
+        e: &ReasonerEvaluation,
+        write_asset: bool,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        write_artifact(&self.reasoner_dir(data).join(file::EVALUATION), e)?;
+        if write_asset {
+            let files = [file::EVALUATION.to_owned()];
             self.copy_to_assets(&layout::reasoner_dir(&data.ds.name), &files, progress)?;
         }
         Ok(())

@@ -117,7 +117,8 @@ pub struct EvalArgs {
     #[arg(long)]
     curve: bool,
     /// Also ship the reasoner: every fold's bundle, its semantic IDs and protocol to
-    /// assets/reasoner/{dataset}; `reaseq experiment` remakes the sequences from them.
+    /// assets/reasoner/{dataset}; `reaseq experiment` remakes the sequences from them. With
+    /// `eval`: ship its measures instead (evaluation.json, the Reasoner view's population panel).
     #[arg(long)]
     write_asset: bool,
     #[arg(long)]
@@ -175,8 +176,11 @@ fn train_only(args: EvalArgs) -> Result<ExitCode> {
 fn eval(args: EvalArgs) -> Result<ExitCode> {
     let data = args.prepare()?;
     let s = args.settings()?;
-    let (fitted, vectors) = workspace().train_reasoner(&data, &s, args.write_asset, &Stderr)?;
+    // `eval --write-asset` ships the measures, not the reasoner it fitted for them: the shipped
+    // reasoner is the one the shipped GBR sequences came from.
+    let (fitted, vectors) = workspace().train_reasoner(&data, &s, false, &Stderr)?;
     let e = evaluate_reasoner(&data, &vectors, &fitted, &s, args.curve)?;
+    workspace().write_reasoner_evaluation(&data, &e, args.write_asset, &Stderr)?;
     if args.json {
         println!("{}", String::from_utf8(to_json(&e)?)?);
     } else {
