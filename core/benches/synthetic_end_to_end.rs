@@ -61,7 +61,11 @@ fn run(root: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         "  total {total:.1} s ({:.1} min); target under {:.0} min: {}",
         total / 60.0,
         TARGET_SECONDS / 60.0,
-        if total < TARGET_SECONDS { "met" } else { "not met" }
+        if total < TARGET_SECONDS {
+            "met"
+        } else {
+            "not met"
+        }
     );
     Ok(())
 }

@@ -16,6 +16,8 @@ pub mod pipeline;
 pub mod population;
 pub mod prior;
 pub mod sampler;
+#[cfg(feature = "train")]
+pub mod sasrec;
 pub mod sequences;
 pub mod slots;
 mod space;

@@ -25,6 +25,7 @@ pub use super::evaluation::{
     BaselineTest, CurvePoint, DecoderScores, MethodScores, PairedMean, ReasonerEvaluation,
 };
 use super::population::population_report;
+use super::sasrec::{sasrec_lists, SasRecConfig};
 use super::train::TrainConfig;
 use super::ReasonerConfig;
 use super::{DecodingPrior, DiffusionReasoner, InferredSequences, ItemVocab, PriorWeight};
@@ -470,8 +471,8 @@ fn baseline_test(ours: &Scored, theirs: &Scored, seed: u64) -> Result<BaselineTe
 }
 
 /// Scores the reasoner's inferences (every decoder, from the same fold models) against
-/// popularity, co-occurrence kNN, knowledge kNN and the off-log transition model (fitted on the
-/// reasoner's supervision, fold by fold); `curve` also infers again at T = 1, 2, 4, …
+/// popularity, co-occurrence kNN, knowledge kNN, and the off-log transition model and SASRec
+/// (both fitted on the reasoner's supervision, fold by fold); `curve` also infers again at T = 1, 2, 4, …
 /// and in threshold mode.
 pub fn evaluate_reasoner(
     data: &Prepared,
@@ -512,6 +513,17 @@ pub fn evaluate_reasoner(
     let lists = transition_lists(ds, protocol, &r.fit.fold, &users, s.max_history, k);
     let theirs = score(&lists);
     let name = "off-log transition";
+    paired.insert(name.to_owned(), baseline_test(&ours, &theirs, s.seed)?);
+    table.insert(name.to_owned(), theirs.method());
+    // A standard sequential recommender with the same supervision and folds.
+    let cfg = SasRecConfig {
+        k,
+        seed: s.seed,
+        ..SasRecConfig::default()
+    };
+    let lists = sasrec_lists(ds, protocol, &r.fit.fold, &users, s.max_history, &cfg)?;
+    let theirs = score(&lists);
+    let name = "SASRec (off-log supervision)";
     paired.insert(name.to_owned(), baseline_test(&ours, &theirs, s.seed)?);
     table.insert(name.to_owned(), theirs.method());
     let mut decoders = BTreeMap::new();
