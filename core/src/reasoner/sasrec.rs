@@ -9,6 +9,7 @@ use candle_core::{DType, Device, Tensor, Var, D};
 
 use crate::data::{Dataset, Protocol};
 use crate::error::{Error, Result};
+use crate::metrics::ranking::recall_at_k;
 use crate::rng::SeededRng;
 
 use super::baselines::{top_k, OffLogBaseline};
@@ -78,18 +79,26 @@ pub struct SasRec {
     num_items: usize,
 }
 
-/// One training user: the logged history (oldest first) and the off-log items to recover.
+/// One training user: the logged history (oldest first), the distinct off-log items to
+/// recover, and the items a list for them may not hold (as the evaluation excludes them).
 struct Example {
     history: Vec<u32>,
     targets: Vec<u32>,
+    excluded: Vec<bool>,
 }
 
 fn examples(ds: &Dataset, protocol: &Protocol, users: &[u32], max_history: usize) -> Vec<Example> {
     users
         .iter()
-        .map(|&u| Example {
-            history: logged_history(ds, protocol, u, max_history),
-            targets: off_log_items(ds, protocol, u),
+        .map(|&u| {
+            let mut targets = off_log_items(ds, protocol, u);
+            targets.sort_unstable();
+            targets.dedup();
+            Example {
+                history: logged_history(ds, protocol, u, max_history),
+                targets,
+                excluded: excluded(ds, protocol, u),
+            }
         })
         .filter(|e| !e.history.is_empty() && !e.targets.is_empty())
         .collect()
@@ -230,20 +239,19 @@ impl SasRec {
     }
 
     /// Fitted on `users`' logged histories and off-log items; the epoch is chosen on a seeded
-    /// share of them (Recall@k), the others train.
+    /// share of them (Recall@k), the others train. `None` when fewer than two of them have
+    /// both.
     pub fn fit(
         ds: &Dataset,
         protocol: &Protocol,
         users: &[u32],
         max_history: usize,
         cfg: &SasRecConfig,
-    ) -> Result<Self> {
+    ) -> Result<Option<Self>> {
         let mut all = examples(ds, protocol, users, max_history);
+        // One user to train on and one to choose the epoch with, at the least.
         if all.len() < 2 {
-            return Err(Error::Config(format!(
-                "{WHAT}: needs at least 2 users with logged and off-log behaviour, got {}",
-                all.len()
-            )));
+            return Ok(None);
         }
         let mut rng = SeededRng::derive(cfg.seed, ORDER_STREAM);
         shuffle(&mut all, &mut rng);
@@ -276,7 +284,7 @@ impl SasRec {
         if let Some(state) = best_state {
             model.restore(&state)?;
         }
-        Ok(model)
+        Ok(Some(model))
     }
 
     /// Softmax cross-entropy against each user's off-log items, averaged over them and users.
@@ -294,18 +302,13 @@ impl SasRec {
         (logp * target)?.sum_all()? / -(batch.len() as f64)
     }
 
-    /// Mean Recall@k of the top k unlogged items against each example's off-log items.
+    /// Mean Recall@k of each example's list against its off-log items, as the evaluation
+    /// measures it (`score_lists`).
     fn recall(&self, examples: &[Example], k: usize) -> Result<f64> {
         let mut total = 0.0;
         for e in examples {
-            let scores = self.scores_of(&e.history)?;
-            let mut seen = vec![false; self.num_items];
-            for &i in &e.history {
-                seen[i as usize] = true;
-            }
-            let top = top_k(&scores, &seen, k);
-            let hits = top.iter().filter(|i| e.targets.contains(i)).count();
-            total += hits as f64 / e.targets.len().min(k) as f64;
+            let top = top_k(&self.scores_of(&e.history)?, &e.excluded, k);
+            total += recall_at_k(&top, &e.targets, k).unwrap_or(0.0);
         }
         Ok(total / examples.len().max(1) as f64)
     }
@@ -355,8 +358,9 @@ impl OffLogBaseline for SasRec {
     }
 }
 
-/// SASRec's top-k lists, each user's from the model fitted on the other folds' users, as the
-/// reasoner that infers for them was (empty for users outside `users`).
+/// SASRec's top-k lists, each user's from the model fitted on the other folds' users (seeded
+/// `seed + fold`, as the reasoner's folds are), empty for users outside `users`; `None` when a
+/// fold leaves too few users to fit on.
 pub fn sasrec_lists(
     ds: &Dataset,
     protocol: &Protocol,
@@ -364,20 +368,26 @@ pub fn sasrec_lists(
     users: &[u32],
     max_history: usize,
     cfg: &SasRecConfig,
-) -> Result<Vec<Vec<u32>>> {
+) -> Result<Option<Vec<Vec<u32>>>> {
     let folds = fold.iter().max().map_or(0, |f| f + 1);
     let mut lists = vec![Vec::new(); ds.num_users()];
     for f in 0..folds {
         let in_fold = |u: &u32| fold.get(*u as usize) == Some(&f);
         let others: Vec<u32> = (0..ds.num_users() as u32).filter(|u| !in_fold(u)).collect();
-        let model = SasRec::fit(ds, protocol, &others, max_history, cfg)?;
+        let seeded = SasRecConfig {
+            seed: cfg.seed.wrapping_add(f as u64),
+            ..*cfg
+        };
+        let Some(model) = SasRec::fit(ds, protocol, &others, max_history, &seeded)? else {
+            return Ok(None);
+        };
         for &u in users.iter().filter(|u| in_fold(u)) {
             let history = logged_history(ds, protocol, u, max_history);
             let scores = model.scores_of(&history)?;
             lists[u as usize] = top_k(&scores, &excluded(ds, protocol, u), cfg.k);
         }
     }
-    Ok(lists)
+    Ok(Some(lists))
 }
 
 #[cfg(test)]
@@ -395,8 +405,12 @@ mod tests {
             max_epochs: 40,
             ..SasRecConfig::default()
         };
-        let lists = sasrec_lists(ds, protocol, &fold, &users, 30, &cfg).unwrap();
-        let again = sasrec_lists(ds, protocol, &fold, &users, 30, &cfg).unwrap();
+        let lists = sasrec_lists(ds, protocol, &fold, &users, 30, &cfg)
+            .unwrap()
+            .unwrap();
+        let again = sasrec_lists(ds, protocol, &fold, &users, 30, &cfg)
+            .unwrap()
+            .unwrap();
         assert_eq!(lists, again);
         // Each list holds k unlogged items, and it finds more off-log items than a random list
         // of the same length would on average.
@@ -414,5 +428,22 @@ mod tests {
             expected += list.len() as f64 * off.len() as f64 / free as f64;
         }
         assert!(hits > 1.5 * expected, "{hits} hits, {expected} by chance");
+    }
+
+    #[test]
+    fn a_fold_with_fewer_than_two_users_to_fit_on_gives_no_lists() {
+        let data = Prepared::synthetic(WorldSpec::sized(40, 120, 2)).unwrap();
+        let (ds, protocol) = (&data.ds, &data.protocol);
+        let users: Vec<u32> = (0..ds.num_users() as u32).collect();
+        // Every user but one in fold 0: fold 0's model has one user to fit on.
+        let fold: Vec<usize> = (0..ds.num_users()).map(|u| usize::from(u == 0)).collect();
+        let cfg = SasRecConfig {
+            max_epochs: 1,
+            ..SasRecConfig::default()
+        };
+        assert_eq!(
+            sasrec_lists(ds, protocol, &fold, &users, 30, &cfg).unwrap(),
+            None
+        );
     }
 }
