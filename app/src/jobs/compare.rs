@@ -170,7 +170,10 @@ pub(crate) fn compare(
         .collect();
     let boot = bootstrap(r);
     let test = &d.rows.test;
-    let pop = PopularityBuckets::new(&d.data.protocol.train_popularity(d.ds()), 0.5);
+    let pop = PopularityBuckets::new(
+        &d.data.protocol.train_popularity(d.ds()),
+        PopularityBuckets::HEAD_SHARE,
+    );
     let evaluation = evaluate_test_set(d.ds(), &pop, test, &scores, &runs, &boot)?;
     progress(0.9);
     let rows = variants
@@ -346,7 +349,10 @@ mod tests {
                 )
             })
             .collect();
-        let pop = PopularityBuckets::new(&d.data.protocol.train_popularity(d.ds()), 0.5);
+        let pop = PopularityBuckets::new(
+            &d.data.protocol.train_popularity(d.ds()),
+            PopularityBuckets::HEAD_SHARE,
+        );
         let want = evaluate_test_set(
             d.ds(),
             &pop,

@@ -376,6 +376,10 @@ pub struct PopularityBuckets {
 }
 
 impl PopularityBuckets {
+    /// The head share every slice and population measure uses: the most popular items holding
+    /// half of the training interactions.
+    pub const HEAD_SHARE: f64 = 0.5;
+
     /// The head is the smallest set of most popular items holding at least `head_share` (e.g.
     /// 0.5) of training interactions.
     pub fn new(train_counts: &[u32], head_share: f64) -> Self {

@@ -148,7 +148,10 @@ pub fn run_experiment(
         seed: cfg.seed,
         ..BootstrapConfig::default()
     };
-    let pop = PopularityBuckets::new(&data.protocol.train_popularity(ds), 0.5);
+    let pop = PopularityBuckets::new(
+        &data.protocol.train_popularity(ds),
+        PopularityBuckets::HEAD_SHARE,
+    );
     let evaluation = evaluate_test_set(ds, &pop, &rows.test, &scores, &runs, &boot)?;
     let controls = evaluate_controls(&rows.test, &scores, &evaluation, &control_scores, &boot)?;
     let timing = Timing {

@@ -68,7 +68,7 @@ pub fn model_slices(s: &ModelScores, ds: &Dataset) -> Result<ModelSlices> {
         per_user[x.user as usize] += 1;
     }
     // Half the interactions go to the head, as in the ablation's slices.
-    let pop = PopularityBuckets::new(&per_item, 0.5);
+    let pop = PopularityBuckets::new(&per_item, PopularityBuckets::HEAD_SHARE);
     let users: std::collections::BTreeSet<u32> = matched.iter().map(|&(_, u, _)| u).collect();
     let edges = tertiles(users.iter().map(|&u| per_user[u as usize]));
     let mut out = ModelSlices {

@@ -126,7 +126,7 @@ mod tests {
             })
             .collect();
         let counts: Vec<u32> = (0..30).map(|i| if i < 5 { 0 } else { i }).collect();
-        let pop = PopularityBuckets::new(&counts, 0.5);
+        let pop = PopularityBuckets::new(&counts, PopularityBuckets::HEAD_SHARE);
         let s = slices(ds, &pop, &rows);
         for kind in [SliceKind::Popularity, SliceKind::HistoryLength] {
             let mut seen = vec![0; rows.len()];

@@ -9,10 +9,6 @@ use crate::data::Dataset;
 
 use super::history::{logged_history, off_log_items};
 
-/// The head holds the most popular items with half of the training interactions, as in the
-/// ranker's slices.
-const HEAD_SHARE: f64 = 0.5;
-
 /// Shares of events on head, long-tail and cold (never trained on) items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopularityMix {
@@ -58,6 +54,20 @@ impl PopulationReport {
     }
 }
 
+/// What every population is measured against: the training popularity and its buckets.
+struct Reference {
+    counts: Vec<u32>,
+    buckets: PopularityBuckets,
+}
+
+impl Reference {
+    fn new(ds: &Dataset, protocol: &Protocol) -> Self {
+        let counts = protocol.train_popularity(ds);
+        let buckets = PopularityBuckets::new(&counts, PopularityBuckets::HEAD_SHARE);
+        Self { counts, buckets }
+    }
+}
+
 /// The population of `lists` (one list of items per user in `users`, indexed by user).
 pub fn population(
     ds: &Dataset,
@@ -65,8 +75,11 @@ pub fn population(
     users: &[u32],
     lists: &[Vec<u32>],
 ) -> Population {
-    let counts = protocol.train_popularity(ds);
-    let buckets = PopularityBuckets::new(&counts, HEAD_SHARE);
+    measure(ds, &Reference::new(ds, protocol), users, lists)
+}
+
+fn measure(ds: &Dataset, reference: &Reference, users: &[u32], lists: &[Vec<u32>]) -> Population {
+    let Reference { counts, buckets } = reference;
     let total: f64 = counts.iter().map(|&c| f64::from(c)).sum();
     let smoothed = total + ds.num_items() as f64;
     let mut seen = vec![false; ds.num_items()];
@@ -148,11 +161,12 @@ pub fn population_report(
     };
     let logged = per_user(&|u| logged_history(ds, protocol, u, max_history));
     let off_log = per_user(&|u| off_log_items(ds, protocol, u));
+    let reference = Reference::new(ds, protocol);
     PopulationReport {
         users: users.len(),
-        inferred: population(ds, protocol, users, inferred),
-        logged: population(ds, protocol, users, &logged),
-        off_log: population(ds, protocol, users, &off_log),
+        inferred: measure(ds, &reference, users, inferred),
+        logged: measure(ds, &reference, users, &logged),
+        off_log: measure(ds, &reference, users, &off_log),
     }
 }
 

@@ -254,7 +254,7 @@ impl SasRec {
             return Ok(None);
         }
         let mut rng = SeededRng::derive(cfg.seed, ORDER_STREAM);
-        shuffle(&mut all, &mut rng);
+        rng.shuffle(&mut all);
         let n_valid =
             ((all.len() as f64 * cfg.valid_share).round() as usize).clamp(1, all.len() - 1);
         let train = all.split_off(n_valid);
@@ -264,7 +264,7 @@ impl SasRec {
         let mut order: Vec<usize> = (0..train.len()).collect();
         let (mut best, mut best_state, mut since) = (f64::NEG_INFINITY, None, 0);
         for epoch in 1..=cfg.max_epochs {
-            shuffle(&mut order, &mut rng);
+            rng.shuffle(&mut order);
             for chunk in order.chunks(cfg.batch.max(1)) {
                 let batch: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
                 let loss = model.loss(&batch).map_err(cerr)?;
@@ -337,12 +337,6 @@ impl SasRec {
             v.set(t).map_err(cerr)?;
         }
         Ok(())
-    }
-}
-
-fn shuffle<T>(v: &mut [T], rng: &mut SeededRng) {
-    for i in (1..v.len()).rev() {
-        v.swap(i, rng.below(i + 1));
     }
 }
 

@@ -178,9 +178,10 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     let s = args.settings()?;
     // `eval --write-asset` ships the measures, not the reasoner it fitted for them: the shipped
     // reasoner is the one the shipped GBR sequences came from.
-    let (fitted, vectors) = workspace().train_reasoner(&data, &s, false, &Stderr)?;
+    let ws = workspace();
+    let (fitted, vectors) = ws.train_reasoner(&data, &s, false, &Stderr)?;
     let e = evaluate_reasoner(&data, &vectors, &fitted, &s, args.curve)?;
-    workspace().write_reasoner_evaluation(&data, &e, args.write_asset, &Stderr)?;
+    ws.write_reasoner_evaluation(&data, &e, args.write_asset, &Stderr)?;
     if args.json {
         println!("{}", String::from_utf8(to_json(&e)?)?);
     } else {
