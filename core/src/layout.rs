@@ -8,6 +8,9 @@ pub mod file {
     pub const RESULTS: &str = "results.json";
     /// `reaseq study`'s results across worlds ([`crate::experiment::StudyResults`]).
     pub const STUDY: &str = "study.json";
+    /// `reaseq experiment --draws`' results across protocol draws
+    /// ([`crate::experiment::DrawStudy`]).
+    pub const DRAWS: &str = "draws.json";
     /// Every user's inferred sequence ([`crate::reasoner::InferredSequences`]).
     pub const INFERRED: &str = "inferred.json";
     /// The reasoner's vocabulary ([`crate::knowledge::semantic_id::SemanticIds`]).
@@ -97,6 +100,12 @@ pub fn ranker_dir(dataset: &str) -> String {
 /// (`reaseq study`; only `study.json` is copied to the assets).
 pub fn study_dir(dataset: &str) -> String {
     format!("study/{dataset}")
+}
+
+/// A study across protocol draws: each draw's workspace and results, and `draws.json`
+/// (`reaseq experiment --draws`; only `draws.json` is copied to the assets, beside a study's).
+pub fn draws_dir(dataset: &str) -> String {
+    format!("study/{dataset}/draws")
 }
 
 /// The experiment's report and charts; `name` is the dataset, or `{dataset}-gbr-oracle`.

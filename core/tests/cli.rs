@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use reaseq_core::artifact::from_json;
-use reaseq_core::experiment::{ExperimentResults, GbrSource, StudyResults};
+use reaseq_core::experiment::{DrawStudy, ExperimentResults, GbrSource, StudyResults};
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::pipeline::ReasonerEvaluation;
 
@@ -722,4 +722,97 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
         &["study", "--synthetic", "--partner-off-log", "1.5"],
     );
     assert_rejected(&bad, &["partner_off_log"]);
+}
+
+#[test]
+fn draws_redraw_the_protocol_the_reasoner_and_the_seeds_and_pool_the_comparisons() {
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "experiment",
+        "--synthetic",
+        "--world-users",
+        "30",
+        "--world-items",
+        "120",
+        "--seed",
+        "3",
+        "--draws",
+        "2",
+        "--seeds",
+        "2",
+        "--epochs",
+        "2",
+        "--reasoner-epochs",
+        "1",
+        "--controls",
+        "--json",
+    ];
+    let out = reaseq_with_data(data.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: DrawStudy = from_json("stdout", &out.stdout).unwrap();
+    // One world (the first draw's seed), two protocol draws, each with model seeds of its own.
+    assert_eq!(s.world.map(|w| w.seed), Some(3));
+    let seeds: Vec<(u64, Vec<u64>)> = s
+        .draws
+        .iter()
+        .map(|d| (d.protocol_seed, d.model_seeds.clone()))
+        .collect();
+    assert_eq!(seeds, vec![(3, vec![6, 7]), (4, vec![8, 9])]);
+    let primary = s.verdicts.iter().find(|v| v.primary).unwrap();
+    assert_eq!(primary.per_draw.len(), 2);
+    assert_ne!(primary.per_draw[0], primary.per_draw[1]);
+    let p = &primary.pooled;
+    assert!(p.lower <= p.estimate && p.estimate <= p.upper && p.se > 0.0);
+    assert!(s.verdicts.iter().any(|v| v.comparison == "+GBR − shuffled"));
+    let dir = data.path().join("study/synthetic/draws");
+    for f in [
+        "draws.json",
+        "report.md",
+        "draw-3/results.json",
+        "draw-4/results.json",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    // Each draw fitted its own reasoner, in its own workspace.
+    for d in ["draw-3", "draw-4"] {
+        assert!(
+            dir.join(d)
+                .join("reasoner/synthetic/inferred.json")
+                .exists(),
+            "{d}"
+        );
+    }
+    // Again: read back, the same figures; the aggregates go to the assets.
+    let assets = tempfile::tempdir().unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args([&args[..], &["--write-asset"]].concat())
+        .env("REASEQ_DATA", data.path())
+        .env("REASEQ_ASSETS", assets.path())
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("finished before"),
+        "{}",
+        stderr(&again)
+    );
+    let t: DrawStudy = from_json("stdout", &again.stdout).unwrap();
+    // Equal up to JSON's last digit (serde_json parses floats to within an ulp).
+    for (a, b) in t.verdicts.iter().zip(&s.verdicts) {
+        assert_eq!(
+            (&a.comparison, &a.metric, a.outcome),
+            (&b.comparison, &b.metric, b.outcome)
+        );
+        assert!((a.pooled.estimate - b.pooled.estimate).abs() < 1e-12);
+        assert!((a.pooled.upper - b.pooled.upper).abs() < 1e-12);
+    }
+    let shipped: DrawStudy = from_json(
+        "draws.json",
+        &std::fs::read(assets.path().join("study/synthetic/draws.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(shipped.draws.len(), 2);
+    // One draw has no spread to pool.
+    let one = reaseq_with_data(data.path(), &["experiment", "--synthetic", "--draws", "1"]);
+    assert_rejected(&one, &["--draws", "at least 2"]);
 }

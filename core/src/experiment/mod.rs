@@ -4,6 +4,7 @@
 //! bundles with the same function ([`evaluate_test_set`]).
 
 mod controls;
+mod draws;
 mod evaluation;
 mod report;
 mod results;
@@ -14,6 +15,7 @@ mod study;
 mod verdicts;
 
 pub use controls::{control_input, Control, ControlInput};
+pub use draws::{draws_report, draws_table, pool_draws, DrawResult, DrawStudy, PooledVerdict};
 pub use evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
 #[cfg(feature = "charts")]
 pub use report::report_charts;

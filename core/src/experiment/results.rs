@@ -76,6 +76,11 @@ impl ExperimentResults {
     pub fn variant(&self, v: Variant) -> Option<&VariantResult> {
         self.evaluation.variants.get(v.name())
     }
+
+    /// The first model seed (Base's first run's).
+    pub fn first_seed(&self) -> Option<u64> {
+        Some(self.variant(Variant::Base)?.per_seed.first()?.seed)
+    }
 }
 
 /// The settings every variant was trained with.

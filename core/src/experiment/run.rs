@@ -30,8 +30,10 @@ use crate::artifact::Artifact;
 /// What the ablation trains and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentConfig {
-    /// Training seeds per variant (0, 1, …).
+    /// Training seeds per variant (`first_seed`, +1, …).
     pub seeds: usize,
+    /// The first model seed; a draw study gives each protocol draw seeds of its own.
+    pub first_seed: u64,
     /// Models trained at once; each is seeded, so the results do not depend on it.
     pub jobs: usize,
     /// Epochs, batch, patience and learning rate of every model (the seed is each model's).
@@ -47,6 +49,11 @@ pub struct ExperimentConfig {
 }
 
 impl ExperimentConfig {
+    /// Every model's seeds: `first_seed`, +1, … (`seeds` of them).
+    pub fn model_seeds(&self) -> std::ops::Range<u64> {
+        self.first_seed..self.first_seed + self.seeds as u64
+    }
+
     /// The defaults for a dataset, or for the small synthetic world (whose few thousand
     /// impressions make short epochs): 30 epochs of 64 with patience 4 there.
     pub fn defaults(synthetic: bool) -> Self {
@@ -63,6 +70,7 @@ impl ExperimentConfig {
         };
         Self {
             seeds: 3,
+            first_seed: 0,
             jobs: 1,
             training,
             negatives: 0,
@@ -133,7 +141,7 @@ pub fn run_experiment(
             Arm::Variant(v) => {
                 runs.entry(v).or_default().push(run);
                 scores.entry(v).or_default().push(col);
-                if seed == 0 {
+                if seed == cfg.first_seed {
                     models.insert(v, model);
                 }
             }
@@ -317,7 +325,7 @@ fn train_all(
     };
     let rep_dim = rep.first().map_or(0, Vec::len);
     let jobs: Vec<(usize, u64)> = (0..inputs.len())
-        .flat_map(|a| (0..cfg.seeds as u64).map(move |seed| (a, seed)))
+        .flat_map(|a| cfg.model_seeds().map(move |seed| (a, seed)))
         .collect();
     let train_one = |a: usize, seed: u64| -> Result<Trained> {
         progress.checkpoint()?;

@@ -94,7 +94,7 @@ pub fn declared_verdicts(r: &ExperimentResults) -> Vec<Verdict> {
 }
 
 /// A win or a loss needs the corrected p below 0.05 and the interval on one side of zero.
-fn outcome(p_holm: f64, [lo, hi]: [f64; 2]) -> Outcome {
+pub(super) fn outcome(p_holm: f64, [lo, hi]: [f64; 2]) -> Outcome {
     match p_holm < 0.05 {
         true if lo > 0.0 => Outcome::Win,
         true if hi < 0.0 => Outcome::Loss,

@@ -81,9 +81,10 @@ impl ShippedExperiment {
 }
 
 /// Whether `results` were made with `cfg`'s settings (the jobs aside: they change no figure).
-fn made_with(results: &ExperimentResults, cfg: &ExperimentConfig) -> bool {
+pub(super) fn made_with(results: &ExperimentResults, cfg: &ExperimentConfig) -> bool {
     let (t, c) = (&results.training, &cfg.training);
     results.seeds == cfg.seeds
+        && results.first_seed() == Some(cfg.first_seed)
         && results.negatives == cfg.negatives
         && results.history == cfg.history
         && results.gbr == cfg.gbr

@@ -19,7 +19,8 @@ pub const KNOWLEDGE_BUILD: &str = "reaseq knowledge build";
 impl Workspace {
     /// `{data}/knowledge/{dataset}`
     pub fn knowledge_dir(&self, ds: &Dataset) -> PathBuf {
-        self.path(&layout::knowledge_dir(&ds.name))
+        let root = self.knowledge_from.as_ref().unwrap_or(&self.data);
+        root.join(layout::knowledge_dir(&ds.name))
     }
 
     /// Tensor `name` of the knowledge file `file`, one row per item of `ds`.

@@ -31,6 +31,9 @@ pub struct Workspace {
     /// Train every model afresh: neither the shipped models (under the assets) nor the
     /// sequences a fit here saved are reused.
     pub retrain: bool,
+    /// The data directory whose knowledge build this workspace reads, when not its own (a
+    /// draw study's draws read their parent's: the knowledge does not depend on the protocol).
+    pub knowledge_from: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -39,12 +42,26 @@ impl Workspace {
             data: data.into(),
             assets: assets.into(),
             retrain: false,
+            knowledge_from: None,
         }
     }
 
     /// The same workspace, training every model afresh when `retrain`.
     pub fn retraining(self, retrain: bool) -> Self {
         Self { retrain, ..self }
+    }
+
+    /// The same workspace, reading `parent`'s knowledge build.
+    pub fn reading_knowledge_of(self, parent: &Workspace) -> Self {
+        let from = parent
+            .knowledge_from
+            .as_ref()
+            .unwrap_or(&parent.data)
+            .clone();
+        Self {
+            knowledge_from: Some(from),
+            ..self
+        }
     }
 
     /// A layout directory (`crate::layout::*_dir`) under the data directory.

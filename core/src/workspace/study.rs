@@ -8,11 +8,12 @@ use std::time::Instant;
 use crate::artifact::to_json;
 use crate::data::{Prepared, WorldSpec};
 use crate::error::{Error, Result};
+use crate::experiment::{draws_report, DrawStudy, StudyResults, WorldResult};
 use crate::experiment::{run_experiment, study_report, ExperimentConfig, ExperimentResults};
-use crate::experiment::{StudyResults, WorldResult};
 use crate::layout::{self, file};
 use crate::progress::Progress;
 
+use super::experiment::made_with;
 use super::{read_artifact, write_file, Workspace};
 
 impl Workspace {
@@ -71,22 +72,88 @@ impl Workspace {
         dir: &Path,
         progress: &dyn Progress,
     ) -> Result<ExperimentResults> {
+        let data = Prepared::synthetic_seeded(world, cfg.seed)?;
         let root = dir.join(format!("world-{}", world.seed));
+        self.run_in(&root, &data, cfg, reasoner_epochs, progress)
+    }
+
+    /// The ablation on each of `draws` (one dataset or world under several protocol seeds),
+    /// each with `cfg` but its own protocol seed and model seeds (protocol seed × `cfg.seeds`,
+    /// +1, …), in `dir/draw-{seed}` (a draw finished there with the same settings is read
+    /// back); writes `draws.json` and `report.md` to `dir`.
+    pub fn draw_study(
+        &self,
+        draws: &[Prepared],
+        cfg: &ExperimentConfig,
+        reasoner_epochs: usize,
+        dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<DrawStudy> {
+        if draws.len() < 2 {
+            return Err(Error::Config(
+                "a draw study needs two draws or more: one has no spread to read".into(),
+            ));
+        }
+        let mut runs = Vec::with_capacity(draws.len());
+        for (k, data) in draws.iter().enumerate() {
+            let cfg = ExperimentConfig {
+                seed: data.seed,
+                first_seed: data.seed * cfg.seeds as u64,
+                ..cfg.clone()
+            };
+            progress.message(&format!(
+                "draw {}/{}: protocol seed {}, model seeds {:?}",
+                k + 1,
+                draws.len(),
+                data.seed,
+                cfg.model_seeds()
+            ));
+            let root = dir.join(format!("draw-{}", data.seed));
+            runs.push(self.run_in(&root, data, &cfg, reasoner_epochs, progress)?);
+        }
+        let study = DrawStudy::new(&runs)?;
+        write_file(&dir.join(file::DRAWS), &to_json(&study)?)?;
+        write_file(&dir.join(file::REPORT), draws_report(&study).as_bytes())?;
+        Ok(study)
+    }
+
+    /// Copies a draw study's results (aggregates only: no row) to the assets, where the page's
+    /// Summary reads them.
+    pub fn write_draws_asset(&self, study: &DrawStudy) -> Result<std::path::PathBuf> {
+        let path = self
+            .assets
+            .join(layout::study_dir(&study.dataset))
+            .join(file::DRAWS);
+        write_file(&path, &to_json(study)?)?;
+        Ok(path)
+    }
+
+    /// The ablation on `data` with `cfg` in a workspace of its own at `root` (reading this
+    /// one's knowledge build; never the shipped models): its results, read back when a run
+    /// there was made on the same data and protocol with the same settings.
+    fn run_in(
+        &self,
+        root: &Path,
+        data: &Prepared,
+        cfg: &ExperimentConfig,
+        reasoner_epochs: usize,
+        progress: &dyn Progress,
+    ) -> Result<ExperimentResults> {
         let path = root.join(file::RESULTS);
         if let Ok(r) = read_artifact::<ExperimentResults>(&path) {
-            if made_with(&r, world, cfg) {
+            if !self.retrain && r.spec() == data.spec() && made_with(&r, cfg) {
                 progress.message(&format!("{}: finished before, read back", path.display()));
                 return Ok(r);
             }
         }
         let started = Instant::now();
-        // No assets: a study world never installs the workbench's shipped models.
-        let ws = Workspace::new(&root, root.join("no-assets")).retraining(self.retrain);
-        let data = Prepared::synthetic_seeded(world, cfg.seed)?;
-        let rep = ws.experiment_rep(&data)?;
-        let gbr = ws.experiment_gbr(&data, cfg.gbr, reasoner_epochs, progress)?;
-        let mut run = run_experiment(&data, &rep, &gbr, cfg, progress)?;
-        // The world's whole time, the reasoner's fit included.
+        let ws = Workspace::new(root, root.join("no-assets"))
+            .retraining(self.retrain)
+            .reading_knowledge_of(self);
+        let rep = self.experiment_rep(data)?;
+        let gbr = ws.experiment_gbr(data, cfg.gbr, reasoner_epochs, progress)?;
+        let mut run = run_experiment(data, &rep, &gbr, cfg, progress)?;
+        // The run's whole time, the reasoner's fit included.
         run.results.seconds = started.elapsed().as_secs_f64();
         write_file(&path, &to_json(&run.results)?)?;
         write_file(
@@ -95,22 +162,4 @@ impl Workspace {
         )?;
         Ok(run.results)
     }
-}
-
-/// Whether saved results were made on `world` with `cfg`'s settings.
-fn made_with(r: &ExperimentResults, world: WorldSpec, cfg: &ExperimentConfig) -> bool {
-    let t = &r.training;
-    r.world == Some(world)
-        && r.seed == cfg.seed
-        && r.seeds == cfg.seeds
-        && r.gbr == cfg.gbr
-        && r.negatives == cfg.negatives
-        && r.history == cfg.history
-        && (t.epochs, t.batch, t.patience)
-            == (
-                cfg.training.epochs,
-                cfg.training.batch,
-                cfg.training.patience,
-            )
-        && r.controls.is_empty() != cfg.controls
 }

@@ -10,8 +10,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
 use reaseq_core::data::Prepared;
-use reaseq_core::experiment::{markdown_table, run_experiment, ExperimentResults};
+use reaseq_core::experiment::{draws_table, markdown_table, run_experiment, ExperimentResults};
 use reaseq_core::experiment::{ExperimentConfig, GbrDecoding, GbrSource};
+use reaseq_core::layout;
 use reaseq_core::ranker::cold::NewItem;
 use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::HistoryEvents;
@@ -25,9 +26,14 @@ use crate::workspace::workspace;
 pub struct ExperimentArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Training seeds per variant (reported as mean ± std).
+    /// Training seeds per variant (reported as mean ± std): protocol seed × seeds, +1, …
     #[arg(long, default_value_t = 3)]
     seeds: usize,
+    /// Repeat the whole experiment on this many protocol draws (seeds --seed, +1, …), each
+    /// with its own reasoner cross-fit and model seeds, and pool each declared comparison over
+    /// them (draws.json, in {data}/study/{dataset}/draws unless --reports says where).
+    #[arg(long)]
+    draws: Option<usize>,
     /// Models trained at once (each is seeded, so the results do not depend on it).
     #[arg(long, default_value_t = default_jobs())]
     jobs: usize,
@@ -114,6 +120,7 @@ impl ExperimentArgs {
         let d = ExperimentConfig::defaults(self.data.synthetic);
         ExperimentConfig {
             seeds: self.seeds,
+            first_seed: self.seed * self.seeds as u64,
             jobs: self.jobs,
             training: RankerTrainConfig {
                 epochs: self.epochs.unwrap_or(d.training.epochs),
@@ -152,6 +159,9 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     }
     if a.gbr_oracle && a.write_asset {
         bail!("--gbr-oracle reads the hidden events: its models cannot be workbench assets");
+    }
+    if let Some(k) = a.draws {
+        return draws(&a, k);
     }
     let started = Instant::now();
     let ws = workspace().retraining(a.retrain);
@@ -202,6 +212,39 @@ fn write_reports(
     } else {
         print!("{}", markdown_table(r));
         eprintln!("results, report and charts → {}", reports.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--draws K`: the experiment on K protocol draws (`Workspace::draw_study`), pooled.
+fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
+    if k < 2 {
+        bail!("--draws must be at least 2: one draw has no spread to read");
+    }
+    if a.gbr_oracle {
+        bail!(
+            "--draws repeats the reasoner's experiment: --gbr-oracle is a diagnostic of one draw"
+        );
+    }
+    let ws = workspace().retraining(a.retrain);
+    // One world for every draw: --world-seed's, else the first draw's seed.
+    let draws = (a.seed..a.seed + k as u64)
+        .map(|seed| a.data.prepare_draw(10, seed, a.seed))
+        .collect::<Result<Vec<Prepared>>>()?;
+    let name = &draws[0].ds.name;
+    let dir = a
+        .reports
+        .clone()
+        .unwrap_or_else(|| ws.path(&layout::draws_dir(name)));
+    let study = ws.draw_study(&draws, &a.config(), a.reasoner_epochs, &dir, &Stderr)?;
+    eprintln!("draws → {}", dir.display());
+    if a.write_asset {
+        eprintln!("assets → {}", ws.write_draws_asset(&study)?.display());
+    }
+    if a.json {
+        println!("{}", String::from_utf8(to_json(&study)?)?);
+    } else {
+        print!("{}", draws_table(&study));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -108,8 +108,18 @@ impl DataArgs {
     /// The world (its seed `--world-seed`, else `seed`, which draws the protocol) or the dataset
     /// under its mode; `future_m` is the `future` mode's number of hidden events.
     pub fn prepare(&self, future_m: usize, seed: u64) -> anyhow::Result<Prepared> {
+        self.prepare_draw(future_m, seed, seed)
+    }
+
+    /// The protocol drawn with `seed`; a synthetic world is `--world-seed`'s, else `world_seed`'s.
+    pub fn prepare_draw(
+        &self,
+        future_m: usize,
+        seed: u64,
+        world_seed: u64,
+    ) -> anyhow::Result<Prepared> {
         if self.synthetic {
-            let world = self.world.spec(self.world_seed.unwrap_or(seed));
+            let world = self.world.spec(self.world_seed.unwrap_or(world_seed));
             return Ok(Prepared::synthetic_seeded(world, seed)?);
         }
         let mode = ProtocolMode::parse(&self.mode, self.rho, future_m)?;

@@ -68,6 +68,7 @@ pub fn run(a: StudyArgs) -> Result<ExitCode> {
     let d = ExperimentConfig::defaults(true);
     let cfg = ExperimentConfig {
         seeds: a.seeds,
+        first_seed: a.seed * a.seeds as u64,
         jobs: a.jobs,
         training: RankerTrainConfig {
             epochs: a.epochs.unwrap_or(d.training.epochs),
