@@ -70,3 +70,13 @@ if [ -f data/knowledge/ml-100k/cards.json ]; then
   done
   echo "staged the MovieLens-100k knowledge build into $kdest"
 fi
+# The ablation over protocol draws (`reaseq experiment --draws K`; aggregates only), for the
+# Summary's panel: the one made here, else the one the repository ships.
+for f in data/study/ml-100k/draws/draws.json assets/study/ml-100k/draws.json; do
+  if [ -f "$f" ]; then
+    mkdir -p "${TRUNK_STAGING_DIR}/files/data/study/ml-100k"
+    cp "$f" "${TRUNK_STAGING_DIR}/files/data/study/ml-100k/draws.json"
+    echo "staged $f"
+    break
+  fi
+done

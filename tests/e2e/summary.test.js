@@ -37,6 +37,20 @@ viewTest("the printable summary says where each variant wins, ties or loses, as 
   assert.equal(await row.locator(".sides").innerText(), `${across.positive} / ${across.negative}`);
   assert.equal(await row.locator(".wins").innerText(), `${across.wins} of ${study.worlds.length}`);
   assert.match(await page.locator("#summary-study").innerText(), new RegExp(`on ${study.worlds.length} fresh synthetic worlds \\(seeds ${study.world_seeds.join(", ")}\\)`));
+  // The same comparisons pooled over protocol draws (`reaseq experiment --draws`), as draws.json
+  // has them: each draw's difference, the pooled interval, Holm, each draw's own verdicts.
+  const draws = await json("/files/study/synthetic/draws.json");
+  await page.locator("#summary-draws tr[data-comparison]").first().waitFor({ timeout: 30000 });
+  assert.equal(await page.locator("#summary-draws tr[data-comparison]").count(), draws.verdicts.length);
+  const pooled = draws.verdicts.find((v) => v.primary);
+  const drow = page.locator("#summary-draws tr[data-comparison]").first();
+  assert.equal(await drow.getAttribute("data-comparison"), pooled.comparison);
+  assert.equal(await drow.locator(".per-draw").innerText(), pooled.per_draw.map((d) => `${d >= 0 ? "+" : "-"}${Math.abs(d).toFixed(4)}`).join(" "));
+  assert.match(await drow.locator(".pooled").innerText(), new RegExp(`^${pooled.pooled.estimate >= 0 ? "\\+" : "-"}${Math.abs(pooled.pooled.estimate).toFixed(4)} \\[`));
+  assert.equal(await drow.locator(".holm").innerText(), pooled.p_holm.toFixed(3));
+  assert.equal(await drow.locator(".draws-won").innerText(), `${pooled.wins} / ${pooled.losses}`);
+  assert.equal(await drow.locator(".verdict").innerText(), pooled.outcome);
+  assert.match(await page.locator("#summary-draws-text").innerText(), new RegExp(`on ${draws.draws.length} protocol draws`));
   await page.locator("#pipeline tr[data-stage]").first().waitFor({ timeout: 30000 });
   // Printed, the page drops navigation and buttons.
   await page.emulateMedia({ media: "print" });

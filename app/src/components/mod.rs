@@ -1,3 +1,4 @@
+pub mod across_draws;
 pub mod attention;
 pub mod cold_start;
 pub mod control_results;
@@ -10,6 +11,7 @@ pub mod pipeline;
 pub mod population;
 pub mod stat;
 
+pub use across_draws::AcrossDraws;
 pub use attention::AttentionStrips;
 pub use cold_start::ColdStartBox;
 pub use control_results::ControlsTable;

@@ -3,7 +3,7 @@
 
 use reaseq_core::artifact::from_json;
 use reaseq_core::data::{Dataset, Prepared};
-use reaseq_core::experiment::{ExperimentResults, ExperimentRows, StudyResults};
+use reaseq_core::experiment::{DrawStudy, ExperimentResults, ExperimentRows, StudyResults};
 use reaseq_core::layout::{self, file};
 use reaseq_core::ranker::{Ranker, Variant};
 use reaseq_core::reasoner::InferredSequences;
@@ -25,6 +25,17 @@ pub async fn load_study(choice: &Choice) -> AppResult<Option<StudyResults>> {
     };
     let (root, name) = root(choice);
     let url = format!("/{root}{}/{}", layout::study_dir(name), file::STUDY);
+    match fetch_optional(&url).await? {
+        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// The ablation over protocol draws (`reaseq experiment --draws K --write-asset`), when the
+/// build carries one for this data.
+pub async fn load_draws(choice: &Choice) -> AppResult<Option<DrawStudy>> {
+    let (root, name) = root(choice);
+    let url = format!("/{root}{}/{}", layout::study_dir(name), file::DRAWS);
     match fetch_optional(&url).await? {
         Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
         None => Ok(None),

@@ -8,7 +8,7 @@ use reaseq_core::experiment::{AcrossWorlds, ControlResult, ExperimentResults, St
 use reaseq_core::ranker::Variant;
 
 use crate::components::control_results::interval;
-use crate::components::{errors_view, ControlsTable, Pipeline};
+use crate::components::{errors_view, AcrossDraws, ControlsTable, Pipeline};
 use crate::loading::choice_from_query;
 
 /// "wins", "ties" or "loses" from a difference's 95% interval.
@@ -154,6 +154,10 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         let c = choice.get();
         async move { crate::loading::experiment::load_study(&c).await }
     });
+    let draws = LocalResource::new(move || {
+        let c = choice.get();
+        async move { crate::loading::experiment::load_draws(&c).await }
+    });
     let controls: Vec<(String, ControlResult)> = r.controls.clone().into_iter().collect();
     view! {
         <h1>{format!("ReaSeq on {}: summary", r.dataset)}</h1>
@@ -173,6 +177,11 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         {move || match study.get() {
             Some(Ok(Some(s))) => Some(view! { <Robustness study=s/> }.into_any()),
             Some(Err(e)) => Some(view! { <p class="error" id="summary-study">{e.to_string()}</p> }.into_any()),
+            _ => None,
+        }}
+        {move || match draws.get() {
+            Some(Ok(Some(s))) => Some(view! { <AcrossDraws study=s/> }.into_any()),
+            Some(Err(e)) => Some(view! { <p class="error" id="summary-draws-text">{e.to_string()}</p> }.into_any()),
             _ => None,
         }}
         <Pipeline choice=choice/>

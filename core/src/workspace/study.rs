@@ -106,7 +106,7 @@ impl Workspace {
                 k + 1,
                 draws.len(),
                 data.seed,
-                cfg.model_seeds()
+                cfg.model_seeds().collect::<Vec<_>>()
             ));
             let root = dir.join(format!("draw-{}", data.seed));
             runs.push(self.run_in(&root, data, &cfg, reasoner_epochs, progress)?);
