@@ -23,6 +23,22 @@ fn reaseq_with_data(data: &Path, args: &[&str]) -> Output {
         .expect("run reaseq")
 }
 
+/// Runs `reaseq` again with `--write-asset`, `assets` as its assets directory: it must
+/// succeed and read back every finished part (a world, a draw) instead of refitting it.
+fn reaseq_again_to_assets(data: &Path, assets: &Path, args: &[&str]) -> Output {
+    let again = Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args([args, &["--write-asset"]].concat())
+        .env("REASEQ_DATA", data)
+        .env("REASEQ_ASSETS", assets)
+        .output()
+        .expect("run reaseq");
+    let err = stderr(&again);
+    assert!(again.status.success(), "{err}");
+    assert!(err.contains("finished before"), "{err}");
+    assert!(!err.contains("fold 1/2"), "{err}");
+    again
+}
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/metrics")
 }
@@ -694,19 +710,7 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
     // Again: both worlds are read back, not refitted, and the figures repeat; the aggregates
     // go to the assets.
     let assets = tempfile::tempdir().unwrap();
-    let again = Command::new(env!("CARGO_BIN_EXE_reaseq"))
-        .args([&args[..], &["--write-asset"]].concat())
-        .env("REASEQ_DATA", data.path())
-        .env("REASEQ_ASSETS", assets.path())
-        .output()
-        .unwrap();
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert!(
-        stderr(&again).contains("finished before"),
-        "{}",
-        stderr(&again)
-    );
-    assert!(!stderr(&again).contains("fold 1/2"), "{}", stderr(&again));
+    let again = reaseq_again_to_assets(data.path(), assets.path(), &args);
     let t: StudyResults = from_json("stdout", &again.stdout).unwrap();
     assert_eq!(t.verdicts[0].per_world, s.verdicts[0].per_world);
     let shipped: StudyResults = from_json(
@@ -784,18 +788,7 @@ fn draws_redraw_the_protocol_the_reasoner_and_the_seeds_and_pool_the_comparisons
     }
     // Again: read back, the same figures; the aggregates go to the assets.
     let assets = tempfile::tempdir().unwrap();
-    let again = Command::new(env!("CARGO_BIN_EXE_reaseq"))
-        .args([&args[..], &["--write-asset"]].concat())
-        .env("REASEQ_DATA", data.path())
-        .env("REASEQ_ASSETS", assets.path())
-        .output()
-        .unwrap();
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert!(
-        stderr(&again).contains("finished before"),
-        "{}",
-        stderr(&again)
-    );
+    let again = reaseq_again_to_assets(data.path(), assets.path(), &args);
     let t: DrawStudy = from_json("stdout", &again.stdout).unwrap();
     // Equal up to JSON's last digit (serde_json parses floats to within an ulp).
     for (a, b) in t.verdicts.iter().zip(&s.verdicts) {

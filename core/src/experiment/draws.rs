@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{holm, pool_runs, PooledDifference};
 
 use super::results::{ExperimentResults, GbrSource};
-use super::verdicts::{comparison_label, outcome, Outcome, Verdict};
+use super::verdicts::{comparison_label, outcome, same_comparison, Outcome, Verdict};
 
 /// What one draw measured: its seeds and its declared comparisons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,15 +142,12 @@ pub fn pool_draws(draws: &[DrawResult]) -> Result<Vec<PooledVerdict>> {
         let found = draws
             .iter()
             .map(|d| {
-                d.verdicts
-                    .iter()
-                    .find(|x| x.comparison == v.comparison && x.metric == v.metric)
-                    .ok_or_else(|| {
-                        Error::Config(format!(
-                            "the draw with seed {} has no {} on {}",
-                            d.protocol_seed, v.comparison, v.metric
-                        ))
-                    })
+                same_comparison(&d.verdicts, v).ok_or_else(|| {
+                    Error::Config(format!(
+                        "the draw with seed {} has no {} on {}",
+                        d.protocol_seed, v.comparison, v.metric
+                    ))
+                })
             })
             .collect::<Result<Vec<&Verdict>>>()?;
         let per_draw: Vec<f64> = found.iter().map(|x| x.difference).collect();

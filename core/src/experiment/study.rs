@@ -11,7 +11,7 @@ use crate::data::WorldSpec;
 use crate::metrics::holm;
 
 use super::results::{ExperimentResults, GbrSource};
-use super::verdicts::{comparison_label, Outcome, Verdict};
+use super::verdicts::{comparison_label, same_comparison, Outcome, Verdict};
 
 /// What one world's run measured: its results' declared comparisons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,11 +118,7 @@ pub fn across_worlds(worlds: &[WorldResult]) -> Vec<AcrossWorlds> {
         .map(|v| {
             let found: Vec<&Verdict> = worlds
                 .iter()
-                .filter_map(|w| {
-                    w.verdicts
-                        .iter()
-                        .find(|x| x.comparison == v.comparison && x.metric == v.metric)
-                })
+                .filter_map(|w| same_comparison(&w.verdicts, v))
                 .collect();
             let per_world: Vec<f64> = found.iter().map(|x| x.difference).collect();
             let positive = per_world.iter().filter(|&&d| d > 0.0).count();

@@ -57,6 +57,14 @@ pub struct Verdict {
     pub outcome: Outcome,
 }
 
+/// `like`'s comparison (the same comparison on the same metric) among `verdicts`: how a study
+/// reads one comparison across its runs.
+pub fn same_comparison<'a>(verdicts: &'a [Verdict], like: &Verdict) -> Option<&'a Verdict> {
+    verdicts
+        .iter()
+        .find(|x| x.comparison == like.comparison && x.metric == like.metric)
+}
+
 /// The family's comparisons present in `r` (controls only when it trained them), corrected.
 pub fn declared_verdicts(r: &ExperimentResults) -> Vec<Verdict> {
     let mut family: Vec<(String, &'static str, bool, &Comparison)> = Vec::new();
