@@ -42,12 +42,11 @@ pub fn AcrossDraws(study: DrawStudy) -> impl IntoView {
     view! {
         <h2>"Across protocol draws"</h2>
         <p id="summary-draws-text">{format!(
-            "reaseq experiment --draws ran the ablation with its controls on {} protocol draws of {data} (protocol {}; seeds {}), each with its own reasoner fit and {} ranker seed(s) of its own. Pooled: the draws' mean difference, its interval from the draws' spread plus the within-draw user bootstrap (Student's t, {} df), Holm-corrected; draws won / lost count each draw's own corrected verdict.",
+            "reaseq experiment --draws ran the ablation with its controls on {} protocol draws of {data} (protocol {}; seeds {}), each with its own reasoner fit and {} ranker seed(s) of its own. Pooled: the draws' mean difference, its interval from the draws' spread plus the within-draw user bootstrap (Student's t, Welch–Satterthwaite df), Holm-corrected; draws won / lost count each draw's own corrected verdict.",
             study.draws.len(),
             study.protocol.describe(),
             seeds.join(", "),
-            study.seeds,
-            study.draws.len().saturating_sub(1)
+            study.seeds
         )}</p>
         <table class="figures" id="summary-draws">
             <tr><th>"comparison"</th><th>"metric"</th><th>"per draw"</th><th>"pooled [95% CI]"</th><th>"between-draw SD"</th><th>"Holm p"</th><th>"draws won / lost"</th><th>"verdict"</th></tr>

@@ -1,9 +1,10 @@
 //! `draws.json`: the ablation with its controls repeated on K protocol draws of one dataset (or
-//! world). Each draw redraws everything that varies: the protocol (which events are hidden, the
-//! negatives), the reasoner's cross-fit (seeded with the protocol) and the rankers' seeds. Each
-//! declared comparison is pooled over the draws ([`crate::metrics::pool_runs`]: the draws'
-//! spread plus the user bootstrap's variance, Student's t on K − 1 degrees of freedom) and the
-//! pooled p-values are Holm-corrected over the family.
+//! world). Each draw redraws what its protocol seed seeds: on a dataset which events are hidden
+//! and the negatives; everywhere the reasoner's cross-fit, the controls' sequences, the
+//! bootstrap and the rankers' seeds (on a world the hidden events are the planted ones, fixed).
+//! Each declared comparison is pooled over the draws ([`crate::metrics::pool_runs`]: the draws'
+//! spread plus the user bootstrap's variance, Student's t with Welch–Satterthwaite degrees of
+//! freedom) and the pooled p-values are Holm-corrected over the family.
 
 use serde::{Deserialize, Serialize};
 
@@ -179,8 +180,8 @@ pub fn draws_table(s: &DrawStudy) -> String {
     for d in &s.draws {
         out += &format!(" draw {} |", d.protocol_seed);
     }
-    out += " pooled [95% CI] | between-draw SD | within-draw SE | p | Holm p | draws won / lost | verdict |\n|---|---|";
-    out += &"---|".repeat(s.draws.len() + 7);
+    out += " pooled [95% CI] | between-draw SD | within-draw SE | t df | p | Holm p | draws won / lost | verdict |\n|---|---|";
+    out += &"---|".repeat(s.draws.len() + 8);
     out += "\n";
     let mut rows: Vec<&PooledVerdict> = s.verdicts.iter().collect();
     rows.sort_by_key(|v| !v.primary);
@@ -195,12 +196,13 @@ pub fn draws_table(s: &DrawStudy) -> String {
         }
         let p = &v.pooled;
         out += &format!(
-            " {:+.4} [{:+.4}, {:+.4}] | {:.4} | {:.4} | {:.3} | {:.3} | {} / {} | {:?} |\n",
+            " {:+.4} [{:+.4}, {:+.4}] | {:.4} | {:.4} | {:.1} | {:.3} | {:.3} | {} / {} | {:?} |\n",
             p.estimate,
             p.lower,
             p.upper,
             p.between_sd,
             p.within_se,
+            p.df,
             p.p_value,
             v.p_holm,
             v.wins,
@@ -227,9 +229,10 @@ pub fn draws_report(s: &DrawStudy) -> String {
          draw redraws the protocol, the reasoner's cross-fit (seeded with the protocol) and the \
          rankers' seeds: protocol seeds {seeds}. Within a draw each difference is a paired user \
          bootstrap of seed-means; pooled over the draws, the mean difference with the draws' \
-         spread (s²/K) and the mean within-draw bootstrap variance added, Student's t on {df} \
-         degrees of freedom, Holm-corrected over the family. Made by `reaseq experiment \
-         --draws`: {secs:.0} s for the draws end to end.\n\n{table}",
+         spread (s²/K) and the mean within-draw bootstrap variance added, Student's t with \
+         Welch–Satterthwaite degrees of freedom (at least {df}; column t df), Holm-corrected \
+         over the family. Made by `reaseq experiment --draws`: {secs:.0} s for the draws end \
+         to end.\n\n{table}",
         dataset = s.dataset,
         n = s.draws.len(),
         protocol = s.protocol.describe(),

@@ -51,7 +51,26 @@ pub struct ExperimentConfig {
 impl ExperimentConfig {
     /// Every model's seeds: `first_seed`, +1, … (`seeds` of them).
     pub fn model_seeds(&self) -> std::ops::Range<u64> {
-        self.first_seed..self.first_seed + self.seeds as u64
+        self.first_seed..self.first_seed.saturating_add(self.seeds as u64)
+    }
+
+    /// The same configuration on protocol seed `seed`, with the model seeds of that draw:
+    /// `seed × seeds`, +1, … (so no two draws share a model seed). Refused when they overflow.
+    pub fn with_protocol_seed(self, seed: u64) -> Result<Self> {
+        let first_seed = seed
+            .checked_mul(self.seeds as u64)
+            .filter(|f| f.checked_add(self.seeds as u64).is_some())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "--seed {seed} with --seeds {}: the model seeds overflow",
+                    self.seeds
+                ))
+            })?;
+        Ok(Self {
+            seed,
+            first_seed,
+            ..self
+        })
     }
 
     /// The defaults for a dataset, or for the small synthetic world (whose few thousand
@@ -104,6 +123,12 @@ pub fn run_experiment(
 ) -> Result<ExperimentRun> {
     if cfg.seeds == 0 {
         return Err(Error::Config("--seeds must be at least 1".into()));
+    }
+    if cfg.first_seed.checked_add(cfg.seeds as u64).is_none() {
+        return Err(Error::Config(format!(
+            "model seeds from {} overflow",
+            cfg.first_seed
+        )));
     }
     let started = Instant::now();
     let ds = &data.ds;

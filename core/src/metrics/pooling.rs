@@ -2,14 +2,16 @@
 //! afresh (the protocol's draw, the reasoner's cross-fit, the rankers' seeds).
 //!
 //! The estimate is the runs' mean difference. Its variance adds two parts: the runs' spread,
-//! s² / K, for what the runs redraw; and the runs' mean within-run variance (each run's user
+//! s² / K, for what the runs redraw; and the runs' mean within-run variance W (each run's user
 //! bootstrap, read from its 95% interval), for the test users, which the runs of one dataset
-//! share, so their sampling error does not average out over runs. Where runs' test users differ
-//! the spread already holds part of it, and the sum is conservative. The interval and the
-//! two-sided p use Student's t with K − 1 degrees of freedom.
+//! share, so their sampling error does not average out over runs. The spread also holds part of
+//! the users' error wherever the runs' models or rows differ, so the sum is conservative. The
+//! interval and the two-sided p use Student's t with Welch–Satterthwaite degrees of freedom,
+//! ν = SE⁴ / ((s²/K)² / (K − 1)), W counted as known (a bootstrap over a hundred users or more):
+//! ν is K − 1 when the spread dominates and grows towards the normal when the runs agree.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::error::{Error, Result};
 
@@ -32,6 +34,8 @@ pub struct PooledDifference {
     pub between_sd: f64,
     /// The runs' mean within-run standard error (root of the mean variance).
     pub within_se: f64,
+    /// Welch–Satterthwaite degrees of freedom of the t reference (infinite: the normal).
+    pub df: f64,
 }
 
 /// Pools `differences` (one per run) with their runs' 95% intervals `intervals`, at 95%.
@@ -66,10 +70,15 @@ pub fn pool_runs(differences: &[f64], intervals: &[[f64; 2]]) -> Result<PooledDi
         .sum::<f64>()
         / n;
     let se = (spread / n + within).sqrt();
-    let t = StudentsT::new(0.0, 1.0, n - 1.0).map_err(|e| Error::metric(e.to_string()))?;
-    let q = t.inverse_cdf(0.975);
+    let between = spread / n;
+    let df = if between > 0.0 {
+        se.powi(4) / (between * between / (n - 1.0))
+    } else {
+        f64::INFINITY
+    };
+    let (q, two_sided) = reference(df)?;
     let p_value = if se > 0.0 {
-        (2.0 * t.cdf(-(estimate / se).abs())).min(1.0)
+        two_sided(estimate / se)
     } else if estimate == 0.0 {
         1.0
     } else {
@@ -83,7 +92,29 @@ pub fn pool_runs(differences: &[f64], intervals: &[[f64; 2]]) -> Result<PooledDi
         se,
         between_sd: spread.sqrt(),
         within_se: within.sqrt(),
+        df,
     })
+}
+
+/// A two-sided p-value of a t statistic.
+type TwoSided = Box<dyn Fn(f64) -> f64>;
+
+/// The 97.5% quantile and the two-sided p of Student's t on `df` degrees of freedom; the normal
+/// beyond a million (where the two agree to six digits).
+fn reference(df: f64) -> Result<(f64, TwoSided)> {
+    let bad = |e: statrs::distribution::StudentsTError| Error::metric(e.to_string());
+    if df > 1e6 {
+        let z = Normal::standard();
+        return Ok((
+            z.inverse_cdf(0.975),
+            Box::new(move |t: f64| (2.0 * z.cdf(-t.abs())).min(1.0)),
+        ));
+    }
+    let t = StudentsT::new(0.0, 1.0, df).map_err(bad)?;
+    Ok((
+        t.inverse_cdf(0.975),
+        Box::new(move |x: f64| (2.0 * t.cdf(-x.abs())).min(1.0)),
+    ))
 }
 
 #[cfg(test)]
@@ -92,25 +123,42 @@ mod tests {
 
     #[test]
     fn pooling_adds_the_spread_to_the_within_run_variance() {
-        // Three runs, each ±0.01 (se 0.01 / 1.96): s² = 1e-4, so se² = 1e-4 / 3 + (0.01 / Z)².
+        // Three runs, each ±0.01 (se 0.01 / Z): s² = 1e-4, so se² = 1e-4 / 3 + (0.01 / Z)².
         let p = pool_runs(
             &[0.01, 0.02, 0.03],
             &[[0.0, 0.02], [0.01, 0.03], [0.02, 0.04]],
         )
         .unwrap();
-        let want = (1e-4 / 3.0 + (0.01 / Z_95).powi(2)).sqrt();
+        let between = 1e-4 / 3.0;
+        let want = (between + (0.01 / Z_95).powi(2)).sqrt();
         assert!((p.estimate - 0.02).abs() < 1e-12);
         assert!((p.se - want).abs() < 1e-12, "{p:?}");
         assert!((p.between_sd - 0.01).abs() < 1e-12);
-        // t with 2 degrees of freedom: 4.3027 at 97.5%.
+        // Welch–Satterthwaite: se⁴ / (between² / 2) ≈ 6.34 degrees of freedom.
+        let df = want.powi(4) / (between * between / 2.0);
         assert!(
-            (p.upper - p.estimate - 4.302_652_7 * want).abs() < 1e-6,
+            (p.df - df).abs() < 1e-9 && p.df > 6.0 && p.df < 7.0,
             "{p:?}"
         );
+        // The t quantile on ~6.3 df (2.42) lies between the normal's and t on 2 df's (4.30).
+        let half = (p.upper - p.estimate) / want;
+        assert!(half > 2.40 && half < 2.45, "{half}");
         assert!((p.estimate - p.lower - (p.upper - p.estimate)).abs() < 1e-12);
-        // t = 0.02 / se ≈ 3.06 on 2 df: two-sided p ≈ 0.092, not what a z-test would give.
-        assert!(p.p_value > 0.05 && p.p_value < 0.15, "{p:?}");
-        assert!(p.lower < 0.0);
+        // t = 0.02 / se ≈ 2.60 on 6.3 df: two-sided p ≈ 0.04.
+        assert!(p.p_value > 0.03 && p.p_value < 0.05, "{p:?}");
+        assert!(p.lower > 0.0);
+    }
+
+    #[test]
+    fn identical_runs_are_read_with_the_normal() {
+        // No spread: only the users' error is left, known from the bootstrap, so the interval is
+        // each run's own.
+        let p = pool_runs(&[0.02; 3], &[[0.01, 0.03]; 3]).unwrap();
+        assert!(p.df.is_infinite() && p.between_sd == 0.0);
+        assert!(
+            (p.lower - 0.01).abs() < 1e-9 && (p.upper - 0.03).abs() < 1e-9,
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -146,7 +146,8 @@ impl Workspace {
         Ok(GbrSlots::per_user(ds, protocol, per_user))
     }
 
-    /// Seed 0's bundles, the student into their REP space and the results, for the workbench.
+    /// The first model seed's bundles, the student into their REP space and the results, for
+    /// the workbench.
     /// A run that read hidden events (the oracle) is refused: it must never reach the page.
     pub fn write_experiment_bundles(
         &self,
@@ -353,7 +354,8 @@ impl Workspace {
         Ok(made_on(&path, &results.spec(), data, progress).then_some(results))
     }
 
-    /// The seed-0 bundles the experiment saved, and the student into their REP space.
+    /// The bundles the experiment saved (its first model seed's), and the student into their
+    /// REP space.
     pub fn experiment_bundles(&self, data: &Prepared) -> Result<(Vec<Ranker>, StudentEncoder)> {
         let dir = self.ranker_dir(data);
         let read = |f: &str| read_file(&dir.join(f), EXPERIMENT);

@@ -141,6 +141,29 @@ mod tests {
     use crate::progress::Silent;
 
     #[test]
+    fn a_draws_workspace_reads_its_parents_knowledge_and_writes_its_own_models() {
+        let parent = Workspace::new("/p/data", "/p/assets");
+        let draw =
+            Workspace::new("/p/data/study/toy/draws/draw-1", "/none").reading_knowledge_of(&parent);
+        let ds = crate::data::Dataset::new("toy");
+        assert_eq!(
+            draw.knowledge_dir(&ds),
+            PathBuf::from("/p/data/knowledge/toy")
+        );
+        assert_eq!(
+            draw.path("reasoner/toy"),
+            PathBuf::from("/p/data/study/toy/draws/draw-1/reasoner/toy")
+        );
+        // A workspace made from a draw's reads the same knowledge.
+        let nested = Workspace::new("/q", "/none").reading_knowledge_of(&draw);
+        assert_eq!(nested.knowledge_dir(&ds), parent.knowledge_dir(&ds));
+        assert_eq!(
+            Workspace::new("/q", "/none").knowledge_dir(&ds),
+            PathBuf::from("/q/knowledge/toy")
+        );
+    }
+
+    #[test]
     fn a_missing_file_names_the_command_and_assets_copy_what_is_there() {
         let dir = tempfile::tempdir().unwrap();
         let ws = Workspace::new(dir.path().join("data"), dir.path().join("assets"));

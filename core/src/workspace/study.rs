@@ -96,11 +96,7 @@ impl Workspace {
         }
         let mut runs = Vec::with_capacity(draws.len());
         for (k, data) in draws.iter().enumerate() {
-            let cfg = ExperimentConfig {
-                seed: data.seed,
-                first_seed: data.seed * cfg.seeds as u64,
-                ..cfg.clone()
-            };
+            let cfg = cfg.clone().with_protocol_seed(data.seed)?;
             progress.message(&format!(
                 "draw {}/{}: protocol seed {}, model seeds {:?}",
                 k + 1,

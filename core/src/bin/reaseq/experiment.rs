@@ -52,14 +52,16 @@ pub struct ExperimentArgs {
     /// Where results.json, report.md and the charts go (default: {data}/reports/{dataset}).
     #[arg(long)]
     reports: Option<PathBuf>,
-    /// The protocol's seed (also the reasoner's, whose sequences are reused).
+    /// The protocol's seed (also the reasoner's, whose sequences are reused); the models are
+    /// seeded seed × --seeds, +1, …
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Reasoner epochs when its sequences must be (re)made.
     #[arg(long, default_value_t = 30)]
     reasoner_epochs: usize,
-    /// Also copy the seed-0 bundles, results.json and (synthetic worlds only, whose rows may be
-    /// shared) the GBR sequences and test scores to assets/ranker/{dataset}.
+    /// Also copy the first model seed's bundles (seed 0 with the default --seed), results.json
+    /// and (synthetic worlds only, whose rows may be shared) the GBR sequences and test scores
+    /// to assets/ranker/{dataset}; with --draws, draws.json to assets/study/{dataset}.
     #[arg(long)]
     write_asset: bool,
     /// Train the reasoner and every ranker afresh instead of installing the shipped ones
@@ -116,11 +118,10 @@ impl ExperimentArgs {
     }
 
     /// The library's configuration: the flags over the per-source defaults.
-    fn config(&self) -> ExperimentConfig {
+    fn config(&self) -> Result<ExperimentConfig> {
         let d = ExperimentConfig::defaults(self.data.synthetic);
-        ExperimentConfig {
+        let cfg = ExperimentConfig {
             seeds: self.seeds,
-            first_seed: self.seed * self.seeds as u64,
             jobs: self.jobs,
             training: RankerTrainConfig {
                 epochs: self.epochs.unwrap_or(d.training.epochs),
@@ -130,7 +131,6 @@ impl ExperimentArgs {
             },
             negatives: self.negatives,
             history: self.history(),
-            seed: self.seed,
             gbr: match (self.gbr_oracle, self.gbr_every) {
                 (true, _) => GbrSource::Oracle {
                     slots: self.oracle_slots,
@@ -145,7 +145,9 @@ impl ExperimentArgs {
                 },
             },
             controls: self.controls,
-        }
+            ..d
+        };
+        Ok(cfg.with_protocol_seed(self.seed)?)
     }
 }
 
@@ -165,7 +167,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     }
     let started = Instant::now();
     let ws = workspace().retraining(a.retrain);
-    let (data, cfg) = (a.prepare()?, a.config());
+    let (data, cfg) = (a.prepare()?, a.config()?);
     let rep = ws.experiment_rep(&data)?;
     let gbr = ws.experiment_gbr(&data, cfg.gbr, a.reasoner_epochs, &Stderr)?;
     // The shipped models and results when they were made on this data with these settings:
@@ -226,9 +228,15 @@ fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
             "--draws repeats the reasoner's experiment: --gbr-oracle is a diagnostic of one draw"
         );
     }
+    let Some(last) = a.seed.checked_add(k as u64) else {
+        bail!(
+            "--seed {} with --draws {k}: the draws' seeds overflow",
+            a.seed
+        );
+    };
     let ws = workspace().retraining(a.retrain);
     // One world for every draw: --world-seed's, else the first draw's seed.
-    let draws = (a.seed..a.seed + k as u64)
+    let draws = (a.seed..last)
         .map(|seed| a.data.prepare_draw(10, seed, a.seed))
         .collect::<Result<Vec<Prepared>>>()?;
     let name = &draws[0].ds.name;
@@ -236,7 +244,7 @@ fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
         .reports
         .clone()
         .unwrap_or_else(|| ws.path(&layout::draws_dir(name)));
-    let study = ws.draw_study(&draws, &a.config(), a.reasoner_epochs, &dir, &Stderr)?;
+    let study = ws.draw_study(&draws, &a.config()?, a.reasoner_epochs, &dir, &Stderr)?;
     eprintln!("draws → {}", dir.display());
     if a.write_asset {
         eprintln!("assets → {}", ws.write_draws_asset(&study)?.display());

@@ -68,17 +68,16 @@ pub fn run(a: StudyArgs) -> Result<ExitCode> {
     let d = ExperimentConfig::defaults(true);
     let cfg = ExperimentConfig {
         seeds: a.seeds,
-        first_seed: a.seed * a.seeds as u64,
         jobs: a.jobs,
         training: RankerTrainConfig {
             epochs: a.epochs.unwrap_or(d.training.epochs),
             ..d.training
         },
-        seed: a.seed,
         gbr: GbrSource::Reasoner,
         controls: true,
         ..d
-    };
+    }
+    .with_protocol_seed(a.seed)?;
     let ws = workspace().retraining(a.retrain);
     let dir = a
         .out
