@@ -8,7 +8,7 @@ use reaseq_core::layout::{self, file};
 use reaseq_core::ranker::{Ranker, Variant};
 use reaseq_core::reasoner::InferredSequences;
 
-use super::{fetch_optional, fetch_required, root, Choice};
+use super::{fetch_optional_artifact, fetch_required, root, Choice};
 use crate::error::{AppError, AppResult};
 
 /// Where a build carries the experiment's bundles for this dataset.
@@ -25,10 +25,7 @@ pub async fn load_study(choice: &Choice) -> AppResult<Option<StudyResults>> {
     };
     let (root, name) = root(choice);
     let url = format!("/{root}{}/{}", layout::study_dir(name), file::STUDY);
-    match fetch_optional(&url).await? {
-        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
-        None => Ok(None),
-    }
+    fetch_optional_artifact(&url).await
 }
 
 /// The ablation over protocol draws (`reaseq experiment --draws K --write-asset`), when the
@@ -36,10 +33,7 @@ pub async fn load_study(choice: &Choice) -> AppResult<Option<StudyResults>> {
 pub async fn load_draws(choice: &Choice) -> AppResult<Option<DrawStudy>> {
     let (root, name) = root(choice);
     let url = format!("/{root}{}/{}", layout::study_dir(name), file::DRAWS);
-    match fetch_optional(&url).await? {
-        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
-        None => Ok(None),
-    }
+    fetch_optional_artifact(&url).await
 }
 
 /// What `reaseq experiment` measured for the bundles this build ships for `choice`.

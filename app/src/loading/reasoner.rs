@@ -9,7 +9,7 @@ use reaseq_core::layout::{self, file};
 use reaseq_core::reasoner::evaluation::ReasonerEvaluation;
 use reaseq_core::reasoner::{knowledge_space, DecodingPrior, DiffusionReasoner, PriorWeight};
 
-use super::{fetch_optional, fetch_required, root, Choice};
+use super::{fetch_optional, fetch_optional_artifact, fetch_required, root, Choice};
 use crate::error::{AppError, AppResult};
 
 /// The reasoner's bundle, its vocabulary, and the data it was fitted on.
@@ -32,10 +32,7 @@ pub fn asset_dir(choice: &Choice) -> String {
 /// `reaseq reasoner eval --write-asset`'s measures for this dataset, when the build carries them.
 pub async fn load_evaluation(choice: &Choice) -> AppResult<Option<ReasonerEvaluation>> {
     let url = format!("/{}/{}", asset_dir(choice), file::EVALUATION);
-    match fetch_optional(&url).await? {
-        Some(bytes) => Ok(Some(from_json(&url, &bytes)?)),
-        None => Ok(None),
-    }
+    fetch_optional_artifact(&url).await
 }
 
 /// Where a build carries a dataset's knowledge vectors.

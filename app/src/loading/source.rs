@@ -11,7 +11,7 @@ use reaseq_core::data::load::{load_recbole_bytes, RecboleFiles};
 use reaseq_core::data::WorldSpec;
 use reaseq_core::data::{BeyondLog, Dataset, LoadOptions, SyntheticConfig, SyntheticWorld};
 
-use reaseq_core::artifact::from_json;
+use reaseq_core::artifact::{from_json, Artifact};
 use reaseq_core::layout::BuildIndex;
 
 use crate::error::{AppError, AppResult};
@@ -146,6 +146,14 @@ pub async fn fetch_optional(url: &str) -> AppResult<Option<Vec<u8>>> {
         return Ok(None);
     }
     fetch_file_bytes(url).await
+}
+
+/// A typed file the build may carry (its format version checked), or None when it does not.
+pub async fn fetch_optional_artifact<T: Artifact>(url: &str) -> AppResult<Option<T>> {
+    match fetch_optional(url).await? {
+        Some(bytes) => Ok(Some(from_json(url, &bytes)?)),
+        None => Ok(None),
+    }
 }
 
 async fn fetch_file_bytes(url: &str) -> AppResult<Option<Vec<u8>>> {

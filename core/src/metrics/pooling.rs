@@ -69,16 +69,23 @@ pub fn pool_runs(differences: &[f64], intervals: &[[f64; 2]]) -> Result<PooledDi
         .map(|[lo, hi]| ((hi - lo) / (2.0 * Z_95)).powi(2))
         .sum::<f64>()
         / n;
-    let se = (spread / n + within).sqrt();
     let between = spread / n;
+    let se = (between + within).sqrt();
     let df = if between > 0.0 {
         se.powi(4) / (between * between / (n - 1.0))
     } else {
         f64::INFINITY
     };
-    let (q, two_sided) = reference(df)?;
+    // Student's t on `df`; the normal beyond a million (the two agree to six digits there).
+    let (q, below) = if df > 1e6 {
+        let z = Normal::standard();
+        (z.inverse_cdf(0.975), z.cdf(-(estimate / se).abs()))
+    } else {
+        let t = StudentsT::new(0.0, 1.0, df).map_err(|e| Error::metric(e.to_string()))?;
+        (t.inverse_cdf(0.975), t.cdf(-(estimate / se).abs()))
+    };
     let p_value = if se > 0.0 {
-        two_sided(estimate / se)
+        (2.0 * below).min(1.0)
     } else if estimate == 0.0 {
         1.0
     } else {
@@ -94,27 +101,6 @@ pub fn pool_runs(differences: &[f64], intervals: &[[f64; 2]]) -> Result<PooledDi
         within_se: within.sqrt(),
         df,
     })
-}
-
-/// A two-sided p-value of a t statistic.
-type TwoSided = Box<dyn Fn(f64) -> f64>;
-
-/// The 97.5% quantile and the two-sided p of Student's t on `df` degrees of freedom; the normal
-/// beyond a million (where the two agree to six digits).
-fn reference(df: f64) -> Result<(f64, TwoSided)> {
-    let bad = |e: statrs::distribution::StudentsTError| Error::metric(e.to_string());
-    if df > 1e6 {
-        let z = Normal::standard();
-        return Ok((
-            z.inverse_cdf(0.975),
-            Box::new(move |t: f64| (2.0 * z.cdf(-t.abs())).min(1.0)),
-        ));
-    }
-    let t = StudentsT::new(0.0, 1.0, df).map_err(bad)?;
-    Ok((
-        t.inverse_cdf(0.975),
-        Box::new(move |x: f64| (2.0 * t.cdf(-x.abs())).min(1.0)),
-    ))
 }
 
 #[cfg(test)]

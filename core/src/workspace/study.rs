@@ -73,8 +73,9 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<ExperimentResults> {
         let data = Prepared::synthetic_seeded(world, cfg.seed)?;
+        let rep = self.experiment_rep(&data)?;
         let root = dir.join(format!("world-{}", world.seed));
-        self.run_in(&root, &data, cfg, reasoner_epochs, progress)
+        self.run_in(&root, &data, &rep, cfg, reasoner_epochs, progress)
     }
 
     /// The ablation on each of `draws` (one dataset or world under several protocol seeds),
@@ -94,6 +95,19 @@ impl Workspace {
                 "a draw study needs two draws or more: one has no spread to read".into(),
             ));
         }
+        // Every draw is of the first one's data: checked before any is run.
+        let first = &draws[0];
+        if let Some(d) = draws
+            .iter()
+            .find(|d| (d.ds.fingerprint(), d.world) != (first.ds.fingerprint(), first.world))
+        {
+            return Err(Error::Config(format!(
+                "the draw with seed {} is of other data than the draw with seed {}",
+                d.seed, first.seed
+            )));
+        }
+        // The REP vectors depend on the items only: one set for every draw.
+        let rep = self.experiment_rep(first)?;
         let mut runs = Vec::with_capacity(draws.len());
         for (k, data) in draws.iter().enumerate() {
             let cfg = cfg.clone().with_protocol_seed(data.seed)?;
@@ -105,7 +119,7 @@ impl Workspace {
                 cfg.model_seeds().collect::<Vec<_>>()
             ));
             let root = dir.join(format!("draw-{}", data.seed));
-            runs.push(self.run_in(&root, data, &cfg, reasoner_epochs, progress)?);
+            runs.push(self.run_in(&root, data, &rep, &cfg, reasoner_epochs, progress)?);
         }
         let study = DrawStudy::new(&runs)?;
         write_file(&dir.join(file::DRAWS), &to_json(&study)?)?;
@@ -124,13 +138,14 @@ impl Workspace {
         Ok(path)
     }
 
-    /// The ablation on `data` with `cfg` in a workspace of its own at `root` (reading this
-    /// one's knowledge build; never the shipped models): its results, read back when a run
-    /// there was made on the same data and protocol with the same settings.
+    /// The ablation on `data` (its items' REP vectors `rep`) with `cfg` in a workspace of its
+    /// own at `root` (reading this one's knowledge build; never the shipped models): its results,
+    /// read back when a run there was made on the same data and protocol with the same settings.
     fn run_in(
         &self,
         root: &Path,
         data: &Prepared,
+        rep: &[Vec<f32>],
         cfg: &ExperimentConfig,
         reasoner_epochs: usize,
         progress: &dyn Progress,
@@ -146,9 +161,8 @@ impl Workspace {
         let ws = Workspace::new(root, root.join("no-assets"))
             .retraining(self.retrain)
             .reading_knowledge_of(self);
-        let rep = self.experiment_rep(data)?;
         let gbr = ws.experiment_gbr(data, cfg.gbr, reasoner_epochs, progress)?;
-        let mut run = run_experiment(data, &rep, &gbr, cfg, progress)?;
+        let mut run = run_experiment(data, rep, &gbr, cfg, progress)?;
         // The run's whole time, the reasoner's fit included.
         run.results.seconds = started.elapsed().as_secs_f64();
         write_file(&path, &to_json(&run.results)?)?;

@@ -236,9 +236,7 @@ fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
     };
     let ws = workspace().retraining(a.retrain);
     // One world for every draw: --world-seed's, else the first draw's seed.
-    let draws = (a.seed..last)
-        .map(|seed| a.data.prepare_draw(10, seed, a.seed))
-        .collect::<Result<Vec<Prepared>>>()?;
+    let draws = a.data.prepare_draws(10, a.seed..last, a.seed)?;
     let name = &draws[0].ds.name;
     let dir = a
         .reports

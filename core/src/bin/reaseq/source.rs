@@ -108,23 +108,30 @@ impl DataArgs {
     /// The world (its seed `--world-seed`, else `seed`, which draws the protocol) or the dataset
     /// under its mode; `future_m` is the `future` mode's number of hidden events.
     pub fn prepare(&self, future_m: usize, seed: u64) -> anyhow::Result<Prepared> {
-        self.prepare_draw(future_m, seed, seed)
+        let mut one = self.prepare_draws(future_m, seed..seed + 1, seed)?;
+        one.pop()
+            .ok_or_else(|| anyhow::anyhow!("no protocol seed to draw"))
     }
 
-    /// The protocol drawn with `seed`; a synthetic world is `--world-seed`'s, else `world_seed`'s.
-    pub fn prepare_draw(
+    /// The protocol drawn with each of `seeds` on one dataset (loaded once) or one world (its
+    /// seed `--world-seed`, else `world_seed`).
+    pub fn prepare_draws(
         &self,
         future_m: usize,
-        seed: u64,
+        seeds: std::ops::Range<u64>,
         world_seed: u64,
-    ) -> anyhow::Result<Prepared> {
+    ) -> anyhow::Result<Vec<Prepared>> {
         if self.synthetic {
             let world = self.world.spec(self.world_seed.unwrap_or(world_seed));
-            return Ok(Prepared::synthetic_seeded(world, seed)?);
+            return seeds
+                .map(|seed| Ok(Prepared::synthetic_seeded(world, seed)?))
+                .collect();
         }
         let mode = ProtocolMode::parse(&self.mode, self.rho, future_m)?;
-        let ds = load(&self.source, Strictness::Strict)?.dataset;
         let split = SplitKind::parse(&self.split)?;
-        Ok(Prepared::dataset_split(ds, mode, split, seed)?)
+        let ds = load(&self.source, Strictness::Strict)?.dataset;
+        seeds
+            .map(|seed| Ok(Prepared::dataset_split(ds.clone(), mode, split, seed)?))
+            .collect()
     }
 }
