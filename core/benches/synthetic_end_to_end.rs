@@ -7,8 +7,10 @@
 
 use std::time::Instant;
 
+use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::data::{Prepared, WorldSpec};
 use reaseq_core::experiment::{run_experiment, ExperimentConfig};
+use reaseq_core::knowledge::teacher::TeacherEncoder;
 use reaseq_core::progress::Silent;
 use reaseq_core::workspace::Workspace;
 
@@ -38,7 +40,11 @@ fn run(root: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let ws = Workspace::new(root, root.join("no-assets")).retraining(true);
     let started = Instant::now();
     let data = Prepared::synthetic_seeded(WorldSpec::WORKBENCH, cfg.seed)?;
-    let rep = ws.experiment_rep(&data)?;
+    // The world's knowledge build, with the teacher fetched into the data directory.
+    let models = std::path::PathBuf::from(std::env::var_os("REASEQ_DATA").unwrap_or("data".into()));
+    fetch_minilm(&models, &mut |l| eprintln!("{l}"))?;
+    let teacher = TeacherEncoder::load(&minilm_dir(&models))?;
+    let rep = ws.experiment_rep(&data, &teacher, &Silent)?;
     let setup = started.elapsed().as_secs_f64();
     let t = Instant::now();
     let gbr = ws.experiment_gbr(&data, cfg.gbr, REASONER_EPOCHS, &Silent)?;
@@ -54,7 +60,7 @@ fn run(root: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         cfg.seeds,
         r.controls.len()
     );
-    println!("  world, protocol and REP vectors {setup:.1} s");
+    println!("  world, protocol and REP vectors (the knowledge build) {setup:.1} s");
     println!("  reasoner: cross-fit and sequences {reasoner:.1} s");
     println!("  rankers: four variants and the controls {rankers:.1} s");
     println!(

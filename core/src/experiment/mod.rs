@@ -29,9 +29,7 @@ pub use results::{
 };
 pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]
-pub use run::{
-    oracle_sequences, run_experiment, synthetic_student, ExperimentConfig, ExperimentRun,
-};
+pub use run::{oracle_sequences, run_experiment, ExperimentConfig, ExperimentRun};
 pub use study::{
     across_worlds, least_sign_p, sign_test, study_report, study_table, AcrossWorlds, StudyResults,
     WorldResult,

@@ -1,6 +1,7 @@
 //! The experiment's Markdown report and charts, rendered from its typed results: what `reaseq
 //! experiment` prints and writes next to `results.json`.
 
+use crate::knowledge::rep::RepSource;
 use crate::ranker::Variant;
 
 use super::results::{Comparison, ExperimentResults, PlantedPart, VariantResult};
@@ -174,7 +175,7 @@ pub fn markdown_report(r: &ExperimentResults) -> String {
         None => "ReaSeq − Base on cold and long-tail items: not computable (one class, or a variant missing).\n".to_owned(),
     };
     format!(
-        "# ReaSeq ablation on {}\n\nProtocol `{}`{}, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\n{}{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\n{sparse}",
+        "# ReaSeq ablation on {}\n\nProtocol `{}`{}, seed {}, {} training seeds per variant; {} test impressions of {} users. Made by `reaseq experiment` in {:.0} s.\n\nREP vectors: {}.\n\n{}{}\n![GAUC](gauc.svg)\n\n## Slices (test AUC, mean over seeds)\n\n{}\n{}\n{}\n![AUC by popularity](popularity.svg)\n\n{sparse}",
         r.dataset,
         r.protocol.describe(),
         if r.split.is_per_user() { "" } else { " (one global time split)" },
@@ -183,6 +184,10 @@ pub fn markdown_report(r: &ExperimentResults) -> String {
         r.impressions.test,
         r.test_users,
         r.seconds,
+        r.rep.as_ref().map_or_else(
+            || "not recorded (made before the source was)".to_owned(),
+            RepSource::describe
+        ),
         planted_line(r),
         markdown_table(r),
         slice_table(r, "popularity"),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
 use crate::data::{PreparedSpec, ProtocolMode, SplitKind, WorldSpec};
+use crate::knowledge::rep::RepSource;
 use crate::ranker::{HistoryEvents, Variant};
 
 /// The ablation's results on one dataset.
@@ -31,6 +32,10 @@ pub struct ExperimentResults {
     pub training: TrainingSettings,
     pub history: HistoryEvents,
     pub gbr: GbrSource,
+    /// Where the REP vectors came from; absent in files made before it was recorded (a
+    /// dataset's were already the knowledge build's, a synthetic world's the graph embedding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rep: Option<RepSource>,
     pub impressions: PartCounts,
     pub test_users: usize,
     /// Synthetic worlds: per part, how much is the planted partner genre.

@@ -9,9 +9,7 @@ use std::time::Instant;
 use crate::data::protocol::PopularityBuckets;
 use crate::data::Prepared;
 use crate::error::{Error, Result};
-use crate::knowledge::distill::{distill, DistillConfig};
-use crate::knowledge::student::{StudentConfig, StudentEncoder};
-use crate::knowledge::{build_cards, Agent, CatalogAgent, Critic, GraphAgent, KnowledgeCard};
+use crate::knowledge::rep::{RepSource, RepVectors};
 use crate::metrics::BootstrapConfig;
 use crate::progress::Progress;
 use crate::ranker::train::{score_all, train_ranker, RankerTrainConfig};
@@ -116,7 +114,7 @@ type Trained = (Ranker, SeedRun, Vec<f64>);
 /// and evaluates them on the test rows.
 pub fn run_experiment(
     data: &Prepared,
-    rep: &[Vec<f32>],
+    rep: &RepVectors,
     gbr: &GbrSlots,
     cfg: &ExperimentConfig,
     progress: &dyn Progress,
@@ -155,7 +153,7 @@ pub fn run_experiment(
     ));
     let inputs = arm_inputs(data, &rows, gbr, cfg)?;
     let trained_at = Instant::now();
-    let done = train_all(data, rep, &inputs, cfg, progress)?;
+    let done = train_all(data, &rep.vectors, &inputs, cfg, progress)?;
     let train_wall_seconds = trained_at.elapsed().as_secs_f64();
     let mut scores = SeedScores::new();
     let mut runs: BTreeMap<Variant, Vec<SeedRun>> = BTreeMap::new();
@@ -197,7 +195,14 @@ pub fn run_experiment(
         train_wall_seconds,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let results = assemble(data, cfg, &rows, &models, (evaluation, controls), timing);
+    let results = assemble(
+        data,
+        cfg,
+        (&rows, &rep.source),
+        &models,
+        (evaluation, controls),
+        timing,
+    );
     Ok(ExperimentRun {
         results,
         models,
@@ -216,7 +221,7 @@ struct Timing {
 fn assemble(
     data: &Prepared,
     cfg: &ExperimentConfig,
-    rows: &ExperimentRows,
+    (rows, rep): (&ExperimentRows, &RepSource),
     models: &BTreeMap<Variant, Ranker>,
     (evaluation, controls): (TestSetEvaluation, BTreeMap<String, ControlResult>),
     timing: Timing,
@@ -241,6 +246,7 @@ fn assemble(
         },
         history: cfg.history,
         gbr: cfg.gbr,
+        rep: Some(rep.clone()),
         impressions: PartCounts {
             train: rows.train.len(),
             valid: rows.valid.len(),
@@ -428,43 +434,6 @@ pub fn oracle_sequences(data: &Prepared, slots: usize) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// A student encoder distilled from the catalog and graph agents' cards to `targets` (the
-/// synthetic world's REP vectors), as a bundle: it places a new item's text in the rankers' REP
-/// space (the workbench's cold-start box). Prints its held-out agreement.
-pub fn synthetic_student(
-    data: &Prepared,
-    targets: &[Vec<f32>],
-    seed: u64,
-    progress: &dyn Progress,
-) -> Result<(Vec<u8>, Vec<u8>)> {
-    let mut agents: Vec<Box<dyn Agent>> = vec![Box::new(CatalogAgent), Box::new(GraphAgent)];
-    let cards = build_cards(&data.ds, &mut agents, &Critic)?;
-    let texts: Vec<String> = cards.iter().map(KnowledgeCard::text).collect();
-    let cfg = StudentConfig {
-        // A few hundred template-made cards need far fewer buckets than real titles.
-        buckets: 2048,
-        dim: targets.first().map_or(0, Vec::len),
-        ..StudentConfig::default()
-    };
-    let dc = DistillConfig {
-        seed,
-        ..DistillConfig::default()
-    };
-    let (student, agreement): (StudentEncoder, _) = distill(&texts, targets, cfg, &dc)?;
-    progress.message(&format!(
-        "student: held-out cosine {:.3}, neighbour overlap@10 {:.3}",
-        agreement.heldout_cosine, agreement.heldout_overlap_at_10
-    ));
-    let metrics = BTreeMap::from([
-        ("heldout_cosine".to_owned(), agreement.heldout_cosine),
-        (
-            "heldout_overlap_at_10".to_owned(),
-            agreement.heldout_overlap_at_10,
-        ),
-    ]);
-    student.to_bundle(Some(data.ds.fingerprint()), metrics)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,9 +453,12 @@ mod tests {
         let mode = ProtocolMode::Domain { share: 0.2 };
         let data = Prepared::dataset_split(world.dataset, mode, SplitKind::Global, 1).unwrap();
         let mut rng = SeededRng::new(4);
-        let rep: Vec<Vec<f32>> = (0..120)
-            .map(|_| (0..8).map(|_| rng.gaussian() as f32).collect())
-            .collect();
+        let rep = RepVectors {
+            source: RepSource::for_tests(8),
+            vectors: (0..120)
+                .map(|_| (0..8).map(|_| rng.gaussian() as f32).collect())
+                .collect(),
+        };
         let gbr = GbrSlots::per_user(&data.ds, &data.protocol, oracle_sequences(&data, 5));
         let cfg = ExperimentConfig {
             seeds: 2,
@@ -501,6 +473,7 @@ mod tests {
         let run = run_experiment(&data, &rep, &gbr, &cfg, &Silent).unwrap();
         let r = &run.results;
         assert_eq!((r.protocol, r.split), (mode, SplitKind::Global));
+        assert_eq!(r.rep.as_ref(), Some(&rep.source));
         assert_eq!(r.controls.len(), Control::ALL.len());
         for c in r.controls.values() {
             let vs = c.result.vs_base.as_ref().unwrap();

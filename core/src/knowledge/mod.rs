@@ -15,6 +15,7 @@ pub mod neighbours;
 pub mod pipeline;
 #[cfg(any(feature = "teacher", feature = "train"))]
 pub mod purity;
+pub mod rep;
 pub mod report;
 pub mod semantic_id;
 pub mod student;

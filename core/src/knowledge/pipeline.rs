@@ -116,6 +116,19 @@ impl KnowledgeBuildConfig {
         }
     }
 
+    /// A synthetic world's build, which the experiment makes: the defaults with a student of
+    /// 2,048 buckets (a few hundred template-made cards need far fewer than real titles).
+    pub fn for_world() -> Self {
+        let d = Self::defaults();
+        Self {
+            student: StudentConfig {
+                buckets: 2048,
+                ..d.student
+            },
+            ..d
+        }
+    }
+
     /// The semantic IDs' quantisation, with the build's seed.
     pub fn semantic_id_config(&self) -> RqConfig {
         RqConfig {

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use crate::artifact::{to_compact_json, to_json, Artifact};
 use crate::data::Prepared;
 use crate::error::{Error, Result};
-use crate::experiment::{oracle_sequences, synthetic_student, ExperimentRun};
+use crate::experiment::{oracle_sequences, ExperimentRun};
 use crate::experiment::{ExperimentResults, ExperimentRows, TestScores};
 use crate::experiment::{GbrDecoding, GbrSource};
-use crate::knowledge::graph_embedding::{graph_embedding, GraphEmbeddingConfig};
+use crate::knowledge::rep::{RepSource, RepVectors};
 use crate::knowledge::student::StudentEncoder;
+use crate::knowledge::vectors::TextEncoder;
 use crate::layout::{self, file};
 use crate::progress::Progress;
 use crate::ranker::cold::{cold_start, ColdSpace, ColdStartReport, NewItem};
@@ -80,10 +81,21 @@ impl ShippedExperiment {
     }
 }
 
-/// Whether `results` were made with `cfg`'s settings (the jobs aside: they change no figure).
-pub(super) fn made_with(results: &ExperimentResults, cfg: &ExperimentConfig) -> bool {
+/// Whether `results` were made with `cfg`'s settings (the jobs aside: they change no figure)
+/// and REP vectors from `rep`. Results that did not record their REP source are a dataset's
+/// made with the knowledge build's, or a synthetic world's made with the graph embedding.
+pub(super) fn made_with(
+    results: &ExperimentResults,
+    cfg: &ExperimentConfig,
+    rep: &RepSource,
+) -> bool {
     let (t, c) = (&results.training, &cfg.training);
-    results.seeds == cfg.seeds
+    let same_rep = results
+        .rep
+        .as_ref()
+        .map_or(results.world.is_none(), |r| r == rep);
+    same_rep
+        && results.seeds == cfg.seeds
         && results.first_seed() == Some(cfg.first_seed)
         && results.negatives == cfg.negatives
         && results.history == cfg.history
@@ -102,13 +114,15 @@ impl Workspace {
         self.path(&layout::ranker_dir(&data.ds.name))
     }
 
-    /// The items' REP vectors: the graph embedding on the synthetic world, on a dataset the
-    /// compact vectors the knowledge build distilled.
-    pub fn experiment_rep(&self, data: &Prepared) -> Result<Vec<Vec<f32>>> {
-        match data.world {
-            Some(_) => graph_embedding(&data.ds, &GraphEmbeddingConfig::default()),
-            None => self.rep_vectors(&data.ds),
-        }
+    /// The items' REP vectors and their source: the knowledge build's, on a synthetic world
+    /// made with `encoder` when missing (`Workspace::rep`).
+    pub fn experiment_rep(
+        &self,
+        data: &Prepared,
+        encoder: &dyn TextEncoder,
+        progress: &dyn Progress,
+    ) -> Result<RepVectors> {
+        self.rep(&data.ds, data.world.is_some(), encoder, progress)
     }
 
     /// The GBR sequences: every user's from the reasoner (made with `reasoner_epochs` when
@@ -149,13 +163,7 @@ impl Workspace {
     /// The first model seed's bundles, the student into their REP space and the results, for
     /// the workbench.
     /// A run that read hidden events (the oracle) is refused: it must never reach the page.
-    pub fn write_experiment_bundles(
-        &self,
-        data: &Prepared,
-        rep: &[Vec<f32>],
-        run: &ExperimentRun,
-        progress: &dyn Progress,
-    ) -> Result<()> {
+    pub fn write_experiment_bundles(&self, data: &Prepared, run: &ExperimentRun) -> Result<()> {
         if matches!(run.results.gbr, GbrSource::Oracle { .. }) {
             return Err(Error::Config(
                 "the oracle's models read the hidden events: they cannot be workbench bundles"
@@ -175,12 +183,8 @@ impl Workspace {
             write_file(&dir.join(mf), &manifest)?;
             write_file(&dir.join(wf), &weights)?;
         }
-        // On a dataset the student the knowledge build distilled (the REP vectors are its
-        // targets); on the synthetic world one distilled here to the graph vectors.
-        let (manifest, weights) = match data.world {
-            Some(_) => synthetic_student(data, rep, data.seed, progress)?,
-            None => self.student_bundle(&data.ds)?,
-        };
+        // The student the knowledge build distilled: the REP vectors are its targets.
+        let (manifest, weights) = self.student_bundle(&data.ds)?;
         let [mf, wf] = layout::bundle_files(file::STUDENT);
         write_file(&dir.join(mf), &manifest)?;
         write_file(&dir.join(wf), &weights)?;
@@ -233,7 +237,7 @@ impl Workspace {
         &self,
         data: &Prepared,
         cfg: &ExperimentConfig,
-        gbr: &[Vec<u32>],
+        (rep, gbr): (&RepSource, &[Vec<u32>]),
         progress: &dyn Progress,
     ) -> Result<Option<ShippedExperiment>> {
         let from = self.assets.join(layout::ranker_dir(&data.ds.name));
@@ -243,16 +247,17 @@ impl Workspace {
         let Some(results) = self.shipped_results(data, progress)? else {
             return Ok(None);
         };
-        if !made_with(&results, cfg) {
+        if !made_with(&results, cfg, rep) {
             progress.message(&format!(
-                "{}: made with other settings (seeds {}, negatives {}, epochs {}, batch {}, patience {}, history {:?}); training here",
+                "{}: made with other settings (seeds {}, negatives {}, epochs {}, batch {}, patience {}, history {:?}, REP {}); training here",
                 from.display(),
                 results.seeds,
                 results.negatives,
                 results.training.epochs,
                 results.training.batch,
                 results.training.patience,
-                results.history
+                results.history,
+                results.rep.as_ref().map_or("unrecorded".into(), RepSource::describe)
             ));
             return Ok(None);
         }

@@ -4,14 +4,24 @@ use std::path::PathBuf;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+#[cfg(any(feature = "teacher", feature = "train"))]
+use crate::knowledge::pipeline::{build_vectors, make_agents, run_agents};
+#[cfg(any(feature = "teacher", feature = "train"))]
+use crate::knowledge::pipeline::{CardStats, KnowledgeBuildConfig, KnowledgeVectors};
 use crate::knowledge::pipeline::{DistilledStudent, KnowledgeBuild, KnowledgeCards};
+#[cfg(any(feature = "teacher", feature = "train"))]
+use crate::knowledge::rep::{RepSource, RepVectors};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use crate::knowledge::student::StudentEncoder;
+#[cfg(any(feature = "teacher", feature = "train"))]
+use crate::knowledge::vectors::TextEncoder;
 use crate::knowledge::vectors::{matrix_from_safetensors, tensor};
 use crate::layout::{self, file};
 use crate::progress::Progress;
 
-use super::{read_artifact, read_file, Workspace};
+#[cfg(any(feature = "teacher", feature = "train"))]
+use super::write_file;
+use super::{read_artifact, read_file, write_artifact, Workspace};
 
 /// What makes the knowledge files, named when one is missing.
 pub const KNOWLEDGE_BUILD: &str = "reaseq knowledge build";
@@ -124,5 +134,96 @@ impl Workspace {
     /// Every item's knowledge card.
     pub fn cards(&self, ds: &Dataset) -> Result<KnowledgeCards> {
         read_artifact(&self.knowledge_dir(ds).join(file::CARDS))
+    }
+
+    /// Writes a build's cards (before its vectors, so they are kept when the teacher cannot be
+    /// had); returns where they went.
+    pub fn write_cards(&self, ds: &Dataset, cards: &KnowledgeCards) -> Result<PathBuf> {
+        let path = self.knowledge_dir(ds).join(file::CARDS);
+        write_artifact(&path, cards)?;
+        Ok(path)
+    }
+}
+
+#[cfg(any(feature = "teacher", feature = "train"))]
+impl Workspace {
+    /// Writes a build's vector files (when it made them), then its summary, which it returns.
+    pub fn write_knowledge(
+        &self,
+        ds: &Dataset,
+        cfg: &KnowledgeBuildConfig,
+        cards: CardStats,
+        vectors: Option<&KnowledgeVectors>,
+    ) -> Result<KnowledgeBuild> {
+        let dir = self.knowledge_dir(ds);
+        if let Some(v) = vectors {
+            for (name, bytes) in v.files(ds)? {
+                write_file(&dir.join(name), &bytes)?;
+            }
+        }
+        let summary = KnowledgeBuild::new(ds, cfg, cards, vectors.map(|v| v.summary.clone()));
+        write_artifact(&dir.join(file::KNOWLEDGE_BUILD), &summary)?;
+        Ok(summary)
+    }
+
+    /// The knowledge build of `ds` when it was made for this very data, with vectors.
+    fn knowledge_build_of(&self, ds: &Dataset) -> Result<KnowledgeBuild> {
+        let path = self.knowledge_dir(ds).join(file::KNOWLEDGE_BUILD);
+        let build: KnowledgeBuild = read_artifact(&path)?;
+        let want = format!("{:016x}", ds.fingerprint());
+        if build.dataset_fingerprint != want || build.vectors.is_none() {
+            return Err(Error::artifact(
+                path.display().to_string(),
+                format!(
+                    "made for other data ({}, this data {want}) or without vectors: run `{KNOWLEDGE_BUILD}` again",
+                    build.dataset_fingerprint
+                ),
+            ));
+        }
+        Ok(build)
+    }
+
+    /// The items' REP vectors, the ranker's REP input: on every dataset and synthetic world
+    /// the knowledge build's. A dataset's build is `reaseq knowledge build`'s (refused when made
+    /// for other data); a synthetic world's is made here, with the catalog and graph agents and
+    /// `encoder`, when missing or made for another world.
+    pub(super) fn rep(
+        &self,
+        ds: &Dataset,
+        world: bool,
+        encoder: &dyn TextEncoder,
+        progress: &dyn Progress,
+    ) -> Result<RepVectors> {
+        let build = match self.knowledge_build_of(ds) {
+            Ok(b) => b,
+            Err(_) if world => self.build_world_knowledge(ds, encoder, progress)?,
+            Err(e) => return Err(e),
+        };
+        let source = RepSource::of_build(&build)
+            .ok_or_else(|| Error::Config(format!("{}: no vectors", ds.name)))?;
+        Ok(RepVectors {
+            source,
+            vectors: self.rep_vectors(ds)?,
+        })
+    }
+
+    /// A synthetic world's knowledge build (`KnowledgeBuildConfig::for_world`), written where
+    /// `reaseq knowledge build` writes a dataset's.
+    fn build_world_knowledge(
+        &self,
+        ds: &Dataset,
+        encoder: &dyn TextEncoder,
+        progress: &dyn Progress,
+    ) -> Result<KnowledgeBuild> {
+        progress.message(&format!(
+            "{}: the knowledge build (catalog and graph agents, {})",
+            self.knowledge_dir(ds).display(),
+            encoder.name()
+        ));
+        let cfg = KnowledgeBuildConfig::for_world();
+        let (cards, stats) = run_agents(ds, &mut make_agents(&cfg, None)?)?;
+        self.write_cards(ds, &cards)?;
+        let v = build_vectors(ds, &cards, encoder, &cfg, None, progress)?;
+        self.write_knowledge(ds, &cfg, stats, Some(&v))
     }
 }

@@ -10,6 +10,8 @@ use crate::data::{Prepared, WorldSpec};
 use crate::error::{Error, Result};
 use crate::experiment::{draws_report, DrawStudy, StudyResults, WorldResult};
 use crate::experiment::{run_experiment, study_report, ExperimentConfig, ExperimentResults};
+use crate::knowledge::rep::RepVectors;
+use crate::knowledge::vectors::TextEncoder;
 use crate::layout::{self, file};
 use crate::progress::Progress;
 
@@ -25,8 +27,8 @@ impl Workspace {
         &self,
         template: WorldSpec,
         world_seeds: &[u64],
-        cfg: &ExperimentConfig,
-        reasoner_epochs: usize,
+        (cfg, reasoner_epochs): (&ExperimentConfig, usize),
+        encoder: &dyn TextEncoder,
         dir: &Path,
         progress: &dyn Progress,
     ) -> Result<StudyResults> {
@@ -42,7 +44,9 @@ impl Workspace {
                 world_seeds.len(),
                 world.describe()
             ));
-            let results = self.study_world(world, cfg, reasoner_epochs, dir, progress)?;
+            let root = dir.join(format!("world-{}", world.seed));
+            let results =
+                self.study_world(world, (cfg, reasoner_epochs), encoder, &root, progress)?;
             worlds.extend(WorldResult::new(&results));
         }
         let study = StudyResults::new(worlds, cfg.seed, cfg.seeds, cfg.gbr)
@@ -63,19 +67,20 @@ impl Workspace {
         Ok(path)
     }
 
-    /// One world of the study: its results, read back when they were made with `cfg`.
+    /// One world of the study in a workspace of its own at `root`, with its own knowledge
+    /// build: its results, read back when they were made with `cfg`.
     fn study_world(
         &self,
         world: WorldSpec,
-        cfg: &ExperimentConfig,
-        reasoner_epochs: usize,
-        dir: &Path,
+        (cfg, reasoner_epochs): (&ExperimentConfig, usize),
+        encoder: &dyn TextEncoder,
+        root: &Path,
         progress: &dyn Progress,
     ) -> Result<ExperimentResults> {
         let data = Prepared::synthetic_seeded(world, cfg.seed)?;
-        let rep = self.experiment_rep(&data)?;
-        let root = dir.join(format!("world-{}", world.seed));
-        self.run_in(&root, &data, &rep, cfg, reasoner_epochs, progress)
+        let ws = Workspace::new(root, root.join("no-assets")).retraining(self.retrain);
+        let rep = ws.experiment_rep(&data, encoder, progress)?;
+        ws.run_in(root, &data, &rep, cfg, reasoner_epochs, progress)
     }
 
     /// The ablation on each of `draws` (one dataset or world under several protocol seeds),
@@ -85,8 +90,8 @@ impl Workspace {
     pub fn draw_study(
         &self,
         draws: &[Prepared],
-        cfg: &ExperimentConfig,
-        reasoner_epochs: usize,
+        (cfg, reasoner_epochs): (&ExperimentConfig, usize),
+        encoder: &dyn TextEncoder,
         dir: &Path,
         progress: &dyn Progress,
     ) -> Result<DrawStudy> {
@@ -107,7 +112,7 @@ impl Workspace {
             )));
         }
         // The REP vectors depend on the items only: one set for every draw.
-        let rep = self.experiment_rep(first)?;
+        let rep = self.experiment_rep(first, encoder, progress)?;
         let mut runs = Vec::with_capacity(draws.len());
         for (k, data) in draws.iter().enumerate() {
             let cfg = cfg.clone().with_protocol_seed(data.seed)?;
@@ -140,19 +145,20 @@ impl Workspace {
 
     /// The ablation on `data` (its items' REP vectors `rep`) with `cfg` in a workspace of its
     /// own at `root` (reading this one's knowledge build; never the shipped models): its results,
-    /// read back when a run there was made on the same data and protocol with the same settings.
+    /// read back when a run there was made on the same data and protocol with the same settings
+    /// and REP vectors.
     fn run_in(
         &self,
         root: &Path,
         data: &Prepared,
-        rep: &[Vec<f32>],
+        rep: &RepVectors,
         cfg: &ExperimentConfig,
         reasoner_epochs: usize,
         progress: &dyn Progress,
     ) -> Result<ExperimentResults> {
         let path = root.join(file::RESULTS);
         if let Ok(r) = read_artifact::<ExperimentResults>(&path) {
-            if !self.retrain && r.spec() == data.spec() && made_with(&r, cfg) {
+            if !self.retrain && r.spec() == data.spec() && made_with(&r, cfg, &rep.source) {
                 progress.message(&format!("{}: finished before, read back", path.display()));
                 return Ok(r);
             }

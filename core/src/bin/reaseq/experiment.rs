@@ -18,6 +18,7 @@ use reaseq_core::ranker::train::RankerTrainConfig;
 use reaseq_core::ranker::HistoryEvents;
 use reaseq_core::workspace::Workspace;
 
+use crate::knowledge::LazyTeacher;
 use crate::progress::Stderr;
 use crate::source::DataArgs;
 use crate::workspace::workspace;
@@ -168,13 +169,14 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let ws = workspace().retraining(a.retrain);
     let (data, cfg) = (a.prepare()?, a.config()?);
-    let rep = ws.experiment_rep(&data)?;
+    let rep = ws.experiment_rep(&data, &LazyTeacher::default(), &Stderr)?;
+    eprintln!("REP: {}", rep.source.describe());
     let gbr = ws.experiment_gbr(&data, cfg.gbr, a.reasoner_epochs, &Stderr)?;
     // The shipped models and results when they were made on this data with these settings:
     // their seed-0 bundles must score here what they scored there.
     if !(a.gbr_oracle || a.write_asset) {
         if let Some(shipped) =
-            ws.install_shipped_experiment(&data, &cfg, &gbr.sequences, &Stderr)?
+            ws.install_shipped_experiment(&data, &cfg, (&rep.source, &gbr.sequences), &Stderr)?
         {
             eprint!("{}", shipped.describe());
             return write_reports(&a, &ws, &shipped.results, data.ds.name.clone());
@@ -189,7 +191,7 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     let reports_name = if a.gbr_oracle {
         format!("{name}-gbr-oracle")
     } else {
-        ws.write_experiment_bundles(&data, &rep, &run, &Stderr)?;
+        ws.write_experiment_bundles(&data, &run)?;
         name.clone()
     };
     if a.retrain {
@@ -242,7 +244,13 @@ fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
         .reports
         .clone()
         .unwrap_or_else(|| ws.path(&layout::draws_dir(name)));
-    let study = ws.draw_study(&draws, &a.config()?, a.reasoner_epochs, &dir, &Stderr)?;
+    let study = ws.draw_study(
+        &draws,
+        (&a.config()?, a.reasoner_epochs),
+        &LazyTeacher::default(),
+        &dir,
+        &Stderr,
+    )?;
     eprintln!("draws → {}", dir.display());
     if a.write_asset {
         eprintln!("assets → {}", ws.write_draws_asset(&study)?.display());

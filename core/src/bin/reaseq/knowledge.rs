@@ -2,6 +2,7 @@
 //! `reaseq_core::knowledge::pipeline`'s; this reads flags, loads the teacher, prints and writes.
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
@@ -11,14 +12,14 @@ use reaseq_core::knowledge::llm::{write_answers_asset, LlmBackendKind, LlmSettin
 use reaseq_core::knowledge::neighbours::text_neighbours;
 use reaseq_core::knowledge::neighbours::{find_item, find_title, item_neighbours, neighbour_rows};
 use reaseq_core::knowledge::pipeline::{build_vectors, make_agents, run_agents, AgentKind};
-use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuild, KnowledgeBuildConfig};
+use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuildConfig};
 use reaseq_core::knowledge::purity::{purity, PurityConfig};
 use reaseq_core::knowledge::report::{
     card_report, cards_report, neighbours_report, vectors_report,
 };
 use reaseq_core::knowledge::teacher::TeacherEncoder;
+use reaseq_core::knowledge::vectors::TextEncoder;
 use reaseq_core::layout::file;
-use reaseq_core::workspace::{write_artifact, write_file};
 
 use crate::progress::{spinner, Stderr, TeacherBar};
 use crate::source::{load, Source};
@@ -134,12 +135,34 @@ pub struct NeighboursArgs {
 }
 
 /// The teacher, fetched on first use.
-fn load_teacher() -> Result<TeacherEncoder> {
+fn load_teacher() -> reaseq_core::Result<TeacherEncoder> {
     let data = data_dir();
     let pb = spinner("fetching all-MiniLM-L6-v2");
     fetch_minilm(&data, &mut |line| pb.println(line))?;
     pb.finish_and_clear();
-    Ok(TeacherEncoder::load(&minilm_dir(&data))?)
+    TeacherEncoder::load(&minilm_dir(&data))
+}
+
+/// The teacher, fetched and loaded the first time it embeds: a command whose knowledge build is
+/// already made never needs it.
+#[derive(Default)]
+pub struct LazyTeacher(OnceLock<TeacherBar>);
+
+impl TextEncoder for LazyTeacher {
+    fn name(&self) -> &str {
+        TeacherEncoder::NAME
+    }
+
+    fn embed(&self, texts: &[String]) -> reaseq_core::Result<Vec<Vec<f32>>> {
+        if self.0.get().is_none() {
+            // Only this thread embeds: the lock is set once.
+            let _ = self.0.set(TeacherBar(load_teacher()?));
+        }
+        match self.0.get() {
+            Some(t) => t.embed(texts),
+            None => Err(reaseq_core::Error::Model("the teacher did not load".into())),
+        }
+    }
 }
 
 fn build(args: BuildArgs) -> Result<ExitCode> {
@@ -149,9 +172,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let mut agents = make_agents(&cfg, Some(&setup))?;
     let (cards, stats) = run_agents(&ds, &mut agents)?;
     let ws = workspace().retraining(args.retrain);
-    let dir = ws.knowledge_dir(&ds);
-    let cards_file = dir.join(file::CARDS);
-    write_artifact(&cards_file, &cards)?;
+    let cards_file = ws.write_cards(&ds, &cards)?;
     print!(
         "{}",
         cards_report(&stats, &cards_file.display().to_string())
@@ -166,17 +187,19 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         EncoderKind::Minilm => {
             let teacher = TeacherBar(load_teacher()?);
             let distilled = ws.distilled_student(&ds, &Stderr)?;
-            let v = build_vectors(&ds, &cards, &teacher, &cfg, distilled, &Stderr)?;
-            for (name, bytes) in v.files(&ds)? {
-                write_file(&dir.join(name), &bytes)?;
-            }
-            let vectors_file = dir.join(file::VECTORS).display().to_string();
-            print!("{}", vectors_report(&v.summary, &vectors_file));
-            Some(v.summary)
+            Some(build_vectors(
+                &ds, &cards, &teacher, &cfg, distilled, &Stderr,
+            )?)
         }
     };
-    let summary = KnowledgeBuild::new(&ds, &cfg, stats, vectors);
-    write_artifact(&dir.join(file::KNOWLEDGE_BUILD), &summary)?;
+    let summary = ws.write_knowledge(&ds, &cfg, stats, vectors.as_ref())?;
+    if let Some(v) = &vectors {
+        let vectors_file = ws.knowledge_dir(&ds).join(file::VECTORS);
+        print!(
+            "{}",
+            vectors_report(&v.summary, &vectors_file.display().to_string())
+        );
+    }
     if args.write_asset && summary.vectors.is_some() {
         ws.write_knowledge_assets(&ds, &Stderr)?;
     }

@@ -11,6 +11,7 @@ use reaseq_core::experiment::{study_table, ExperimentConfig, GbrSource};
 use reaseq_core::layout;
 use reaseq_core::ranker::train::RankerTrainConfig;
 
+use crate::knowledge::LazyTeacher;
 use crate::progress::Stderr;
 use crate::source::WorldArgs;
 use crate::workspace::workspace;
@@ -89,8 +90,8 @@ pub fn run(a: StudyArgs) -> Result<ExitCode> {
     let study = ws.study(
         a.world.spec(a.world_seed_start),
         &seeds,
-        &cfg,
-        a.reasoner_epochs,
+        (&cfg, a.reasoner_epochs),
+        &LazyTeacher::default(),
         &dir,
         &Stderr,
     )?;
