@@ -147,7 +147,9 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     // The world's knowledge build is made on first use, then read back.
     let made = Lines::default();
     let rep = ws.experiment_rep(&data, &HashedWords, &made).unwrap();
-    assert!(made.any("the knowledge build (catalog and graph agents, hashed words)"));
+    assert!(
+        made.any("not found; the world's knowledge build (catalog and graph agents, hashed words)")
+    );
     assert_eq!(rep.source.text_encoder, "hashed words");
     assert!(rep.source.graph && rep.vectors.len() == data.ds.num_items());
     let again = Lines::default();
@@ -155,10 +157,12 @@ fn the_stages_write_read_back_and_reuse_their_files() {
     assert!(!again.any("knowledge build"));
     // Another world's build in the same place is made anew for this one.
     let other = Prepared::synthetic(WorldSpec::sized(40, 120, 1)).unwrap();
-    let other_rep = ws
-        .experiment_rep(&other, &HashedWords, &Lines::default())
-        .unwrap();
+    let rebuilt = Lines::default();
+    let other_rep = ws.experiment_rep(&other, &HashedWords, &rebuilt).unwrap();
+    assert!(rebuilt.any("made for other data"));
     assert_ne!(other_rep.vectors, rep.vectors);
+    assert_ne!(other_rep.source.fingerprint, rep.source.fingerprint);
+    assert!(other_rep.source.same_kind(&rep.source));
     let rep = ws
         .experiment_rep(&data, &HashedWords, &Lines::default())
         .unwrap();

@@ -14,6 +14,10 @@ viewTest("the printable summary says where each variant wins, ties or loses, as 
     assert.equal(await page.locator(`#summary-table tr[data-variant="${v}"] .seeds-ahead`).innerText(), `${r.variants[v].vs_base.gauc.seeds_ahead} of ${r.seeds}`, v);
   }
   assert.match(await page.locator("#summary-sparse").innerText(), new RegExp(`\\(${r.reaseq_vs_base_cold_long_tail.impressions} impressions\\)`));
+  // The REP vectors' source, as results.json records it: the knowledge build's text and graph.
+  assert.equal(r.rep.text_encoder, "all-MiniLM-L6-v2");
+  assert.ok(r.rep.graph && r.rep.dims === 48, JSON.stringify(r.rep));
+  assert.match(await page.locator("#summary-rep").innerText(), new RegExp(`PCA ${r.rep.dims} of all-MiniLM-L6-v2 card text \\(catalog, graph agents\\) fused with the graph embedding \\(${r.rep.knowledge_dims} dims\\)`));
   // The declared comparisons with their Holm-corrected verdicts, the primary first, and every
   // control beside +GBR, as results.json has them.
   const primary = r.verdicts.find((v) => v.primary);

@@ -66,12 +66,12 @@ async fn stages(choice: Choice) -> AppResult<Vec<Stage>> {
     let mut out = vec![Stage {
         name: "agents → knowledge",
         figures: if synthetic {
-            "the synthetic world's items, embedded from its knowledge graph, where its latent genres are planted".into()
+            "the synthetic world's items: catalog and graph agents write a card per item, embedded with MiniLM and fused with the world's knowledge graph (where its latent genres are planted), as on a dataset".into()
         } else {
             "catalog and graph agents write a knowledge card per item; the critic drops what it cannot support; cards open in the Knowledge view".into()
         },
         ran: if synthetic {
-            "native CLI (graph embedding)".into()
+            "native CLI (reaseq experiment builds the world's knowledge; the Knowledge view rebuilds the cards in this page)".into()
         } else {
             "native CLI (reaseq knowledge build); the Knowledge view rebuilds the cards in this page (WebAssembly)".into()
         },

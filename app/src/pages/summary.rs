@@ -159,12 +159,23 @@ fn SummaryBody(r: ExperimentResults, choice: Memo<crate::loading::Choice>) -> im
         async move { crate::loading::experiment::load_draws(&c).await }
     });
     let controls: Vec<(String, ControlResult)> = r.controls.clone().into_iter().collect();
+    let rep = match &r.rep {
+        Some(s) => format!(
+            "+REP and ReaSeq read each item's REP vector: {}.",
+            s.describe()
+        ),
+        None => {
+            "These results do not record their REP vectors' source (made before it was recorded)."
+                .to_owned()
+        }
+    };
     view! {
         <h1>{format!("ReaSeq on {}: summary", r.dataset)}</h1>
         <p class="lead">{format!(
             "Data: {data}; protocol {}; {} test impressions of {} users; {} training seeds per variant.",
             r.protocol.describe(), r.impressions.test, r.test_users, r.seeds
         )}</p>
+        <p class="muted" id="summary-rep">{rep}</p>
         <h2>"The ablation"</h2>
         <table class="figures" id="summary-table">
             <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"GAUC − Base [95% CI]"</th><th>"vs Base"</th><th>"seeds ahead of Base (GAUC)"</th></tr>

@@ -67,6 +67,14 @@ pub enum EncoderKind {
 }
 
 impl EncoderKind {
+    /// The model's name as a build records it (`VectorsSummary::encoder`).
+    pub const fn model_name(self) -> &'static str {
+        match self {
+            Self::Minilm => "all-MiniLM-L6-v2",
+            Self::None => "none",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "minilm" => Ok(Self::Minilm),
@@ -338,6 +346,11 @@ impl Artifact for KnowledgeBuild {
 }
 
 impl KnowledgeBuild {
+    /// Whether it was made for `ds` (the same fingerprint).
+    pub fn is_for(&self, ds: &Dataset) -> bool {
+        self.dataset_fingerprint == format!("{:016x}", ds.fingerprint())
+    }
+
     pub fn new(
         ds: &Dataset,
         cfg: &KnowledgeBuildConfig,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::pipeline::{AgentKind, KnowledgeBuild};
+use super::pipeline::{AgentKind, KnowledgeBuild, KnowledgeBuildConfig};
 
 /// What made the REP vectors, recorded with every experiment's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,11 +19,15 @@ pub struct RepSource {
     pub knowledge_dims: usize,
     /// Size of the REP vectors (their principal directions).
     pub dims: usize,
+    /// FNV-1a of the vectors' f32 bits, in hex: which vectors exactly (the teacher's floats
+    /// may differ between machines). Absent in results made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl RepSource {
-    /// The source of a build's REP vectors; `None` when it made cards only.
-    pub fn of_build(build: &KnowledgeBuild) -> Option<Self> {
+    /// The source of `vectors`, a build's REP vectors; `None` when it made cards only.
+    pub fn of_build(build: &KnowledgeBuild, vectors: &[Vec<f32>]) -> Option<Self> {
         let v = build.vectors.as_ref()?;
         Some(Self {
             agents: build.agents.clone(),
@@ -31,7 +35,30 @@ impl RepSource {
             graph: v.graph_seconds.is_some(),
             knowledge_dims: v.knowledge_dims,
             dims: v.rep_dims,
+            fingerprint: Some(fingerprint(vectors)),
         })
+    }
+
+    /// Whether both are vectors of the same kind (agents, encoder, graph, sizes), maybe not
+    /// the same floats.
+    pub fn same_kind(&self, other: &Self) -> bool {
+        Self {
+            fingerprint: None,
+            ..self.clone()
+        } == Self {
+            fingerprint: None,
+            ..other.clone()
+        }
+    }
+
+    /// Whether these are what `reaseq knowledge build` makes without flags (the catalog and
+    /// graph agents, MiniLM, 48 dimensions): what a dataset's results read before the source
+    /// was recorded.
+    pub fn is_default_build(&self) -> bool {
+        let d = KnowledgeBuildConfig::defaults();
+        self.agents == d.agents
+            && self.text_encoder == d.encoder.model_name()
+            && self.dims == d.student.dim
     }
 
     /// One line for reports, e.g. "PCA 48 of all-MiniLM-L6-v2 card text (catalog, graph
@@ -57,7 +84,7 @@ impl RepSource {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "train"))]
 impl RepSource {
     /// Random vectors' stand-in source for unit tests.
     pub(crate) fn for_tests(dims: usize) -> Self {
@@ -67,8 +94,21 @@ impl RepSource {
             graph: false,
             knowledge_dims: dims,
             dims,
+            fingerprint: None,
         }
     }
+}
+
+/// FNV-1a over the rows' f32 bits, in hex.
+fn fingerprint(vectors: &[Vec<f32>]) -> String {
+    let h = vectors
+        .iter()
+        .flatten()
+        .flat_map(|x| x.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{h:016x}")
 }
 
 /// The REP vectors, one per item, with their source.
@@ -90,16 +130,38 @@ mod tests {
             graph: true,
             knowledge_dims: 416,
             dims: 48,
+            fingerprint: Some(fingerprint(&[vec![0.5, -1.0]])),
         };
         assert_eq!(
             s.describe(),
             "PCA 48 of all-MiniLM-L6-v2 card text (catalog, graph agents) fused with the graph embedding (416 dims)"
         );
+        assert!(s.is_default_build());
         let text_only = RepSource {
             graph: false,
             knowledge_dims: 384,
-            ..s
+            ..s.clone()
         };
         assert!(!text_only.describe().contains("graph embedding"));
+        assert!(!text_only.same_kind(&s));
+    }
+
+    #[test]
+    fn other_floats_are_the_same_kind_but_not_the_same_vectors() {
+        let a = RepSource {
+            agents: vec![AgentKind::Catalog],
+            text_encoder: "x".into(),
+            graph: false,
+            knowledge_dims: 2,
+            dims: 2,
+            fingerprint: Some(fingerprint(&[vec![0.5, -1.0]])),
+        };
+        let b = RepSource {
+            fingerprint: Some(fingerprint(&[vec![0.5, -1.000_000_1]])),
+            ..a.clone()
+        };
+        assert!(a.same_kind(&b) && a != b && !a.is_default_build());
+        // The empty matrix is FNV-1a's offset basis.
+        assert_eq!(fingerprint(&[]), "cbf29ce484222325");
     }
 }

@@ -12,6 +12,7 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer};
 
 use crate::error::{Error, Result};
 
+use super::pipeline::EncoderKind;
 use super::vectors::TextEncoder;
 
 fn model_err(what: &str) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
@@ -27,7 +28,7 @@ pub struct TeacherEncoder {
 
 impl TeacherEncoder {
     /// The model's name, in build summaries.
-    pub const NAME: &'static str = "all-MiniLM-L6-v2";
+    pub const NAME: &'static str = EncoderKind::Minilm.model_name();
     /// Texts embedded together.
     pub const BATCH: usize = 32;
 

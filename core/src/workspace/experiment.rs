@@ -82,18 +82,22 @@ impl ShippedExperiment {
 }
 
 /// Whether `results` were made with `cfg`'s settings (the jobs aside: they change no figure)
-/// and REP vectors from `rep`. Results that did not record their REP source are a dataset's
-/// made with the knowledge build's, or a synthetic world's made with the graph embedding.
+/// and REP vectors of `rep`'s kind. Results that did not record their REP source are a
+/// dataset's made with the default knowledge build's, or a synthetic world's made with the
+/// graph embedding.
 pub(super) fn made_with(
     results: &ExperimentResults,
     cfg: &ExperimentConfig,
     rep: &RepSource,
 ) -> bool {
     let (t, c) = (&results.training, &cfg.training);
-    let same_rep = results
-        .rep
-        .as_ref()
-        .map_or(results.world.is_none(), |r| r == rep);
+    let same_rep = match &results.rep {
+        // The same floats are not asked: the teacher's may differ between machines, and the
+        // shipped bundles carry their own REP table, checked by scoring.
+        Some(r) => r.same_kind(rep),
+        // Made before the source was recorded: a dataset's were the default build's.
+        None => results.world.is_none() && rep.is_default_build(),
+    };
     same_rep
         && results.seeds == cfg.seeds
         && results.first_seed() == Some(cfg.first_seed)

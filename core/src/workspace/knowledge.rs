@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 #[cfg(any(feature = "teacher", feature = "train"))]
-use crate::knowledge::pipeline::{build_vectors, make_agents, run_agents};
-#[cfg(any(feature = "teacher", feature = "train"))]
-use crate::knowledge::pipeline::{CardStats, KnowledgeBuildConfig, KnowledgeVectors};
+use crate::knowledge::pipeline::{build_knowledge, make_agents};
 use crate::knowledge::pipeline::{DistilledStudent, KnowledgeBuild, KnowledgeCards};
+#[cfg(any(feature = "teacher", feature = "train"))]
+use crate::knowledge::pipeline::{KnowledgeBuildConfig, KnowledgeVectors};
 #[cfg(any(feature = "teacher", feature = "train"))]
 use crate::knowledge::rep::{RepSource, RepVectors};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
@@ -96,12 +96,13 @@ impl Workspace {
             return Ok(None);
         }
         let build: KnowledgeBuild = read_artifact(&dir.join(file::KNOWLEDGE_BUILD))?;
-        let want = format!("{:016x}", ds.fingerprint());
-        let Some(vectors) = build.vectors.filter(|_| build.dataset_fingerprint == want) else {
+        let for_ds = build.is_for(ds);
+        let Some(vectors) = build.vectors.filter(|_| for_ds) else {
             progress.message(&format!(
-                "{}: distilled for other data ({}, this data {want})",
+                "{}: distilled for other data ({}, this data {:016x})",
                 dir.display(),
-                build.dataset_fingerprint
+                build.dataset_fingerprint,
+                ds.fingerprint()
             ));
             return Ok(None);
         };
@@ -145,48 +146,58 @@ impl Workspace {
     }
 }
 
+/// A knowledge build on disk, as a REP source.
+#[cfg(any(feature = "teacher", feature = "train"))]
+enum BuildState {
+    /// Made for this very data, with vectors.
+    Made(Box<KnowledgeBuild>),
+    /// Missing, made for other data or without vectors: why.
+    Unusable(String),
+}
+
 #[cfg(any(feature = "teacher", feature = "train"))]
 impl Workspace {
-    /// Writes a build's vector files (when it made them), then its summary, which it returns.
+    /// Writes a build's vector files (when it made them), then its summary.
     pub fn write_knowledge(
         &self,
         ds: &Dataset,
-        cfg: &KnowledgeBuildConfig,
-        cards: CardStats,
+        summary: &KnowledgeBuild,
         vectors: Option<&KnowledgeVectors>,
-    ) -> Result<KnowledgeBuild> {
+    ) -> Result<()> {
         let dir = self.knowledge_dir(ds);
         if let Some(v) = vectors {
             for (name, bytes) in v.files(ds)? {
                 write_file(&dir.join(name), &bytes)?;
             }
         }
-        let summary = KnowledgeBuild::new(ds, cfg, cards, vectors.map(|v| v.summary.clone()));
-        write_artifact(&dir.join(file::KNOWLEDGE_BUILD), &summary)?;
-        Ok(summary)
+        write_artifact(&dir.join(file::KNOWLEDGE_BUILD), summary)
     }
 
-    /// The knowledge build of `ds` when it was made for this very data, with vectors.
-    fn knowledge_build_of(&self, ds: &Dataset) -> Result<KnowledgeBuild> {
+    /// The knowledge build of `ds`, or why it cannot serve (a file that cannot be read is an
+    /// error, not a reason to build anew).
+    fn knowledge_build_of(&self, ds: &Dataset) -> Result<BuildState> {
         let path = self.knowledge_dir(ds).join(file::KNOWLEDGE_BUILD);
-        let build: KnowledgeBuild = read_artifact(&path)?;
-        let want = format!("{:016x}", ds.fingerprint());
-        if build.dataset_fingerprint != want || build.vectors.is_none() {
-            return Err(Error::artifact(
-                path.display().to_string(),
-                format!(
-                    "made for other data ({}, this data {want}) or without vectors: run `{KNOWLEDGE_BUILD}` again",
-                    build.dataset_fingerprint
-                ),
-            ));
+        if !path.exists() {
+            return Ok(BuildState::Unusable("not found".into()));
         }
-        Ok(build)
+        let build: KnowledgeBuild = read_artifact(&path)?;
+        Ok(if !build.is_for(ds) {
+            BuildState::Unusable(format!(
+                "made for other data ({}, this data {:016x})",
+                build.dataset_fingerprint,
+                ds.fingerprint()
+            ))
+        } else if build.vectors.is_none() {
+            BuildState::Unusable("made without vectors (--encoder none)".into())
+        } else {
+            BuildState::Made(Box::new(build))
+        })
     }
 
     /// The items' REP vectors, the ranker's REP input: on every dataset and synthetic world
-    /// the knowledge build's. A dataset's build is `reaseq knowledge build`'s (refused when made
-    /// for other data); a synthetic world's is made here, with the catalog and graph agents and
-    /// `encoder`, when missing or made for another world.
+    /// the knowledge build's. A dataset's build is `reaseq knowledge build`'s (refused when
+    /// missing or made for other data); a synthetic world's is made here, with the catalog and
+    /// graph agents and `encoder`, when missing, made for another world, or when retraining.
     pub(super) fn rep(
         &self,
         ds: &Dataset,
@@ -194,17 +205,45 @@ impl Workspace {
         encoder: &dyn TextEncoder,
         progress: &dyn Progress,
     ) -> Result<RepVectors> {
-        let build = match self.knowledge_build_of(ds) {
-            Ok(b) => b,
-            Err(_) if world => self.build_world_knowledge(ds, encoder, progress)?,
-            Err(e) => return Err(e),
+        let path = self.knowledge_dir(ds).join(file::KNOWLEDGE_BUILD);
+        let reason = match self.knowledge_build_of(ds)? {
+            BuildState::Made(b) if !(world && self.retrain) => return self.rep_of(ds, &b),
+            BuildState::Made(_) => "retraining".to_owned(),
+            BuildState::Unusable(why) => why,
         };
-        let source = RepSource::of_build(&build)
-            .ok_or_else(|| Error::Config(format!("{}: no vectors", ds.name)))?;
-        Ok(RepVectors {
-            source,
-            vectors: self.rep_vectors(ds)?,
-        })
+        if !world {
+            return Err(Error::artifact(
+                path.display().to_string(),
+                format!("{reason}: run `{KNOWLEDGE_BUILD}`"),
+            ));
+        }
+        progress.message(&format!(
+            "{}: {reason}; the world's knowledge build (catalog and graph agents, {})",
+            path.display(),
+            encoder.name()
+        ));
+        let build = self.build_world_knowledge(ds, encoder, progress)?;
+        self.rep_of(ds, &build)
+    }
+
+    /// The REP vectors `build` wrote, with their source; refused when they are not its size.
+    fn rep_of(&self, ds: &Dataset, build: &KnowledgeBuild) -> Result<RepVectors> {
+        let vectors = self.rep_vectors(ds)?;
+        let path = self.knowledge_dir(ds).join(file::REP);
+        let source = RepSource::of_build(build, &vectors).ok_or_else(|| {
+            Error::artifact(path.display().to_string(), "its build made no vectors")
+        })?;
+        if let Some(v) = vectors.iter().find(|v| v.len() != source.dims) {
+            return Err(Error::artifact(
+                path.display().to_string(),
+                format!(
+                    "a vector of {} dimensions, the build says {}: run `{KNOWLEDGE_BUILD}` again",
+                    v.len(),
+                    source.dims
+                ),
+            ));
+        }
+        Ok(RepVectors { source, vectors })
     }
 
     /// A synthetic world's knowledge build (`KnowledgeBuildConfig::for_world`), written where
@@ -215,15 +254,11 @@ impl Workspace {
         encoder: &dyn TextEncoder,
         progress: &dyn Progress,
     ) -> Result<KnowledgeBuild> {
-        progress.message(&format!(
-            "{}: the knowledge build (catalog and graph agents, {})",
-            self.knowledge_dir(ds).display(),
-            encoder.name()
-        ));
         let cfg = KnowledgeBuildConfig::for_world();
-        let (cards, stats) = run_agents(ds, &mut make_agents(&cfg, None)?)?;
-        self.write_cards(ds, &cards)?;
-        let v = build_vectors(ds, &cards, encoder, &cfg, None, progress)?;
-        self.write_knowledge(ds, &cfg, stats, Some(&v))
+        let mut agents = make_agents(&cfg, None)?;
+        let out = build_knowledge(ds, &cfg, &mut agents, Some(encoder), progress)?;
+        self.write_cards(ds, &out.cards)?;
+        self.write_knowledge(ds, &out.summary, out.vectors.as_ref())?;
+        Ok(out.summary)
     }
 }

@@ -158,7 +158,13 @@ impl Workspace {
     ) -> Result<ExperimentResults> {
         let path = root.join(file::RESULTS);
         if let Ok(r) = read_artifact::<ExperimentResults>(&path) {
-            if !self.retrain && r.spec() == data.spec() && made_with(&r, cfg, &rep.source) {
+            // These very REP vectors, not only their kind: they were made on this machine.
+            let same_rep = r.rep.as_ref() == Some(&rep.source);
+            if !self.retrain
+                && r.spec() == data.spec()
+                && made_with(&r, cfg, &rep.source)
+                && same_rep
+            {
                 progress.message(&format!("{}: finished before, read back", path.display()));
                 return Ok(r);
             }

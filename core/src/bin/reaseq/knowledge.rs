@@ -12,7 +12,7 @@ use reaseq_core::knowledge::llm::{write_answers_asset, LlmBackendKind, LlmSettin
 use reaseq_core::knowledge::neighbours::text_neighbours;
 use reaseq_core::knowledge::neighbours::{find_item, find_title, item_neighbours, neighbour_rows};
 use reaseq_core::knowledge::pipeline::{build_vectors, make_agents, run_agents, AgentKind};
-use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuildConfig};
+use reaseq_core::knowledge::pipeline::{EncoderKind, KnowledgeBuild, KnowledgeBuildConfig};
 use reaseq_core::knowledge::purity::{purity, PurityConfig};
 use reaseq_core::knowledge::report::{
     card_report, cards_report, neighbours_report, vectors_report,
@@ -154,14 +154,14 @@ impl TextEncoder for LazyTeacher {
     }
 
     fn embed(&self, texts: &[String]) -> reaseq_core::Result<Vec<Vec<f32>>> {
-        if self.0.get().is_none() {
-            // Only this thread embeds: the lock is set once.
-            let _ = self.0.set(TeacherBar(load_teacher()?));
-        }
-        match self.0.get() {
-            Some(t) => t.embed(texts),
-            None => Err(reaseq_core::Error::Model("the teacher did not load".into())),
-        }
+        let teacher = match self.0.get() {
+            Some(t) => t,
+            None => {
+                let t = TeacherBar(load_teacher()?);
+                self.0.get_or_init(|| t)
+            }
+        };
+        teacher.embed(texts)
     }
 }
 
@@ -192,7 +192,13 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             )?)
         }
     };
-    let summary = ws.write_knowledge(&ds, &cfg, stats, vectors.as_ref())?;
+    let summary = KnowledgeBuild::new(
+        &ds,
+        &cfg,
+        stats,
+        vectors.as_ref().map(|v| v.summary.clone()),
+    );
+    ws.write_knowledge(&ds, &summary, vectors.as_ref())?;
     if let Some(v) = &vectors {
         let vectors_file = ws.knowledge_dir(&ds).join(file::VECTORS);
         print!(
