@@ -40,8 +40,12 @@ fn run(root: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let ws = Workspace::new(root, root.join("no-assets")).retraining(true);
     let started = Instant::now();
     let data = Prepared::synthetic_seeded(WorldSpec::WORKBENCH, cfg.seed)?;
-    // The world's knowledge build, with the teacher fetched into the data directory.
-    let models = std::path::PathBuf::from(std::env::var_os("REASEQ_DATA").unwrap_or("data".into()));
+    // The world's knowledge build, with the teacher fetched into the workspace's data
+    // directory (benches run in core/).
+    let models = std::env::var_os("REASEQ_DATA").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data"),
+        std::path::PathBuf::from,
+    );
     fetch_minilm(&models, &mut |l| eprintln!("{l}"))?;
     let teacher = TeacherEncoder::load(&minilm_dir(&models))?;
     let rep = ws.experiment_rep(&data, &teacher, &Silent)?;
