@@ -271,15 +271,23 @@ impl Workspace {
             .chain([file::RESULTS.to_owned()])
             .collect();
         let to = self.install_from_assets(&layout::ranker_dir(&data.ds.name), &files)?;
-        // The student: shipped with the bundles on a synthetic world, the knowledge build's on
-        // a dataset.
+        // The student that learnt the bundles' REP table: shipped with the bundles on a
+        // synthetic world, with the knowledge build's assets on a dataset (a build made here
+        // can differ from the shipped one: the signs of PCA directions are arbitrary), else
+        // this workspace's build.
         let [mf, wf] = layout::bundle_files(file::STUDENT);
-        let (manifest, weights) = match from.join(&mf).exists() {
-            true => (
-                read_file(&from.join(&mf), EXPERIMENT)?,
-                read_file(&from.join(&wf), EXPERIMENT)?,
+        let shipped = [
+            from.clone(),
+            self.assets.join(layout::knowledge_dir(&data.ds.name)),
+        ]
+        .into_iter()
+        .find(|d| d.join(&mf).exists());
+        let (manifest, weights) = match shipped {
+            Some(d) => (
+                read_file(&d.join(&mf), EXPERIMENT)?,
+                read_file(&d.join(&wf), EXPERIMENT)?,
             ),
-            false => self.student_bundle(&data.ds)?,
+            None => self.student_bundle(&data.ds)?,
         };
         write_file(&to.join(mf), &manifest)?;
         write_file(&to.join(wf), &weights)?;
