@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{AgentKind, KnowledgeBuild, KnowledgeBuildConfig};
+use crate::hash::Fnv1a;
 
 /// What made the REP vectors, recorded with every experiment's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,14 +102,11 @@ impl RepSource {
 
 /// FNV-1a over the rows' f32 bits, in hex.
 fn fingerprint(vectors: &[Vec<f32>]) -> String {
-    let h = vectors
-        .iter()
-        .flatten()
-        .flat_map(|x| x.to_bits().to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-    format!("{h:016x}")
+    let mut h = Fnv1a::new();
+    for x in vectors.iter().flatten() {
+        h.bytes(&x.to_bits().to_le_bytes());
+    }
+    format!("{:016x}", h.finish())
 }
 
 /// The REP vectors, one per item, with their source.

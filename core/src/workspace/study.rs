@@ -78,7 +78,7 @@ impl Workspace {
         progress: &dyn Progress,
     ) -> Result<ExperimentResults> {
         let data = Prepared::synthetic_seeded(world, cfg.seed)?;
-        let ws = Workspace::new(root, root.join("no-assets")).retraining(self.retrain);
+        let ws = self.scratch(root);
         let rep = ws.experiment_rep(&data, encoder, progress)?;
         ws.run_in(root, &data, &rep, cfg, reasoner_epochs, progress)
     }
@@ -143,6 +143,11 @@ impl Workspace {
         Ok(path)
     }
 
+    /// A workspace of its own at `root`, retraining as this one does, with no shipped models.
+    fn scratch(&self, root: &Path) -> Workspace {
+        Workspace::new(root, root.join("no-assets")).retraining(self.retrain)
+    }
+
     /// The ablation on `data` (its items' REP vectors `rep`) with `cfg` in a workspace of its
     /// own at `root` (reading this one's knowledge build; never the shipped models): its results,
     /// read back when a run there was made on the same data and protocol with the same settings
@@ -170,9 +175,7 @@ impl Workspace {
             }
         }
         let started = Instant::now();
-        let ws = Workspace::new(root, root.join("no-assets"))
-            .retraining(self.retrain)
-            .reading_knowledge_of(self);
+        let ws = self.scratch(root).reading_knowledge_of(self);
         let gbr = ws.experiment_gbr(data, cfg.gbr, reasoner_epochs, progress)?;
         let mut run = run_experiment(data, rep, &gbr, cfg, progress)?;
         // The run's whole time, the reasoner's fit included.
