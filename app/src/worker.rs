@@ -11,7 +11,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
 use crate::error::{AppError, AppResult};
-use crate::jobs::{attention, cold, compare, open, reason, scores, Envelope, Job, Reply};
+#[cfg(target_arch = "wasm32")]
+use crate::jobs::backend;
+use crate::jobs::backend::{BackendChoice, BackendUsed};
+use crate::jobs::{attention, cold, compare, full, open, reason, scores, Envelope, Job, Reply};
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source, LOCAL_ROOT};
 use crate::loading::{register_local, register_workspace};
@@ -149,18 +152,32 @@ fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
 
 async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
     match job {
-        Job::Compare { choice } => {
+        Job::Compare { choice, backend } => {
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
             let mut last = 0.0;
-            let out = compare::compare(&assets, &r, &mut |p| {
+            let mut progress = |p: f64| {
                 // A message per percent is plenty for a progress bar.
                 if p - last >= 0.01 || p >= 1.0 {
                     last = p;
                     post(id, Reply::Progress(p));
                 }
-            })?;
+            };
+            let t = crate::loading::now();
+            let dir = experiment::asset_dir(&choice);
+            let (columns, used) = match gpu_test_scores(backend, &dir, &assets, &r).await {
+                Ok(on_gpu) => on_gpu,
+                Err(used) => (
+                    compare::score_test_set(&assets, &r, 0.8, &mut progress)?,
+                    used,
+                ),
+            };
+            let out = compare::evaluate(&assets, &r, columns, t, used, &mut progress)?;
             Ok(Reply::Compared(Box::new(out)))
+        }
+        Job::FullRanking { choice, backend } => {
+            let out = full_ranking(id, &choice, backend).await?;
+            Ok(Reply::Ranked(Box::new(out)))
         }
         Job::Reason { choice, settings } => {
             let dir = reasoner::asset_dir(&choice);
@@ -220,6 +237,140 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             Ok(Reply::Opened(Box::new(out)))
         }
     }
+}
+
+/// Every bundle's test-set scores on WebGPU, or (`Err`) the CPU must score them, and why.
+#[cfg(target_arch = "wasm32")]
+async fn gpu_test_scores(
+    asked: BackendChoice,
+    dir: &str,
+    assets: &experiment::Assets,
+    r: &experiment::ExperimentData,
+) -> Result<(Vec<Vec<f64>>, BackendUsed), BackendUsed> {
+    let g = backend::gpu(asked).await?;
+    match compare::score_test_set_gpu(&g, dir, assets, r).await {
+        Ok(c) => Ok((c, g.used(asked))),
+        Err(e) => Err(BackendUsed::cpu(asked, Some(kernel_failed(&e)))),
+    }
+}
+
+/// Ranked lists per bundle (in `assets.rankers` order) on WebGPU with each one's seconds, or
+/// (`Err`) the CPU must rank them, and why. `report(k, done)` hears bundle `k`'s users done.
+#[cfg(target_arch = "wasm32")]
+async fn gpu_full_lists(
+    asked: BackendChoice,
+    dir: &str,
+    assets: &experiment::Assets,
+    queries: &[reaseq_core::experiment::CatalogueQuery],
+    report: &dyn Fn(usize, usize),
+) -> Result<
+    (
+        Vec<Vec<Vec<u32>>>,
+        Vec<(reaseq_core::ranker::Variant, f64)>,
+        BackendUsed,
+    ),
+    BackendUsed,
+> {
+    let g = backend::gpu(asked).await?;
+    let (mut lists, mut seconds) = (Vec::new(), Vec::new());
+    for (k, m) in assets.rankers.iter().enumerate() {
+        let t = crate::loading::now();
+        let key = format!("{dir}/{}", m.config.variant.key());
+        let l = full::rank_gpu(&g, &key, m, queries, &|done| report(k, done))
+            .await
+            .map_err(|e| BackendUsed::cpu(asked, Some(kernel_failed(&e))))?;
+        lists.push(l);
+        seconds.push((m.config.variant, (crate::loading::now() - t) / 1e3));
+    }
+    Ok((lists, seconds, g.used(asked)))
+}
+
+/// Outside the browser there is no WebGPU: the CPU runs.
+#[cfg(not(target_arch = "wasm32"))]
+async fn gpu_test_scores(
+    asked: BackendChoice,
+    _: &str,
+    _: &experiment::Assets,
+    _: &experiment::ExperimentData,
+) -> Result<(Vec<Vec<f64>>, BackendUsed), BackendUsed> {
+    Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn gpu_full_lists(
+    asked: BackendChoice,
+    _: &str,
+    _: &experiment::Assets,
+    _: &[reaseq_core::experiment::CatalogueQuery],
+    _: &dyn Fn(usize, usize),
+) -> Result<
+    (
+        Vec<Vec<Vec<u32>>>,
+        Vec<(reaseq_core::ranker::Variant, f64)>,
+        BackendUsed,
+    ),
+    BackendUsed,
+> {
+    Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+const NO_BROWSER: &str = "WebGPU runs in the browser only";
+
+/// Gives up WebGPU after a kernel's error (later jobs run on the CPU) and says why.
+#[cfg(target_arch = "wasm32")]
+fn kernel_failed(e: &reaseq_core::error::Error) -> String {
+    let why = format!("the kernel failed, so the CPU ran ({e})");
+    backend::failed(&why);
+    web_sys::console::warn_1(&JsValue::from_str(&why));
+    why
+}
+
+/// Every bundle ranks every test user's catalogue: on WebGPU when there is a device (all of it
+/// again on the CPU should a kernel fail), else on the CPU.
+async fn full_ranking(
+    id: u64,
+    choice: &Choice,
+    asked: BackendChoice,
+) -> AppResult<full::FullOutcome> {
+    let assets = rankers_for(choice).await?;
+    let r = rows_for(choice, &assets).await?;
+    let (queries, without) = full::queries(&r);
+    let cli = experiment::load_full_ranking(choice).await?;
+    let total = (queries.len() * assets.rankers.len()).max(1) as f64;
+    let dir = experiment::asset_dir(choice);
+    // A message per percent is plenty for a bar (an atomic: the CPU path wants `Sync`).
+    let last = std::sync::atomic::AtomicU32::new(0);
+    let report = |k: usize, done: usize| {
+        let p = (k * queries.len() + done) as f64 / total;
+        let percent = (p * 100.0) as u32;
+        if last.fetch_max(percent, std::sync::atomic::Ordering::Relaxed) < percent {
+            post(id, Reply::Progress(p));
+        }
+    };
+    let (mut lists, mut seconds) = (Vec::new(), Vec::new());
+    let used = match gpu_full_lists(asked, &dir, &assets, &queries, &report).await {
+        Ok((l, s, used)) => {
+            (lists, seconds) = (l, s);
+            used
+        }
+        Err(used) => {
+            for (k, m) in assets.rankers.iter().enumerate() {
+                let t = crate::loading::now();
+                lists.push(full::rank_cpu(m, &queries, &|done| report(k, done))?);
+                seconds.push((m.config.variant, (crate::loading::now() - t) / 1e3));
+            }
+            used
+        }
+    };
+    let ranking = full::measure(&assets, &r, &queries, without, lists)?;
+    post(id, Reply::Progress(1.0));
+    Ok(full::FullOutcome {
+        ranking,
+        cli,
+        backend: used,
+        seconds,
+    })
 }
 
 /// The worker's entry: take jobs until terminated.

@@ -111,6 +111,9 @@ pub enum Error {
     /// Loading or running a model (candle, tokenizers).
     #[error("model: {0}")]
     Model(String),
+    /// WebGPU: no adapter or device, a lost device, or a kernel's error.
+    #[error("WebGPU: {0}")]
+    Gpu(String),
     /// Something the caller named (an item id, a title) that the data does not have.
     #[error("{0}")]
     NotFound(String),

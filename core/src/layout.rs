@@ -21,6 +21,9 @@ pub mod file {
     pub const PROTOCOL: &str = "protocol.json";
     /// Seed 0's test scores per variant (synthetic worlds only).
     pub const TEST_SCORES: &str = "test_scores.json";
+    /// The saved bundles' full-catalogue ranking
+    /// ([`crate::experiment::full_ranking::FullRanking`]).
+    pub const FULL_RANKING: &str = "full_ranking.json";
     /// The stem of the reasoner's bundle.
     pub const REASONER: &str = "reasoner";
     /// The stem of the student encoder's bundle.

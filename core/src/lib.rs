@@ -9,6 +9,8 @@ pub mod bundle;
 pub mod data;
 pub mod error;
 pub mod experiment;
+#[cfg(all(feature = "webgpu", target_arch = "wasm32"))]
+pub mod gpu;
 pub mod hash;
 pub mod knowledge;
 pub mod layout;

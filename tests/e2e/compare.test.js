@@ -109,3 +109,28 @@ viewTest("compare's slice and paired test live in the URL, and a shared link rep
   assert.match(await bad.locator("#param-notice").innerText(), /'slice=colour' is not a slice; 'a=best' is not a variant/);
   assert.equal(await bad.locator("#pair-result").getAttribute("data-a"), "reaseq");
 });
+
+viewTest("without WebGPU, auto says so and runs the CPU; the full-catalogue ranking equals the CLI's", async ({ open, json }) => {
+  const page = await open("/compare?data=synthetic");
+  await page.locator("#compare-table").waitFor({ timeout: 120000 });
+  assert.equal(await page.locator("#compare-backend").getAttribute("data-backend"), "CPU");
+  assert.match(await page.locator("#compare-backend").innerText(), /WebGPU unavailable: .+/);
+  await page.click("#full-run");
+  await page.locator("#full-table").waitFor({ timeout: 300000 });
+  assert.equal(await page.locator("#full-backend").getAttribute("data-backend"), "CPU");
+  const cli = await json("/files/ranker/synthetic/full_ranking.json");
+  let cells = 0;
+  for (const row of cli.variants) {
+    for (const f of row.figures) {
+      const key = `${f.metric === "Ndcg" ? "ndcg" : f.metric === "HitRate" ? "hitrate" : "recall"}@${f.k}`;
+      const cell = page.locator(`#full-table tr[data-variant="${{ Base: "Base", Rep: "+REP", Gbr: "+GBR", ReaSeq: "ReaSeq" }[row.variant]}"] td[data-metric="${key}"]`);
+      const shown = Number((await cell.innerText()).split("\n")[0]);
+      assert.ok(Math.abs(shown - f.mean) < 6e-5, `${row.variant} ${key}: page ${shown}, CLI ${f.mean}`);
+      cells += 1;
+    }
+  }
+  assert.equal(cells, 36);
+  // The difference from Base at another cut-off.
+  await page.selectOption("#full-k", "20");
+  assert.match(await page.locator('#full-vs-base tr[data-variant="ReaSeq"] td[data-metric="recall@20"]').innerText(), /^[+-]\d\.\d{4} \[/);
+}, { timeout: 600000 });

@@ -21,7 +21,16 @@ const shots = join(here, "screenshots");
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
-let browser, site, hooked = false;
+let browser, site, hooked = false, webgpu = false;
+
+/**
+ * This file's browser gets WebGPU: `--enable-unsafe-webgpu` (and no `--disable-gpu`) gives
+ * headless Chromium a SwiftShader software adapter, right for correctness and meaningless for
+ * speed. Call it at the top of the file, before its first `viewTest`.
+ */
+export function withWebGpu() {
+  webgpu = true;
+}
 
 // The server and the browser start once per file, before its first test, and stop after its
 // last. The hooks are registered by the first `viewTest` call, which runs at the top level of
@@ -37,7 +46,7 @@ function hooks() {
       // Playwright gives every launch a fresh profile; the flags keep Chromium off the network.
       headless: true,
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--no-sandbox", webgpu ? "--enable-unsafe-webgpu" : "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
       ],
     });

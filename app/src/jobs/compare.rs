@@ -12,6 +12,7 @@ use reaseq_core::ranker::{slices, RankerInput, SliceKind, Variant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
+use crate::jobs::backend::BackendUsed;
 use crate::loading::experiment::{Assets, ExperimentData};
 use crate::loading::now;
 
@@ -66,6 +67,8 @@ pub struct Outcome {
     pub seeds: u64,
     /// User-bootstrap replicates behind every interval (the CLI's).
     pub replicates: usize,
+    /// Where the test set was scored.
+    pub backend: BackendUsed,
 }
 
 impl Outcome {
@@ -102,7 +105,7 @@ const CHUNK: usize = 400;
 
 /// Every bundle's score of every test row, in `assets.rankers` order. `progress` hears the
 /// share done, scaled to [0, `share`].
-fn score_test_set(
+pub(crate) fn score_test_set(
     assets: &Assets,
     d: &ExperimentData,
     share: f64,
@@ -130,18 +133,76 @@ fn score_test_set(
     Ok(columns)
 }
 
-/// Scores the test set with every bundle and evaluates it with the function `reaseq
-/// experiment` uses for its report (`evaluate_test_set`, the same bootstrap), plus the ROC
-/// curves and every pair's paired test. `progress` hears the share done, in [0, 1].
+/// Every bundle's score of every test row on WebGPU, in `assets.rankers` order: the kernel's
+/// logits through the CPU's sigmoid. `dir` keys the bundles uploaded to the device.
+#[cfg(target_arch = "wasm32")]
+pub(crate) async fn score_test_set_gpu(
+    gpu: &crate::jobs::backend::Gpu,
+    dir: &str,
+    assets: &Assets,
+    d: &ExperimentData,
+) -> reaseq_core::error::Result<Vec<Vec<f64>>> {
+    let test = &d.rows.test;
+    let inputs: Vec<RankerInput> = test
+        .iter()
+        .map(|e| RankerInput {
+            target: e.target,
+            history: &e.history,
+            gbr: e.gbr(&d.gbr),
+            user: Some(e.user),
+        })
+        .collect();
+    let pairs: Vec<(u32, u32)> = test
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i as u32, e.target))
+        .collect();
+    let mut columns = Vec::new();
+    for m in &assets.rankers {
+        let on_device = gpu
+            .ranker(&format!("{dir}/{}", m.config.variant.key()), m)
+            .await?;
+        let logits = on_device
+            .score_pairs(&gpu.ctx, &gpu.ranker, &inputs, &pairs)
+            .await?;
+        columns.push(
+            logits
+                .into_iter()
+                .map(|l| f64::from(reaseq_core::nn::sigmoid(l)))
+                .collect(),
+        );
+    }
+    Ok(columns)
+}
+
+/// Scores the test set on the CPU with every bundle and evaluates it ([`evaluate`]).
+/// `progress` hears the share done, in [0, 1].
+#[cfg(test)]
 pub(crate) fn compare(
     assets: &Assets,
     d: &ExperimentData,
     progress: &mut dyn FnMut(f64),
 ) -> AppResult<Outcome> {
     let t = now();
-    let r = &assets.results;
     // Scoring is most of the work; the statistics take the last fifth of the bar.
     let columns = score_test_set(assets, d, 0.8, progress)?;
+    let cpu = BackendUsed::cpu(crate::jobs::backend::BackendChoice::Cpu, None);
+    evaluate(assets, d, columns, t, cpu, progress)
+}
+
+/// Evaluates every bundle's test-set scores (`columns`, in `assets.rankers` order) with the
+/// function `reaseq experiment` uses for its report (`evaluate_test_set`, the same bootstrap),
+/// plus the ROC curves and every pair's paired test. `started` is when scoring began.
+pub(crate) fn evaluate(
+    assets: &Assets,
+    d: &ExperimentData,
+    columns: Vec<Vec<f64>>,
+    started: f64,
+    backend: BackendUsed,
+    progress: &mut dyn FnMut(f64),
+) -> AppResult<Outcome> {
+    let t = started;
+    let r = &assets.results;
     let variants: Vec<Variant> = assets.rankers.iter().map(|m| m.config.variant).collect();
     // One column per variant (the bundles are seed 0's), moved, not copied.
     let scores: SeedScores = variants
@@ -202,11 +263,12 @@ pub(crate) fn compare(
         seconds: (now() - t) / 1e3,
         seeds: r.seeds as u64,
         replicates: boot.replicates,
+        backend,
     })
 }
 
 /// The bootstrap `reaseq experiment` used for these results.
-fn bootstrap(r: &ExperimentResults) -> BootstrapConfig {
+pub(crate) fn bootstrap(r: &ExperimentResults) -> BootstrapConfig {
     BootstrapConfig {
         seed: r.seed,
         ..BootstrapConfig::default()
@@ -291,7 +353,7 @@ fn slice_groups(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use reaseq_core::artifact::from_json;
     use reaseq_core::experiment::TestScores;
@@ -299,7 +361,7 @@ mod tests {
     use reaseq_core::reasoner::InferredSequences;
 
     /// The committed synthetic bundles and results, as the page loads them.
-    fn shipped() -> Assets {
+    pub(crate) fn shipped() -> Assets {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/ranker/synthetic");
         let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
@@ -403,6 +465,7 @@ mod tests {
             seconds: 0.0,
             seeds: 0,
             replicates: 0,
+            backend: BackendUsed::cpu(crate::jobs::backend::BackendChoice::Cpu, None),
         };
         let [auc, gauc] = o.pair(Variant::ReaSeq, Variant::Base).unwrap();
         assert_eq!(auc, (0.02, 0.01, 0.03, 0.004));

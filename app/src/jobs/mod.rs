@@ -1,8 +1,10 @@
 //! The work the page hands to its Web Worker, and what comes back. Messages are JSON.
 
 pub mod attention;
+pub mod backend;
 pub mod cold;
 pub mod compare;
+pub mod full;
 pub mod open;
 pub mod reason;
 pub mod scores;
@@ -15,7 +17,17 @@ use crate::loading::Choice;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Job {
     /// Score the test set with the bundled rankers of this dataset.
-    Compare { choice: Choice },
+    Compare {
+        choice: Choice,
+        #[serde(default)]
+        backend: backend::BackendChoice,
+    },
+    /// Rank every test user's whole catalogue with the bundled rankers of this dataset.
+    FullRanking {
+        choice: Choice,
+        #[serde(default)]
+        backend: backend::BackendChoice,
+    },
     /// Run the reasoner for one user of this dataset.
     Reason {
         choice: Choice,
@@ -51,6 +63,7 @@ pub enum Reply {
     /// The share of the job done, in [0, 1].
     Progress(f64),
     Compared(Box<compare::Outcome>),
+    Ranked(Box<full::FullOutcome>),
     Reasoned(Box<reason::Reasoning>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),

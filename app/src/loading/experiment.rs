@@ -36,6 +36,15 @@ pub async fn load_draws(choice: &Choice) -> AppResult<Option<DrawStudy>> {
     fetch_optional_artifact(&url).await
 }
 
+/// `reaseq experiment --full-ranking`'s figures for the bundles this build ships, when it
+/// carries them.
+pub async fn load_full_ranking(
+    choice: &Choice,
+) -> AppResult<Option<reaseq_core::experiment::FullRanking>> {
+    let url = format!("/{}/{}", asset_dir(choice), file::FULL_RANKING);
+    fetch_optional_artifact(&url).await
+}
+
 /// What `reaseq experiment` measured for the bundles this build ships for `choice`.
 pub async fn load_results(choice: &Choice) -> AppResult<ExperimentResults> {
     let url = format!("/{}/{}", asset_dir(choice), file::RESULTS);

@@ -12,9 +12,11 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
 use crate::components::{
-    download, download_png, errors_view, use_set_query, ControlsTable, OwnScores,
+    download, download_png, errors_view, use_set_query, BackendLine, ControlsTable,
+    FullRankingCard, OwnScores,
 };
 use crate::error::{AppError, AppResult};
+use crate::jobs::backend::BackendChoice;
 use crate::jobs::compare::Outcome;
 use crate::jobs::{Job, Reply};
 use crate::worker;
@@ -104,6 +106,8 @@ struct Picks {
     slice: SliceKind,
     a: Variant,
     b: Variant,
+    /// Where the worker computes (`?backend=auto|webgpu|cpu`).
+    backend: BackendChoice,
     bad: Vec<String>,
 }
 
@@ -127,7 +131,20 @@ fn use_picks() -> Memo<Picks> {
             }),
         };
         let (a, b) = (variant("a", Variant::ReaSeq), variant("b", Variant::Base));
-        Picks { slice, a, b, bad }
+        let backend = match q.get("backend") {
+            None => BackendChoice::Auto,
+            Some(k) => BackendChoice::parse(&k).unwrap_or_else(|| {
+                bad.push(format!("'backend={k}' is not auto, webgpu or cpu"));
+                BackendChoice::Auto
+            }),
+        };
+        Picks {
+            slice,
+            a,
+            b,
+            backend,
+            bad,
+        }
     })
 }
 
@@ -135,6 +152,7 @@ fn use_picks() -> Memo<Picks> {
 pub fn ComparePage() -> impl IntoView {
     let choice = crate::loading::choice_from_query();
     let picks = use_picks();
+    let backend = Memo::new(move |_| picks.get().backend);
     let (progress, set_progress) = signal(0.0);
     let (outcome, set_outcome) = signal(None::<AppResult<Outcome>>);
     let (running, set_running) = signal(false);
@@ -148,6 +166,7 @@ pub fn ComparePage() -> impl IntoView {
         set_progress.set(0.0);
         let job = Job::Compare {
             choice: choice.get_untracked(),
+            backend: backend.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             let out = match worker::run(&job, move |p| set_progress.set(p)).await {
@@ -161,9 +180,10 @@ pub fn ComparePage() -> impl IntoView {
             }
         });
     };
-    // The worker scores the test set on opening and whenever the dataset changes.
+    // The worker scores the test set on opening and whenever the dataset or backend changes.
     Effect::new(move |_| {
         choice.track();
+        backend.track();
         start();
     });
     view! {
@@ -184,6 +204,7 @@ pub fn ComparePage() -> impl IntoView {
                 let o = Arc::new(o);
                 view! {
                     <TestSetCard o=o.clone()/>
+                    <FullRankingCard choice=choice backend=backend/>
                     <ControlsCard choice=choice/>
                     <SlicesCard o=o.clone() picks=picks/>
                     <PairCard o=o picks=picks/>
@@ -204,6 +225,7 @@ fn TestSetCard(o: Arc<Outcome>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Test set"</h2>
+            <BackendLine id="compare-backend" used=o.backend.clone()/>
             <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.replicates, o.seeds)}</p>
             <table class="figures" id="compare-table">
                 <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>

@@ -6,6 +6,7 @@
 mod controls;
 mod draws;
 mod evaluation;
+pub mod full_ranking;
 mod report;
 mod results;
 mod rows;
@@ -17,6 +18,7 @@ mod verdicts;
 pub use controls::{control_input, Control, ControlInput};
 pub use draws::{draws_report, draws_table, pool_draws, DrawResult, DrawStudy, PooledVerdict};
 pub use evaluation::{evaluate_controls, evaluate_test_set, SeedRun, SeedScores};
+pub use full_ranking::{catalogue_queries, CatalogueQuery, FullRanking, RankingMetric};
 #[cfg(feature = "charts")]
 pub use report::report_charts;
 pub use report::{

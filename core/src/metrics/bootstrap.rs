@@ -279,6 +279,22 @@ pub fn paired_mean_bootstrap(
     Ok((estimate, lower, upper, p))
 }
 
+/// Percentile bootstrap over users of the mean of per-user values (such as Recall@K): (mean,
+/// lower, upper) of the 95% interval.
+pub fn mean_bootstrap(values: &[f64], replicates: usize, seed: u64) -> Result<(f64, f64, f64)> {
+    let n = values.len();
+    if n == 0 {
+        return Err(Error::metric("no user to average"));
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let mut rng = SeededRng::derive(seed, 31);
+    let mut reps: Vec<f64> = (0..replicates)
+        .map(|_| (0..n).map(|_| values[rng.below(n)]).sum::<f64>() / n as f64)
+        .collect();
+    let (lower, upper) = percentile_interval(&mut reps, 0.95)?;
+    Ok((mean, lower, upper))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 //!   scikit-learn does; scores outside [0, 1] or not finite are errors.
 //! - **RelaImpr**: ((AUC_m − 0.5) / (AUC_base − 0.5) − 1) · 100 %.
 //! - **Recall@K** = |top-K ∩ relevant| / |relevant|; **NDCG@K** with binary gains and the ideal
-//!   DCG of min(K, |relevant|) hits.
+//!   DCG of min(K, |relevant|) hits; **HitRate@K** = 1 when any of the top K is relevant.
 
 pub mod auc;
 pub mod bootstrap;
@@ -34,7 +34,7 @@ pub use model_slices::{model_slices, ModelSlice, ModelSlices};
 pub use models::{evaluate_models, ModelFigures, ModelPair, ModelsReport};
 pub use multiplicity::holm;
 pub use pooling::{pool_runs, PooledDifference};
-pub use ranking::{ndcg_at_k, recall_at_k};
+pub use ranking::{hit_rate_at_k, ndcg_at_k, recall_at_k};
 pub use report::{score_report, ScoreReport};
 pub use roc::roc_curve;
 

@@ -25,6 +25,18 @@ pub fn ndcg_at_k(ranked: &[u32], relevant: &[u32], k: usize) -> Option<f64> {
     Some(dcg / ideal)
 }
 
+/// 1 when any of the top `k` is relevant, else 0; `None` when nothing is relevant.
+pub fn hit_rate_at_k(ranked: &[u32], relevant: &[u32], k: usize) -> Option<f64> {
+    if relevant.is_empty() {
+        return None;
+    }
+    Some(if hits(ranked, relevant, k).any(|h| h) {
+        1.0
+    } else {
+        0.0
+    })
+}
+
 fn distinct(xs: &[u32]) -> usize {
     xs.iter()
         .enumerate()
@@ -58,5 +70,8 @@ mod tests {
         assert_eq!(recall_at_k(&ranked, &[], 4), None);
         // A repeated hit counts once.
         assert_eq!(recall_at_k(&[1, 1], &[1, 2], 2), Some(0.5));
+        assert_eq!(hit_rate_at_k(&ranked, &relevant, 1), Some(0.0));
+        assert_eq!(hit_rate_at_k(&ranked, &relevant, 2), Some(1.0));
+        assert_eq!(hit_rate_at_k(&ranked, &[], 2), None);
     }
 }

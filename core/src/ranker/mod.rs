@@ -5,6 +5,7 @@
 pub mod cold;
 pub mod examples;
 pub mod model;
+pub mod packed;
 pub mod slices;
 #[cfg(feature = "train")]
 pub mod train;

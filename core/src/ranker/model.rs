@@ -404,7 +404,7 @@ impl Ranker {
             table: Vec::new(),
             keys: Vec::new(),
         };
-        r.table = r.item_table();
+        r.table = r.build_item_table();
         r.keys = config.blocks().iter().map(|b| r.block_keys(b)).collect();
         Ok(r)
     }
@@ -433,7 +433,23 @@ impl Ranker {
         &self.weights[name]
     }
 
-    fn item_table(&self) -> Vec<f32> {
+    /// A learned or fixed tensor by name, flat (for the WebGPU kernels' packing).
+    pub fn weight(&self, name: &str) -> Option<&[f32]> {
+        self.weights.get(name).map(Vec::as_slice)
+    }
+
+    /// Every item's representation `(items, item_dim)`, flat.
+    pub fn item_table(&self) -> &[f32] {
+        &self.table
+    }
+
+    /// Per item, the history-only part of attention block `block`'s hidden layer
+    /// `(items, att_hidden)`, flat.
+    pub fn block_keys_of(&self, block: usize) -> Option<&[f32]> {
+        self.keys.get(block).map(Vec::as_slice)
+    }
+
+    fn build_item_table(&self) -> Vec<f32> {
         let c = self.config;
         let (d, g) = (c.item_dim(), c.genres.max(1));
         let (ids, ge, ig) = (self.w(ID_EMB), self.w(GENRE_EMB), self.w(ITEM_GENRES));
@@ -574,6 +590,43 @@ impl Ranker {
             )));
         }
         Ok(self.score_representation(self.item(x.target), x.history, x.gbr, x.user))
+    }
+
+    /// Every item's logit as the target of one user's `history`, `gbr` and `user`, in item
+    /// order: the full-catalogue ranking's scores, by the arithmetic of [`Ranker::score`].
+    pub fn score_catalogue(
+        &self,
+        history: &[u32],
+        gbr: &[u32],
+        user: Option<u32>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let c = self.config;
+        if out.len() != c.items {
+            return Err(Error::Model(format!(
+                "ranker: {} scores asked of a model of {} items",
+                out.len(),
+                c.items
+            )));
+        }
+        if let Some(i) = history.iter().chain(gbr).find(|&&i| i as usize >= c.items) {
+            return Err(Error::Model(format!(
+                "ranker: item {i} outside the model's {} items",
+                c.items
+            )));
+        }
+        if let Some(u) = user.filter(|&u| c.uses_user() && u as usize >= c.users) {
+            return Err(Error::Model(format!(
+                "ranker: user {u} outside the model's {} users",
+                c.users
+            )));
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self
+                .score_representation(self.item(i as u32), history, gbr, user)
+                .logit;
+        }
+        Ok(())
     }
 
     /// The representation of an item the model never saw: no learned ID embedding (zeros), the

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::artifact::{to_compact_json, to_json, Artifact};
 use crate::data::Prepared;
 use crate::error::{Error, Result};
+use crate::experiment::full_ranking::{catalogue_queries, rank_catalogue, FullRanking};
 use crate::experiment::{oracle_sequences, ExperimentRun};
 use crate::experiment::{ExperimentResults, ExperimentRows, TestScores};
 use crate::experiment::{GbrDecoding, GbrSource};
@@ -408,5 +409,73 @@ impl Workspace {
         let space = ColdSpace::for_rankers(student, &rankers)?;
         let rows = ExperimentRows::of_results(data, &results, &rankers)?;
         cold_start(&space, &rankers, &data.ds, &rows.test, &gbr, item)
+    }
+
+    /// Every test user's whole catalogue ranked by the saved bundles on `threads` threads, on the
+    /// rows they were trained on and their GBR sequences, measured as the Compare page measures
+    /// it (`experiment::full_ranking`), and written to `full_ranking.json` beside the bundles.
+    pub fn full_ranking(
+        &self,
+        data: &Prepared,
+        reasoner_epochs: usize,
+        threads: usize,
+        progress: &dyn Progress,
+    ) -> Result<FullRanking> {
+        let results = self.experiment_results(data)?;
+        let gbr = self
+            .experiment_gbr(data, results.gbr, reasoner_epochs, progress)?
+            .last_sequences(data.ds.num_users());
+        let (rankers, _) = self.experiment_bundles(data)?;
+        let rows = ExperimentRows::of_results(data, &results, &rankers)?;
+        let (queries, without) = catalogue_queries(data, &rows.test, &gbr);
+        let mut ranked = Vec::new();
+        for m in &rankers {
+            let t = std::time::Instant::now();
+            let step = (queries.len() / 10).max(1);
+            let lists = rank_catalogue(m, &queries, threads, &|done| {
+                if done % step == 0 {
+                    progress.message(&format!(
+                        "{}: {done} of {} users ranked",
+                        m.config.variant.name(),
+                        queries.len()
+                    ));
+                }
+            })?;
+            progress.message(&format!(
+                "{}: {} users × {} items in {:.1} s on {threads} threads",
+                m.config.variant.name(),
+                queries.len(),
+                m.config.items,
+                t.elapsed().as_secs_f64()
+            ));
+            ranked.push((m.config.variant, lists));
+        }
+        let boot = crate::metrics::BootstrapConfig {
+            seed: results.seed,
+            ..crate::metrics::BootstrapConfig::default()
+        };
+        let f = FullRanking::new(
+            &data.ds.name,
+            data.ds.num_items(),
+            &queries,
+            without,
+            &ranked,
+            &boot,
+        )?;
+        write_file(
+            &self.ranker_dir(data).join(file::FULL_RANKING),
+            &to_json(&f)?,
+        )?;
+        Ok(f)
+    }
+
+    /// `full_ranking.json` under the assets, beside the bundles it measured.
+    pub fn write_full_ranking_asset(
+        &self,
+        data: &Prepared,
+        progress: &dyn Progress,
+    ) -> Result<PathBuf> {
+        let relative = layout::ranker_dir(&data.ds.name);
+        self.copy_to_assets(&relative, &[file::FULL_RANKING.to_owned()], progress)
     }
 }

@@ -101,6 +101,11 @@ pub struct ExperimentArgs {
     /// A user by name (default: the first user with a test impression).
     #[arg(long)]
     cold_user: Option<String>,
+    /// Rank every test user's whole catalogue with the saved bundles (Recall, NDCG and HitRate
+    /// at 5, 10, 20 with intervals and paired tests against Base), as the Compare page does;
+    /// with --write-asset, also to assets/ranker/{dataset}/full_ranking.json.
+    #[arg(long)]
+    full_ranking: bool,
     #[arg(long)]
     json: bool,
 }
@@ -159,6 +164,9 @@ fn default_jobs() -> usize {
 pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     if let Some(title) = &a.cold_title {
         return cold_start(&a, title);
+    }
+    if a.full_ranking {
+        return full_ranking(&a);
     }
     if a.gbr_oracle && a.write_asset {
         bail!("--gbr-oracle reads the hidden events: its models cannot be workbench assets");
@@ -259,6 +267,22 @@ fn draws(a: &ExperimentArgs, k: usize) -> Result<ExitCode> {
         println!("{}", String::from_utf8(to_json(&study)?)?);
     } else {
         print!("{}", draws_table(&study));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--full-ranking`: the saved bundles rank the whole catalogue (`Workspace::full_ranking`).
+fn full_ranking(a: &ExperimentArgs) -> Result<ExitCode> {
+    let ws = workspace();
+    let data = a.prepare()?;
+    let f = ws.full_ranking(&data, a.reasoner_epochs, a.jobs, &Stderr)?;
+    if a.write_asset {
+        ws.write_full_ranking_asset(&data, &Stderr)?;
+    }
+    if a.json {
+        println!("{}", String::from_utf8(to_json(&f)?)?);
+    } else {
+        print!("{}", f.markdown());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,46 @@
+// WebGPU (in a browser that has it: headless Chromium with --enable-unsafe-webgpu gives a
+// SwiftShader software adapter): Compare on ?backend=webgpu runs the ranker's WGSL kernel and
+// must show the CPU's figures — the test-set table and the full-catalogue ranking — to the
+// printed precision, say which adapter ran, and log no console error.
+import assert from "node:assert/strict";
+import { screenshot, viewTest, withWebGpu, PHONE } from "./helpers.js";
+
+withWebGpu();
+
+/** The Compare table and the full-catalogue figures, as printed. */
+async function figures(page) {
+  await page.locator("#compare-table").waitFor({ timeout: 180000 });
+  const table = await page.locator("#compare-table").innerText();
+  const compareBackend = await page.locator("#compare-backend").getAttribute("data-backend");
+  await page.click("#full-run");
+  await page.locator("#full-table").waitFor({ timeout: 300000 });
+  const full = await page.locator("#full-table").innerText();
+  const vsBase = await page.locator("#full-vs-base").innerText();
+  const fullBackend = await page.locator("#full-backend").getAttribute("data-backend");
+  return { table, full, vsBase, compareBackend, fullBackend };
+}
+
+viewTest("compare on WebGPU shows the CPU's figures, and says the adapter is a software one", async ({ open }) => {
+  const cpu = await figures(await open("/compare?data=synthetic&backend=cpu"));
+  assert.equal(cpu.compareBackend, "CPU");
+  assert.equal(cpu.fullBackend, "CPU");
+  const page = await open("/compare?data=synthetic&backend=webgpu");
+  const gpu = await figures(page);
+  const line = await page.locator("#compare-backend").innerText();
+  assert.equal(gpu.compareBackend, "WebGPU", `the test set ran on: ${line}`);
+  assert.equal(gpu.fullBackend, "WebGPU", await page.locator("#full-backend").innerText());
+  assert.equal(await page.locator("#full-backend").getAttribute("data-fallback-adapter"), "true");
+  assert.match(line, /software \(fallback\) adapter/);
+  assert.equal(gpu.table, cpu.table, "the Compare table differs between WebGPU and the CPU");
+  assert.equal(gpu.full, cpu.full, "the full-catalogue figures differ between WebGPU and the CPU");
+  assert.equal(gpu.vsBase, cpu.vsBase);
+  // And they are the CLI's figures for the same bundles.
+  const agreement = (await page.locator("#full-cli").innerText()).match(/largest difference from the page's is (\S+)\./);
+  assert.ok(agreement && Number(agreement[1]) < 1e-6, await page.locator("#full-cli").innerText());
+  await screenshot(page, "compare-webgpu");
+  const phone = await open("/compare?data=synthetic&backend=webgpu", { viewport: PHONE });
+  await phone.locator("#compare-table").waitFor({ timeout: 180000 });
+  await phone.click("#full-run");
+  await phone.locator("#full-table").waitFor({ timeout: 300000 });
+  await screenshot(phone, "compare-webgpu-phone");
+}, { timeout: 900000 });
