@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Worker};
 
 use crate::error::{AppError, AppResult};
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 use crate::jobs::backend;
 use crate::jobs::backend::{BackendChoice, BackendUsed};
 use crate::jobs::{attention, cold, compare, full, open, reason, scores, Envelope, Job, Reply};
@@ -172,7 +172,8 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
                     used,
                 ),
             };
-            let out = compare::evaluate(&assets, &r, columns, t, used, &mut progress)?;
+            let scored = crate::loading::now();
+            let out = compare::evaluate(&assets, &r, columns, (t, scored), used, &mut progress)?;
             Ok(Reply::Compared(Box::new(out)))
         }
         Job::FullRanking { choice, backend } => {
@@ -240,7 +241,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
 }
 
 /// Every bundle's test-set scores on WebGPU, or (`Err`) the CPU must score them, and why.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 async fn gpu_test_scores(
     asked: BackendChoice,
     dir: &str,
@@ -256,7 +257,7 @@ async fn gpu_test_scores(
 
 /// Ranked lists per bundle (in `assets.rankers` order) on WebGPU with each one's seconds, or
 /// (`Err`) the CPU must rank them, and why. `report(k, done)` hears bundle `k`'s users done.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 async fn gpu_full_lists(
     asked: BackendChoice,
     dir: &str,
@@ -285,8 +286,8 @@ async fn gpu_full_lists(
     Ok((lists, seconds, g.used(asked)))
 }
 
-/// Outside the browser there is no WebGPU: the CPU runs.
-#[cfg(not(target_arch = "wasm32"))]
+/// Outside the browser, or in a build without the `webgpu` feature, the CPU runs.
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
 async fn gpu_test_scores(
     asked: BackendChoice,
     _: &str,
@@ -296,7 +297,7 @@ async fn gpu_test_scores(
     Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
 async fn gpu_full_lists(
     asked: BackendChoice,
     _: &str,
@@ -314,11 +315,15 @@ async fn gpu_full_lists(
     Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-const NO_BROWSER: &str = "WebGPU runs in the browser only";
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
+const NO_BROWSER: &str = if cfg!(target_arch = "wasm32") {
+    "this build has no WebGPU path (made without the webgpu feature)"
+} else {
+    "WebGPU runs in the browser only"
+};
 
 /// Gives up WebGPU after a kernel's error (later jobs run on the CPU) and says why.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 fn kernel_failed(e: &reaseq_core::error::Error) -> String {
     let why = format!("the kernel failed, so the CPU ran ({e})");
     backend::failed(&why);

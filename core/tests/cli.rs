@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use reaseq_core::artifact::from_json;
 use reaseq_core::data::fetch::{fetch_minilm, minilm_dir};
-use reaseq_core::experiment::{DrawStudy, ExperimentResults, GbrSource, StudyResults};
+use reaseq_core::experiment::{DrawStudy, ExperimentResults, FullRanking, GbrSource, StudyResults};
 use reaseq_core::ranker::Variant;
 use reaseq_core::reasoner::pipeline::ReasonerEvaluation;
 
@@ -670,6 +670,36 @@ fn experiment_trains_four_variants_reports_them_and_reuses_the_reasoner() {
             "{variant:?}"
         );
     }
+    // The saved bundles rank every test user's whole catalogue; threads change nothing.
+    let full = |jobs: &str| {
+        let args = [&args[..], &["--full-ranking", "--jobs", jobs]].concat();
+        let out = reaseq_with_data(data.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let f: FullRanking = from_json("stdout", &out.stdout).unwrap();
+        f
+    };
+    let f = full("2");
+    assert_eq!(f, full("1"));
+    assert_eq!(f.variants.len(), 4);
+    assert!(
+        f.users > 0 && f.items == 120,
+        "{} users of {}",
+        f.users,
+        f.items
+    );
+    for row in &f.variants {
+        assert_eq!(row.figures.len(), 9, "{:?}", row.variant);
+        for x in &row.figures {
+            assert!((0.0..=1.0).contains(&x.mean) && x.ci[0] <= x.mean && x.mean <= x.ci[1]);
+            assert_eq!(x.vs_base.is_some(), row.variant != Variant::Base);
+        }
+    }
+    let written: FullRanking = from_json(
+        "full_ranking.json",
+        &std::fs::read(data.path().join("ranker/synthetic/full_ranking.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(written, f);
     // The oracle ceiling reads hidden events: its own report, never the workbench's bundles.
     let bundle = data.path().join("ranker/synthetic/gbr.safetensors");
     let before = std::fs::read(&bundle).unwrap();

@@ -20,7 +20,7 @@ use crate::worker;
 #[component]
 pub fn BackendLine(id: &'static str, used: BackendUsed) -> impl IntoView {
     view! {
-        <p class="muted backend" id=id data-backend=used.name() data-fallback-adapter=used.adapter.as_ref().is_some_and(|a| a.fallback).to_string()>
+        <p class="muted backend" id=id data-backend=used.name() data-fallback-adapter=used.adapter.as_ref().is_some_and(|a| a.fallback).to_string() data-device-ms=used.device_ms.map(|x| x.to_string()) data-pipelines-ms=used.pipelines_ms.map(|x| x.to_string())>
             {used.describe()}
         </p>
     }
@@ -94,18 +94,18 @@ fn FullFigures(o: Arc<FullOutcome>) -> impl IntoView {
         (None, _) => "This build carries no full_ranking.json for these bundles: run `reaseq experiment --full-ranking --write-asset`.".into(),
     };
     let rows = r.variants.clone();
+    let popularity = r.popularity.clone();
     let cli = o.cli.clone();
     let vs = o.clone();
     view! {
         <BackendLine id="full-backend" used=o.backend.clone()/>
-        <p class="muted" id="full-summary">{format!(
+        <p class="muted" id="full-summary" data-seconds=seconds.to_string()>{format!(
             "{} test users ranked over {:.0} unseen items each on average (of {}); {} users with no new liked test item left out. Ranked in {:.1} s ({}). 95% user-bootstrap intervals, {} replicates.",
             r.users, r.mean_candidates, r.items, r.users_without_positive, seconds,
             o.seconds.iter().map(|(v, s)| format!("{} {:.1} s", v.name(), s)).collect::<Vec<_>>().join(", "),
             r.replicates
         )}</p>
-        <div class="table-scroll">
-            <table class="figures" id="full-table">
+        <table class="figures" id="full-table">
                 <tr><th>"variant"</th>{RankingMetric::ALL.iter().flat_map(|m| CUTOFFS.map(|k| view! { <th>{format!("{}@{k}", m.name())}</th> })).collect_view()}</tr>
                 {rows.into_iter().map(|row| {
                     let v = row.variant;
@@ -120,8 +120,11 @@ fn FullFigures(o: Arc<FullOutcome>) -> impl IntoView {
                         </tr>
                     }
                 }).collect_view()}
+                <tr data-variant="popularity" class="reference">
+                    <td>"popularity (reference)"</td>
+                    {popularity.iter().map(|f| view! { <td data-metric=key(f.metric, f.k) title=format!("95% CI [{:.4}, {:.4}]", f.ci[0], f.ci[1])>{format!("{:.4}", f.mean)}<br/><span class="muted">{format!("[{:.4}, {:.4}]", f.ci[0], f.ci[1])}</span></td> }).collect_view()}
+                </tr>
             </table>
-        </div>
         <p class="muted" id="full-cli">{cli_line}</p>
         <div class="controls">
             <label>"difference from Base at "

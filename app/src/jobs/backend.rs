@@ -100,10 +100,10 @@ impl BackendUsed {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub use device::{gpu, Gpu};
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 mod device {
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -250,5 +250,5 @@ mod device {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub use device::failed;

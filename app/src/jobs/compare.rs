@@ -62,7 +62,9 @@ pub struct Outcome {
     pub pairs: Vec<PairTest>,
     pub impressions: usize,
     pub users: usize,
+    /// The whole job, and of it the scoring of the test set (the backend's part).
     pub seconds: f64,
+    pub scoring_seconds: f64,
     /// Seeds behind the CLI's seed-mean table, for reference.
     pub seeds: u64,
     /// User-bootstrap replicates behind every interval (the CLI's).
@@ -135,7 +137,7 @@ pub(crate) fn score_test_set(
 
 /// Every bundle's score of every test row on WebGPU, in `assets.rankers` order: the kernel's
 /// logits through the CPU's sigmoid. `dir` keys the bundles uploaded to the device.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub(crate) async fn score_test_set_gpu(
     gpu: &crate::jobs::backend::Gpu,
     dir: &str,
@@ -187,17 +189,18 @@ pub(crate) fn compare(
     // Scoring is most of the work; the statistics take the last fifth of the bar.
     let columns = score_test_set(assets, d, 0.8, progress)?;
     let cpu = BackendUsed::cpu(crate::jobs::backend::BackendChoice::Cpu, None);
-    evaluate(assets, d, columns, t, cpu, progress)
+    evaluate(assets, d, columns, (t, now()), cpu, progress)
 }
 
 /// Evaluates every bundle's test-set scores (`columns`, in `assets.rankers` order) with the
 /// function `reaseq experiment` uses for its report (`evaluate_test_set`, the same bootstrap),
-/// plus the ROC curves and every pair's paired test. `started` is when scoring began.
+/// plus the ROC curves and every pair's paired test. `(started, scored)`: when scoring began
+/// and ended (ms).
 pub(crate) fn evaluate(
     assets: &Assets,
     d: &ExperimentData,
     columns: Vec<Vec<f64>>,
-    started: f64,
+    (started, scored): (f64, f64),
     backend: BackendUsed,
     progress: &mut dyn FnMut(f64),
 ) -> AppResult<Outcome> {
@@ -261,6 +264,7 @@ pub(crate) fn evaluate(
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         seconds: (now() - t) / 1e3,
+        scoring_seconds: (scored - started) / 1e3,
         seeds: r.seeds as u64,
         replicates: boot.replicates,
         backend,
@@ -463,6 +467,7 @@ pub(crate) mod tests {
             impressions: 0,
             users: 0,
             seconds: 0.0,
+            scoring_seconds: 0.0,
             seeds: 0,
             replicates: 0,
             backend: BackendUsed::cpu(crate::jobs::backend::BackendChoice::Cpu, None),

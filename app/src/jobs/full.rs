@@ -3,7 +3,9 @@
 //! core's `FullRanking::new`, the function behind `reaseq experiment --full-ranking`, next to
 //! what that command wrote for the same bundles.
 
-use reaseq_core::experiment::full_ranking::{catalogue_queries, rank_catalogue, CatalogueQuery};
+use reaseq_core::experiment::full_ranking::{
+    catalogue_queries, popularity_lists, rank_catalogue, CatalogueQuery,
+};
 use reaseq_core::experiment::FullRanking;
 use reaseq_core::ranker::{Ranker, Variant};
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,8 @@ pub struct FullOutcome {
 }
 
 impl FullOutcome {
-    /// The largest |page − CLI| over every variant's every figure (mean and interval ends),
-    /// when the CLI's file is there and covers the same variants.
+    /// The largest |page − CLI| over every variant's and the popularity ranking's every figure
+    /// (mean and interval ends), when the CLI's file is there and covers the same variants.
     pub fn largest_cli_difference(&self) -> Option<f64> {
         let cli = self.cli.as_ref()?;
         let mut worst = 0f64;
@@ -36,6 +38,11 @@ impl FullOutcome {
                 for (a, b) in [(f.mean, c.mean), (f.ci[0], c.ci[0]), (f.ci[1], c.ci[1])] {
                     worst = worst.max((a - b).abs());
                 }
+            }
+        }
+        for (f, c) in self.ranking.popularity.iter().zip(&cli.popularity) {
+            for (a, b) in [(f.mean, c.mean), (f.ci[0], c.ci[0]), (f.ci[1], c.ci[1])] {
+                worst = worst.max((a - b).abs());
             }
         }
         Some(worst)
@@ -57,12 +64,12 @@ pub(crate) fn rank_cpu(
 }
 
 /// Users scored per dispatch: a dispatch of MovieLens-100k is 32 × 1,682 pairs.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 const USERS_PER_DISPATCH: usize = 32;
 
 /// One bundle's ranked lists on WebGPU: the kernel scores every item for a batch of users, the
 /// CPU keeps each user's top items with the same function as the CPU path.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub(crate) async fn rank_gpu(
     gpu: &crate::jobs::backend::Gpu,
     key: &str,
@@ -111,12 +118,14 @@ pub(crate) fn measure(
         .map(|m| m.config.variant)
         .zip(lists)
         .collect();
+    let counts = d.data.protocol.train_popularity(d.ds());
     Ok(FullRanking::new(
         &d.ds().name,
         d.ds().num_items(),
         queries,
         without,
         &ranked,
+        &popularity_lists(queries, &counts)?,
         &bootstrap(&assets.results),
     )?)
 }

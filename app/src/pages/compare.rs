@@ -226,7 +226,7 @@ fn TestSetCard(o: Arc<Outcome>) -> impl IntoView {
         <section class="card">
             <h2>"Test set"</h2>
             <BackendLine id="compare-backend" used=o.backend.clone()/>
-            <p class="muted" id="compare-summary">{format!("{} impressions of {} users, scored in {:.1} s. Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.replicates, o.seeds)}</p>
+            <p class="muted" id="compare-summary" data-scoring-seconds=o.scoring_seconds.to_string()>{format!("{} impressions of {} users, scored in {:.1} s ({:.2} s of it scoring). Intervals: {} user-bootstrap replicates, computed by the function the CLI's report uses; the CLI's report averages {} seeds.", o.impressions, o.users, o.seconds, o.scoring_seconds, o.replicates, o.seeds)}</p>
             <table class="figures" id="compare-table">
                 <tr><th>"variant"</th><th>"AUC [95% CI]"</th><th>"GAUC [95% CI]"</th><th>"logloss"</th><th>"RelaImpr (GAUC)"</th><th>"GAUC − Base [95% CI], p"</th><th>"CLI (same bundle): AUC / GAUC"</th></tr>
                 {o.rows.iter().map(|r| view! {

@@ -102,6 +102,16 @@ pub fn top_items(scores: &[f32], seen: &[u32], k: usize) -> Result<Vec<u32>> {
     Ok(candidates)
 }
 
+/// Every query's ranked list by training popularity (`train_counts` per item), the simplest
+/// ranker: the reference the variants' absolute figures are read against.
+pub fn popularity_lists(queries: &[CatalogueQuery], train_counts: &[u32]) -> Result<Vec<Vec<u32>>> {
+    let scores: Vec<f32> = train_counts.iter().map(|&c| c as f32).collect();
+    queries
+        .iter()
+        .map(|q| top_items(&scores, &q.seen, DEPTH))
+        .collect()
+}
+
 /// One user's ranked list from a ranker on the CPU; `scores` is scratch of the catalogue's size.
 pub fn rank_user(ranker: &Ranker, q: &CatalogueQuery, scores: &mut [f32]) -> Result<Vec<u32>> {
     ranker.score_catalogue(&q.history, &q.gbr, Some(q.user), scores)?;
@@ -232,6 +242,8 @@ pub struct FullRanking {
     pub replicates: usize,
     pub seed: u64,
     pub variants: Vec<RankingRow>,
+    /// The same measures of a ranking by training popularity (no difference from Base).
+    pub popularity: Vec<RankingFigure>,
 }
 
 impl Artifact for FullRanking {
@@ -241,13 +253,15 @@ impl Artifact for FullRanking {
 }
 
 impl FullRanking {
-    /// The figures of each variant's ranked lists (one per query, in query order).
+    /// The figures of each variant's ranked lists (one per query, in query order), and of the
+    /// popularity ranking's ([`popularity_lists`]).
     pub fn new(
         dataset: &str,
         items: usize,
         queries: &[CatalogueQuery],
         users_without_positive: usize,
         ranked: &[(Variant, Vec<Vec<u32>>)],
+        popularity: &[Vec<u32>],
         boot: &BootstrapConfig,
     ) -> Result<Self> {
         if queries.is_empty() {
@@ -320,6 +334,27 @@ impl FullRanking {
                 }
             }
         }
+        if popularity.len() != queries.len() {
+            return Err(Error::metric(format!(
+                "full ranking: popularity ranked {} users of {}",
+                popularity.len(),
+                queries.len()
+            )));
+        }
+        let mut reference = Vec::new();
+        for m in RankingMetric::ALL {
+            for k in CUTOFFS {
+                let x = values(popularity, m, k);
+                let (mean, lo, hi) = mean_bootstrap(&x, boot.replicates, boot.seed)?;
+                reference.push(RankingFigure {
+                    metric: m,
+                    k,
+                    mean,
+                    ci: [lo, hi],
+                    vs_base: None,
+                });
+            }
+        }
         let candidates: usize = queries.iter().map(|q| items - q.seen.len()).sum();
         Ok(Self {
             format_version: Self::FORMAT_VERSION,
@@ -331,6 +366,7 @@ impl FullRanking {
             replicates: boot.replicates,
             seed: boot.seed,
             variants,
+            popularity: reference,
         })
     }
 
@@ -343,36 +379,47 @@ impl FullRanking {
             .find(|f| f.metric == m && f.k == k)
     }
 
-    /// The figures as a Markdown table: one row per variant, each measure at each cut-off.
+    /// The figures as Markdown: a table per measure, a row per variant, a column per cut-off;
+    /// under Base's means, each variant's mean, interval and difference from Base.
     pub fn markdown(&self) -> String {
         let mut s = format!(
-            "Full-catalogue ranking on {}: {} test users, {:.0} unseen items each on average of \
-             {}; {} users without a new liked test item not ranked. 95% user-bootstrap \
-             intervals ({} replicates); Δ vs Base with its paired p (Holm over the three \
-             variants).\n\n| variant |",
-            self.dataset,
+            "{} test users of {}, each ranking {:.0} unseen items on average of {}; {} test \
+             users with no new liked test item are not ranked. Mean [95% user-bootstrap \
+             interval, {} replicates]; Δ = variant − Base [paired 95% interval], p Holm-adjusted \
+             over the three variants. Popularity ranks by training interactions: a reference.\n",
             self.users,
+            self.dataset,
             self.mean_candidates,
             self.items,
             self.users_without_positive,
             self.replicates
         );
-        let heads: Vec<String> = RankingMetric::ALL
-            .iter()
-            .flat_map(|m| CUTOFFS.map(|k| format!(" {}@{k} |", m.name())))
-            .collect();
-        s.push_str(&heads.concat());
-        s.push_str(&format!("\n|---|{}\n", "---:|".repeat(heads.len())));
-        for r in &self.variants {
-            s.push_str(&format!("| {} |", r.variant.name()));
-            for f in &r.figures {
-                s.push_str(&format!(" {:.4} [{:.4}, {:.4}]", f.mean, f.ci[0], f.ci[1]));
-                if let Some(d) = &f.vs_base {
-                    s.push_str(&format!(" Δ {:+.4} p {:.3}", d.difference, d.p_holm));
-                }
-                s.push_str(" |");
+        for m in RankingMetric::ALL {
+            s.push_str(&format!("\n| {} | ", m.name()));
+            s.push_str(&CUTOFFS.map(|k| format!("@{k}")).join(" | "));
+            s.push_str(&format!(" |\n|---|{}\n", "---|".repeat(CUTOFFS.len())));
+            s.push_str("| popularity (reference) |");
+            for f in self.popularity.iter().filter(|f| f.metric == m) {
+                s.push_str(&format!(
+                    " {:.4} [{:.4}, {:.4}] |",
+                    f.mean, f.ci[0], f.ci[1]
+                ));
             }
             s.push('\n');
+            for r in &self.variants {
+                s.push_str(&format!("| {} |", r.variant.name()));
+                for f in r.figures.iter().filter(|f| f.metric == m) {
+                    s.push_str(&format!(" {:.4} [{:.4}, {:.4}]", f.mean, f.ci[0], f.ci[1]));
+                    if let Some(d) = &f.vs_base {
+                        s.push_str(&format!(
+                            "; Δ {:+.4} [{:+.4}, {:+.4}], p {:.3}",
+                            d.difference, d.ci[0], d.ci[1], d.p_holm
+                        ));
+                    }
+                    s.push_str(" |");
+                }
+                s.push('\n');
+            }
         }
         s
     }
@@ -471,8 +518,26 @@ mod tests {
             replicates: 200,
             ..BootstrapConfig::default()
         };
-        let f =
-            FullRanking::new("w", data.ds.num_items(), &queries, without, &ranked, &boot).unwrap();
+        let counts = data.protocol.train_popularity(&data.ds);
+        let pop = popularity_lists(&queries, &counts).unwrap();
+        let f = FullRanking::new(
+            "w",
+            data.ds.num_items(),
+            &queries,
+            without,
+            &ranked,
+            &pop,
+            &boot,
+        )
+        .unwrap();
+        assert_eq!(f.popularity.len(), 9);
+        // The most popular unseen item tops every popularity list.
+        let q = &queries[0];
+        let best = (0..data.ds.num_items() as u32)
+            .filter(|i| q.seen.binary_search(i).is_err())
+            .max_by_key(|&i| (counts[i as usize], std::cmp::Reverse(i)))
+            .unwrap();
+        assert_eq!(pop[0][0], best);
         assert_eq!(f.variants[0].figures.len(), 9);
         let same = f.figure(Variant::Gbr, RankingMetric::Recall, 10).unwrap();
         let d = same.vs_base.unwrap();

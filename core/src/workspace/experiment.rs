@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use crate::artifact::{to_compact_json, to_json, Artifact};
 use crate::data::Prepared;
 use crate::error::{Error, Result};
-use crate::experiment::full_ranking::{catalogue_queries, rank_catalogue, FullRanking};
+use crate::experiment::full_ranking::{
+    catalogue_queries, popularity_lists, rank_catalogue, FullRanking,
+};
 use crate::experiment::{oracle_sequences, ExperimentRun};
 use crate::experiment::{ExperimentResults, ExperimentRows, TestScores};
 use crate::experiment::{GbrDecoding, GbrSource};
@@ -454,12 +456,14 @@ impl Workspace {
             seed: results.seed,
             ..crate::metrics::BootstrapConfig::default()
         };
+        let popularity = popularity_lists(&queries, &data.protocol.train_popularity(&data.ds))?;
         let f = FullRanking::new(
             &data.ds.name,
             data.ds.num_items(),
             &queries,
             without,
             &ranked,
+            &popularity,
             &boot,
         )?;
         write_file(
