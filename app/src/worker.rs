@@ -255,6 +255,13 @@ async fn gpu_test_scores(
     }
 }
 
+/// Per bundle (in `assets.rankers` order) its ranked lists and seconds, and where they ran.
+type FullLists = (
+    Vec<Vec<Vec<u32>>>,
+    Vec<(reaseq_core::ranker::Variant, f64)>,
+    BackendUsed,
+);
+
 /// Ranked lists per bundle (in `assets.rankers` order) on WebGPU with each one's seconds, or
 /// (`Err`) the CPU must rank them, and why. `report(k, done)` hears bundle `k`'s users done.
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
@@ -264,14 +271,7 @@ async fn gpu_full_lists(
     assets: &experiment::Assets,
     queries: &[reaseq_core::experiment::CatalogueQuery],
     report: &dyn Fn(usize, usize),
-) -> Result<
-    (
-        Vec<Vec<Vec<u32>>>,
-        Vec<(reaseq_core::ranker::Variant, f64)>,
-        BackendUsed,
-    ),
-    BackendUsed,
-> {
+) -> Result<FullLists, BackendUsed> {
     let g = backend::gpu(asked).await?;
     let (mut lists, mut seconds) = (Vec::new(), Vec::new());
     for (k, m) in assets.rankers.iter().enumerate() {
@@ -304,14 +304,7 @@ async fn gpu_full_lists(
     _: &experiment::Assets,
     _: &[reaseq_core::experiment::CatalogueQuery],
     _: &dyn Fn(usize, usize),
-) -> Result<
-    (
-        Vec<Vec<Vec<u32>>>,
-        Vec<(reaseq_core::ranker::Variant, f64)>,
-        BackendUsed,
-    ),
-    BackendUsed,
-> {
+) -> Result<FullLists, BackendUsed> {
     Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
 }
 

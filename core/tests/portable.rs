@@ -176,7 +176,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
     use reaseq_core::artifact::from_json;
     use reaseq_core::data::WorldSpec;
     use reaseq_core::experiment::{ExperimentResults, ExperimentRows, TestScores};
-    use reaseq_core::ranker::{Ranker, RankerInput, Variant};
+    use reaseq_core::ranker::{Ranker, Variant};
     use reaseq_core::reasoner::InferredSequences;
     macro_rules! asset {
         ($name:literal) => {
@@ -212,14 +212,7 @@ fn bundled_rankers_score_the_test_set_like_native() {
         let want = &want.scores[v.name()];
         assert_eq!(rows.test.len(), want.len());
         for (e, &w) in rows.test.iter().zip(want) {
-            let s = m
-                .score(&RankerInput {
-                    target: e.target,
-                    history: &e.history,
-                    gbr: e.gbr(&gbr),
-                    user: Some(e.user),
-                })
-                .unwrap();
+            let s = m.score(&e.input(&gbr)).unwrap();
             assert!(
                 (f64::from(s.probability) - w).abs() < 1e-5,
                 "{v:?}: {} vs {w}",

@@ -41,7 +41,7 @@ for (const data of datasets) {
     await page.click("#full-run");
     await page.locator("#full-summary, #full-card .error").first().waitFor({ timeout: 3600000 });
     const full = Number(await page.locator("#full-summary").getAttribute("data-seconds"));
-    const perVariant = (await page.locator("#full-summary").innerText()).match(/\(([^)]*)\)/)?.[1] ?? "";
+    const perVariant = (await page.locator("#full-summary").innerText()).match(/Ranked in [\d.]+ s \(([^)]*)\)/)?.[1] ?? "";
     rows.push({ data, asked: backend, ran, device, pipelines, scoring, full, perVariant });
     console.log(`${data.padEnd(10)} ?backend=${backend.padEnd(7)} ran on ${ran.padEnd(7)}` +
       ` device ${device ? Number(device).toFixed(0) + " ms" : "—"}, kernels ${pipelines ? Number(pipelines).toFixed(0) + " ms" : "—"};` +

@@ -38,6 +38,12 @@ viewTest("compare on WebGPU shows the CPU's figures, and says the adapter is a s
   const agreement = (await page.locator("#full-cli").innerText()).match(/largest difference from the page's is (\S+)\./);
   assert.ok(agreement && Number(agreement[1]) < 1e-6, await page.locator("#full-cli").innerText());
   await screenshot(page, "compare-webgpu");
+  // `auto` keeps the CPU when the only adapter is a software one, and says so.
+  const auto = await open("/compare?data=synthetic");
+  await auto.locator("#compare-table").waitFor({ timeout: 180000 });
+  assert.equal(await auto.locator("#compare-backend").getAttribute("data-backend"), "CPU");
+  assert.match(await auto.locator("#compare-backend").innerText(), /only WebGPU adapter.* is a software one/);
+  assert.equal(await auto.locator("#compare-table").innerText(), cpu.table);
   const phone = await open("/compare?data=synthetic&backend=webgpu", { viewport: PHONE });
   await phone.locator("#compare-table").waitFor({ timeout: 180000 });
   await phone.click("#full-run");

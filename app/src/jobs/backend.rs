@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `?backend=` in the URL.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackendChoice {
-    /// WebGPU when the browser has it, else the CPU.
+    /// WebGPU when the browser has a hardware adapter, else the CPU.
     #[default]
     Auto,
     WebGpu,
@@ -51,6 +51,9 @@ pub struct BackendUsed {
     pub adapter: Option<Adapter>,
     /// Why the CPU ran although WebGPU was asked for (or allowed, with `auto`).
     pub fallback_reason: Option<String>,
+    /// WebGPU was there, but `auto` left its software adapter for the CPU path.
+    #[serde(default)]
+    pub software_adapter_left: bool,
     /// Milliseconds this worker spent once on the device, and on the shader modules and
     /// pipelines (made once per worker, reused by every job).
     pub device_ms: Option<f64>,
@@ -64,6 +67,7 @@ impl BackendUsed {
             webgpu: false,
             adapter: None,
             fallback_reason,
+            software_adapter_left: false,
             device_ms: None,
             pipelines_ms: None,
         }
@@ -94,6 +98,7 @@ impl BackendUsed {
                     ""
                 }
             ),
+            (_, Some(why)) if self.software_adapter_left => format!("Computed on the CPU — {why}."),
             (_, Some(why)) => format!("Computed on the CPU — WebGPU unavailable: {why}."),
             _ => "Computed on the CPU (?backend=cpu).".into(),
         }
@@ -139,6 +144,7 @@ mod device {
                     fallback: self.ctx.adapter.fallback,
                 }),
                 fallback_reason: None,
+                software_adapter_left: false,
                 device_ms: Some(self.device_ms),
                 pipelines_ms: Some(self.pipelines_ms),
             }
@@ -231,6 +237,25 @@ mod device {
             }
         };
         match state {
+            // A software adapter runs the kernels on this CPU, slower than the CPU path
+            // (docs/results/webgpu.md): `auto` keeps the CPU; `webgpu` asks for it anyway.
+            Ok(g) if asked == BackendChoice::Auto && g.ctx.adapter.fallback => {
+                let named = if g.ctx.adapter.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", g.ctx.adapter.name)
+                };
+                Err(BackendUsed {
+                    software_adapter_left: true,
+                    ..BackendUsed::cpu(
+                        asked,
+                        Some(format!(
+                            "the browser's only WebGPU adapter{named} is a software one, slower \
+                             here than the CPU path (?backend=webgpu uses it anyway)"
+                        )),
+                    )
+                })
+            }
             Ok(g) => match g.ctx.check() {
                 Ok(()) => Ok(g),
                 Err(e) => {

@@ -8,7 +8,7 @@ use reaseq_core::experiment::{
     evaluate_test_set, ExperimentResults, SeedRun, SeedScores, TestSetEvaluation, VariantResult,
 };
 use reaseq_core::metrics::{paired_bootstrap, roc_curve, BootstrapConfig, Metric};
-use reaseq_core::ranker::{slices, RankerInput, SliceKind, Variant};
+use reaseq_core::ranker::{slices, SliceKind, Variant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -120,12 +120,7 @@ pub(crate) fn score_test_set(
         let mut col = Vec::with_capacity(test.len());
         for chunk in test.chunks(CHUNK) {
             for e in chunk {
-                let input = RankerInput {
-                    target: e.target,
-                    history: &e.history,
-                    gbr: e.gbr(&d.gbr),
-                    user: Some(e.user),
-                };
+                let input = e.input(&d.gbr);
                 col.push(f64::from(m.score(&input)?.probability));
             }
             progress((k * test.len() + col.len()) as f64 / total);
@@ -145,15 +140,7 @@ pub(crate) async fn score_test_set_gpu(
     d: &ExperimentData,
 ) -> reaseq_core::error::Result<Vec<Vec<f64>>> {
     let test = &d.rows.test;
-    let inputs: Vec<RankerInput> = test
-        .iter()
-        .map(|e| RankerInput {
-            target: e.target,
-            history: &e.history,
-            gbr: e.gbr(&d.gbr),
-            user: Some(e.user),
-        })
-        .collect();
+    let inputs: Vec<_> = test.iter().map(|e| e.input(&d.gbr)).collect();
     let pairs: Vec<(u32, u32)> = test
         .iter()
         .enumerate()

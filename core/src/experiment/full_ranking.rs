@@ -428,9 +428,8 @@ impl FullRanking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::WorldSpec;
-    use crate::experiment::{ExperimentRows, RowSettings};
-    use crate::ranker::{HistoryEvents, ItemFeatures, RankerConfig, RankerInput};
+    use crate::experiment::ExperimentRows;
+    use crate::ranker::{ItemFeatures, RankerConfig};
 
     #[test]
     fn the_top_items_skip_the_seen_break_ties_by_item_and_refuse_nan() {
@@ -444,14 +443,7 @@ mod tests {
     }
 
     fn world() -> (Prepared, ExperimentRows, Vec<Vec<u32>>) {
-        let data = Prepared::synthetic(WorldSpec::sized(40, 120, 3)).unwrap();
-        let s = RowSettings {
-            negatives: 0,
-            history: HistoryEvents::Liked,
-            max_history: 30,
-            seed: 1,
-        };
-        let rows = ExperimentRows::build(&data, &s).unwrap();
+        let (data, rows) = crate::experiment::rows::small_world(3);
         let gbr = (0..data.ds.num_users() as u32)
             .map(|u| vec![u % 120, (u * 7) % 120])
             .collect();
@@ -485,14 +477,7 @@ mod tests {
         assert!(top.iter().all(|i| q.seen.binary_search(i).is_err()));
         // A test impression's logit is the catalogue's score of its target.
         let e = rows.test.iter().find(|e| e.user == q.user).unwrap();
-        let one = m
-            .score(&RankerInput {
-                target: e.target,
-                history: &e.history,
-                gbr: e.gbr(&gbr),
-                user: Some(e.user),
-            })
-            .unwrap();
+        let one = m.score(&e.input(&gbr)).unwrap();
         assert_eq!(one.logit, scores[e.target as usize]);
         // Threads change nothing.
         let one_thread = rank_catalogue(&m, &queries, 1, &|_| {}).unwrap();

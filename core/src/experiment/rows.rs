@@ -95,21 +95,29 @@ impl ExperimentRows {
     }
 }
 
+/// A small synthetic world and its rows (liked histories of 30, no sampled negatives): the
+/// fixture of the tests that need rows.
+#[cfg(test)]
+pub(crate) fn small_world(world_seed: u64) -> (Prepared, ExperimentRows) {
+    let data = Prepared::synthetic(crate::data::WorldSpec::sized(40, 120, world_seed))
+        .expect("a valid world");
+    let s = RowSettings {
+        negatives: 0,
+        history: HistoryEvents::Liked,
+        max_history: 30,
+        seed: 1,
+    };
+    let rows = ExperimentRows::build(&data, &s).expect("rows of a valid world");
+    (data, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::WorldSpec;
 
     #[test]
     fn every_impression_lands_in_one_part_and_the_planted_genre_is_rarer_in_training() {
-        let data = Prepared::synthetic(WorldSpec::sized(40, 120, 1)).unwrap();
-        let s = RowSettings {
-            negatives: 0,
-            history: HistoryEvents::Liked,
-            max_history: 30,
-            seed: 1,
-        };
-        let rows = ExperimentRows::build(&data, &s).unwrap();
+        let (data, rows) = small_world(1);
         let truth = data.truth.as_ref().unwrap();
         let planted = rows.planted(truth);
         let share = |p: &PlantedPart| p.partner_impressions as f64 / p.impressions as f64;

@@ -4,6 +4,7 @@
 use crate::data::protocol::{Impression, Part, Protocol};
 use crate::data::{Dataset, LabelPolicy};
 use crate::error::{Error, Result};
+use crate::ranker::RankerInput;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankerExample {
@@ -27,6 +28,16 @@ impl RankerExample {
         sequences
             .get(self.gbr_slot as usize)
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// What a ranker scores for this row, its GBR sequence read from `sequences`.
+    pub fn input<'a>(&'a self, sequences: &'a [Vec<u32>]) -> RankerInput<'a> {
+        RankerInput {
+            target: self.target,
+            history: &self.history,
+            gbr: self.gbr(sequences),
+            user: Some(self.user),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::rng::SeededRng;
 
 use super::examples::RankerExample;
-use super::model::{Ranker, RankerConfig, RankerInput, TargetAttention};
+use super::model::{Ranker, RankerConfig, TargetAttention};
 use super::model::{GENRE_EMB, ID_EMB, ITEM_GENRES, REP_TABLE, USER_EMB};
 use crate::nn::candle::{model_error, Params};
 
@@ -207,16 +207,7 @@ pub struct RankerEpoch {
 pub fn score_all(model: &Ranker, examples: &[RankerExample], gbr: &[Vec<u32>]) -> Result<Vec<f64>> {
     examples
         .iter()
-        .map(|e| {
-            model
-                .score(&RankerInput {
-                    target: e.target,
-                    history: &e.history,
-                    gbr: e.gbr(gbr),
-                    user: Some(e.user),
-                })
-                .map(|s| f64::from(s.probability))
-        })
+        .map(|e| model.score(&e.input(gbr)).map(|s| f64::from(s.probability)))
         .collect()
 }
 
@@ -351,14 +342,7 @@ mod tests {
             let b = batch(&m.config, &refs, &gbr, &Device::Cpu).unwrap();
             let ours = g.forward(&b).unwrap().to_vec1::<f32>().unwrap();
             for (e, o) in ex.iter().zip(&ours) {
-                let s = m
-                    .score(&RankerInput {
-                        target: e.target,
-                        history: &e.history,
-                        gbr: e.gbr(&gbr),
-                        user: Some(e.user),
-                    })
-                    .unwrap();
+                let s = m.score(&e.input(&gbr)).unwrap();
                 assert!((s.logit - o).abs() < 1e-5, "{v:?}: {} vs {o}", s.logit);
             }
         }
