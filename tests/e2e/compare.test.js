@@ -115,6 +115,14 @@ viewTest("without WebGPU, auto says so and runs the CPU; the full-catalogue rank
   await page.locator("#compare-table").waitFor({ timeout: 120000 });
   assert.equal(await page.locator("#compare-backend").getAttribute("data-backend"), "CPU");
   assert.match(await page.locator("#compare-backend").innerText(), /WebGPU unavailable: .+/);
+  // Cancel stops the ranking (its worker is terminated); the next run completes.
+  await page.click("#full-run");
+  await page.locator("#full-progress").evaluate((p) => new Promise((r) => {
+    const t = setInterval(() => { if (p.value > 0) { clearInterval(t); r(); } }, 10);
+  }));
+  await page.click("#full-cancel");
+  await page.locator("#full-card pre.error").waitFor({ timeout: 30000 });
+  assert.match(await page.locator("#full-card pre.error").innerText(), /cancelled/);
   await page.click("#full-run");
   await page.locator("#full-table").waitFor({ timeout: 300000 });
   assert.equal(await page.locator("#full-backend").getAttribute("data-backend"), "CPU");
