@@ -346,19 +346,17 @@ async fn full_ranking(
             post(id, Reply::Progress(p));
         }
     };
-    let (mut lists, mut seconds) = (Vec::new(), Vec::new());
-    let used = match gpu_full_lists(asked, &dir, &assets, &queries, &report).await {
-        Ok((l, s, used)) => {
-            (lists, seconds) = (l, s);
-            used
-        }
+    let (lists, seconds, used) = match gpu_full_lists(asked, &dir, &assets, &queries, &report).await
+    {
+        Ok(on_gpu) => on_gpu,
         Err(used) => {
+            let (mut lists, mut seconds) = (Vec::new(), Vec::new());
             for (k, m) in assets.rankers.iter().enumerate() {
                 let t = crate::loading::now();
                 lists.push(full::rank_cpu(m, &queries, &|done| report(k, done))?);
                 seconds.push((m.config.variant, (crate::loading::now() - t) / 1e3));
             }
-            used
+            (lists, seconds, used)
         }
     };
     let ranking = full::measure(&assets, &r, &queries, without, lists)?;

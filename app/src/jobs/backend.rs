@@ -186,7 +186,10 @@ mod device {
             sleep(TIMEOUT_MS).await;
             Err(format!("no device after {} s", TIMEOUT_MS / 1000))
         };
-        let ctx = select(request, timeout).await?;
+        let ctx = futures::future::select(std::pin::pin!(request), std::pin::pin!(timeout))
+            .await
+            .factor_first()
+            .0?;
         let device_ms = now() - t;
         let t = now();
         let ranker = RankerKernel::new(&ctx).await.map_err(|e| e.to_string())?;
@@ -197,23 +200,6 @@ mod device {
             pipelines_ms: now() - t,
             rankers: RefCell::default(),
         })
-    }
-
-    /// The first of two futures to finish.
-    async fn select<T>(
-        a: impl std::future::Future<Output = T>,
-        b: impl std::future::Future<Output = T>,
-    ) -> T {
-        use std::pin::pin;
-        use std::task::Poll;
-        let (mut a, mut b) = (pin!(a), pin!(b));
-        std::future::poll_fn(|cx| {
-            if let Poll::Ready(x) = a.as_mut().poll(cx) {
-                return Poll::Ready(x);
-            }
-            b.as_mut().poll(cx)
-        })
-        .await
     }
 
     /// The device for a job that asked for `asked`: `Err` with the reason to show when the CPU

@@ -31,21 +31,17 @@ impl FullOutcome {
     /// (mean and interval ends), when the CLI's file is there and covers the same variants.
     pub fn largest_cli_difference(&self) -> Option<f64> {
         let cli = self.cli.as_ref()?;
-        let mut worst = 0f64;
+        let mut pairs = Vec::new();
         for row in &self.ranking.variants {
             for f in &row.figures {
-                let c = cli.figure(row.variant, f.metric, f.k)?;
-                for (a, b) in [(f.mean, c.mean), (f.ci[0], c.ci[0]), (f.ci[1], c.ci[1])] {
-                    worst = worst.max((a - b).abs());
-                }
+                pairs.push((f, cli.figure(row.variant, f.metric, f.k)?));
             }
         }
-        for (f, c) in self.ranking.popularity.iter().zip(&cli.popularity) {
-            for (a, b) in [(f.mean, c.mean), (f.ci[0], c.ci[0]), (f.ci[1], c.ci[1])] {
-                worst = worst.max((a - b).abs());
-            }
-        }
-        Some(worst)
+        pairs.extend(self.ranking.popularity.iter().zip(&cli.popularity));
+        let gaps = pairs.iter().flat_map(|(f, c)| {
+            [(f.mean, c.mean), (f.ci[0], c.ci[0]), (f.ci[1], c.ci[1])].map(|(a, b)| (a - b).abs())
+        });
+        Some(gaps.fold(0.0, f64::max))
     }
 }
 

@@ -285,6 +285,36 @@ impl FullRanking {
                 .map(|(q, top)| m.of(top, &q.relevant, k))
                 .collect()
         };
+        if popularity.len() != queries.len() {
+            return Err(Error::metric(format!(
+                "full ranking: popularity ranked {} users of {}",
+                popularity.len(),
+                queries.len()
+            )));
+        }
+        // A measure's mean and interval, and with `base` its paired difference (Holm later).
+        let figure = |x: &[f64], m, k, base: Option<&[f64]>| -> Result<RankingFigure> {
+            let (mean, lo, hi) = mean_bootstrap(x, boot.replicates, boot.seed)?;
+            let vs_base = match base {
+                Some(b) => {
+                    let (d, lo, hi, p) = paired_mean_bootstrap(x, b, boot.replicates, boot.seed)?;
+                    Some(RankingDifference {
+                        difference: d,
+                        ci: [lo, hi],
+                        p_value: p,
+                        p_holm: p,
+                    })
+                }
+                None => None,
+            };
+            Ok(RankingFigure {
+                metric: m,
+                k,
+                mean,
+                ci: [lo, hi],
+                vs_base,
+            })
+        };
         let base = ranked.iter().find(|(v, _)| *v == Variant::Base);
         let mut variants: Vec<RankingRow> = ranked
             .iter()
@@ -293,66 +323,24 @@ impl FullRanking {
                 figures: Vec::new(),
             })
             .collect();
-        for m in RankingMetric::ALL {
-            for k in CUTOFFS {
-                let mut diffs = Vec::new();
-                for (row, (v, lists)) in variants.iter_mut().zip(ranked) {
-                    let x = values(lists, m, k);
-                    let (mean, lo, hi) = mean_bootstrap(&x, boot.replicates, boot.seed)?;
-                    let vs_base = match base {
-                        Some((_, b)) if *v != Variant::Base => {
-                            let (d, lo, hi, p) = paired_mean_bootstrap(
-                                &x,
-                                &values(b, m, k),
-                                boot.replicates,
-                                boot.seed,
-                            )?;
-                            diffs.push(p);
-                            Some(RankingDifference {
-                                difference: d,
-                                ci: [lo, hi],
-                                p_value: p,
-                                p_holm: p,
-                            })
-                        }
-                        _ => None,
-                    };
-                    row.figures.push(RankingFigure {
-                        metric: m,
-                        k,
-                        mean,
-                        ci: [lo, hi],
-                        vs_base,
-                    });
-                }
-                let adjusted = holm(&diffs);
-                let family = variants
-                    .iter_mut()
-                    .filter_map(|r| r.figures.last_mut()?.vs_base.as_mut());
-                for (d, p) in family.zip(adjusted) {
-                    d.p_holm = p;
-                }
-            }
-        }
-        if popularity.len() != queries.len() {
-            return Err(Error::metric(format!(
-                "full ranking: popularity ranked {} users of {}",
-                popularity.len(),
-                queries.len()
-            )));
-        }
         let mut reference = Vec::new();
         for m in RankingMetric::ALL {
             for k in CUTOFFS {
-                let x = values(popularity, m, k);
-                let (mean, lo, hi) = mean_bootstrap(&x, boot.replicates, boot.seed)?;
-                reference.push(RankingFigure {
-                    metric: m,
-                    k,
-                    mean,
-                    ci: [lo, hi],
-                    vs_base: None,
-                });
+                let base_values = base.map(|(_, b)| values(b, m, k));
+                for (row, (v, lists)) in variants.iter_mut().zip(ranked) {
+                    let against = base_values.as_deref().filter(|_| *v != Variant::Base);
+                    row.figures
+                        .push(figure(&values(lists, m, k), m, k, against)?);
+                }
+                let family: Vec<&mut RankingDifference> = variants
+                    .iter_mut()
+                    .filter_map(|r| r.figures.last_mut()?.vs_base.as_mut())
+                    .collect();
+                let p: Vec<f64> = family.iter().map(|d| d.p_value).collect();
+                for (d, adjusted) in family.into_iter().zip(holm(&p)) {
+                    d.p_holm = adjusted;
+                }
+                reference.push(figure(&values(popularity, m, k), m, k, None)?);
             }
         }
         let candidates: usize = queries.iter().map(|q| items - q.seen.len()).sum();

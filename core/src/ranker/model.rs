@@ -240,6 +240,25 @@ impl RankerConfig {
         matches!(name, ITEM_GENRES | REP_TABLE)
     }
 
+    /// An error when a history or inferred item, or the user, is outside the model.
+    pub fn check_input(&self, history: &[u32], gbr: &[u32], user: Option<u32>) -> Result<()> {
+        for (what, items) in [("history", history), ("inferred", gbr)] {
+            if let Some(i) = items.iter().find(|&&i| i as usize >= self.items) {
+                return Err(Error::Model(format!(
+                    "ranker: {what} item {i} outside the model's {} items",
+                    self.items
+                )));
+            }
+        }
+        match user {
+            Some(u) if self.uses_user() && u as usize >= self.users => Err(Error::Model(format!(
+                "ranker: user {u} outside the model's {} users",
+                self.users
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     fn check(&self) -> Result<()> {
         if self.items == 0 || self.id_dim == 0 || self.att_hidden == 0 || self.mlp.contains(&0) {
             return Err(Error::Config(
@@ -571,24 +590,13 @@ impl Ranker {
     /// Scores one pair, with the attention weights.
     pub fn score(&self, x: &RankerInput) -> Result<Scored> {
         let c = self.config;
-        let check = |what: &str, items: &[u32]| -> Result<()> {
-            match items.iter().find(|&&i| i as usize >= c.items) {
-                Some(i) => Err(Error::Model(format!(
-                    "ranker: {what} item {i} outside the model's {} items",
-                    c.items
-                ))),
-                None => Ok(()),
-            }
-        };
-        check("target", &[x.target])?;
-        check("history", x.history)?;
-        check("inferred", x.gbr)?;
-        if let Some(u) = x.user.filter(|&u| c.uses_user() && u as usize >= c.users) {
+        if x.target as usize >= c.items {
             return Err(Error::Model(format!(
-                "ranker: user {u} outside the model's {} users",
-                c.users
+                "ranker: target item {} outside the model's {} items",
+                x.target, c.items
             )));
         }
+        c.check_input(x.history, x.gbr, x.user)?;
         Ok(self.score_representation(self.item(x.target), x.history, x.gbr, x.user))
     }
 
@@ -609,18 +617,7 @@ impl Ranker {
                 c.items
             )));
         }
-        if let Some(i) = history.iter().chain(gbr).find(|&&i| i as usize >= c.items) {
-            return Err(Error::Model(format!(
-                "ranker: item {i} outside the model's {} items",
-                c.items
-            )));
-        }
-        if let Some(u) = user.filter(|&u| c.uses_user() && u as usize >= c.users) {
-            return Err(Error::Model(format!(
-                "ranker: user {u} outside the model's {} users",
-                c.users
-            )));
-        }
+        c.check_input(history, gbr, user)?;
         for (i, o) in out.iter_mut().enumerate() {
             *o = self
                 .score_representation(self.item(i as u32), history, gbr, user)
@@ -679,12 +676,7 @@ impl Ranker {
                 c.item_dim()
             )));
         }
-        if let Some(i) = history.iter().chain(gbr).find(|&&i| i as usize >= c.items) {
-            return Err(Error::Model(format!(
-                "ranker: item {i} outside the model's {} items",
-                c.items
-            )));
-        }
+        c.check_input(history, gbr, None)?;
         Ok(self.score_representation(v, history, gbr, None))
     }
 

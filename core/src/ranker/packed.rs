@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 
-use super::model::{Ranker, RankerInput, USER_EMB};
+use super::model::{Ranker, RankerConfig, RankerInput, USER_EMB};
 
 /// The kernel keeps per-thread vectors of these fixed widths.
 pub const MAX_ITEM_DIM: usize = 64;
@@ -79,6 +79,7 @@ impl RankerHeader {
 /// A ranker's parameters packed for the kernel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedRanker {
+    pub config: RankerConfig,
     pub header: RankerHeader,
     pub params: Vec<f32>,
 }
@@ -158,7 +159,11 @@ impl PackedRanker {
             header.users = u(c.users)?;
             header.user_dim = u(c.user_dim)?;
         }
-        Ok(Self { header, params })
+        Ok(Self {
+            config: c,
+            header,
+            params,
+        })
     }
 
     /// The sequences of `inputs` (their targets ignored), one slot of `slot_stride` words
@@ -172,21 +177,11 @@ impl PackedRanker {
             .iter()
             .zip(out.chunks_exact_mut(hd.slot_stride as usize))
         {
+            // Refused as `Ranker::score` refuses them, before the truncation it also does.
+            self.config.check_input(x.history, x.gbr, x.user)?;
             let hist = &x.history[x.history.len().saturating_sub(mh)..];
             let gbr = &x.gbr[..x.gbr.len().min(mg)];
-            if let Some(i) = hist.iter().chain(gbr).find(|&&i| i >= hd.items) {
-                return Err(Error::Model(format!(
-                    "ranker: item {i} outside the model's {} items",
-                    hd.items
-                )));
-            }
             let user = match x.user {
-                Some(u) if hd.users > 0 && u >= hd.users => {
-                    return Err(Error::Model(format!(
-                        "ranker: user {u} outside the model's {} users",
-                        hd.users
-                    )))
-                }
                 Some(u) if hd.users > 0 => u + 1,
                 _ => 0,
             };
