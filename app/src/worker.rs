@@ -14,10 +14,14 @@ use crate::error::{AppError, AppResult};
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 use crate::jobs::backend;
 use crate::jobs::backend::{BackendChoice, BackendUsed};
-use crate::jobs::{attention, cold, compare, full, open, reason, scores, Envelope, Job, Reply};
+use crate::jobs::{
+    attention, cold, compare, every, full, open, reason, scores, Envelope, Job, Reply,
+};
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source, LOCAL_ROOT};
 use crate::loading::{register_local, register_workspace};
+use reaseq_core::reasoner::every_user::UserPrompt;
+use reaseq_core::reasoner::{Inference, ItemVocab};
 
 /// Where trunk puts the worker's loader (`data-type="worker" data-loader-shim`).
 const SCRIPT: &str = "/reaseq-worker_loader.js";
@@ -191,6 +195,14 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = reason::reason(&assets, &data, &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
         }
+        Job::EveryUser {
+            choice,
+            settings,
+            backend,
+        } => {
+            let out = every_user(id, &choice, &settings, backend).await?;
+            Ok(Reply::EveryUserRan(Box::new(out)))
+        }
         Job::ColdStart { choice, item } => {
             let dir = experiment::asset_dir(&choice);
             let assets = rankers_for(&choice).await?;
@@ -286,6 +298,35 @@ async fn gpu_full_lists(
     Ok((lists, seconds, g.used(asked)))
 }
 
+/// Every user's inference on WebGPU, or (`Err`) the CPU must run it, and why.
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+async fn gpu_every_user(
+    asked: BackendChoice,
+    dir: &str,
+    a: &reasoner::Assets,
+    (vocab, prompts): (&ItemVocab, &[UserPrompt]),
+    cfg: &reaseq_core::reasoner::SamplerConfig,
+    report: &dyn Fn(usize),
+) -> Result<(Vec<Inference>, BackendUsed), BackendUsed> {
+    let g = backend::gpu(asked).await?;
+    match every::infer_gpu(&g, dir, a, vocab, prompts, cfg, report).await {
+        Ok(out) => Ok((out, g.used(asked))),
+        Err(e) => Err(BackendUsed::cpu(asked, Some(kernel_failed(&e)))),
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
+async fn gpu_every_user(
+    asked: BackendChoice,
+    _: &str,
+    _: &reasoner::Assets,
+    _: (&ItemVocab, &[UserPrompt]),
+    _: &reaseq_core::reasoner::SamplerConfig,
+    _: &dyn Fn(usize),
+) -> Result<(Vec<Inference>, BackendUsed), BackendUsed> {
+    Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
+}
+
 /// Outside the browser, or in a build without the `webgpu` feature, the CPU runs.
 #[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
 async fn gpu_test_scores(
@@ -363,6 +404,54 @@ async fn full_ranking(
     post(id, Reply::Progress(1.0));
     Ok(full::FullOutcome {
         ranking,
+        cli,
+        backend: used,
+        seconds,
+    })
+}
+
+/// The reasoner's sampler for every user: on WebGPU when there is a device (all of it again
+/// on the CPU should a kernel fail), else on the CPU.
+async fn every_user(
+    id: u64,
+    choice: &Choice,
+    s: &reason::Settings,
+    asked: BackendChoice,
+) -> AppResult<every::EveryOutcome> {
+    let dir = reasoner::asset_dir(choice);
+    let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(choice)).await?;
+    let src = source_for(choice).await?;
+    let data = cached(&REASONER_DATA, dir.clone(), async {
+        reasoner::data(&assets, movielens(&src))
+    })
+    .await?;
+    let cli = reasoner::load_every_user(choice).await?;
+    let cfg = every::sampler(s);
+    let (vocab, prompts) = every::prompts(&assets, &data, s.slots)?;
+    let total = prompts.len().max(1) as f64;
+    let last = Cell::new(0u32);
+    let report = |done: usize| {
+        let p = done as f64 / total;
+        let percent = (p * 100.0) as u32;
+        if percent > last.get() {
+            last.set(percent);
+            post(id, Reply::Progress(p));
+        }
+    };
+    let t = crate::loading::now();
+    let (inferences, used) =
+        match gpu_every_user(asked, &dir, &assets, (&vocab, &prompts), &cfg, &report).await {
+            Ok(on_gpu) => on_gpu,
+            Err(used) => (
+                every::infer_cpu(&assets, &vocab, &prompts, &cfg, &report)?,
+                used,
+            ),
+        };
+    let seconds = (crate::loading::now() - t) / 1e3;
+    let run = every::measure(&data, &prompts, &inferences, &cfg)?;
+    post(id, Reply::Progress(1.0));
+    Ok(every::EveryOutcome {
+        run,
         cli,
         backend: used,
         seconds,

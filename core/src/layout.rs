@@ -17,6 +17,8 @@ pub mod file {
     pub const SEMANTIC_IDS: &str = "semantic_ids.json";
     /// `reaseq reasoner eval`'s measures ([`crate::reasoner::evaluation::ReasonerEvaluation`]).
     pub const EVALUATION: &str = "evaluation.json";
+    /// The sampler over every user with the shipped reasoner (`reaseq reasoner infer --all-users`).
+    pub const EVERY_USER: &str = "every_user.json";
     /// The data and protocol the reasoner was fitted on ([`crate::data::PreparedSpec`]).
     pub const PROTOCOL: &str = "protocol.json";
     /// Seed 0's test scores per variant (synthetic worlds only).
@@ -176,7 +178,10 @@ impl WorkspaceFile {
             "knowledge" if file == file::CARDS || file == file::VECTORS => PageDir::Knowledge,
             // The cold-start box places a new item with the knowledge build's student.
             "knowledge" if student => PageDir::Ranker,
-            "reasoner" if reasoner || file == file::SEMANTIC_IDS || file == file::PROTOCOL => {
+            "reasoner"
+                if reasoner
+                    || [file::SEMANTIC_IDS, file::PROTOCOL, file::EVERY_USER].contains(&file) =>
+            {
                 PageDir::Reasoner
             }
             // Compare reads the GBR sequences beside the rankers that were trained on them.

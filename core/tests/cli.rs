@@ -872,3 +872,34 @@ fn draws_redraw_the_protocol_the_reasoner_and_the_seeds_and_pool_the_comparisons
     let one = reaseq_with_data(data.path(), &["experiment", "--synthetic", "--draws", "1"]);
     assert_rejected(&one, &["--draws", "at least 2"]);
 }
+
+/// `reasoner infer --all-users` runs the shipped reasoner (the page's) for every user of the
+/// synthetic world, with no workspace needed, and commits exactly the tokens of the shipped
+/// `every_user.json` — the file the Reasoner page's run is held to.
+#[test]
+fn reasoner_infer_all_users_reproduces_the_shipped_run() {
+    use reaseq_core::reasoner::every_user::EveryUser;
+    let data = tempfile::tempdir().unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reaseq"))
+            .args(["reasoner", "infer", "--synthetic", "--all-users"])
+            .args(args)
+            .env("REASEQ_DATA", data.path())
+            .env("REASEQ_ASSETS", &assets)
+            .output()
+            .expect("run reaseq")
+    };
+    let out = run(&["--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ran: EveryUser = from_json("stdout", &out.stdout).unwrap();
+    let shipped: EveryUser = from_json(
+        "every_user.json",
+        &std::fs::read(assets.join("reasoner/synthetic/every_user.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ran, shipped);
+    assert_eq!(ran.users, 300);
+    // One user and every user at once are refused together.
+    assert!(!run(&["--user", "u0"]).status.success());
+}

@@ -50,3 +50,32 @@ viewTest("compare on WebGPU shows the CPU's figures, and says the adapter is a s
   await phone.locator("#full-table").waitFor({ timeout: 300000 });
   await screenshot(phone, "compare-webgpu-phone");
 }, { timeout: 900000 });
+
+/** The every-user run's table and the backend that ran it. */
+async function everyUser(page) {
+  await page.locator("#every-run").waitFor({ timeout: 120000 });
+  await page.click("#every-run");
+  await page.locator("#every-table").waitFor({ timeout: 600000 });
+  return {
+    table: await page.locator("#every-table td.page").allInnerTexts(),
+    fingerprint: await page.locator("#every-summary").getAttribute("data-fingerprint"),
+    backend: await page.locator("#every-backend").getAttribute("data-backend"),
+    agrees: await page.locator("#every-cli").getAttribute("data-agrees"),
+  };
+}
+
+viewTest("the reasoner on WebGPU commits the CPU's tokens for every user", async ({ open }) => {
+  const cpu = await everyUser(await open("/reasoner?data=synthetic&backend=cpu"));
+  assert.equal(cpu.backend, "CPU");
+  // The CLI's run of the same reasoner and settings (every_user.json) agrees with the page's.
+  assert.equal(cpu.agrees, "true");
+  const page = await open("/reasoner?data=synthetic&backend=webgpu");
+  const gpu = await everyUser(page);
+  assert.equal(gpu.backend, "WebGPU", await page.locator("#every-backend").innerText());
+  assert.match(await page.locator("#every-backend").innerText(), /software \(fallback\) adapter/);
+  // Every committed token is the CPU's: same fingerprint, same figures, the CLI's too.
+  assert.equal(gpu.fingerprint, cpu.fingerprint);
+  assert.deepEqual(gpu.table, cpu.table);
+  assert.equal(gpu.agrees, "true");
+  await screenshot(page, "reasoner-every-webgpu");
+}, { timeout: 1200000 });

@@ -31,6 +31,17 @@ impl BackendChoice {
             .into_iter()
             .find(|b| b.key().eq_ignore_ascii_case(s))
     }
+
+    /// The URL's `backend` value: `auto` when absent, and when it does not parse (said in `bad`).
+    pub fn from_query(value: Option<String>, bad: &mut Vec<String>) -> Self {
+        match value {
+            None => Self::Auto,
+            Some(k) => Self::parse(&k).unwrap_or_else(|| {
+                bad.push(format!("'backend={k}' is not auto, webgpu or cpu"));
+                Self::Auto
+            }),
+        }
+    }
 }
 
 /// The adapter a job ran on.
@@ -114,8 +125,9 @@ mod device {
     use std::collections::HashMap;
     use std::rc::Rc;
 
-    use reaseq_core::gpu::{GpuContext, GpuRanker, RankerKernel};
+    use reaseq_core::gpu::{GpuContext, GpuRanker, GpuReasoner, RankerKernel, ReasonerKernel};
     use reaseq_core::ranker::Ranker;
+    use reaseq_core::reasoner::DiffusionReasoner;
     use wasm_bindgen::{JsCast, JsValue};
 
     use super::{Adapter, BackendChoice, BackendUsed};
@@ -128,10 +140,12 @@ mod device {
     pub struct Gpu {
         pub ctx: GpuContext,
         pub ranker: RankerKernel,
+        pub reasoner: ReasonerKernel,
         device_ms: f64,
         pipelines_ms: f64,
         /// Each bundle's parameters on the device, by its key.
         rankers: RefCell<HashMap<String, Rc<GpuRanker>>>,
+        reasoners: RefCell<HashMap<String, Rc<GpuReasoner>>>,
     }
 
     impl Gpu {
@@ -161,6 +175,23 @@ mod device {
             }
             let r = Rc::new(GpuRanker::new(&self.ctx, ranker).await?);
             self.rankers.borrow_mut().insert(key.to_owned(), r.clone());
+            Ok(r)
+        }
+
+        /// `model` on the device with its batch buffers, uploaded once per `key`.
+        pub async fn reasoner(
+            &self,
+            key: &str,
+            model: &DiffusionReasoner,
+        ) -> reaseq_core::error::Result<Rc<GpuReasoner>> {
+            if let Some(r) = self.reasoners.borrow().get(key) {
+                return Ok(r.clone());
+            }
+            let users = crate::jobs::every::USERS_PER_BATCH;
+            let r = Rc::new(GpuReasoner::new(&self.ctx, &self.reasoner, model, users).await?);
+            self.reasoners
+                .borrow_mut()
+                .insert(key.to_owned(), r.clone());
             Ok(r)
         }
     }
@@ -193,12 +224,15 @@ mod device {
         let device_ms = now() - t;
         let t = now();
         let ranker = RankerKernel::new(&ctx).await.map_err(|e| e.to_string())?;
+        let reasoner = ReasonerKernel::new(&ctx).await.map_err(|e| e.to_string())?;
         Ok(Gpu {
             ctx,
             ranker,
+            reasoner,
             device_ms,
             pipelines_ms: now() - t,
             rankers: RefCell::default(),
+            reasoners: RefCell::default(),
         })
     }
 

@@ -4,6 +4,7 @@ pub mod attention;
 pub mod backend;
 pub mod cold;
 pub mod compare;
+pub mod every;
 pub mod full;
 pub mod open;
 pub mod reason;
@@ -32,6 +33,13 @@ pub enum Job {
     Reason {
         choice: Choice,
         settings: reason::Settings,
+    },
+    /// Run the reasoner's sampler for every user of this dataset.
+    EveryUser {
+        choice: Choice,
+        settings: reason::Settings,
+        #[serde(default)]
+        backend: backend::BackendChoice,
     },
     /// Embed, place and score an item no log has seen.
     ColdStart { choice: Choice, item: cold::NewItem },
@@ -65,6 +73,7 @@ pub enum Reply {
     Compared(Box<compare::Outcome>),
     Ranked(Box<full::FullOutcome>),
     Reasoned(Box<reason::Reasoning>),
+    EveryUserRan(Box<every::EveryOutcome>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
     Opened(Box<open::Opened>),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use reaseq_core::data::Dataset;
 use reaseq_core::reasoner::{
-    beam_items_with_prior, excluded, infer, logged_history, off_log_items, semantic_consistency,
-    BeamConfig, DiffusionReasoner, Inference, ItemVocab, PriorWeight, SamplerConfig,
+    beam_items_with_prior, every_user, excluded, infer, logged_history, off_log_items,
+    semantic_consistency, BeamConfig, DiffusionReasoner, Inference, ItemVocab, PriorWeight,
 };
 use serde::{Deserialize, Serialize};
 
@@ -111,18 +111,9 @@ pub(crate) fn reason(a: &Assets, rd: &Data, s: &Settings) -> AppResult<Reasoning
             .ok_or_else(|| AppError::Input(format!("no user '{name}' in {}", ds.name)))?,
         None => 0,
     };
-    let max_history =
-        (a.model.config.max_len.saturating_sub(2) / vocab.levels()).saturating_sub(s.slots);
+    let max_history = every_user::max_history(&a.model, &vocab, s.slots);
     let history = logged_history(ds, &d.protocol, u, max_history);
-    let sampler = SamplerConfig {
-        slots: s.slots,
-        steps: s.steps,
-        threshold: s.threshold,
-        seed: s.seed,
-        temperature: 0.0,
-        top_alternatives: 3,
-        coarse_to_fine: true,
-    };
+    let sampler = crate::jobs::every::sampler(s);
     let mut model = a.model.clone();
     let x = excluded(ds, &d.protocol, u);
     let t = now();

@@ -7,6 +7,7 @@ use reaseq_core::data::{Dataset, Prepared, PreparedSpec};
 use reaseq_core::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use reaseq_core::layout::{self, file};
 use reaseq_core::reasoner::evaluation::ReasonerEvaluation;
+use reaseq_core::reasoner::every_user::EveryUser;
 use reaseq_core::reasoner::{knowledge_space, DecodingPrior, DiffusionReasoner, PriorWeight};
 
 use super::{fetch_optional, fetch_optional_artifact, fetch_required, root, Choice};
@@ -44,24 +45,41 @@ fn vectors_url(choice: &Choice) -> String {
 pub async fn load_assets(choice: &Choice) -> AppResult<Assets> {
     let base = format!("/{}", asset_dir(choice));
     let how = "run `reaseq reasoner train` and `reaseq reasoner export`";
-    let [mf, wf] = layout::bundle_files(file::REASONER).map(|f| format!("{base}/{f}"));
-    let m = fetch_required(&mf, how).await?;
-    let w = fetch_required(&wf, how).await?;
-    let model = DiffusionReasoner::from_bundle(&mf, &m, &w)?;
+    let url = |name: &str| format!("{base}/{name}");
+    let [mf, wf] = layout::bundle_files(file::REASONER).map(|f| url(&f));
+    let (ids_url, spec_url) = (url(file::SEMANTIC_IDS), url(file::PROTOCOL));
+    let files = ShippedFiles {
+        manifest: (mf.clone(), fetch_required(&mf, how).await?),
+        weights: fetch_required(&wf, how).await?,
+        ids: (ids_url.clone(), fetch_required(&ids_url, how).await?),
+        spec: (spec_url.clone(), fetch_required(&spec_url, how).await?),
+    };
+    let url = vectors_url(choice);
+    let vectors_file = fetch_optional(&url).await?.map(|b| (url, b));
+    assets_from(files, vectors_file)
+}
+
+/// The reasoner's shipped files, each with the name errors give it.
+pub struct ShippedFiles {
+    pub manifest: (String, Vec<u8>),
+    pub weights: Vec<u8>,
+    pub ids: (String, Vec<u8>),
+    pub spec: (String, Vec<u8>),
+}
+
+/// The assets from their files' bytes.
+pub fn assets_from(f: ShippedFiles, vectors_file: Option<(String, Vec<u8>)>) -> AppResult<Assets> {
+    let (mf, m) = &f.manifest;
+    let model = DiffusionReasoner::from_bundle(mf, m, &f.weights)?;
     // from_bundle has checked the manifest, so it parses.
-    let prior_weight = serde_json::from_slice::<Manifest>(&m)
+    let prior_weight = serde_json::from_slice::<Manifest>(m)
         .map(|m| PriorWeight::from_manifest(&m))
         .map_err(|e| AppError::File {
             file: mf.clone(),
             reason: e.to_string(),
         })?;
-    let artifact = |name: &str| format!("{base}/{name}");
-    let ids_url = artifact(file::SEMANTIC_IDS);
-    let ids = from_json::<SemanticIdFile>(&ids_url, &fetch_required(&ids_url, how).await?)?.ids;
-    let spec_url = artifact(file::PROTOCOL);
-    let spec = from_json(&spec_url, &fetch_required(&spec_url, how).await?)?;
-    let url = vectors_url(choice);
-    let vectors_file = fetch_optional(&url).await?.map(|b| (url, b));
+    let ids = from_json::<SemanticIdFile>(&f.ids.0, &f.ids.1)?.ids;
+    let spec = from_json(&f.spec.0, &f.spec.1)?;
     Ok(Assets {
         model,
         prior_weight,
@@ -69,6 +87,12 @@ pub async fn load_assets(choice: &Choice) -> AppResult<Assets> {
         spec,
         vectors_file,
     })
+}
+
+/// `reaseq reasoner infer --all-users --write-asset`'s run, when the build carries it.
+pub async fn load_every_user(choice: &Choice) -> AppResult<Option<EveryUser>> {
+    let url = format!("/{}/{}", asset_dir(choice), file::EVERY_USER);
+    fetch_optional_artifact(&url).await
 }
 
 /// The reasoner's data, rebuilt from its recorded description, with the ranked decoder's prior

@@ -131,13 +131,7 @@ fn use_picks() -> Memo<Picks> {
             }),
         };
         let (a, b) = (variant("a", Variant::ReaSeq), variant("b", Variant::Base));
-        let backend = match q.get("backend") {
-            None => BackendChoice::Auto,
-            Some(k) => BackendChoice::parse(&k).unwrap_or_else(|| {
-                bad.push(format!("'backend={k}' is not auto, webgpu or cpu"));
-                BackendChoice::Auto
-            }),
-        };
+        let backend = BackendChoice::from_query(q.get("backend"), &mut bad);
         Picks {
             slice,
             a,

@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::reasoner::PriorWeight;
 
-use crate::components::{errors_view, use_set_query, PopulationPanel};
+use crate::components::{errors_view, use_set_query, EveryUserCard, PopulationPanel};
 use crate::error::AppError;
+use crate::jobs::backend::BackendChoice;
 use crate::jobs::reason::{Reasoning, Settings};
 use crate::jobs::{Job, Reply};
 use crate::loading::choice_from_query;
@@ -27,9 +28,13 @@ fn prior_phrase(w: PriorWeight) -> String {
     }
 }
 
-/// The run's settings from the URL: slots, steps, seed, threshold, user, and the values that
-/// did not parse.
-type UrlSettings = (usize, usize, u64, Option<f32>, Option<String>, Vec<String>);
+/// The run's settings from the URL, and the values that did not parse.
+#[derive(Clone, Debug, PartialEq)]
+struct UrlSettings {
+    settings: Settings,
+    backend: BackendChoice,
+    bad: Vec<String>,
+}
 
 /// A number from the query, its default when absent, and a notice when it did not parse.
 fn param<T: std::str::FromStr + Copy>(
@@ -56,8 +61,19 @@ fn url_settings(query: Memo<leptos_router::params::ParamsMap>) -> Memo<UrlSettin
         let steps = param(&q, "steps", 10usize, &mut bad).clamp(1, 64);
         let seed = param(&q, "seed", 0u64, &mut bad);
         let threshold = q.get("threshold").and_then(|t| t.parse::<f32>().ok());
-        let user = q.get("user");
-        (slots, steps, seed, threshold, user, bad)
+        let backend = BackendChoice::from_query(q.get("backend"), &mut bad);
+        let settings = Settings {
+            user: q.get("user"),
+            slots,
+            steps,
+            seed,
+            threshold,
+        };
+        UrlSettings {
+            settings,
+            backend,
+            bad,
+        }
     })
 }
 
@@ -102,18 +118,13 @@ pub fn ReasonerPage() -> impl IntoView {
     let query = use_query_map();
     let set_query = use_set_query();
     let settings = url_settings(query);
+    let run_settings = Memo::new(move |_| settings.get().settings);
+    let backend = Memo::new(move |_| settings.get().backend);
     // The reasoner runs in the worker; the page replays what it returns.
     let run = LocalResource::new(move || {
-        let (slots, steps, seed, threshold, user, _) = settings.get();
         let job = Job::Reason {
             choice: choice.get(),
-            settings: Settings {
-                user,
-                slots,
-                steps,
-                seed,
-                threshold,
-            },
+            settings: run_settings.get(),
         };
         async move {
             match worker::run(&job, |_| {}).await {
@@ -140,7 +151,7 @@ pub fn ReasonerPage() -> impl IntoView {
         <h1>"Reasoner"</h1>
         <p class="lead">"The diffusion reasoner reads only the user's logged history and infers behaviour that never reached the log. Each step predicts every masked position and commits the most confident ones; replay the steps to watch the slots fill in."</p>
         {move || {
-            let bad = settings.get().5;
+            let bad = settings.get().bad;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
         <ReasonerControls settings=settings set_param=set_param/>
@@ -154,6 +165,7 @@ pub fn ReasonerPage() -> impl IntoView {
                 }.into_any()),
             }}
         </ErrorBoundary>
+        <EveryUserCard choice=choice settings=run_settings backend=backend/>
         <PopulationPanel choice=choice/>
     }
 }
@@ -166,11 +178,11 @@ fn ReasonerControls(
 ) -> impl IntoView {
     view! {
         <div class="controls" id="reasoner-controls">
-            <label>"user "<input id="user-input" value=move || settings.get().4.unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("user", event_target_value(&ev))}/></label>
-            <label>"slots (M) "<input type="number" min="1" max="20" id="slots-input" value=move || settings.get().0 on:change={let s = set_param.clone(); move |ev| s("slots", event_target_value(&ev))}/></label>
-            <label>"steps (T) "<input type="number" min="1" max="64" id="steps-input" value=move || settings.get().1 on:change={let s = set_param.clone(); move |ev| s("steps", event_target_value(&ev))}/></label>
-            <label>"seed "<input type="number" min="0" id="seed-input" value=move || settings.get().2 on:change={let s = set_param.clone(); move |ev| s("seed", event_target_value(&ev))}/></label>
-            <label>"threshold "<input id="threshold-input" placeholder="off" value=move || settings.get().3.map(|t| t.to_string()).unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("threshold", event_target_value(&ev))}/></label>
+            <label>"user "<input id="user-input" value=move || settings.get().settings.user.unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("user", event_target_value(&ev))}/></label>
+            <label>"slots (M) "<input type="number" min="1" max="20" id="slots-input" value=move || settings.get().settings.slots on:change={let s = set_param.clone(); move |ev| s("slots", event_target_value(&ev))}/></label>
+            <label>"steps (T) "<input type="number" min="1" max="64" id="steps-input" value=move || settings.get().settings.steps on:change={let s = set_param.clone(); move |ev| s("steps", event_target_value(&ev))}/></label>
+            <label>"seed "<input type="number" min="0" id="seed-input" value=move || settings.get().settings.seed on:change={let s = set_param.clone(); move |ev| s("seed", event_target_value(&ev))}/></label>
+            <label>"threshold "<input id="threshold-input" placeholder="off" value=move || settings.get().settings.threshold.map(|t| t.to_string()).unwrap_or_default() on:change={let s = set_param.clone(); move |ev| s("threshold", event_target_value(&ev))}/></label>
         </div>
     }
 }

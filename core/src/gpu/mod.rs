@@ -5,8 +5,10 @@
 //! staging buffer awaited as a promise): a blocking poll would deadlock the browser.
 
 mod ranker;
+mod reasoner;
 
 pub use ranker::{GpuRanker, RankerKernel};
+pub use reasoner::{GpuReasoner, ReasonerKernel};
 
 use std::sync::{Arc, Mutex};
 

@@ -10,7 +10,7 @@ mod layer_norm;
 mod linear;
 
 pub use activation::{gelu, sigmoid};
-pub use layer_norm::{layer_norm, BoundLayerNorm, LayerNorm};
+pub use layer_norm::{layer_norm, BoundLayerNorm, LayerNorm, EPS};
 pub use linear::{affine, BoundLinear, Linear};
 
 use std::collections::BTreeMap;

@@ -9,8 +9,10 @@ pub mod codes;
 #[cfg(feature = "train")]
 pub mod crossfit;
 pub mod evaluation;
+pub mod every_user;
 pub mod history;
 pub mod model;
+pub mod packed;
 #[cfg(feature = "train")]
 pub mod pipeline;
 pub mod population;
@@ -30,7 +32,8 @@ pub use history::{excluded, logged_history, off_log_items, ranked};
 pub use model::{DiffusionReasoner, ReasonerConfig};
 pub use prior::{DecodingPrior, PriorWeight};
 pub use sampler::{
-    infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, TraceStep,
+    infer, semantic_consistency, Commit, Inference, MaskPredictor, SamplerConfig, Sampling,
+    TraceStep,
 };
 pub use sequences::{InferredSequences, SequenceProvenance};
 pub use slots::GbrSlots;

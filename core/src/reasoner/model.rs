@@ -276,6 +276,11 @@ impl DiffusionReasoner {
         self.weights.values().map(Vec::len).sum()
     }
 
+    /// A tensor by name (for packing the model elsewhere, such as for the GPU).
+    pub fn weight(&self, name: &str) -> Option<&[f32]> {
+        self.weights.get(name).map(Vec::as_slice)
+    }
+
     fn w(&self, name: &str) -> &[f32] {
         &self.weights[name]
     }

@@ -145,30 +145,95 @@ pub fn infer(
     excluded: &[bool],
     cfg: &SamplerConfig,
 ) -> Result<Inference> {
-    let levels = vocab.levels();
-    let mut tokens = vocab.prompt(history, cfg.slots);
-    let start = tokens.len() - cfg.slots * levels;
-    let admissible: Vec<u32> = (0..vocab.num_items() as u32)
-        .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
-        .collect();
-    let mut slots: Vec<SlotState> = (0..cfg.slots)
-        .map(|_| SlotState {
-            committed: vec![None; levels],
-            candidates: admissible.clone(),
-        })
-        .collect();
-    let mut taken = vec![false; vocab.num_items()];
-    let mut resets = vec![0usize; cfg.slots];
-    let mut rng = SeededRng::new(cfg.seed);
-    let mut trace = Vec::new();
-    let mut forward_passes = 0;
-    let total = cfg.slots * levels;
-    let mut done = 0;
-    let steps = cfg.steps.max(1);
-    let mut step = 0;
-    while done < total {
-        let logits = predictor.predict(&tokens, start)?;
-        forward_passes += 1;
+    let mut s = Sampling::new(vocab, history, excluded, cfg);
+    while !s.is_done() {
+        let logits = predictor.predict(s.tokens(), s.prefix())?;
+        s.advance(&logits)?;
+    }
+    Ok(s.finish())
+}
+
+/// One user's sampler between forward passes: ask it for the tokens to predict, give it the
+/// response logits with [`Sampling::advance`]. Stepping from outside lets a batch of users
+/// share each forward pass (the WebGPU path) and the CPU path run the same decisions.
+pub struct Sampling<'a> {
+    vocab: &'a ItemVocab,
+    cfg: SamplerConfig,
+    tokens: Vec<u32>,
+    start: usize,
+    admissible: Vec<u32>,
+    slots: Vec<SlotState>,
+    taken: Vec<bool>,
+    resets: Vec<usize>,
+    rng: SeededRng,
+    trace: Vec<TraceStep>,
+    forward_passes: usize,
+    total: usize,
+    done: usize,
+    step: usize,
+    /// Every open slot ran out of admissible items, or a step committed nothing.
+    stuck: bool,
+}
+
+impl<'a> Sampling<'a> {
+    pub fn new(
+        vocab: &'a ItemVocab,
+        history: &[u32],
+        excluded: &[bool],
+        cfg: &SamplerConfig,
+    ) -> Self {
+        let levels = vocab.levels();
+        let tokens = vocab.prompt(history, cfg.slots);
+        let start = tokens.len() - cfg.slots * levels;
+        let admissible: Vec<u32> = (0..vocab.num_items() as u32)
+            .filter(|&i| !excluded.get(i as usize).copied().unwrap_or(false))
+            .collect();
+        let slots = (0..cfg.slots)
+            .map(|_| SlotState {
+                committed: vec![None; levels],
+                candidates: admissible.clone(),
+            })
+            .collect();
+        Self {
+            vocab,
+            cfg: cfg.clone(),
+            tokens,
+            start,
+            admissible,
+            slots,
+            taken: vec![false; vocab.num_items()],
+            resets: vec![0; cfg.slots],
+            rng: SeededRng::new(cfg.seed),
+            trace: Vec::new(),
+            forward_passes: 0,
+            total: cfg.slots * levels,
+            done: 0,
+            step: 0,
+            stuck: false,
+        }
+    }
+
+    /// The whole input of the next forward pass: BOS, history, SEP, then the response.
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// Where the response starts in [`Self::tokens`].
+    pub fn prefix(&self) -> usize {
+        self.start
+    }
+
+    /// No forward pass is needed any more.
+    pub fn is_done(&self) -> bool {
+        self.stuck || self.done >= self.total
+    }
+
+    /// One denoising step from the response logits, `(response positions, vocab)` flattened.
+    pub fn advance(&mut self, logits: &[f32]) -> Result<()> {
+        let (vocab, cfg) = (self.vocab, &self.cfg);
+        let levels = vocab.levels();
+        let (total, start) = (self.total, self.start);
+        self.forward_passes += 1;
         let v = vocab.size();
         if logits.len() != total * v {
             return Err(Error::Model(format!(
@@ -180,14 +245,14 @@ pub fn infer(
         }
         // Each open position's best admissible token and its distribution.
         let mut proposals: Vec<Proposal> = Vec::new();
-        for (s, slot) in slots.iter().enumerate() {
+        for (s, slot) in self.slots.iter().enumerate() {
             for l in 0..levels {
                 if slot.committed[l].is_some()
                     || (cfg.coarse_to_fine && slot.committed[..l].iter().any(Option::is_none))
                 {
                     continue;
                 }
-                let allowed = allowed_tokens(vocab, slot, l, &taken);
+                let allowed = allowed_tokens(vocab, slot, l, &self.taken);
                 if allowed.is_empty() {
                     continue;
                 }
@@ -200,17 +265,19 @@ pub fn infer(
             }
         }
         if proposals.is_empty() {
-            break; // Every open slot has run out of admissible items.
+            self.stuck = true; // Every open slot has run out of admissible items.
+            return Ok(());
         }
         proposals.sort_by(|a, b| {
             b.best
                 .total_cmp(&a.best)
                 .then((a.slot, a.level).cmp(&(b.slot, b.level)))
         });
-        let open = total - done;
+        let open = total - self.done;
+        let steps = cfg.steps.max(1);
         let quota = match cfg.threshold {
             Some(tau) => proposals.iter().filter(|p| p.best >= tau).count().max(1),
-            None => open.div_ceil(steps.saturating_sub(step).max(1)),
+            None => open.div_ceil(steps.saturating_sub(self.step).max(1)),
         };
         let mut commits = Vec::new();
         for Proposal {
@@ -221,7 +288,7 @@ pub fn infer(
                 break;
             }
             // Recomputed: an earlier commit of this step may have narrowed the slot.
-            let allowed = allowed_tokens(vocab, &slots[s], l, &taken);
+            let allowed = allowed_tokens(vocab, &self.slots[s], l, &self.taken);
             if allowed.is_empty() {
                 continue;
             }
@@ -229,7 +296,7 @@ pub fn infer(
             let dist = softmax_over(&logits[p * v..(p + 1) * v], &allowed, cfg.temperature);
             let pick = if cfg.temperature > 0.0 {
                 let w: Vec<f64> = dist.iter().map(|x| x.1 as f64).collect();
-                rng.weighted(&w)
+                self.rng.weighted(&w)
             } else {
                 0
             };
@@ -241,13 +308,13 @@ pub fn infer(
                 .take(cfg.top_alternatives)
                 .map(|(_, &x)| x)
                 .collect();
-            let slot = &mut slots[s];
+            let slot = &mut self.slots[s];
             slot.committed[l] = Some(token);
             slot.candidates.retain(|&i| vocab.tokens(i)[l] == token);
-            tokens[start + p] = token;
+            self.tokens[start + p] = token;
             if slot.committed.iter().all(Option::is_some) {
                 if let Some(&item) = slot.candidates.first() {
-                    taken[item as usize] = true;
+                    self.taken[item as usize] = true;
                 }
             }
             commits.push(Commit {
@@ -259,49 +326,55 @@ pub fn infer(
             });
         }
         if commits.is_empty() {
-            break;
+            self.stuck = true;
+            return Ok(());
         }
-        done += commits.len();
+        self.done += commits.len();
         // A slot whose remaining items were all taken by other slots is remasked and decoded
         // again (at most MAX_RESETS times), instead of ending empty.
         let mut remasked = Vec::new();
-        for (s, slot) in slots.iter_mut().enumerate() {
+        for (s, slot) in self.slots.iter_mut().enumerate() {
             let complete = slot.committed.iter().all(Option::is_some);
-            let alive = slot.candidates.iter().any(|&i| !taken[i as usize]);
-            if !complete && !alive && resets[s] < MAX_RESETS {
-                resets[s] += 1;
-                done -= slot.committed.iter().filter(|c| c.is_some()).count();
+            let alive = slot.candidates.iter().any(|&i| !self.taken[i as usize]);
+            if !complete && !alive && self.resets[s] < MAX_RESETS {
+                self.resets[s] += 1;
+                self.done -= slot.committed.iter().filter(|c| c.is_some()).count();
                 slot.committed.iter_mut().for_each(|c| *c = None);
-                slot.candidates = admissible.clone();
+                slot.candidates = self.admissible.clone();
                 for l in 0..levels {
-                    tokens[start + s * levels + l] = vocab.mask(l);
+                    self.tokens[start + s * levels + l] = vocab.mask(l);
                 }
                 remasked.push(s);
             }
         }
-        trace.push(TraceStep {
-            step,
+        self.trace.push(TraceStep {
+            step: self.step,
             commits,
             remasked,
         });
-        step += 1;
+        self.step += 1;
+        Ok(())
     }
-    let items = slots
-        .iter()
-        .map(|s| {
-            s.committed
-                .iter()
-                .all(Option::is_some)
-                .then(|| s.candidates.first().copied())
-                .flatten()
-        })
-        .collect();
-    debug_assert!(tokens[start..].iter().all(|&t| !vocab.is_mask(t)) || done < total);
-    Ok(Inference {
-        items,
-        trace,
-        forward_passes,
-    })
+
+    /// What was inferred, with the trace.
+    pub fn finish(self) -> Inference {
+        let items = self
+            .slots
+            .iter()
+            .map(|s| {
+                s.committed
+                    .iter()
+                    .all(Option::is_some)
+                    .then(|| s.candidates.first().copied())
+                    .flatten()
+            })
+            .collect();
+        Inference {
+            items,
+            trace: self.trace,
+            forward_passes: self.forward_passes,
+        }
+    }
 }
 
 /// Tokens at level `l` of items that agree with the slot's commits and are not yet taken.

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::knowledge::semantic_id::{SemanticIdFile, SemanticIds};
 use crate::layout::{self, file};
 use crate::progress::Progress;
+use crate::reasoner::every_user::EveryUser;
 use crate::reasoner::pipeline::{fit_reasoner, reasoner_codes, CodeSource, FittedReasoner};
 use crate::reasoner::pipeline::{ReasonerEvaluation, ReasonerSettings};
 use crate::reasoner::PriorWeight;
@@ -183,6 +184,49 @@ impl Workspace {
             to.display()
         ));
         Ok(Some(fitted))
+    }
+
+    /// The reasoner the page runs: the shipped fold-0 bundle and semantic IDs
+    /// (`assets/reasoner/{dataset}`), refused unless its protocol is this data's.
+    pub fn page_reasoner(&self, data: &Prepared) -> Result<(DiffusionReasoner, SemanticIds)> {
+        let dir = self.assets.join(layout::reasoner_dir(&data.ds.name));
+        let how = "reaseq reasoner train --write-asset";
+        let spec_path = dir.join(file::PROTOCOL);
+        let spec: PreparedSpec = read_artifact(&spec_path)?;
+        if spec != data.spec() {
+            return Err(Error::artifact(
+                spec_path.display().to_string(),
+                format!(
+                    "the shipped reasoner was fitted on {} ({}, seed {}), not on this data and protocol",
+                    spec.dataset,
+                    spec.mode.describe(),
+                    spec.seed
+                ),
+            ));
+        }
+        let [m, w] = layout::bundle_files(file::REASONER).map(|f| dir.join(f));
+        let name = m.display().to_string();
+        let model =
+            DiffusionReasoner::from_bundle(&name, &read_file(&m, how)?, &read_file(&w, how)?)?;
+        let ids = read_artifact::<SemanticIdFile>(&dir.join(file::SEMANTIC_IDS))?.ids;
+        Ok((model, ids))
+    }
+
+    /// Writes a run over every user to the reasoner's directory (and with `write_asset` to
+    /// the assets, where the page finds it).
+    pub fn write_every_user(
+        &self,
+        data: &Prepared,
+        e: &EveryUser,
+        write_asset: bool,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        write_artifact(&self.reasoner_dir(data).join(file::EVERY_USER), e)?;
+        if write_asset {
+            let files = [file::EVERY_USER.to_owned()];
+            self.copy_to_assets(&layout::reasoner_dir(&data.ds.name), &files, progress)?;
+        }
+        Ok(())
     }
 
     /// Fold 0's bundle, refused when it was trained on other data.

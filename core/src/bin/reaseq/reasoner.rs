@@ -8,8 +8,10 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use reaseq_core::artifact::to_json;
 use reaseq_core::data::Prepared;
+use reaseq_core::reasoner::every_user::{self, EveryUser};
 use reaseq_core::reasoner::pipeline::ReasonerSettings;
 use reaseq_core::reasoner::pipeline::{evaluate_reasoner, infer_user, CodeSource, DecoderKind};
+use reaseq_core::reasoner::{ItemVocab, SamplerConfig};
 
 use crate::progress::Stderr;
 use crate::source::DataArgs;
@@ -27,7 +29,8 @@ pub enum ReasonerCommand {
     /// it (Recall@M, NDCG@M) next to popularity, co-occurrence kNN and knowledge kNN.
     Eval(EvalArgs),
     /// Run the trained reasoner (the bundle `eval` wrote) for one user: the inferred items and,
-    /// with --trace, every denoising step.
+    /// with --trace, every denoising step. With --all-users: the shipped reasoner (the page's)
+    /// for every user, as the Reasoner page's "every user" run measures it.
     Infer(InferArgs),
 }
 
@@ -36,8 +39,13 @@ pub struct InferArgs {
     #[command(flatten)]
     eval: EvalArgs,
     /// The user id as written in the data (synthetic worlds: u0, u1, …).
-    #[arg(long)]
-    user: String,
+    #[arg(long, required_unless_present = "all_users")]
+    user: Option<String>,
+    /// Every user with a logged history, with the shipped reasoner the page runs: forward
+    /// passes, a fingerprint of every committed token, in-sample Recall@M and NDCG@M; with
+    /// --write-asset also to assets/reasoner/{dataset}/every_user.json.
+    #[arg(long, conflicts_with_all = ["user", "trace"])]
+    all_users: bool,
     /// Commit every position at least this confident (threshold mode).
     #[arg(long)]
     threshold: Option<f32>,
@@ -195,6 +203,9 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
     let data = a.prepare()?;
     let s = a.settings()?;
     let ws = workspace();
+    let Some(user) = &args.user else {
+        return infer_every_user(&args, &data, &s);
+    };
     let (ids, vectors) = ws.reasoner_knowledge(&data, &s)?;
     let mut model = ws.reasoner_model(&data)?;
     let o = infer_user(
@@ -203,7 +214,7 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
         &ids,
         &vectors,
         &s,
-        &args.user,
+        user,
         args.threshold,
         args.trace,
     )?;
@@ -211,6 +222,42 @@ fn infer_one(args: InferArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&o)?);
     } else {
         print!("{o}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn infer_every_user(args: &InferArgs, data: &Prepared, s: &ReasonerSettings) -> Result<ExitCode> {
+    let ws = workspace();
+    let (mut model, ids) = ws.page_reasoner(data)?;
+    let vocab = ItemVocab::new(&ids)?;
+    let sampler = SamplerConfig {
+        slots: s.slots,
+        steps: s.steps,
+        threshold: args.threshold,
+        seed: s.seed,
+        ..SamplerConfig::default()
+    };
+    let max = every_user::max_history(&model, &vocab, s.slots);
+    let prompts = every_user::prompts(&data.ds, &data.protocol, max);
+    let t = std::time::Instant::now();
+    let out = every_user::infer_all(&mut model, &vocab, &prompts, &sampler, &|_| {})?;
+    eprintln!(
+        "{} users in {:.1} s on one thread",
+        prompts.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let e = EveryUser::new(
+        &data.ds.name,
+        &prompts,
+        &out,
+        &sampler,
+        every_user::bootstrap(&sampler),
+    )?;
+    ws.write_every_user(data, &e, args.eval.write_asset, &Stderr)?;
+    if args.eval.json {
+        println!("{}", String::from_utf8(to_json(&e)?)?);
+    } else {
+        print!("{e}");
     }
     Ok(ExitCode::SUCCESS)
 }

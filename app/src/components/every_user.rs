@@ -1,0 +1,146 @@
+//! The Reasoner page's every-user card: the sampler, with the page's settings, for every user
+//! with a logged history, in the worker (WebGPU or the CPU, as the URL's `backend` allows);
+//! what it took and a fingerprint of every committed token, next to the CLI's run.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use reaseq_core::reasoner::every_user::{EveryUser, Mean};
+
+use crate::components::{download, errors_view, BackendLine};
+use crate::error::{AppError, AppResult};
+use crate::jobs::backend::BackendChoice;
+use crate::jobs::every::EveryOutcome;
+use crate::jobs::reason::Settings;
+use crate::jobs::{Job, Reply};
+use crate::loading::Choice;
+use crate::worker;
+
+#[component]
+pub fn EveryUserCard(
+    choice: Memo<Choice>,
+    settings: Memo<Settings>,
+    backend: Memo<BackendChoice>,
+) -> impl IntoView {
+    let (progress, set_progress) = signal(0.0);
+    let (outcome, set_outcome) = signal(None::<AppResult<EveryOutcome>>);
+    let (running, set_running) = signal(false);
+    let latest = StoredValue::new(0u64);
+    // Other data, settings or backend: the figures shown would not be theirs. (The effect can
+    // rerun with the same values, when the page's URL memo is recomputed: only a change counts.)
+    Effect::new(move |before: Option<(Choice, Settings, BackendChoice)>| {
+        let now = (choice.get(), settings.get(), backend.get());
+        if before.is_some_and(|b| b != now) {
+            latest.update_value(|n| *n += 1);
+            set_outcome.set(None);
+            set_running.set(false);
+        }
+        now
+    });
+    let start = move |_| {
+        latest.update_value(|n| *n += 1);
+        let run = latest.get_value();
+        set_running.set(true);
+        set_outcome.set(None);
+        set_progress.set(0.0);
+        let job = Job::EveryUser {
+            choice: choice.get_untracked(),
+            settings: settings.get_untracked(),
+            backend: backend.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
+                Ok(Reply::EveryUserRan(o)) => Ok(*o),
+                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
+                Err(e) => Err(e),
+            };
+            if latest.get_value() == run {
+                set_running.set(false);
+                set_outcome.set(Some(out));
+            }
+        });
+    };
+    view! {
+        <section class="card" id="every-card">
+            <h2>"Every user"</h2>
+            <p class="muted">"The sampler above, with the same slots, steps, seed and threshold, for every user with a logged history — on WebGPU a batch of users shares each forward pass. The run is summed up by "<code>"reaseq reasoner infer --all-users"</code>"'s function: forward passes, commits, and a fingerprint of every committed token, so two runs that decided alike show the same one."</p>
+            <div class="controls">
+                <button id="every-run" disabled=move || running.get() on:click=start>"Infer every user"</button>
+                <button id="every-cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
+                <progress id="every-progress" max="1" value=move || progress.get()></progress>
+                <span class="muted" id="every-status">{move || if running.get() { format!("inferring in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
+            </div>
+            <ErrorBoundary fallback=errors_view>
+                {move || outcome.get().map(|o| o.map(|o| view! { <EveryFigures o=Arc::new(o)/> }))}
+            </ErrorBoundary>
+        </section>
+    }
+}
+
+fn mean(m: Option<Mean>) -> String {
+    m.map_or("—".into(), |m| {
+        format!("{:.4} [{:.4}, {:.4}]", m.mean, m.ci[0], m.ci[1])
+    })
+}
+
+/// One column of the table: a run's figures.
+fn column(e: &EveryUser) -> [String; 8] {
+    [
+        e.users.to_string(),
+        e.forward_passes.to_string(),
+        e.committed_tokens.to_string(),
+        e.empty_slots.to_string(),
+        e.distinct_items.to_string(),
+        mean(e.recall),
+        mean(e.ndcg),
+        e.fingerprint.clone(),
+    ]
+}
+
+#[component]
+fn EveryFigures(o: Arc<EveryOutcome>) -> impl IntoView {
+    let r = &o.run;
+    let m = r.sampler.slots;
+    let names = [
+        "users".to_owned(),
+        "forward passes".into(),
+        "tokens committed".into(),
+        "empty slots".into(),
+        "distinct items inferred".into(),
+        format!("Recall@{m} vs off-log (partly in-sample) [95% CI]"),
+        format!("NDCG@{m} vs off-log (partly in-sample) [95% CI]"),
+        "committed-token fingerprint".into(),
+    ];
+    let page = column(r);
+    let cli = o
+        .cli
+        .as_ref()
+        .filter(|c| c.sampler == r.sampler)
+        .map(column);
+    let cli_line = match (o.cli_agrees(), &o.cli) {
+        (Some(true), _) => "The CLI's run of the same reasoner and settings (every_user.json) committed the same tokens: every figure equal.".to_owned(),
+        (Some(false), _) => "The CLI's run of the same reasoner and settings (every_user.json) differs from the page's.".into(),
+        (None, Some(c)) => format!("The CLI's every_user.json was run with other settings (M = {}, T = {}, seed {}, threshold {:?}).", c.sampler.slots, c.sampler.steps, c.sampler.seed, c.sampler.threshold),
+        (None, None) => "This build carries no every_user.json for this reasoner: run `reaseq reasoner infer --all-users --write-asset`.".into(),
+    };
+    let json = serde_json::to_string_pretty(r).unwrap_or_default();
+    view! {
+        <BackendLine id="every-backend" used=o.backend.clone()/>
+        <p class="muted" id="every-summary" data-seconds=o.seconds.to_string() data-fingerprint=r.fingerprint.clone()>{format!(
+            "{} users of {} inferred in {:.1} s ({:.1} ms a user). Recall and NDCG here mix users the shipped (fold-0) reasoner was trained on with users it never saw, so they flatter it: the population panel below has the cross-fitted measures.",
+            r.users, r.dataset, o.seconds, 1e3 * o.seconds / r.users.max(1) as f64
+        )}</p>
+        <table class="figures" id="every-table">
+            <tr><th></th><th>"this page"</th>{cli.is_some().then(|| view! { <th>"reaseq reasoner infer --all-users"</th> })}</tr>
+            {names.into_iter().enumerate().map(|(i, name)| view! {
+                <tr data-row=i>
+                    <td>{name}</td>
+                    <td class="page">{page[i].clone()}</td>
+                    {cli.as_ref().map(|c| view! { <td class="cli">{c[i].clone()}</td> })}
+                </tr>
+            }).collect_view()}
+        </table>
+        <p class="muted" id="every-cli" data-agrees=o.cli_agrees().map(|a| a.to_string())>{cli_line}</p>
+        <button id="every-export" on:click=move |_| download("every_user.json", "application/json", &json)>"Run as JSON"</button>
+    }
+}
