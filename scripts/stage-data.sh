@@ -54,10 +54,11 @@ if [ -f data/reasoner/ml-100k/reasoner.json ] && [ -f data/reasoner/ml-100k/prot
   mkdir -p "$qdest"
   cp data/reasoner/ml-100k/reasoner.json data/reasoner/ml-100k/reasoner.safetensors \
     data/reasoner/ml-100k/semantic_ids.json data/reasoner/ml-100k/protocol.json "$qdest/"
-  # `reaseq reasoner eval`'s measures (aggregates only), for the population panel.
-  if [ -f data/reasoner/ml-100k/evaluation.json ]; then
-    cp data/reasoner/ml-100k/evaluation.json "$qdest/"
-  fi
+  # `reaseq reasoner eval`'s measures and `reaseq reasoner infer --all-users`'s run
+  # (aggregates only), for the population panel and the every-user card.
+  for f in evaluation.json every_user.json; do
+    [ -f "data/reasoner/ml-100k/$f" ] && cp "data/reasoner/ml-100k/$f" "$qdest/"
+  done
   echo "staged the MovieLens-100k reasoner into $qdest"
 fi
 # The knowledge build (`reaseq knowledge build`): the Knowledge view's cards and neighbours, the

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::backend;
 use crate::jobs::backend::{BackendChoice, BackendUsed};
 use crate::jobs::{
-    attention, cold, compare, every, full, open, reason, scores, Envelope, Job, Reply,
+    attention, cold, coldcat, compare, every, full, open, reason, scores, Envelope, Job, Reply,
 };
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source, LOCAL_ROOT};
@@ -195,6 +195,10 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = reason::reason(&assets, &data, &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
         }
+        Job::ColdCatalogue { choice, backend } => {
+            let out = cold_catalogue(id, &choice, backend).await?;
+            Ok(Reply::ColdPlaced(Box::new(out)))
+        }
         Job::EveryUser {
             choice,
             settings,
@@ -296,6 +300,35 @@ async fn gpu_full_lists(
         seconds.push((m.config.variant, (crate::loading::now() - t) / 1e3));
     }
     Ok((lists, seconds, g.used(asked)))
+}
+
+/// Every text's student vector on WebGPU, or (`Err`) the CPU must embed them, and why.
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+async fn gpu_student_vectors(
+    asked: BackendChoice,
+    key: &str,
+    student: &reaseq_core::knowledge::student::StudentEncoder,
+    texts: &[String],
+) -> Result<(Vec<Vec<f32>>, BackendUsed), BackendUsed> {
+    let g = backend::gpu(asked).await?;
+    let on_device = async {
+        let s = g.student(key, student).await?;
+        s.embed(&g.ctx, &g.student, texts).await
+    };
+    match on_device.await {
+        Ok(v) => Ok((v, g.used(asked))),
+        Err(e) => Err(BackendUsed::cpu(asked, Some(kernel_failed(&e)))),
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", feature = "webgpu")))]
+async fn gpu_student_vectors(
+    asked: BackendChoice,
+    _: &str,
+    _: &reaseq_core::knowledge::student::StudentEncoder,
+    _: &[String],
+) -> Result<(Vec<Vec<f32>>, BackendUsed), BackendUsed> {
+    Err(BackendUsed::cpu(asked, Some(NO_BROWSER.into())))
 }
 
 /// Every user's inference on WebGPU, or (`Err`) the CPU must run it, and why.
@@ -407,6 +440,52 @@ async fn full_ranking(
         cli,
         backend: used,
         seconds,
+    })
+}
+
+/// Every catalogue item placed as new: its text through the student on WebGPU when there is a
+/// device (the CPU's vectors beside it, for the largest difference), else on the CPU.
+async fn cold_catalogue(
+    id: u64,
+    choice: &Choice,
+    asked: BackendChoice,
+) -> AppResult<coldcat::ColdCatalogueOutcome> {
+    use reaseq_core::ranker::cold_catalogue::{
+        catalogue_texts, embed_all, largest_vector_difference, ColdCatalogue,
+    };
+    let dir = experiment::asset_dir(choice);
+    let assets = rankers_for(choice).await?;
+    let r = rows_for(choice, &assets).await?;
+    let space = cached(&COLD, dir.clone(), load_cold(&dir, &assets)).await?;
+    let cli = experiment::load_cold_catalogue(choice).await?;
+    post(id, Reply::Progress(0.1));
+    let texts = catalogue_texts(r.ds());
+    let t = crate::loading::now();
+    let key = format!("{dir}/student");
+    let (vectors, used, cpu_difference) =
+        match gpu_student_vectors(asked, &key, &space.student, &texts).await {
+            Ok((v, used)) => {
+                let seconds = (crate::loading::now() - t) / 1e3;
+                post(id, Reply::Progress(0.5));
+                let cpu = embed_all(&space.student, &texts);
+                let diff = largest_vector_difference(&v, &cpu);
+                ((v, seconds), used, diff)
+            }
+            Err(used) => {
+                let v = embed_all(&space.student, &texts);
+                ((v, (crate::loading::now() - t) / 1e3), used, None)
+            }
+        };
+    let (vectors, seconds) = vectors;
+    post(id, Reply::Progress(0.7));
+    let run = ColdCatalogue::new(&r.ds().name, &space.rep, &vectors)?;
+    post(id, Reply::Progress(1.0));
+    Ok(coldcat::ColdCatalogueOutcome {
+        run,
+        cli,
+        backend: used,
+        seconds,
+        cpu_difference,
     })
 }
 

@@ -26,6 +26,8 @@ pub mod file {
     /// The saved bundles' full-catalogue ranking
     /// ([`crate::experiment::full_ranking::FullRanking`]).
     pub const FULL_RANKING: &str = "full_ranking.json";
+    /// The catalogue placed as new (`reaseq experiment --cold-catalogue`).
+    pub const COLD_CATALOGUE: &str = "cold_catalogue.json";
     /// The stem of the reasoner's bundle.
     pub const REASONER: &str = "reasoner";
     /// The stem of the student encoder's bundle.

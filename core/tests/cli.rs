@@ -903,3 +903,27 @@ fn reasoner_infer_all_users_reproduces_the_shipped_run() {
     // One user and every user at once are refused together.
     assert!(!run(&["--user", "u0"]).status.success());
 }
+
+/// `experiment --cold-catalogue` places the synthetic world's catalogue with the shipped student
+/// and REP vectors (the page's files) and gives the shipped `cold_catalogue.json`'s figures.
+#[test]
+fn experiment_cold_catalogue_reproduces_the_shipped_figures() {
+    use reaseq_core::ranker::cold_catalogue::ColdCatalogue;
+    let data = tempfile::tempdir().unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+    let out = Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args(["experiment", "--synthetic", "--cold-catalogue", "--json"])
+        .env("REASEQ_DATA", data.path())
+        .env("REASEQ_ASSETS", &assets)
+        .output()
+        .expect("run reaseq");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ran: ColdCatalogue = from_json("stdout", &out.stdout).unwrap();
+    let shipped: ColdCatalogue = from_json(
+        "cold_catalogue.json",
+        &std::fs::read(assets.join("ranker/synthetic/cold_catalogue.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(ran.largest_difference(&shipped) < 1e-12);
+    assert_eq!(ran.items, 200);
+}

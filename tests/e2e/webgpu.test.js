@@ -79,3 +79,28 @@ viewTest("the reasoner on WebGPU commits the CPU's tokens for every user", async
   assert.equal(gpu.agrees, "true");
   await screenshot(page, "reasoner-every-webgpu");
 }, { timeout: 1200000 });
+
+viewTest("the catalogue placed as new on WebGPU gives the CPU's vectors and figures", async ({ open }) => {
+  const place = async (page) => {
+    await page.locator("#coldcat-run").waitFor({ timeout: 180000 });
+    await page.click("#coldcat-run");
+    await page.locator("#coldcat-table").waitFor({ timeout: 300000 });
+    return {
+      table: await page.locator("#coldcat-table td.page").allInnerTexts(),
+      backend: await page.locator("#coldcat-backend").getAttribute("data-backend"),
+      cli: Number(await page.locator("#coldcat-cli").getAttribute("data-difference")),
+    };
+  };
+  const cpu = await place(await open("/compare?data=synthetic&backend=cpu"));
+  assert.equal(cpu.backend, "CPU");
+  assert.ok(cpu.cli < 1e-12, `the page's CPU figures differ from the CLI's by ${cpu.cli}`);
+  const page = await open("/compare?data=synthetic&backend=webgpu");
+  const gpu = await place(page);
+  assert.equal(gpu.backend, "WebGPU", await page.locator("#coldcat-backend").innerText());
+  // Every component of every item's vector within 1e-4 of the CPU path's, and the same figures.
+  const diff = Number(await page.locator("#coldcat-summary").getAttribute("data-cpu-difference"));
+  assert.ok(diff < 1e-4, `largest |WebGPU − CPU| ${diff}`);
+  assert.deepEqual(gpu.table, cpu.table);
+  assert.ok(gpu.cli < 1e-4, `${gpu.cli}`);
+  await screenshot(page, "compare-coldcat-webgpu");
+}, { timeout: 900000 });

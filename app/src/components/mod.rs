@@ -1,5 +1,6 @@
 pub mod across_draws;
 pub mod attention;
+pub mod cold_catalogue;
 pub mod cold_start;
 pub mod control_results;
 pub mod controls;
@@ -15,6 +16,7 @@ pub mod stat;
 
 pub use across_draws::AcrossDraws;
 pub use attention::AttentionStrips;
+pub use cold_catalogue::ColdCatalogueCard;
 pub use cold_start::ColdStartBox;
 pub use control_results::ControlsTable;
 pub use controls::{use_set_query, DataControls};

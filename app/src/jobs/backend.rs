@@ -125,7 +125,10 @@ mod device {
     use std::collections::HashMap;
     use std::rc::Rc;
 
-    use reaseq_core::gpu::{GpuContext, GpuRanker, GpuReasoner, RankerKernel, ReasonerKernel};
+    use reaseq_core::gpu::{
+        GpuContext, GpuRanker, GpuReasoner, GpuStudent, RankerKernel, ReasonerKernel, StudentKernel,
+    };
+    use reaseq_core::knowledge::student::StudentEncoder;
     use reaseq_core::ranker::Ranker;
     use reaseq_core::reasoner::DiffusionReasoner;
     use wasm_bindgen::{JsCast, JsValue};
@@ -141,11 +144,13 @@ mod device {
         pub ctx: GpuContext,
         pub ranker: RankerKernel,
         pub reasoner: ReasonerKernel,
+        pub student: StudentKernel,
         device_ms: f64,
         pipelines_ms: f64,
         /// Each bundle's parameters on the device, by its key.
         rankers: RefCell<HashMap<String, Rc<GpuRanker>>>,
         reasoners: RefCell<HashMap<String, Rc<GpuReasoner>>>,
+        students: RefCell<HashMap<String, Rc<GpuStudent>>>,
     }
 
     impl Gpu {
@@ -194,6 +199,20 @@ mod device {
                 .insert(key.to_owned(), r.clone());
             Ok(r)
         }
+
+        /// `student` on the device, uploaded once per `key`.
+        pub async fn student(
+            &self,
+            key: &str,
+            student: &StudentEncoder,
+        ) -> reaseq_core::error::Result<Rc<GpuStudent>> {
+            if let Some(s) = self.students.borrow().get(key) {
+                return Ok(s.clone());
+            }
+            let s = Rc::new(GpuStudent::new(&self.ctx, student).await?);
+            self.students.borrow_mut().insert(key.to_owned(), s.clone());
+            Ok(s)
+        }
     }
 
     thread_local! {
@@ -225,14 +244,17 @@ mod device {
         let t = now();
         let ranker = RankerKernel::new(&ctx).await.map_err(|e| e.to_string())?;
         let reasoner = ReasonerKernel::new(&ctx).await.map_err(|e| e.to_string())?;
+        let student = StudentKernel::new(&ctx).await.map_err(|e| e.to_string())?;
         Ok(Gpu {
             ctx,
             ranker,
             reasoner,
+            student,
             device_ms,
             pipelines_ms: now() - t,
             rankers: RefCell::default(),
             reasoners: RefCell::default(),
+            students: RefCell::default(),
         })
     }
 

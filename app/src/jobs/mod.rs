@@ -3,6 +3,7 @@
 pub mod attention;
 pub mod backend;
 pub mod cold;
+pub mod coldcat;
 pub mod compare;
 pub mod every;
 pub mod full;
@@ -33,6 +34,12 @@ pub enum Job {
     Reason {
         choice: Choice,
         settings: reason::Settings,
+    },
+    /// Place every catalogue item as if it were new, with the deployed rankers' student.
+    ColdCatalogue {
+        choice: Choice,
+        #[serde(default)]
+        backend: backend::BackendChoice,
     },
     /// Run the reasoner's sampler for every user of this dataset.
     EveryUser {
@@ -74,6 +81,7 @@ pub enum Reply {
     Ranked(Box<full::FullOutcome>),
     Reasoned(Box<reason::Reasoning>),
     EveryUserRan(Box<every::EveryOutcome>),
+    ColdPlaced(Box<coldcat::ColdCatalogueOutcome>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
     Opened(Box<open::Opened>),

@@ -38,6 +38,14 @@ pub async fn load_draws(choice: &Choice) -> AppResult<Option<DrawStudy>> {
 
 /// `reaseq experiment --full-ranking`'s figures for the bundles this build ships, when it
 /// carries them.
+/// `reaseq experiment --cold-catalogue --write-asset`'s figures, when the build carries them.
+pub async fn load_cold_catalogue(
+    choice: &Choice,
+) -> AppResult<Option<reaseq_core::ranker::cold_catalogue::ColdCatalogue>> {
+    let url = format!("/{}/{}", asset_dir(choice), file::COLD_CATALOGUE);
+    fetch_optional_artifact(&url).await
+}
+
 pub async fn load_full_ranking(
     choice: &Choice,
 ) -> AppResult<Option<reaseq_core::experiment::FullRanking>> {

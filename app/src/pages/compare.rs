@@ -12,8 +12,8 @@ use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
 use crate::components::{
-    download, download_png, errors_view, use_set_query, BackendLine, ControlsTable,
-    FullRankingCard, OwnScores,
+    download, download_png, errors_view, use_set_query, BackendLine, ColdCatalogueCard,
+    ControlsTable, FullRankingCard, OwnScores,
 };
 use crate::error::{AppError, AppResult};
 use crate::jobs::backend::BackendChoice;
@@ -199,6 +199,7 @@ pub fn ComparePage() -> impl IntoView {
                 view! {
                     <TestSetCard o=o.clone()/>
                     <FullRankingCard choice=choice backend=backend/>
+                    <ColdCatalogueCard choice=choice backend=backend/>
                     <ControlsCard choice=choice/>
                     <SlicesCard o=o.clone() picks=picks/>
                     <PairCard o=o picks=picks/>

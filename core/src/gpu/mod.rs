@@ -6,9 +6,11 @@
 
 mod ranker;
 mod reasoner;
+mod student;
 
 pub use ranker::{GpuRanker, RankerKernel};
 pub use reasoner::{GpuReasoner, ReasonerKernel};
+pub use student::{GpuStudent, StudentKernel};
 
 use std::sync::{Arc, Mutex};
 

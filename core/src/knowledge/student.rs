@@ -179,6 +179,88 @@ impl StudentEncoder {
     }
 }
 
+/// The kernel's per-thread vectors (`gpu/student.wgsl`).
+pub const MAX_HIDDEN: usize = 64;
+pub const MAX_DIM: usize = 128;
+
+/// The student kernel's `Dims` uniform: sizes, and offsets (in `f32`s) into the params.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StudentDims {
+    pub texts: u32,
+    pub hidden: u32,
+    pub dim: u32,
+    pub buckets: u32,
+    pub embedding: u32,
+    pub weight: u32,
+    pub bias: u32,
+}
+
+impl StudentDims {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let words = [
+            self.texts,
+            self.hidden,
+            self.dim,
+            self.buckets,
+            self.embedding,
+            self.weight,
+            self.bias,
+            0,
+        ];
+        words.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+}
+
+impl StudentEncoder {
+    /// Every weight in one array for the kernel, with its uniform (`texts` set per batch);
+    /// widths beyond the kernel's vectors are refused.
+    pub fn packed(&self) -> Result<(StudentDims, Vec<f32>)> {
+        self.check()?;
+        let c = self.config;
+        if c.hidden > MAX_HIDDEN || c.dim > MAX_DIM {
+            return Err(Error::Gpu(format!(
+                "the student kernel takes at most {MAX_HIDDEN} hidden and {MAX_DIM} output units, this student has {} and {}",
+                c.hidden, c.dim
+            )));
+        }
+        let u = |x: usize| {
+            u32::try_from(x).map_err(|_| Error::Gpu(format!("{x} does not fit the kernel's u32")))
+        };
+        let params = [&self.embedding[..], &self.weight, &self.bias].concat();
+        let dims = StudentDims {
+            texts: 0,
+            hidden: u(c.hidden)?,
+            dim: u(c.dim)?,
+            buckets: u(c.buckets)?,
+            embedding: 0,
+            weight: u(self.embedding.len())?,
+            bias: u(self.embedding.len() + self.weight.len())?,
+        };
+        u(params.len())?;
+        Ok((dims, params))
+    }
+
+    /// The kernel's features buffer for `texts`: per text its first feature's word and its
+    /// count, then every text's feature buckets.
+    pub fn feature_batch(&self, texts: &[String]) -> Result<Vec<u32>> {
+        let feats: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| features(t, self.config.buckets))
+            .collect();
+        let mut out =
+            Vec::with_capacity(2 * texts.len() + feats.iter().map(Vec::len).sum::<usize>());
+        let mut next = 2 * texts.len();
+        for f in &feats {
+            let first = u32::try_from(next)
+                .map_err(|_| Error::Gpu("too many features for one batch".into()))?;
+            out.extend([first, f.len() as u32]);
+            next += f.len();
+        }
+        out.extend(feats.into_iter().flatten());
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +354,81 @@ mod bundle_tests {
         let back = StudentEncoder::from_bundle("s", &m, &w).unwrap();
         assert_eq!(back.embed("a space opera"), s.embed("a space opera"));
         assert!(StudentEncoder::from_bundle("s", &m, &w[..10]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    /// What the kernel does, in plain Rust over the packed weights and the features buffer.
+    fn mirror(dims: StudentDims, params: &[f32], batch: &[u32], t: usize) -> Vec<f32> {
+        let (h, d) = (dims.hidden as usize, dims.dim as usize);
+        let (first, n) = (batch[2 * t] as usize, batch[2 * t + 1] as usize);
+        let mut pooled = vec![0f32; h];
+        for &f in &batch[first..first + n] {
+            let row = dims.embedding as usize + f as usize * h;
+            for (j, p) in pooled.iter_mut().enumerate() {
+                *p += params[row + j];
+            }
+        }
+        if n > 0 {
+            pooled.iter_mut().for_each(|p| *p /= n as f32);
+        }
+        let mut out = params[dims.bias as usize..dims.bias as usize + d].to_vec();
+        for (i, p) in pooled.iter().enumerate() {
+            let a = libm::tanhf(*p);
+            let row = dims.weight as usize + i * d;
+            for (j, o) in out.iter_mut().enumerate() {
+                *o += a * params[row + j];
+            }
+        }
+        normalise(&mut out);
+        out
+    }
+
+    #[test]
+    fn the_packed_weights_and_features_give_embed_and_wider_students_are_refused() {
+        let s = StudentEncoder::init(StudentConfig::default(), 3);
+        let (dims, params) = s.packed().unwrap();
+        let texts = vec![
+            "Toy Story (1995). Animation, Comedy".to_owned(),
+            String::new(),
+        ];
+        let batch = s.feature_batch(&texts).unwrap();
+        for (t, text) in texts.iter().enumerate() {
+            assert_eq!(mirror(dims, &params, &batch, t), s.embed(text));
+        }
+        assert_eq!(batch[3], 0, "an empty text has no features");
+        let wide = StudentEncoder::init(
+            StudentConfig {
+                hidden: 65,
+                ..StudentConfig::default()
+            },
+            1,
+        );
+        assert!(wide.packed().is_err());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_kernel_validates_and_reads_its_uniform_as_laid_out() {
+        let source = include_str!("../gpu/student.wgsl");
+        let module = naga::front::wgsl::parse_str(source)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::empty(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+        let ty = module
+            .global_variables
+            .iter()
+            .find(|(_, g)| g.name.as_deref() == Some("dims"))
+            .map(|(_, g)| g.ty)
+            .unwrap();
+        let size = module.types[ty].inner.size(module.to_ctx()) as usize;
+        assert_eq!(size, StudentDims::default().to_bytes().len());
     }
 }

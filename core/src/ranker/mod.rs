@@ -3,6 +3,7 @@
 //! knowledge vectors.
 
 pub mod cold;
+pub mod cold_catalogue;
 pub mod examples;
 pub mod model;
 pub mod packed;

@@ -18,6 +18,7 @@ use crate::knowledge::vectors::TextEncoder;
 use crate::layout::{self, file};
 use crate::progress::Progress;
 use crate::ranker::cold::{cold_start, ColdSpace, ColdStartReport, NewItem};
+use crate::ranker::cold_catalogue::{catalogue_texts, embed_all, ColdCatalogue};
 use crate::ranker::{Ranker, Variant};
 
 use crate::experiment::{markdown_report, shipped_comparison, ExperimentConfig};
@@ -471,6 +472,58 @@ impl Workspace {
             &to_json(&f)?,
         )?;
         Ok(f)
+    }
+
+    /// The whole catalogue placed as new with the +REP bundle's REP vectors and the student the
+    /// page reads ([`Workspace::page_path`]: a world's shipped bundles, MovieLens-100k's from this
+    /// workspace and its knowledge build); written to the ranker's directory and, with
+    /// `write_asset`, beside the shipped bundles.
+    pub fn cold_catalogue(
+        &self,
+        data: &Prepared,
+        write_asset: bool,
+        progress: &dyn Progress,
+    ) -> Result<ColdCatalogue> {
+        let relative = layout::ranker_dir(&data.ds.name);
+        let dir = self.page_path(data, &relative);
+        let how = "reaseq experiment";
+        let read = |f: &str| read_file(&dir.join(f), how);
+        let [m, w] = layout::bundle_files(Variant::Rep.key());
+        let rep = Ranker::from_bundle(Variant::Rep.key(), &read(&m)?, &read(&w)?)?
+            .rep_vectors()
+            .ok_or_else(|| Error::Config("the +REP bundle has no REP vectors".into()))?;
+        if rep.len() != data.ds.num_items() {
+            return Err(Error::Config(format!(
+                "{}: the shipped +REP bundle has {} items, {} has {}",
+                dir.display(),
+                rep.len(),
+                data.ds.name,
+                data.ds.num_items()
+            )));
+        }
+        let student = match data.world {
+            Some(_) => {
+                let [m, w] = layout::bundle_files(file::STUDENT);
+                StudentEncoder::from_bundle(file::STUDENT, &read(&m)?, &read(&w)?)?
+            }
+            None => self.student(&data.ds)?,
+        };
+        let t = std::time::Instant::now();
+        let placed = embed_all(&student, &catalogue_texts(&data.ds));
+        progress.message(&format!(
+            "{} items placed in {:.2} s",
+            placed.len(),
+            t.elapsed().as_secs_f64()
+        ));
+        let c = ColdCatalogue::new(&data.ds.name, &rep, &placed)?;
+        write_file(
+            &self.ranker_dir(data).join(file::COLD_CATALOGUE),
+            &to_json(&c)?,
+        )?;
+        if write_asset {
+            self.copy_to_assets(&relative, &[file::COLD_CATALOGUE.to_owned()], progress)?;
+        }
+        Ok(c)
     }
 
     /// `full_ranking.json` under the assets, beside the bundles it measured.

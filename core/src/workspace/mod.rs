@@ -69,6 +69,16 @@ impl Workspace {
         self.data.join(relative)
     }
 
+    /// Where the page reads `relative` for `data`: a synthetic world's from the assets the
+    /// repository ships, MovieLens-100k's from this workspace (which `scripts/stage-data.sh`
+    /// stages into the build).
+    pub fn page_path(&self, data: &crate::data::Prepared, relative: &str) -> PathBuf {
+        match data.world {
+            Some(_) => self.assets.join(relative),
+            None => self.path(relative),
+        }
+    }
+
     /// Copies `files` from the layout directory `relative` under the data directory to the same
     /// directory under the assets; files that are not there are skipped. Returns where they went.
     pub fn copy_to_assets(

@@ -186,11 +186,12 @@ impl Workspace {
         Ok(Some(fitted))
     }
 
-    /// The reasoner the page runs: the shipped fold-0 bundle and semantic IDs
-    /// (`assets/reasoner/{dataset}`), refused unless its protocol is this data's.
+    /// The reasoner the page runs (fold 0's bundle and its semantic IDs, where
+    /// [`Workspace::page_path`] says the page reads them), refused unless its protocol is
+    /// this data's.
     pub fn page_reasoner(&self, data: &Prepared) -> Result<(DiffusionReasoner, SemanticIds)> {
-        let dir = self.assets.join(layout::reasoner_dir(&data.ds.name));
-        let how = "reaseq reasoner train --write-asset";
+        let dir = self.page_path(data, &layout::reasoner_dir(&data.ds.name));
+        let how = "reaseq reasoner train and reaseq reasoner export";
         let spec_path = dir.join(file::PROTOCOL);
         let spec: PreparedSpec = read_artifact(&spec_path)?;
         if spec != data.spec() {
@@ -213,7 +214,7 @@ impl Workspace {
     }
 
     /// Writes a run over every user to the reasoner's directory (and with `write_asset` to
-    /// the assets, where the page finds it).
+    /// the assets, where the page finds a synthetic world's).
     pub fn write_every_user(
         &self,
         data: &Prepared,

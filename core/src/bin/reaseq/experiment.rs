@@ -106,6 +106,12 @@ pub struct ExperimentArgs {
     /// with --write-asset, also to assets/ranker/{dataset}/full_ranking.json.
     #[arg(long)]
     full_ranking: bool,
+    /// Place every catalogue item as if it were new (its title and description through the
+    /// student) against the +REP bundle's REP vectors — the files the page reads: a synthetic
+    /// world's shipped ones, MovieLens-100k's from this workspace — as the Compare page's
+    /// cold-start card does; with --write-asset, also to assets/ranker/{dataset}/cold_catalogue.json.
+    #[arg(long)]
+    cold_catalogue: bool,
     #[arg(long)]
     json: bool,
 }
@@ -167,6 +173,15 @@ pub fn run(a: ExperimentArgs) -> Result<ExitCode> {
     }
     if a.full_ranking {
         return full_ranking(&a);
+    }
+    if a.cold_catalogue {
+        let c = workspace().cold_catalogue(&a.prepare()?, a.write_asset, &Stderr)?;
+        if a.json {
+            println!("{}", String::from_utf8(to_json(&c)?)?);
+        } else {
+            print!("{c}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if a.gbr_oracle && a.write_asset {
         bail!("--gbr-oracle reads the hidden events: its models cannot be workbench assets");

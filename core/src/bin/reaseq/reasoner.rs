@@ -41,9 +41,10 @@ pub struct InferArgs {
     /// The user id as written in the data (synthetic worlds: u0, u1, …).
     #[arg(long, required_unless_present = "all_users")]
     user: Option<String>,
-    /// Every user with a logged history, with the shipped reasoner the page runs: forward
-    /// passes, a fingerprint of every committed token, in-sample Recall@M and NDCG@M; with
-    /// --write-asset also to assets/reasoner/{dataset}/every_user.json.
+    /// Every user with a logged history, with the reasoner the page runs (a synthetic world's
+    /// shipped one, MovieLens-100k's from this workspace): forward passes, a fingerprint of
+    /// every committed token, Recall@M and NDCG@M; with --write-asset also to
+    /// assets/reasoner/{dataset}/every_user.json.
     #[arg(long, conflicts_with_all = ["user", "trace"])]
     all_users: bool,
     /// Commit every position at least this confident (threshold mode).
