@@ -1,7 +1,8 @@
 // Benchmark of the WebGPU path against the CPU path in headless Chromium with
 // --enable-unsafe-webgpu, on the built workbench (dist/): per dataset, the Compare test-set
-// scoring and the full-catalogue ranking on each backend, the reasoner's sampler over every
-// user (Reasoner page, default settings), and the one-off device and kernel set-up. Each backend gets a fresh page, so a fresh worker. Prints figures; asserts nothing.
+// scoring, the full-catalogue ranking and the student over the whole catalogue on each backend,
+// the reasoner's sampler over every user (Reasoner page, default settings), and the one-off
+// device and kernel set-up. Each backend gets a fresh page, so a fresh worker. Prints figures; asserts nothing.
 // Run: `cd tests/e2e && node webgpu-bench.js` after `trunk build --release`
 // (BENCH_DATA=synthetic for the synthetic world only; BENCH_ONLY=reasoner or ranker for one
 // page's workloads).
@@ -45,9 +46,14 @@ async function ranker(data, backend) {
   await page.locator("#full-summary, #full-card .error").first().waitFor({ timeout: 3600000 });
   const full = Number(await page.locator("#full-summary").getAttribute("data-seconds"));
   const perVariant = (await page.locator("#full-summary").innerText()).match(/Ranked in [\d.]+ s \(([^)]*)\)/)?.[1] ?? "";
+  // The student over the whole catalogue, in the same worker.
+  await page.click("#coldcat-run");
+  await page.locator("#coldcat-summary, #coldcat-card .error").first().waitFor({ timeout: 600000 });
+  const placed = Number(await page.locator("#coldcat-summary").getAttribute("data-seconds"));
+  const items = (await page.locator("#coldcat-summary").innerText()).match(/^(\d+) items/)?.[1];
   await page.close();
   return `ran on ${ran.padEnd(7)} device ${ms(device)}, kernels ${ms(pipelines)}; test-set scoring ${scoring.toFixed(2)} s;` +
-    ` full-catalogue ranking ${full.toFixed(1)} s (${perVariant})`;
+    ` full-catalogue ranking ${full.toFixed(1)} s (${perVariant}); student over ${items} items ${(placed * 1e3).toFixed(1)} ms`;
 }
 
 /** The reasoner's sampler over every user (the Reasoner page's defaults) on one backend. */
