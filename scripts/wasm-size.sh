@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the WebGPU path costs the worker's wasm: builds `reaseq-worker` in release for wasm32 with
 # and without the app's `webgpu` feature, runs wasm-bindgen and `wasm-opt -Oz` as trunk does,
-# and prints each one's size raw and gzip -9, and the difference. Also the page's wasm (built
-# with the default features), which the WebGPU path must not reach.
+# and prints each one's size raw and gzip -9, and the difference. Also the page's wasm: index.html
+# builds it without the feature (`data-cargo-no-default-features`), so it carries none of the
+# WebGPU path; built with it, wgpu's dependencies' features (hashbrown's inlining) would grow it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -26,8 +27,8 @@ size() { # bin, features, label
 }
 size reaseq-worker "--no-default-features" "worker, without webgpu"
 size reaseq-worker "" "worker, with webgpu (the default)"
-size reaseq-app "--no-default-features" "page, without webgpu"
-size reaseq-app "" "page, with webgpu (the default)"
+size reaseq-app "--no-default-features" "page, as index.html builds it"
+size reaseq-app "" "page, if built with webgpu"
 w0=$(cat "$out/worker, without webgpu.gz"); w1=$(cat "$out/worker, with webgpu (the default).gz")
-p0=$(cat "$out/page, without webgpu.gz"); p1=$(cat "$out/page, with webgpu (the default).gz")
-echo "the WebGPU path adds $((w1 - w0)) bytes gzip to the worker's wasm and $((p1 - p0)) to the page's"
+p0=$(cat "$out/page, as index.html builds it.gz"); p1=$(cat "$out/page, if built with webgpu.gz")
+echo "the WebGPU path adds $((w1 - w0)) bytes gzip to the worker's wasm and nothing to the page's as built (it would add $((p1 - p0)) if the page were built with the feature)"

@@ -4,8 +4,8 @@
 // the reasoner's sampler over every user (Reasoner page, default settings), and the one-off
 // device and kernel set-up. Each backend gets a fresh page, so a fresh worker. Prints figures; asserts nothing.
 // Run: `cd tests/e2e && node webgpu-bench.js` after `trunk build --release`
-// (BENCH_DATA=synthetic for the synthetic world only; BENCH_ONLY=reasoner or ranker for one
-// page's workloads).
+// (BENCH_DATA=synthetic for the synthetic world only; BENCH_ONLY=ranker,reasoner,student picks
+// workloads).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -46,14 +46,26 @@ async function ranker(data, backend) {
   await page.locator("#full-summary, #full-card .error").first().waitFor({ timeout: 3600000 });
   const full = Number(await page.locator("#full-summary").getAttribute("data-seconds"));
   const perVariant = (await page.locator("#full-summary").innerText()).match(/Ranked in [\d.]+ s \(([^)]*)\)/)?.[1] ?? "";
-  // The student over the whole catalogue, in the same worker.
-  await page.click("#coldcat-run");
-  await page.locator("#coldcat-summary, #coldcat-card .error").first().waitFor({ timeout: 600000 });
-  const placed = Number(await page.locator("#coldcat-summary").getAttribute("data-seconds"));
-  const items = (await page.locator("#coldcat-summary").innerText()).match(/^(\d+) items/)?.[1];
   await page.close();
   return `ran on ${ran.padEnd(7)} device ${ms(device)}, kernels ${ms(pipelines)}; test-set scoring ${scoring.toFixed(2)} s;` +
-    ` full-catalogue ranking ${full.toFixed(1)} s (${perVariant}); student over ${items} items ${(placed * 1e3).toFixed(1)} ms`;
+    ` full-catalogue ranking ${full.toFixed(1)} s (${perVariant})`;
+}
+
+/** The student over the whole catalogue (Compare's catalogue-as-new card) on one backend. */
+async function student(data, backend) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${site.url}/compare?data=${data}&backend=${backend}`);
+  await page.locator("#coldcat-run").waitFor({ timeout: 600000 });
+  await page.click("#coldcat-run");
+  await page.locator("#coldcat-summary, #coldcat-card .error").first().waitFor({ timeout: 600000 });
+  const summary = page.locator("#coldcat-summary");
+  const placed = Number(await summary.getAttribute("data-seconds"));
+  const items = (await summary.innerText()).match(/^(\d+) items/)?.[1];
+  const diff = await summary.getAttribute("data-cpu-difference");
+  const ran = await page.locator("#coldcat-backend").getAttribute("data-backend");
+  await page.close();
+  return `ran on ${ran.padEnd(7)} student over ${items} items ${(placed * 1e3).toFixed(1)} ms` +
+    (diff ? ` (largest |WebGPU − CPU| ${Number(diff).toExponential(1)})` : "");
 }
 
 /** The reasoner's sampler over every user (the Reasoner page's defaults) on one backend. */
@@ -79,13 +91,14 @@ async function reasoner(data, backend) {
 for (const data of datasets) {
   for (const backend of ["cpu", "webgpu"]) {
     const at = `${data.padEnd(10)} ?backend=${backend.padEnd(7)}`;
-    if (only !== "reasoner") {
+    // Each workload in a fresh page, so a fresh worker of its own.
+    if (!only || only.includes("ranker")) {
       const line = await ranker(data, backend);
       if (line === null) break;
       console.log(`${at} ${line}`);
     }
-    // In a fresh page, so a fresh worker of its own.
-    if (only !== "ranker") console.log(`${at} ${await reasoner(data, backend)}`);
+    if (!only || only.includes("reasoner")) console.log(`${at} ${await reasoner(data, backend)}`);
+    if (!only || only.includes("student")) console.log(`${at} ${await student(data, backend)}`);
   }
 }
 await browser.close();
