@@ -28,3 +28,6 @@ pub mod rng;
 pub mod workspace;
 
 pub use error::{Error, Problem, Result};
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod wgsl_check;

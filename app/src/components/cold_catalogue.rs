@@ -5,60 +5,40 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use reaseq_core::ranker::cold_catalogue::{ColdCatalogue, ItemMean};
+use reaseq_core::metrics::bootstrap::MeanInterval;
+use reaseq_core::ranker::cold_catalogue::ColdCatalogue;
 
+use crate::components::job_run::{job_run, JobState};
 use crate::components::{download, errors_view, BackendLine};
-use crate::error::{AppError, AppResult};
 use crate::jobs::backend::BackendChoice;
 use crate::jobs::coldcat::ColdCatalogueOutcome;
 use crate::jobs::{Job, Reply};
 use crate::loading::Choice;
-use crate::worker;
 
 #[component]
 pub fn ColdCatalogueCard(choice: Memo<Choice>, backend: Memo<BackendChoice>) -> impl IntoView {
-    let (progress, set_progress) = signal(0.0);
-    let (outcome, set_outcome) = signal(None::<AppResult<ColdCatalogueOutcome>>);
-    let (running, set_running) = signal(false);
-    let latest = StoredValue::new(0u64);
-    // Another dataset or backend: the figures shown would not be its. Only a change counts.
-    Effect::new(move |before: Option<(Choice, BackendChoice)>| {
-        let now = (choice.get(), backend.get());
-        if before.is_some_and(|b| b != now) {
-            latest.update_value(|n| *n += 1);
-            set_outcome.set(None);
-            set_running.set(false);
-        }
-        now
-    });
-    let start = move |_| {
-        latest.update_value(|n| *n += 1);
-        let run = latest.get_value();
-        set_running.set(true);
-        set_outcome.set(None);
-        set_progress.set(0.0);
-        let job = Job::ColdCatalogue {
+    let (job, start) = job_run(
+        move || (choice.get(), backend.get()),
+        move || Job::ColdCatalogue {
             choice: choice.get_untracked(),
             backend: backend.get_untracked(),
-        };
-        leptos::task::spawn_local(async move {
-            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
-                Ok(Reply::ColdPlaced(o)) => Ok(*o),
-                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
-                Err(e) => Err(e),
-            };
-            if latest.get_value() == run {
-                set_running.set(false);
-                set_outcome.set(Some(out));
-            }
-        });
-    };
+        },
+        |r| match r {
+            Reply::ColdPlaced(o) => Some(*o),
+            _ => None,
+        },
+    );
+    let JobState {
+        progress,
+        running,
+        outcome,
+    } = job;
     view! {
         <section class="card" id="coldcat-card">
             <h2>"The catalogue placed as new"</h2>
             <p class="muted">"Every item's title and description (its genres when it has none) through the student encoder, as the cold-start box places an item no log has seen, against the REP vectors these rankers read: how close each placement lands to the item's own vector, whether the item finds itself among the 10 nearest, and how many of its 10 REP neighbours the placement keeps. "<code>"reaseq experiment --cold-catalogue"</code>" computes the same figures."</p>
             <div class="controls">
-                <button id="coldcat-run" disabled=move || running.get() on:click=start>"Place every item"</button>
+                <button id="coldcat-run" disabled=move || running.get() on:click=move |_| start()>"Place every item"</button>
                 <progress id="coldcat-progress" max="1" value=move || progress.get()></progress>
             </div>
             <ErrorBoundary fallback=errors_view>
@@ -68,7 +48,7 @@ pub fn ColdCatalogueCard(choice: Memo<Choice>, backend: Memo<BackendChoice>) -> 
     }
 }
 
-fn mean(m: ItemMean) -> String {
+fn mean(m: MeanInterval) -> String {
     format!("{:.4} [{:.4}, {:.4}]", m.mean, m.ci[0], m.ci[1])
 }
 

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use reaseq_core::reasoner::every_user::{EveryUser, Mean};
+use reaseq_core::metrics::bootstrap::MeanInterval;
+use reaseq_core::reasoner::every_user::EveryUser;
 
+use crate::components::job_run::{job_run, JobState};
 use crate::components::{download, errors_view, BackendLine};
-use crate::error::{AppError, AppResult};
 use crate::jobs::backend::BackendChoice;
 use crate::jobs::every::EveryOutcome;
 use crate::jobs::reason::Settings;
@@ -22,50 +23,29 @@ pub fn EveryUserCard(
     settings: Memo<Settings>,
     backend: Memo<BackendChoice>,
 ) -> impl IntoView {
-    let (progress, set_progress) = signal(0.0);
-    let (outcome, set_outcome) = signal(None::<AppResult<EveryOutcome>>);
-    let (running, set_running) = signal(false);
-    let latest = StoredValue::new(0u64);
-    // Other data, settings or backend: the figures shown would not be theirs. (The effect can
-    // rerun with the same values, when the page's URL memo is recomputed: only a change counts.)
-    Effect::new(move |before: Option<(Choice, Settings, BackendChoice)>| {
-        let now = (choice.get(), settings.get(), backend.get());
-        if before.is_some_and(|b| b != now) {
-            latest.update_value(|n| *n += 1);
-            set_outcome.set(None);
-            set_running.set(false);
-        }
-        now
-    });
-    let start = move |_| {
-        latest.update_value(|n| *n += 1);
-        let run = latest.get_value();
-        set_running.set(true);
-        set_outcome.set(None);
-        set_progress.set(0.0);
-        let job = Job::EveryUser {
+    let (job, start) = job_run(
+        move || (choice.get(), settings.get(), backend.get()),
+        move || Job::EveryUser {
             choice: choice.get_untracked(),
             settings: settings.get_untracked(),
             backend: backend.get_untracked(),
-        };
-        leptos::task::spawn_local(async move {
-            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
-                Ok(Reply::EveryUserRan(o)) => Ok(*o),
-                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
-                Err(e) => Err(e),
-            };
-            if latest.get_value() == run {
-                set_running.set(false);
-                set_outcome.set(Some(out));
-            }
-        });
-    };
+        },
+        |r| match r {
+            Reply::EveryUserRan(o) => Some(*o),
+            _ => None,
+        },
+    );
+    let JobState {
+        progress,
+        running,
+        outcome,
+    } = job;
     view! {
         <section class="card" id="every-card">
             <h2>"Every user"</h2>
             <p class="muted">"The sampler above, with the same slots, steps, seed and threshold, for every user with a logged history — on WebGPU a batch of users shares each forward pass. The run is summed up by "<code>"reaseq reasoner infer --all-users"</code>"'s function: forward passes, commits, and a fingerprint of every committed token, so two runs that decided alike show the same one."</p>
             <div class="controls">
-                <button id="every-run" disabled=move || running.get() on:click=start>"Infer every user"</button>
+                <button id="every-run" disabled=move || running.get() on:click=move |_| start()>"Infer every user"</button>
                 <button id="every-cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
                 <progress id="every-progress" max="1" value=move || progress.get()></progress>
                 <span class="muted" id="every-status">{move || if running.get() { format!("inferring in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
@@ -77,7 +57,7 @@ pub fn EveryUserCard(
     }
 }
 
-fn mean(m: Option<Mean>) -> String {
+fn mean(m: Option<MeanInterval>) -> String {
     m.map_or("—".into(), |m| {
         format!("{:.4} [{:.4}, {:.4}]", m.mean, m.ci[0], m.ci[1])
     })

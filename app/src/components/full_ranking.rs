@@ -8,8 +8,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use reaseq_core::experiment::full_ranking::{RankingMetric, CUTOFFS};
 
+use crate::components::job_run::{job_run, JobState};
 use crate::components::{download, errors_view};
-use crate::error::{AppError, AppResult};
 use crate::jobs::backend::{BackendChoice, BackendUsed};
 use crate::jobs::full::FullOutcome;
 use crate::jobs::{Job, Reply};
@@ -28,45 +28,28 @@ pub fn BackendLine(id: &'static str, used: BackendUsed) -> impl IntoView {
 
 #[component]
 pub fn FullRankingCard(choice: Memo<Choice>, backend: Memo<BackendChoice>) -> impl IntoView {
-    let (progress, set_progress) = signal(0.0);
-    let (outcome, set_outcome) = signal(None::<AppResult<FullOutcome>>);
-    let (running, set_running) = signal(false);
-    let latest = StoredValue::new(0u64);
-    // Another dataset or backend: the figures shown would not be its.
-    Effect::new(move |_| {
-        choice.track();
-        backend.track();
-        latest.update_value(|n| *n += 1);
-        set_outcome.set(None);
-    });
-    let start = move |_| {
-        latest.update_value(|n| *n += 1);
-        let run = latest.get_value();
-        set_running.set(true);
-        set_outcome.set(None);
-        set_progress.set(0.0);
-        let job = Job::FullRanking {
+    let (job, start) = job_run(
+        move || (choice.get(), backend.get()),
+        move || Job::FullRanking {
             choice: choice.get_untracked(),
             backend: backend.get_untracked(),
-        };
-        leptos::task::spawn_local(async move {
-            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
-                Ok(Reply::Ranked(o)) => Ok(*o),
-                Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
-                Err(e) => Err(e),
-            };
-            if latest.get_value() == run {
-                set_running.set(false);
-                set_outcome.set(Some(out));
-            }
-        });
-    };
+        },
+        |r| match r {
+            Reply::Ranked(o) => Some(*o),
+            _ => None,
+        },
+    );
+    let JobState {
+        progress,
+        running,
+        outcome,
+    } = job;
     view! {
         <section class="card" id="full-card">
             <h2>"Full-catalogue ranking"</h2>
             <p class="muted">"Each test user's whole catalogue, less the items their log shows, ranked by every variant; Recall, NDCG and HitRate at 5, 10 and 20 against the user's liked test items. Run it here with "<code>"reaseq experiment --full-ranking"</code>"'s function; the CLI's figures for the same bundles sit beside the page's."</p>
             <div class="controls">
-                <button id="full-run" disabled=move || running.get() on:click=start>"Rank the whole catalogue"</button>
+                <button id="full-run" disabled=move || running.get() on:click=move |_| start()>"Rank the whole catalogue"</button>
                 <button id="full-cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
                 <progress id="full-progress" max="1" value=move || progress.get()></progress>
                 <span class="muted" id="full-status">{move || if running.get() { format!("ranking in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod every_user;
 pub mod export;
 pub mod full_ranking;
+pub mod job_run;
 pub mod open_data;
 pub mod own_scores;
 pub mod pipeline;

@@ -118,6 +118,71 @@ impl GpuContext {
         }
     }
 
+    /// The pipeline of `source`'s entry point `entry` with the layout the shader implies, and
+    /// its bind group 0's layout (kernels with one group).
+    fn auto_pipeline(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+    ) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            });
+        let layout = pipeline.get_bind_group_layout(0);
+        (pipeline, layout)
+    }
+
+    /// A bind group of `buffers`, bound 0, 1, … in order.
+    fn bind(
+        &self,
+        label: &str,
+        layout: &wgpu::BindGroupLayout,
+        buffers: &[&wgpu::Buffer],
+    ) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(label),
+            layout,
+            entries: &entries,
+        })
+    }
+
+    /// One compute pass, recorded by `record`, submitted.
+    fn submit_pass(&self, label: &str, record: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: None,
+            });
+            record(&mut pass);
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+
     /// A read-only storage buffer holding `bytes`.
     fn storage(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
         use wgpu::util::DeviceExt;

@@ -21,24 +21,11 @@ pub struct RankerKernel {
 
 impl RankerKernel {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
-        let device = &ctx.device;
-        let pipeline = ctx
+        let (pipeline, layout) = ctx
             .scoped("compiling the ranker kernel", || {
-                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some("ranker.wgsl"),
-                    source: wgpu::ShaderSource::Wgsl(include_str!("ranker.wgsl").into()),
-                });
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some("ranker"),
-                    layout: None,
-                    module: &module,
-                    entry_point: Some("score"),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    cache: None,
-                })
+                ctx.auto_pipeline("ranker.wgsl", include_str!("ranker.wgsl"), "score")
             })
             .await?;
-        let layout = pipeline.get_bind_group_layout(0);
         Ok(Self { pipeline, layout })
     }
 }
@@ -147,32 +134,16 @@ impl GpuRanker {
                     usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                     mapped_at_creation: false,
                 });
-                let entries = [&self.header, &self.params, slots, &pairs, &logits];
-                let entries: Vec<wgpu::BindGroupEntry> = entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| wgpu::BindGroupEntry {
-                        binding: i as u32,
-                        resource: b.as_entire_binding(),
-                    })
-                    .collect();
-                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("ranker"),
-                    layout: &kernel.layout,
-                    entries: &entries,
-                });
-                let mut encoder =
-                    device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-                {
-                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some("ranker"),
-                        timestamp_writes: None,
-                    });
+                let group = ctx.bind(
+                    "ranker",
+                    &kernel.layout,
+                    &[&self.header, &self.params, slots, &pairs, &logits],
+                );
+                ctx.submit_pass("ranker", |pass| {
                     pass.set_pipeline(&kernel.pipeline);
                     pass.set_bind_group(0, &group, &[]);
                     pass.dispatch_workgroups(n.div_ceil(WORKGROUP), 1, 1);
-                }
-                ctx.queue.submit([encoder.finish()]);
+                });
                 logits
             })
             .await?;

@@ -172,20 +172,11 @@ impl GpuReasoner {
                 floats(packed.capacity * c.vocab),
                 U::STORAGE | U::COPY_SRC,
             );
-            let all = [&dims_buf, &params, &rows, &scratch, &kv, &logits];
-            let entries: Vec<wgpu::BindGroupEntry> = all
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .collect();
-            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("reasoner"),
-                layout: &kernel.buffers,
-                entries: &entries,
-            });
+            let group = ctx.bind(
+                "reasoner",
+                &kernel.buffers,
+                &[&dims_buf, &params, &rows, &scratch, &kv, &logits],
+            );
             let ops = packed
                 .program
                 .iter()
@@ -196,14 +187,7 @@ impl GpuReasoner {
                         contents: &step.op.to_bytes(),
                         usage: U::UNIFORM,
                     });
-                    device.create_bind_group(&wgpu::BindGroupDescriptor {
-                        label: Some(step.kernel.entry_point()),
-                        layout: &kernel.op,
-                        entries: &[wgpu::BindGroupEntry {
-                            binding: 0,
-                            resource: op.as_entire_binding(),
-                        }],
-                    })
+                    ctx.bind(step.kernel.entry_point(), &kernel.op, &[&op])
                 })
                 .collect();
             Self {
@@ -241,14 +225,7 @@ impl GpuReasoner {
         ctx.scoped("running the reasoner kernels", || {
             ctx.queue.write_buffer(&self.dims, 0, &dims.to_bytes());
             ctx.queue.write_buffer(&self.rows, 0, &bytes_of(rows));
-            let mut encoder = ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("reasoner"),
-                    timestamp_writes: None,
-                });
+            ctx.submit_pass("reasoner", |pass| {
                 pass.set_bind_group(0, &self.group, &[]);
                 for ((step, op), pipeline) in steps.iter().zip(&self.ops).zip(pipelines) {
                     pass.set_pipeline(pipeline);
@@ -256,8 +233,7 @@ impl GpuReasoner {
                     let (x, y) = groups(step.threads(&dims, n));
                     pass.dispatch_workgroups(x, y, 1);
                 }
-            }
-            ctx.queue.submit([encoder.finish()]);
+            });
         })
         .await?;
         if !logits {

@@ -19,24 +19,11 @@ pub struct StudentKernel {
 
 impl StudentKernel {
     pub async fn new(ctx: &GpuContext) -> Result<Self> {
-        let device = &ctx.device;
-        let pipeline = ctx
+        let (pipeline, layout) = ctx
             .scoped("compiling the student kernel", || {
-                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some("student.wgsl"),
-                    source: wgpu::ShaderSource::Wgsl(include_str!("student.wgsl").into()),
-                });
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some("student"),
-                    layout: None,
-                    module: &module,
-                    entry_point: Some("embed"),
-                    compilation_options: wgpu::PipelineCompilationOptions::default(),
-                    cache: None,
-                })
+                ctx.auto_pipeline("student.wgsl", include_str!("student.wgsl"), "embed")
             })
             .await?;
-        let layout = pipeline.get_bind_group_layout(0);
         Ok(Self { pipeline, layout })
     }
 }
@@ -120,32 +107,16 @@ impl GpuStudent {
                     usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                     mapped_at_creation: false,
                 });
-                let all = [&self.header, &self.params, &features, &vectors];
-                let entries: Vec<wgpu::BindGroupEntry> = all
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| wgpu::BindGroupEntry {
-                        binding: i as u32,
-                        resource: b.as_entire_binding(),
-                    })
-                    .collect();
-                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("student"),
-                    layout: &kernel.layout,
-                    entries: &entries,
-                });
-                let mut encoder =
-                    device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-                {
-                    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                        label: Some("student"),
-                        timestamp_writes: None,
-                    });
+                let group = ctx.bind(
+                    "student",
+                    &kernel.layout,
+                    &[&self.header, &self.params, &features, &vectors],
+                );
+                ctx.submit_pass("student", |pass| {
                     pass.set_pipeline(&kernel.pipeline);
                     pass.set_bind_group(0, &group, &[]);
                     pass.dispatch_workgroups(n.div_ceil(WORKGROUP), 1, 1);
-                }
-                ctx.queue.submit([encoder.finish()]);
+                });
                 vectors
             })
             .await?;

@@ -413,22 +413,8 @@ mod kernel_tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_kernel_validates_and_reads_its_uniform_as_laid_out() {
-        let source = include_str!("../gpu/student.wgsl");
-        let module = naga::front::wgsl::parse_str(source)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
-        let ty = module
-            .global_variables
-            .iter()
-            .find(|(_, g)| g.name.as_deref() == Some("dims"))
-            .map(|(_, g)| g.ty)
-            .unwrap();
-        let size = module.types[ty].inner.size(module.to_ctx()) as usize;
+        let module = crate::wgsl_check::validated(include_str!("../gpu/student.wgsl"));
+        let size = crate::wgsl_check::global_size(&module, "dims");
         assert_eq!(size, StudentDims::default().to_bytes().len());
     }
 }

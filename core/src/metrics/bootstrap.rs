@@ -295,6 +295,24 @@ pub fn mean_bootstrap(values: &[f64], replicates: usize, seed: u64) -> Result<(f
     Ok((mean, lower, upper))
 }
 
+/// A mean over units (users, items) and its 95% percentile-bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanInterval {
+    pub mean: f64,
+    pub ci: [f64; 2],
+}
+
+impl MeanInterval {
+    /// [`mean_bootstrap`] of `values`.
+    pub fn of(values: &[f64], replicates: usize, seed: u64) -> Result<Self> {
+        let (mean, lower, upper) = mean_bootstrap(values, replicates, seed)?;
+        Ok(Self {
+            mean,
+            ci: [lower, upper],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use crate::artifact::Artifact;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::knowledge::neighbours::{dot, item_neighbours, nearest};
-use crate::metrics::bootstrap::mean_bootstrap;
+use crate::metrics::bootstrap::MeanInterval;
 
 use crate::knowledge::student::StudentEncoder;
 
@@ -40,13 +40,6 @@ pub fn embed_all(student: &StudentEncoder, texts: &[String]) -> Vec<Vec<f32>> {
     texts.iter().map(|t| student.embed(t)).collect()
 }
 
-/// A mean over items and its 95% bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ItemMean {
-    pub mean: f64,
-    pub ci: [f64; 2],
-}
-
 /// How the catalogue lands when placed as new.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColdCatalogue {
@@ -56,12 +49,12 @@ pub struct ColdCatalogue {
     /// The neighbourhood size.
     pub k: usize,
     /// Cosine of each placement with the item's own REP vector.
-    pub cosine: ItemMean,
+    pub cosine: MeanInterval,
     /// Share of items among the `k` nearest of their own placement.
-    pub self_hit: ItemMean,
+    pub self_hit: MeanInterval,
     /// Share of an item's `k` REP neighbours that are among its placement's `k` nearest
     /// (the item itself left out of both).
-    pub overlap: ItemMean,
+    pub overlap: MeanInterval,
     pub replicates: usize,
 }
 
@@ -107,10 +100,7 @@ impl ColdCatalogue {
                 .count();
             overlap.push(kept as f64 / theirs.len().max(1) as f64);
         }
-        let mean = |v: &[f64]| -> Result<ItemMean> {
-            let (mean, lo, hi) = mean_bootstrap(v, REPLICATES, 0)?;
-            Ok(ItemMean { mean, ci: [lo, hi] })
-        };
+        let mean = |v: &[f64]| MeanInterval::of(v, REPLICATES, 0);
         Ok(Self {
             format_version: Self::FORMAT_VERSION,
             dataset: dataset.to_owned(),

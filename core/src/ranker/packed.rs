@@ -203,24 +203,9 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_kernel_validates_and_reads_the_header_as_laid_out() {
-        let source = include_str!("../gpu/ranker.wgsl");
-        let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| {
-            panic!("{}", e.emit_to_string(source));
-        });
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
-        let dims = module
-            .global_variables
-            .iter()
-            .find(|(_, g)| g.name.as_deref() == Some("dims"))
-            .map(|(_, g)| g.ty)
-            .unwrap();
-        let size = module.types[dims].inner.size(module.to_ctx());
-        assert_eq!(size as usize, RankerHeader::default().to_bytes().len());
+        let module = crate::wgsl_check::validated(include_str!("../gpu/ranker.wgsl"));
+        let size = crate::wgsl_check::global_size(&module, "dims");
+        assert_eq!(size, RankerHeader::default().to_bytes().len());
     }
     use crate::ranker::{ItemFeatures, RankerConfig, Variant};
 

@@ -11,7 +11,7 @@ use crate::data::protocol::Protocol;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::hash::Fnv1a;
-use crate::metrics::bootstrap::mean_bootstrap;
+use crate::metrics::bootstrap::MeanInterval;
 use crate::metrics::ranking::{ndcg_at_k, recall_at_k};
 
 use super::{
@@ -68,13 +68,6 @@ pub fn infer_all(
     Ok(out)
 }
 
-/// A mean over users and its 95% user-bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Mean {
-    pub mean: f64,
-    pub ci: [f64; 2],
-}
-
 /// What one run of the sampler over every user gave.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EveryUser {
@@ -92,8 +85,8 @@ pub struct EveryUser {
     pub fingerprint: String,
     /// Users with off-log items, over whom Recall@M and NDCG@M are averaged.
     pub users_with_off_log: usize,
-    pub recall: Option<Mean>,
-    pub ndcg: Option<Mean>,
+    pub recall: Option<MeanInterval>,
+    pub ndcg: Option<MeanInterval>,
 }
 
 impl Artifact for EveryUser {
@@ -152,12 +145,10 @@ impl EveryUser {
                 ndcgs.push(n);
             }
         }
-        let mean = |v: &[f64]| -> Result<Option<Mean>> {
-            if v.is_empty() {
-                return Ok(None);
-            }
-            let (mean, lo, hi) = mean_bootstrap(v, replicates, seed)?;
-            Ok(Some(Mean { mean, ci: [lo, hi] }))
+        let mean = |v: &[f64]| -> Result<Option<MeanInterval>> {
+            (!v.is_empty())
+                .then(|| MeanInterval::of(v, replicates, seed))
+                .transpose()
         };
         let mut items: Vec<u32> = inferences
             .iter()

@@ -522,25 +522,8 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_kernels_validate_and_read_the_uniforms_as_laid_out() {
-        let source = include_str!("../gpu/reasoner.wgsl");
-        let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| {
-            panic!("{}", e.emit_to_string(source));
-        });
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
-        let size = |name: &str| {
-            let ty = module
-                .global_variables
-                .iter()
-                .find(|(_, g)| g.name.as_deref() == Some(name))
-                .map(|(_, g)| g.ty)
-                .unwrap();
-            module.types[ty].inner.size(module.to_ctx()) as usize
-        };
+        let module = crate::wgsl_check::validated(include_str!("../gpu/reasoner.wgsl"));
+        let size = |name: &str| crate::wgsl_check::global_size(&module, name);
         assert_eq!(size("dims"), ReasonerDims::default().to_bytes().len());
         assert_eq!(size("op"), ReasonerOp::default().to_bytes().len());
         for k in Kernel::ALL {
