@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use reaseq_core::metrics::bootstrap::MeanInterval;
 use reaseq_core::ranker::cold_catalogue::ColdCatalogue;
 
-use crate::components::job_run::{job_run, JobState};
+use crate::components::job_run::{job_run, JobState, RunControls};
 use crate::components::{download, errors_view, BackendLine};
 use crate::jobs::backend::BackendChoice;
 use crate::jobs::coldcat::ColdCatalogueOutcome;
@@ -37,10 +37,7 @@ pub fn ColdCatalogueCard(choice: Memo<Choice>, backend: Memo<BackendChoice>) -> 
         <section class="card" id="coldcat-card">
             <h2>"The catalogue placed as new"</h2>
             <p class="muted">"Every item's title and description (its genres when it has none) through the student encoder, as the cold-start box places an item no log has seen, against the REP vectors these rankers read: how close each placement lands to the item's own vector, whether the item finds itself among the 10 nearest, and how many of its 10 REP neighbours the placement keeps. "<code>"reaseq experiment --cold-catalogue"</code>" computes the same figures."</p>
-            <div class="controls">
-                <button id="coldcat-run" disabled=move || running.get() on:click=move |_| start()>"Place every item"</button>
-                <progress id="coldcat-progress" max="1" value=move || progress.get()></progress>
-            </div>
+            <RunControls prefix="coldcat" label="Place every item" doing="placing" progress=progress running=running start=start/>
             <ErrorBoundary fallback=errors_view>
                 {move || outcome.get().map(|o| o.map(|o| view! { <ColdFigures o=Arc::new(o)/> }))}
             </ErrorBoundary>

@@ -8,14 +8,13 @@ use leptos::prelude::*;
 use reaseq_core::metrics::bootstrap::MeanInterval;
 use reaseq_core::reasoner::every_user::EveryUser;
 
-use crate::components::job_run::{job_run, JobState};
+use crate::components::job_run::{job_run, JobState, RunControls};
 use crate::components::{download, errors_view, BackendLine};
 use crate::jobs::backend::BackendChoice;
 use crate::jobs::every::EveryOutcome;
 use crate::jobs::reason::Settings;
 use crate::jobs::{Job, Reply};
 use crate::loading::Choice;
-use crate::worker;
 
 #[component]
 pub fn EveryUserCard(
@@ -44,12 +43,7 @@ pub fn EveryUserCard(
         <section class="card" id="every-card">
             <h2>"Every user"</h2>
             <p class="muted">"The sampler above, with the same slots, steps, seed and threshold, for every user with a logged history — on WebGPU a batch of users shares each forward pass. The run is summed up by "<code>"reaseq reasoner infer --all-users"</code>"'s function: forward passes, commits, and a fingerprint of every committed token, so two runs that decided alike show the same one."</p>
-            <div class="controls">
-                <button id="every-run" disabled=move || running.get() on:click=move |_| start()>"Infer every user"</button>
-                <button id="every-cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
-                <progress id="every-progress" max="1" value=move || progress.get()></progress>
-                <span class="muted" id="every-status">{move || if running.get() { format!("inferring in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
-            </div>
+            <RunControls prefix="every" label="Infer every user" doing="inferring" progress=progress running=running start=start/>
             <ErrorBoundary fallback=errors_view>
                 {move || outcome.get().map(|o| o.map(|o| view! { <EveryFigures o=Arc::new(o)/> }))}
             </ErrorBoundary>

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use reaseq_core::experiment::full_ranking::{RankingMetric, CUTOFFS};
 
-use crate::components::job_run::{job_run, JobState};
+use crate::components::job_run::{job_run, JobState, RunControls};
 use crate::components::{download, errors_view};
 use crate::jobs::backend::{BackendChoice, BackendUsed};
 use crate::jobs::full::FullOutcome;
 use crate::jobs::{Job, Reply};
 use crate::loading::Choice;
-use crate::worker;
 
 /// The line every computing view shows: which backend ran, on what, and why not WebGPU.
 #[component]
@@ -48,12 +47,7 @@ pub fn FullRankingCard(choice: Memo<Choice>, backend: Memo<BackendChoice>) -> im
         <section class="card" id="full-card">
             <h2>"Full-catalogue ranking"</h2>
             <p class="muted">"Each test user's whole catalogue, less the items their log shows, ranked by every variant; Recall, NDCG and HitRate at 5, 10 and 20 against the user's liked test items. Run it here with "<code>"reaseq experiment --full-ranking"</code>"'s function; the CLI's figures for the same bundles sit beside the page's."</p>
-            <div class="controls">
-                <button id="full-run" disabled=move || running.get() on:click=move |_| start()>"Rank the whole catalogue"</button>
-                <button id="full-cancel" disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
-                <progress id="full-progress" max="1" value=move || progress.get()></progress>
-                <span class="muted" id="full-status">{move || if running.get() { format!("ranking in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
-            </div>
+            <RunControls prefix="full" label="Rank the whole catalogue" doing="ranking" progress=progress running=running start=start/>
             <ErrorBoundary fallback=errors_view>
                 {move || outcome.get().map(|o| o.map(|o| view! { <FullFigures o=Arc::new(o)/> }))}
             </ErrorBoundary>

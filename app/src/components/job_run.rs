@@ -77,3 +77,25 @@ where
     };
     (state, start)
 }
+
+/// A card's Run and Cancel buttons, progress bar and status line; ids `{prefix}-run`,
+/// `{prefix}-cancel`, `{prefix}-progress`, `{prefix}-status`.
+#[component]
+pub fn RunControls(
+    prefix: &'static str,
+    label: &'static str,
+    /// What the status line says the worker is doing ("ranking").
+    doing: &'static str,
+    progress: ReadSignal<f64>,
+    running: ReadSignal<bool>,
+    start: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="controls">
+            <button id=format!("{prefix}-run") disabled=move || running.get() on:click=move |_| start()>{label}</button>
+            <button id=format!("{prefix}-cancel") disabled=move || !running.get() on:click=move |_| worker::cancel()>"Cancel"</button>
+            <progress id=format!("{prefix}-progress") max="1" value=move || progress.get()></progress>
+            <span class="muted" id=format!("{prefix}-status")>{move || if running.get() { format!("{doing} in a Web Worker… {:.0}%", progress.get() * 100.0) } else { String::new() }}</span>
+        </div>
+    }
+}
