@@ -7,7 +7,7 @@ viewTest("reasoner runs for a user and replays its denoising step by step", asyn
   const page = await open("/reasoner?data=synthetic&user=u5&slots=8&steps=8");
   await page.locator("#slots li").first().waitFor({ timeout: 60000 });
   assert.equal(await page.locator("#slots li").count(), 8);
-  assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(WebAssembly, in a Web Worker\)/);
+  assert.match(await page.locator("#reasoner-summary").innerText(), /forward passes in .* ms \(the CPU path: WebAssembly, in a Web Worker; one user needs no GPU\)/);
   // The ranked decoder's top 8 beside the replay, each an item the user never logged.
   assert.equal(await page.locator("#ranked li").count(), 8);
   const history = await page.locator("#reasoner-history li").allInnerTexts();

@@ -52,7 +52,7 @@ pub fn AttentionStrips(#[prop(into)] user: Signal<String>) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </label>
-                        <p class="muted">"Each cell is one logged item the ranker attended to (oldest left), shaded by its attention weight; hover for the title. GBR variants have a second strip over the reasoner's inferred items."</p>
+                        <p class="muted">"Each cell is one logged item the ranker attended to (oldest left), shaded by its attention weight; hover for the title. GBR variants have a second strip over the reasoner's inferred items. Computed on the CPU path (WebAssembly, in the worker): one user's scores need no GPU."</p>
                         <table class="strips" id="attention-strips">
                             {s.strips.into_iter().map(|st| view! {
                                 <tr data-variant=st.variant.clone()>

@@ -89,7 +89,7 @@ fn ColdResult(c: ColdStart) -> impl IntoView {
         <div id="cold-result">
             <p><strong>"semantic ID "</strong><code id="cold-id">{sid}</code>
                 {format!(" — for user {} ({} logged items, genres: {genres})", c.user, c.history)}</p>
-            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items).", c.dataset, c.users, c.items)}</p>
+            <p class="muted" id="cold-data">{format!("Rankers trained on {} ({} users, {} items). Embedded and scored on the CPU path (WebAssembly, in the worker): one item needs no GPU.", c.dataset, c.users, c.items)}</p>
             <div class="two-col">
                 <div>
                     <h3>"Nearest items (REP space)"</h3>

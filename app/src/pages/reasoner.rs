@@ -258,7 +258,7 @@ fn ReplayCard(
     view! {
         <section class="card">
             <h2 id="reasoner-user">{format!("User {} — {} logged items in, {} off-log items to find", r.user_name, history.len(), off.len())}</h2>
-            <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (WebAssembly, in a Web Worker); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
+            <p class="muted" id="reasoner-summary">{format!("{} forward passes in {ms:.1} ms (the CPU path: WebAssembly, in a Web Worker; one user needs no GPU); {hit_count} of {} inferred items are real off-log behaviour.", out.forward_passes, items.iter().flatten().count())}</p>
             <div class="controls">
                 <button id="play" on:click=move |_| { if step.get_untracked() >= n_steps { set_step.set(0); } set_playing.set(true); }>"Play"</button>
                 <label>"step "<input type="range" id="step-slider" min="0" max=n_steps prop:value=shown on:input=move |ev| { set_playing.set(false); set_step.set(event_target_value(&ev).parse().unwrap_or(0)); }/></label>
