@@ -389,9 +389,14 @@ const NO_BROWSER: &str = if cfg!(target_arch = "wasm32") {
     "WebGPU runs in the browser only"
 };
 
-/// Gives up WebGPU after a kernel's error (later jobs run on the CPU) and says why.
+/// Why the CPU ran this job: a device or kernel error gives WebGPU up for the worker's later jobs;
+/// a model the kernels refuse only this job.
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 fn kernel_failed(e: &reaseq_core::error::Error) -> String {
+    // A model the kernels do not take (too wide, too long) is this job's matter only.
+    if !matches!(e, reaseq_core::error::Error::Gpu(_)) {
+        return format!("the WebGPU kernels do not take this model, so the CPU ran ({e})");
+    }
     let why = format!("the kernel failed, so the CPU ran ({e})");
     backend::failed(&why);
     web_sys::console::warn_1(&JsValue::from_str(&why));

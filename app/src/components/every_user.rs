@@ -22,11 +22,16 @@ pub fn EveryUserCard(
     settings: Memo<Settings>,
     backend: Memo<BackendChoice>,
 ) -> impl IntoView {
+    // Every user's run reads the sampler's settings, not which user the replay shows.
+    let sampler = Memo::new(move |_| Settings {
+        user: None,
+        ..settings.get()
+    });
     let (job, start) = job_run(
-        move || (choice.get(), settings.get(), backend.get()),
+        move || (choice.get(), sampler.get(), backend.get()),
         move || Job::EveryUser {
             choice: choice.get_untracked(),
-            settings: settings.get_untracked(),
+            settings: sampler.get_untracked(),
             backend: backend.get_untracked(),
         },
         |r| match r {

@@ -59,7 +59,12 @@ where
         set_progress.set(0.0);
         let job = job();
         leptos::task::spawn_local(async move {
-            let out = match worker::run(&job, move |p| set_progress.set(p)).await {
+            let progress = move |p| {
+                if latest.get_value() == run {
+                    set_progress.set(p);
+                }
+            };
+            let out = match worker::run(&job, progress).await {
                 Ok(reply) => unpack(reply)
                     .ok_or_else(|| AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),

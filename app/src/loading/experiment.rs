@@ -36,8 +36,6 @@ pub async fn load_draws(choice: &Choice) -> AppResult<Option<DrawStudy>> {
     fetch_optional_artifact(&url).await
 }
 
-/// `reaseq experiment --full-ranking`'s figures for the bundles this build ships, when it
-/// carries them.
 /// `reaseq experiment --cold-catalogue --write-asset`'s figures, when the build carries them.
 pub async fn load_cold_catalogue(
     choice: &Choice,
@@ -46,6 +44,8 @@ pub async fn load_cold_catalogue(
     fetch_optional_artifact(&url).await
 }
 
+/// `reaseq experiment --full-ranking`'s figures for the bundles this build ships, when it
+/// carries them.
 pub async fn load_full_ranking(
     choice: &Choice,
 ) -> AppResult<Option<reaseq_core::experiment::FullRanking>> {

@@ -98,15 +98,23 @@ impl ReasonerKernel {
     }
 }
 
-/// A reasoner's parameters and a batch's working buffers on the device.
+/// A reasoner's parameters and program on the device.
 pub struct GpuReasoner {
     packed: PackedReasoner,
+    params: wgpu::Buffer,
+    /// One per step of the program, its `Op` uniform bound.
+    ops: Vec<wgpu::BindGroup>,
+}
+
+/// One run's working buffers (rows, scratch, key/value caches, logits and the `Dims` uniform):
+/// made per run, so two runs in one worker never share state.
+struct RunBuffers {
     dims: wgpu::Buffer,
     rows: wgpu::Buffer,
     logits: wgpu::Buffer,
+    /// Rows the logits buffer holds.
+    logit_rows: usize,
     group: wgpu::BindGroup,
-    /// One per step of the program, its `Op` uniform bound.
-    ops: Vec<wgpu::BindGroup>,
 }
 
 fn bytes_of(xs: &[u32]) -> Vec<u8> {
@@ -133,50 +141,9 @@ impl GpuReasoner {
     ) -> Result<Self> {
         let packed = PackedReasoner::new(model, users)?;
         let device = &ctx.device;
-        let (dims, c) = (packed.dims, packed.config);
-        let floats = |n: usize| (n * 4) as u64;
-        let buffer = |label: &str, size: u64, usage: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size,
-                usage,
-                mapped_at_creation: false,
-            })
-        };
         ctx.scoped("uploading the reasoner", || {
-            use wgpu::BufferUsages as U;
             let params: Vec<u8> = packed.params.iter().flat_map(|x| x.to_le_bytes()).collect();
             let params = ctx.storage("reasoner params", &params);
-            let dims_buf = buffer(
-                "reasoner dims",
-                dims.to_bytes().len() as u64,
-                U::UNIFORM | U::COPY_DST,
-            );
-            let rows = buffer(
-                "reasoner rows",
-                floats(packed.capacity * ROW_WORDS),
-                U::STORAGE | U::COPY_DST,
-            );
-            let scratch = buffer(
-                "reasoner scratch",
-                floats(dims.scratch_len(packed.capacity)),
-                U::STORAGE,
-            );
-            let kv = buffer(
-                "reasoner kv",
-                floats(c.layers * 2 * dims.kv_layer as usize),
-                U::STORAGE,
-            );
-            let logits = buffer(
-                "reasoner logits",
-                floats(packed.capacity * c.vocab),
-                U::STORAGE | U::COPY_SRC,
-            );
-            let group = ctx.bind(
-                "reasoner",
-                &kernel.buffers,
-                &[&dims_buf, &params, &rows, &scratch, &kv, &logits],
-            );
             let ops = packed
                 .program
                 .iter()
@@ -185,18 +152,75 @@ impl GpuReasoner {
                     let op = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                         label: Some(step.kernel.entry_point()),
                         contents: &step.op.to_bytes(),
-                        usage: U::UNIFORM,
+                        usage: wgpu::BufferUsages::UNIFORM,
                     });
                     ctx.bind(step.kernel.entry_point(), &kernel.op, &[&op])
                 })
                 .collect();
             Self {
                 packed,
+                params,
+                ops,
+            }
+        })
+        .await
+    }
+
+    /// A run's buffers, with logits for `logit_rows` response rows at most; sizes beyond the
+    /// device's binding limit are refused (the CPU then runs this job).
+    async fn run_buffers(
+        &self,
+        ctx: &GpuContext,
+        kernel: &ReasonerKernel,
+        logit_rows: usize,
+    ) -> Result<RunBuffers> {
+        use wgpu::BufferUsages as U;
+        let (dims, c, capacity) = (self.packed.dims, self.packed.config, self.packed.capacity);
+        let bytes = |n: usize| (n as u64).saturating_mul(4);
+        let sizes = [
+            ("rows", bytes(capacity * ROW_WORDS)),
+            ("scratch", bytes(dims.scratch_len(capacity))),
+            (
+                "key/value cache",
+                bytes(c.layers * 2 * dims.kv_layer as usize),
+            ),
+            ("logits", bytes(logit_rows * c.vocab)),
+        ];
+        let limit = ctx.device.limits().max_storage_buffer_binding_size;
+        if let Some((what, size)) = sizes.iter().find(|(_, size)| *size > limit) {
+            return Err(Error::Config(format!(
+                "the reasoner kernel's {what} would take {size} bytes, this device binds at most {limit}"
+            )));
+        }
+        let buffer = |label: &str, size: u64, usage: wgpu::BufferUsages| {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(4),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        ctx.scoped("allocating the reasoner's buffers", || {
+            let dims_buf = buffer(
+                "reasoner dims",
+                dims.to_bytes().len() as u64,
+                U::UNIFORM | U::COPY_DST,
+            );
+            let rows = buffer("reasoner rows", sizes[0].1, U::STORAGE | U::COPY_DST);
+            let scratch = buffer("reasoner scratch", sizes[1].1, U::STORAGE);
+            let kv = buffer("reasoner kv", sizes[2].1, U::STORAGE);
+            let logits = buffer("reasoner logits", sizes[3].1, U::STORAGE | U::COPY_SRC);
+            let group = ctx.bind(
+                "reasoner",
+                &kernel.buffers,
+                &[&dims_buf, &self.params, &rows, &scratch, &kv, &logits],
+            );
+            RunBuffers {
                 dims: dims_buf,
                 rows,
                 logits,
+                logit_rows,
                 group,
-                ops,
             }
         })
         .await
@@ -207,13 +231,19 @@ impl GpuReasoner {
     async fn pass(
         &self,
         ctx: &GpuContext,
-        kernel: &ReasonerKernel,
+        (kernel, run): (&ReasonerKernel, &RunBuffers),
         rows: &[u32],
         logits: bool,
     ) -> Result<Vec<f32>> {
         let n = (rows.len() / ROW_WORDS) as u32;
         if n == 0 {
             return Ok(Vec::new());
+        }
+        if logits && n as usize > run.logit_rows {
+            return Err(Error::Model(format!(
+                "reasoner kernel: logits for {n} rows, room for {}",
+                run.logit_rows
+            )));
         }
         let mut dims = self.packed.dims;
         dims.rows = n;
@@ -223,10 +253,10 @@ impl GpuReasoner {
             .map(|s| kernel.pipeline(s.kernel))
             .collect::<Result<_>>()?;
         ctx.scoped("running the reasoner kernels", || {
-            ctx.queue.write_buffer(&self.dims, 0, &dims.to_bytes());
-            ctx.queue.write_buffer(&self.rows, 0, &bytes_of(rows));
+            ctx.queue.write_buffer(&run.dims, 0, &dims.to_bytes());
+            ctx.queue.write_buffer(&run.rows, 0, &bytes_of(rows));
             ctx.submit_pass("reasoner", |pass| {
-                pass.set_bind_group(0, &self.group, &[]);
+                pass.set_bind_group(0, &run.group, &[]);
                 for ((step, op), pipeline) in steps.iter().zip(&self.ops).zip(pipelines) {
                     pass.set_pipeline(pipeline);
                     pass.set_bind_group(1, op, &[]);
@@ -239,7 +269,7 @@ impl GpuReasoner {
         if !logits {
             return Ok(Vec::new());
         }
-        ctx.read_f32(&self.logits, u64::from(n) * u64::from(dims.vocab) * 4)
+        ctx.read_f32(&run.logits, u64::from(n) * u64::from(dims.vocab) * 4)
             .await
     }
 
@@ -261,6 +291,11 @@ impl GpuReasoner {
                 self.packed.config.vocab
             )));
         }
+        // A batch's response rows: its users' slots × levels.
+        let response = cfg.slots * vocab.levels();
+        let run = self
+            .run_buffers(ctx, kernel, self.packed.users * response)
+            .await?;
         let mut out = Vec::with_capacity(users.len());
         for batch in users.chunks(self.packed.users) {
             let mut states: Vec<Sampling> = batch
@@ -269,7 +304,7 @@ impl GpuReasoner {
                 .collect();
             let prefixes: Vec<&[u32]> = states.iter().map(|s| &s.tokens()[..s.prefix()]).collect();
             let rows = self.packed.prefix_rows(&prefixes)?;
-            self.pass(ctx, kernel, &rows, false).await?;
+            self.pass(ctx, (kernel, &run), &rows, false).await?;
             loop {
                 let open: Vec<usize> = (0..states.len())
                     .filter(|&b| !states[b].is_done())
@@ -287,7 +322,7 @@ impl GpuReasoner {
                         .collect();
                     self.packed.response_rows(&spec)?
                 };
-                let logits = self.pass(ctx, kernel, &rows, true).await?;
+                let logits = self.pass(ctx, (kernel, &run), &rows, true).await?;
                 let mut at = 0;
                 for &b in &open {
                     let s = &mut states[b];

@@ -67,8 +67,12 @@ impl GpuStudent {
         texts: &[String],
     ) -> Result<Vec<Vec<f32>>> {
         let d = self.dims.dim as usize;
+        // Texts per dispatch: the workgroup limit, and the output's binding limit.
+        let limit = ctx.device.limits().max_storage_buffer_binding_size;
+        let fit = usize::try_from(limit / (4 * d.max(1) as u64)).unwrap_or(usize::MAX);
+        let per = MAX_TEXTS.min(fit).max(1);
         let mut out = Vec::with_capacity(texts.len());
-        for chunk in texts.chunks(MAX_TEXTS) {
+        for chunk in texts.chunks(per) {
             let flat = self.dispatch(ctx, kernel, chunk).await?;
             out.extend(flat.chunks_exact(d).map(<[f32]>::to_vec));
         }

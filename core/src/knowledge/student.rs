@@ -132,7 +132,7 @@ impl StudentEncoder {
         let ok = self.embedding.len() == c.buckets * c.hidden
             && self.weight.len() == c.hidden * c.dim
             && self.bias.len() == c.dim;
-        if !ok || c.buckets == 0 {
+        if !ok || c.buckets == 0 || c.dim == 0 {
             return Err(Error::Model(format!(
                 "student weights do not fit their config {c:?}: embedding {}, weight {}, bias {}",
                 self.embedding.len(),
@@ -218,13 +218,14 @@ impl StudentEncoder {
         self.check()?;
         let c = self.config;
         if c.hidden > MAX_HIDDEN || c.dim > MAX_DIM {
-            return Err(Error::Gpu(format!(
+            return Err(Error::Config(format!(
                 "the student kernel takes at most {MAX_HIDDEN} hidden and {MAX_DIM} output units, this student has {} and {}",
                 c.hidden, c.dim
             )));
         }
         let u = |x: usize| {
-            u32::try_from(x).map_err(|_| Error::Gpu(format!("{x} does not fit the kernel's u32")))
+            u32::try_from(x)
+                .map_err(|_| Error::Config(format!("{x} does not fit the kernel's u32")))
         };
         let params = [&self.embedding[..], &self.weight, &self.bias].concat();
         let dims = StudentDims {
@@ -252,7 +253,7 @@ impl StudentEncoder {
         let mut next = 2 * texts.len();
         for f in &feats {
             let first = u32::try_from(next)
-                .map_err(|_| Error::Gpu("too many features for one batch".into()))?;
+                .map_err(|_| Error::Config("too many features for one batch".into()))?;
             out.extend([first, f.len() as u32]);
             next += f.len();
         }

@@ -85,7 +85,7 @@ pub struct PackedRanker {
 }
 
 fn u(x: usize) -> Result<u32> {
-    u32::try_from(x).map_err(|_| Error::Gpu(format!("{x} does not fit the kernel's u32")))
+    u32::try_from(x).map_err(|_| Error::Config(format!("{x} does not fit the kernel's u32")))
 }
 
 impl PackedRanker {
@@ -101,7 +101,7 @@ impl PackedRanker {
             ("second MLP layer", m1, MAX_MLP1),
         ] {
             if n > max {
-                return Err(Error::Gpu(format!(
+                return Err(Error::Config(format!(
                     "the kernel takes at most {max} {what}, this {} model has {n}",
                     c.variant.name()
                 )));
@@ -116,7 +116,7 @@ impl PackedRanker {
         let get = |name: &str| -> Result<&[f32]> {
             ranker
                 .weight(name)
-                .ok_or_else(|| Error::Gpu(format!("the model has no tensor {name}")))
+                .ok_or_else(|| Error::Model(format!("the model has no tensor {name}")))
         };
         let mut header = RankerHeader {
             items: u(c.items)?,
@@ -135,7 +135,7 @@ impl PackedRanker {
         for (b, unit) in blocks.iter().enumerate() {
             let keys = ranker
                 .block_keys_of(b)
-                .ok_or_else(|| Error::Gpu(format!("the model has no keys of block {b}")))?;
+                .ok_or_else(|| Error::Model(format!("the model has no keys of block {b}")))?;
             header.keys[b] = put(keys)?;
             let w1 = get(&unit.hidden.w)?;
             // W1's rows: [e | v | e − v | e ⊙ v] blocks of d rows each.

@@ -166,15 +166,20 @@ pub struct PackedReasoner {
 }
 
 fn u(x: usize) -> Result<u32> {
-    u32::try_from(x).map_err(|_| Error::Gpu(format!("{x} does not fit the kernel's u32")))
+    u32::try_from(x).map_err(|_| Error::Config(format!("{x} does not fit the kernel's u32")))
 }
 
 impl PackedReasoner {
     /// Packs `model` for batches of up to `users` users.
     pub fn new(model: &DiffusionReasoner, users: usize) -> Result<Self> {
         let c = model.config;
+        if users == 0 {
+            return Err(Error::Config(
+                "the reasoner kernel needs room for a user".into(),
+            ));
+        }
         if c.max_len > MAX_LEN {
-            return Err(Error::Gpu(format!(
+            return Err(Error::Config(format!(
                 "the kernel takes inputs of at most {MAX_LEN} tokens, this reasoner {}",
                 c.max_len
             )));
@@ -183,7 +188,7 @@ impl PackedReasoner {
         let mut put = |name: &str| -> Result<u32> {
             let w = model
                 .weight(name)
-                .ok_or_else(|| Error::Gpu(format!("the reasoner has no tensor {name}")))?;
+                .ok_or_else(|| Error::Model(format!("the reasoner has no tensor {name}")))?;
             let at = u(params.len())?;
             params.extend_from_slice(w);
             Ok(at)
