@@ -927,3 +927,121 @@ fn experiment_cold_catalogue_reproduces_the_shipped_figures() {
     assert!(ran.largest_difference(&shipped) < 1e-12);
     assert_eq!(ran.items, 200);
 }
+
+/// Runs `reaseq` on the shipped synthetic bundles (the page's files), in an empty data dir.
+fn reaseq_on_shipped(args: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+    Command::new(env!("CARGO_BIN_EXE_reaseq"))
+        .args(args)
+        .env("REASEQ_DATA", data.path())
+        .env("REASEQ_ASSETS", &assets)
+        .output()
+        .expect("run reaseq")
+}
+
+/// `explain`: no edit leaves every figure as it was; an edit moves the scores, the history is
+/// edited in the documented order, and a bad edit is an error naming it.
+#[test]
+fn explain_edits_a_history_and_names_a_bad_edit() {
+    use reaseq_core::experiment::Explanation;
+    let out = reaseq_on_shipped(&["explain", "--synthetic", "--user", "u5", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let same: Explanation = from_json("stdout", &out.stdout).unwrap();
+    assert_eq!(same.before, same.after);
+    assert_eq!(same.after.variants.len(), 4);
+    assert_eq!(same.after.inferred.len(), 10);
+    let logged: Vec<&str> = same.before.history.iter().map(|h| h.id.as_str()).collect();
+    let gone = logged[1];
+    let add = ["i3", "i4", "i5"]
+        .into_iter()
+        .find(|i| !logged.contains(i))
+        .unwrap();
+    let out = reaseq_on_shipped(&[
+        "explain",
+        "--synthetic",
+        "--user",
+        "u5",
+        "--remove",
+        gone,
+        "--add",
+        add,
+        "--new",
+        "Puppet of the Balloon",
+        "--new-genres",
+        "Animation",
+        "--move",
+        "new-1:0",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let x: Explanation = from_json("stdout", &out.stdout).unwrap();
+    assert_eq!(x.before, same.before);
+    let ids: Vec<&str> = x.after.history.iter().map(|h| h.id.as_str()).collect();
+    let mut want: Vec<&str> = logged.iter().copied().filter(|&i| i != gone).collect();
+    want.insert(0, "new-1");
+    want.push(add);
+    assert_eq!(ids, want);
+    assert!(x.after.history[0].typed);
+    for (b, a) in x.before.variants.iter().zip(&x.after.variants) {
+        assert_ne!(a.probability, b.probability, "{}", a.variant);
+        assert_eq!(a.history_effect.len(), want.len());
+        assert!(a.top.iter().all(|t| !want.contains(&t.id.as_str())));
+    }
+    // Base reads no inferred items: their leave-one-out effects are exactly 0.
+    assert!(x.after.variants[0]
+        .inferred_effect
+        .iter()
+        .all(|&e| e == 0.0));
+    for (args, needle) in [
+        (vec!["--remove", "i199999"], "no item 'i199999'"),
+        (vec!["--add", logged[0]], "already in user u5's history"),
+        (vec!["--move", "i3"], "ITEM_ID:POSITION"),
+        (
+            vec!["--move", &format!("{}:999", logged[0])],
+            "past the history's end",
+        ),
+    ] {
+        let out =
+            reaseq_on_shipped(&[&["explain", "--synthetic", "--user", "u5"][..], &args].concat());
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// `slices`: every tested slice meets the minimum, q is never below p, the pair swapped
+/// negates the differences, and on the synthetic world the partner genre leads +GBR's gains
+/// over Base (docs/results/slice-finder.md: its parts rank above it).
+#[test]
+fn slices_rank_the_partner_genre_among_gbrs_surest_gains() {
+    use reaseq_core::experiment::SliceFinding;
+    let run = |a: &str, b: &str| -> SliceFinding {
+        let out = reaseq_on_shipped(&["slices", "--synthetic", "--a", a, "--b", b, "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        from_json("stdout", &out.stdout).unwrap()
+    };
+    let f = run("Base", "+GBR");
+    assert!(f.slices.len() > 10);
+    assert!(f.slices.iter().all(|s| s.size >= 100 && s.q >= s.p - 1e-12));
+    assert!(
+        f.slices[0].name().contains("partner_genre=yes"),
+        "{}",
+        f.markdown(5)
+    );
+    let first_single = f.slices.iter().find(|s| s.conditions.len() == 1).unwrap();
+    assert_eq!(first_single.name(), "partner_genre=yes");
+    assert!(first_single.ci[0] > 0.0 && first_single.q < 0.05);
+    let g = run("+GBR", "Base");
+    let back = g
+        .slices
+        .iter()
+        .find(|s| s.conditions == f.slices[0].conditions)
+        .unwrap();
+    assert!((back.diff + f.slices[0].diff).abs() < 1e-12);
+    let out = reaseq_on_shipped(&["slices", "--synthetic", "--a", "Base", "--b", "GBR++"]);
+    assert!(
+        stderr(&out).contains("no model 'GBR++'"),
+        "{}",
+        stderr(&out)
+    );
+}

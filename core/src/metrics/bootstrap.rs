@@ -105,7 +105,7 @@ fn check(cfg: &BootstrapConfig, users: &[u32], labels: &[bool]) -> Result<()> {
 }
 
 /// Draws replicate multiplicities over the users present and calls `f` with each.
-fn for_each_replicate(users: &[u32], cfg: &BootstrapConfig, mut f: impl FnMut(&[f64])) {
+pub(crate) fn for_each_replicate(users: &[u32], cfg: &BootstrapConfig, mut f: impl FnMut(&[f64])) {
     let n_users = users.iter().max().map_or(0, |&m| m as usize + 1);
     let mut present = vec![false; n_users];
     for &u in users {
@@ -123,7 +123,7 @@ fn for_each_replicate(users: &[u32], cfg: &BootstrapConfig, mut f: impl FnMut(&[
     }
 }
 
-fn percentile_interval(values: &mut [f64], confidence: f64) -> Result<(f64, f64)> {
+pub(crate) fn percentile_interval(values: &mut [f64], confidence: f64) -> Result<(f64, f64)> {
     if values.is_empty() {
         return Err(Error::metric("no bootstrap replicate had both classes"));
     }

@@ -128,7 +128,7 @@ fn slice(s: &ModelScores, kind: SliceKind, name: String, rows: &[usize]) -> Resu
 }
 
 /// The upper edges of the lower and middle thirds of `lengths` (one per user), without repeats.
-fn tertiles(lengths: impl Iterator<Item = usize>) -> Vec<usize> {
+pub(crate) fn tertiles(lengths: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut v: Vec<usize> = lengths.collect();
     v.sort_unstable();
     let Some(&longest) = v.last() else {

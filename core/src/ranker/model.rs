@@ -495,16 +495,45 @@ impl Ranker {
         t
     }
 
+    /// This ranker with `extra` item representations (see [`Ranker::cold_item`]) appended as
+    /// items `items..items + extra.len()`: a what-if's typed new items, which a history can
+    /// then hold. For scoring only: the bundle's tensors keep the catalogue's shapes.
+    pub fn with_extra_items(&self, extra: &[Vec<f32>]) -> Result<Ranker> {
+        let d = self.config.item_dim();
+        if let Some(v) = extra.iter().find(|v| v.len() != d) {
+            return Err(Error::Model(format!(
+                "ranker: an extra item of {} dims, items have {d}",
+                v.len()
+            )));
+        }
+        let mut r = self.clone();
+        r.config.items += extra.len();
+        for v in extra {
+            r.table.extend_from_slice(v);
+        }
+        let from = self.config.items;
+        for (b, block) in self.config.blocks().iter().enumerate() {
+            let keys = r.block_keys_from(block, from);
+            r.keys[b].extend(keys);
+        }
+        Ok(r)
+    }
+
     /// `e · (W_a + W_c)` per item: the part of the activation unit that depends on the history
     /// item alone ([e, v, e − v, e ⊙ v]·W = e(W_a + W_c) + v(W_b − W_c) + (e ⊙ v)W_d).
     fn block_keys(&self, block: &TargetAttention) -> Vec<f32> {
+        self.block_keys_from(block, 0)
+    }
+
+    /// [`Ranker::block_keys`] of the items from `from` on.
+    fn block_keys_from(&self, block: &TargetAttention, from: usize) -> Vec<f32> {
         let c = self.config;
         let (d, h) = (c.item_dim(), c.att_hidden);
         let w1 = self.w(&block.hidden.w);
-        let mut out = vec![0f32; c.items * h];
-        for i in 0..c.items {
+        let mut out = vec![0f32; (c.items - from) * h];
+        for (o, i) in (from..c.items).enumerate() {
             let e = &self.table[i * d..(i + 1) * d];
-            let o = &mut out[i * h..(i + 1) * h];
+            let o = &mut out[o * h..(o + 1) * h];
             for (k, &ek) in e.iter().enumerate() {
                 let (wa, wc) = (
                     &w1[k * h..(k + 1) * h],
@@ -770,6 +799,26 @@ mod tests {
             max_gbr: 2,
             ..RankerConfig::small(variant, 6, 3, 3)
         }
+    }
+
+    #[test]
+    fn an_extra_item_is_read_as_the_item_whose_representation_it_copies() {
+        let m = Ranker::init(tiny(Variant::ReaSeq), &features(true), 3).unwrap();
+        let x = m.with_extra_items(&[m.item(2).to_vec()]).unwrap();
+        assert_eq!(x.config.items, 7);
+        let input = |history: &'static [u32]| RankerInput {
+            target: 1,
+            history,
+            gbr: &[4],
+            user: None,
+        };
+        // Item 6 is a copy of item 2: in the history it scores as item 2 does.
+        assert_eq!(
+            x.score(&input(&[0, 6])).unwrap(),
+            m.score(&input(&[0, 2])).unwrap()
+        );
+        assert!(m.score(&input(&[0, 6])).is_err());
+        assert!(m.with_extra_items(&[vec![0.0; 2]]).is_err());
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod knowledge;
 mod reasoner;
 #[cfg(feature = "train")]
 mod study;
+#[cfg(feature = "train")]
+mod what_if;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,8 @@ use crate::progress::Progress;
 #[cfg(feature = "train")]
 pub use experiment::{SeedZeroCheck, ShippedExperiment};
 pub use knowledge::KNOWLEDGE_BUILD;
+#[cfg(feature = "train")]
+pub use what_if::{PageRankers, PageReasoner};
 
 /// The two roots of the layout.
 #[derive(Debug, Clone)]

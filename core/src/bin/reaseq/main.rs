@@ -3,6 +3,7 @@
 
 mod data;
 mod experiment;
+mod explain;
 mod knowledge;
 mod metrics;
 mod progress;
@@ -52,6 +53,12 @@ enum Command {
     Study(study::StudyArgs),
     /// AUC, GAUC and logloss of a score file (CSV: user_id,label,score).
     Metrics(metrics::MetricsArgs),
+    /// What-if: edit a user's history and see the reasoner's inferences, every variant's score,
+    /// attention, leave-one-out effects and top-K before and after, as the Sequences page does.
+    Explain(explain::ExplainArgs),
+    /// The slices of the test set where one model beats another most surely (paired user
+    /// bootstrap, Benjamini–Hochberg q), as the Compare page's slice finder does.
+    Slices(explain::SlicesArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +76,8 @@ fn main() -> ExitCode {
         Command::Experiment(args) => experiment::run(args),
         Command::Study(args) => study::run(args),
         Command::Metrics(args) => metrics::run(args),
+        Command::Explain(args) => explain::explain(args),
+        Command::Slices(args) => explain::slices(args),
     };
     progress::finish();
     match result {

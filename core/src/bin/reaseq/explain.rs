@@ -1,0 +1,199 @@
+//! `reaseq explain` and `reaseq slices`: the Sequences page's what-if and the Compare page's
+//! slice finder, from the bundles the page reads (`reaseq_core::experiment::{explain,
+//! slice_finder}` compute both).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use reaseq_core::artifact::to_json;
+use reaseq_core::experiment::{
+    find_slices, Edits, Explainer, Move, SliceFinderConfig, SliceMeasure, SliceTable, TypedItem,
+    WhatIfReasoner,
+};
+use reaseq_core::metrics::BootstrapConfig;
+use reaseq_core::ranker::{Ranker, RankerExample};
+
+use crate::source::DataArgs;
+use crate::workspace::workspace;
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The protocol's seed (the bundles' own).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The user, by name.
+    #[arg(long)]
+    user: String,
+    /// Remove this logged item (by id) from the history; repeatable.
+    #[arg(long)]
+    remove: Vec<String>,
+    /// Append this catalogue item (by id) to the history; repeatable.
+    #[arg(long)]
+    add: Vec<String>,
+    /// Append a new item by its title (placed by the student encoder), named new-1, new-2, …;
+    /// repeatable.
+    #[arg(long = "new")]
+    new_titles: Vec<String>,
+    /// The genres of the --new items, comma-separated, one flag per --new in order.
+    #[arg(long = "new-genres")]
+    new_genres: Vec<String>,
+    /// Move an item (ITEM_ID:POSITION, 0 = oldest) after the other edits; repeatable, in turn.
+    #[arg(long = "move")]
+    moves: Vec<String>,
+    /// The target item by id (default: the user's first test impression).
+    #[arg(long)]
+    target: Option<String>,
+    /// Recommendations shown per variant.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Items the reasoner infers (the GBR sequence's length).
+    #[arg(long, default_value_t = 10)]
+    slots: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+impl ExplainArgs {
+    fn edits(&self) -> Result<Edits> {
+        if self.new_genres.len() > self.new_titles.len() {
+            bail!(
+                "--new-genres given {} times for {} --new",
+                self.new_genres.len(),
+                self.new_titles.len()
+            );
+        }
+        Ok(Edits {
+            remove: self.remove.clone(),
+            add: self.add.clone(),
+            new_items: self
+                .new_titles
+                .iter()
+                .enumerate()
+                .map(|(k, title)| TypedItem {
+                    title: title.clone(),
+                    description: String::new(),
+                    genres: self.new_genres.get(k).map_or_else(Vec::new, |g| {
+                        g.split(',')
+                            .map(str::trim)
+                            .filter(|g| !g.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    }),
+                })
+                .collect(),
+            moves: self
+                .moves
+                .iter()
+                .map(|m| Move::parse(m))
+                .collect::<reaseq_core::Result<_>>()?,
+        })
+    }
+}
+
+pub fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    let ws = workspace();
+    let data = a.data.prepare(10, a.seed)?;
+    let page = ws.page_rankers(&data)?;
+    let r = ws.page_reasoner_decoder(&data)?;
+    let reasoner = WhatIfReasoner {
+        model: &r.model,
+        vocab: &r.vocab,
+        prior: &r.prior,
+        weight: r.weight,
+        slots: a.slots,
+    };
+    let x = Explainer::new(
+        &data,
+        &page.rankers,
+        reasoner,
+        Some(&page.space),
+        &page.rows.test,
+        &a.user,
+        a.target.as_deref(),
+        a.top,
+    )?;
+    let e = x.explain(&a.edits()?)?;
+    if a.json {
+        println!("{}", String::from_utf8(to_json(&e)?)?);
+    } else {
+        print!("{e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct SlicesArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The reference model: Base, +REP, +GBR or ReaSeq.
+    #[arg(long)]
+    a: String,
+    /// The model compared with it; slices are ranked by how surely it beats --a.
+    #[arg(long)]
+    b: String,
+    /// Fewest impressions a slice needs to be tested.
+    #[arg(long, default_value_t = SliceFinderConfig::default().min_size)]
+    min_size: usize,
+    /// What each slice is measured by: user-pairs (each slice impression against the same
+    /// user's impressions of the other class) or auc (within the slice only).
+    #[arg(long, default_value = "user-pairs")]
+    measure: String,
+    /// Bootstrap replicates per slice.
+    #[arg(long, default_value_t = 1000)]
+    replicates: usize,
+    /// Slices printed (--json prints all).
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+/// A model's name and probability of every test row.
+fn column(
+    rankers: &[Ranker],
+    name: &str,
+    test: &[RankerExample],
+    gbr: &[Vec<u32>],
+) -> Result<(&'static str, Vec<f64>)> {
+    let Some(m) = rankers.iter().find(|m| {
+        m.config.variant.name().eq_ignore_ascii_case(name) || m.config.variant.key() == name
+    }) else {
+        let names: Vec<&str> = rankers.iter().map(|m| m.config.variant.name()).collect();
+        bail!("no model '{name}': the bundles are {}", names.join(", "));
+    };
+    let col = test
+        .iter()
+        .map(|e| Ok(f64::from(m.score(&e.input(gbr))?.probability)))
+        .collect::<Result<_>>()?;
+    Ok((m.config.variant.name(), col))
+}
+
+pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
+    let ws = workspace();
+    let data = a.data.prepare(10, a.seed)?;
+    let page = ws.page_rankers(&data)?;
+    let (test, gbr) = (&page.rows.test, &page.gbr);
+    let table = SliceTable::new(&data, test);
+    let ca = column(&page.rankers, &a.a, test, gbr)?;
+    let cb = column(&page.rankers, &a.b, test, gbr)?;
+    let cfg = SliceFinderConfig {
+        min_size: a.min_size,
+        measure: SliceMeasure::parse(&a.measure)?,
+        bootstrap: BootstrapConfig {
+            replicates: a.replicates,
+            ..BootstrapConfig::default()
+        },
+    };
+    let f = find_slices(&table, (ca.0, &ca.1), (cb.0, &cb.1), &cfg, &|_| ())?;
+    if a.json {
+        println!("{}", String::from_utf8(to_json(&f)?)?);
+    } else {
+        print!("{}", f.markdown(a.top));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,631 @@
+//! The slice finder: where do two models differ most? Test impressions are cut by what the data
+//! knows of each row — the target's training popularity, genre and era, the attended history's
+//! length, the user's activity, and on a synthetic world its ground truth — and by every
+//! intersection of two attributes of different kinds. Each slice with at least `min_size`
+//! impressions gets the paired user-bootstrap difference of a measure ([`SliceMeasure`]) between
+//! `b` and `a`, an interval, a p-value and a Benjamini–Hochberg q-value over every slice tested.
+//! Slices are ranked by the interval's lower end: the gain of `b` the data is surest of, so a
+//! small noisy slice does not outrank a large consistent one. `reaseq slices` and the Compare
+//! page's slice finder both call [`find_slices`].
+//!
+//! The default measure, **user pairs**, scores each of the slice's impressions against the same
+//! user's test impressions of the other class (in the slice or not): the share of those pairs
+//! the model orders right, ties one half. Unlike an AUC within the slice it sees a slice of
+//! nearly one class — the rows a model lifts above the user's other rows — and over the whole
+//! test set it is the pair-weighted GAUC. See docs/results/slice-finder.md for why it is the
+//! default.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::Artifact;
+use crate::data::protocol::{history_bucket, PopularityBuckets};
+use crate::data::{Part, Prepared};
+use crate::error::{Error, Result};
+use crate::metrics::{benjamini_hochberg, paired_bootstrap, BootstrapConfig, Metric};
+use crate::ranker::slices::{history_slice_name, HISTORY_EDGES, POPULARITY_SLICES};
+use crate::ranker::RankerExample;
+
+/// What a slice cuts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribute {
+    /// The target's training popularity (cold, long-tail, head).
+    Popularity,
+    /// Each of the target's genres (an item of two genres is in both slices).
+    Genre,
+    /// The target's decade of release.
+    Era,
+    /// The length of the history the ranker attended.
+    HistoryLength,
+    /// The user's logged events (tertiles over the test users).
+    Activity,
+    /// Synthetic worlds only, from the generator's ground truth: whether the target is of the
+    /// user's partner genre, the taste the log hides.
+    PartnerGenre,
+}
+
+impl Attribute {
+    pub const ALL: [Attribute; 6] = [
+        Self::Popularity,
+        Self::Genre,
+        Self::Era,
+        Self::HistoryLength,
+        Self::Activity,
+        Self::PartnerGenre,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Popularity => "popularity",
+            Self::Genre => "genre",
+            Self::Era => "era",
+            Self::HistoryLength => "history_length",
+            Self::Activity => "activity",
+            Self::PartnerGenre => "partner_genre",
+        }
+    }
+}
+
+/// One attribute's value, e.g. `genre=Drama`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Condition {
+    pub attribute: Attribute,
+    pub value: String,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.attribute.key(), self.value)
+    }
+}
+
+/// The test impressions with every condition each one meets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SliceTable {
+    pub dataset: String,
+    pub users: Vec<u32>,
+    pub labels: Vec<bool>,
+    /// Per row, indices into `conditions`, sorted.
+    pub row_conditions: Vec<Vec<usize>>,
+    pub conditions: Vec<Condition>,
+    /// The activity tertiles' upper edges (logged events).
+    pub activity_edges: Vec<usize>,
+}
+
+impl SliceTable {
+    /// The conditions of every test row of `data` (rows as the rankers score them).
+    pub fn new(data: &Prepared, test: &[RankerExample]) -> Self {
+        let ds = &data.ds;
+        let pop = PopularityBuckets::new(
+            &data.protocol.train_popularity(ds),
+            PopularityBuckets::HEAD_SHARE,
+        );
+        let logged = |u: u32| {
+            data.protocol.events(u, Part::Train).count()
+                + data.protocol.events(u, Part::Valid).count()
+        };
+        let mut users: Vec<u32> = test.iter().map(|e| e.user).collect();
+        users.sort_unstable();
+        users.dedup();
+        let activity_edges =
+            crate::metrics::model_slices::tertiles(users.iter().map(|&u| logged(u)));
+        let mut conditions: Vec<Condition> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut id = |attribute, value: String| -> usize {
+            let c = Condition { attribute, value };
+            *index.entry(c.clone()).or_insert_with(|| {
+                conditions.push(c);
+                conditions.len() - 1
+            })
+        };
+        let mut row_conditions = Vec::with_capacity(test.len());
+        for e in test {
+            let item = &ds.items[e.target as usize];
+            let mut cs = Vec::new();
+            if let Some((_, name)) = POPULARITY_SLICES
+                .iter()
+                .find(|(b, _)| pop.of(e.target) == *b)
+            {
+                cs.push(id(Attribute::Popularity, (*name).to_owned()));
+            }
+            for &g in &item.genres {
+                cs.push(id(Attribute::Genre, ds.genres.name(g).to_string()));
+            }
+            if let Some(y) = item.year {
+                cs.push(id(Attribute::Era, format!("{}s", y.div_euclid(10) * 10)));
+            }
+            let h = history_bucket(e.history.len(), &HISTORY_EDGES);
+            cs.push(id(
+                Attribute::HistoryLength,
+                history_slice_name(&HISTORY_EDGES, h),
+            ));
+            let k = history_bucket(logged(e.user), &activity_edges);
+            let name = ["light", "medium", "heavy"][k.min(2)];
+            let range = history_slice_name(&activity_edges, k);
+            cs.push(id(Attribute::Activity, format!("{name} ({range})")));
+            if let Some(truth) = &data.truth {
+                let yes = truth.in_partner_genre(e.user, e.target);
+                cs.push(id(
+                    Attribute::PartnerGenre,
+                    if yes { "yes" } else { "no" }.into(),
+                ));
+            }
+            cs.sort_unstable();
+            cs.dedup();
+            row_conditions.push(cs);
+        }
+        Self {
+            dataset: ds.name.clone(),
+            users: test.iter().map(|e| e.user).collect(),
+            labels: test.iter().map(|e| e.label).collect(),
+            row_conditions,
+            conditions,
+            activity_edges,
+        }
+    }
+
+    /// Every single condition and every pair of conditions of different attributes, with the
+    /// rows meeting them, in a fixed order (singles first, by condition; then pairs).
+    fn candidates(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let n = self.conditions.len();
+        let mut singles: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (r, cs) in self.row_conditions.iter().enumerate() {
+            for &c in cs {
+                singles[c].push(r);
+            }
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| self.conditions[a].cmp(&self.conditions[b]));
+        let mut out: Vec<(Vec<usize>, Vec<usize>)> = order
+            .iter()
+            .map(|&c| (vec![c], singles[c].clone()))
+            .collect();
+        for (x, &a) in order.iter().enumerate() {
+            for &b in &order[x + 1..] {
+                if self.conditions[a].attribute == self.conditions[b].attribute {
+                    continue;
+                }
+                let rows: Vec<usize> = singles[a]
+                    .iter()
+                    .copied()
+                    .filter(|&r| self.row_conditions[r].binary_search(&b).is_ok())
+                    .collect();
+                out.push((vec![a, b], rows));
+            }
+        }
+        out
+    }
+}
+
+/// What a slice's figure for one model is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SliceMeasure {
+    /// The share of (slice impression, same user's impression of the other class) pairs the
+    /// model orders right, ties one half.
+    #[default]
+    UserPairs,
+    /// AUC over the slice's impressions only (needs both classes in the slice).
+    Auc,
+}
+
+impl SliceMeasure {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::UserPairs => "user-pairs",
+            Self::Auc => "auc",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        [Self::UserPairs, Self::Auc]
+            .into_iter()
+            .find(|m| m.key() == s)
+            .ok_or_else(|| Error::Config(format!("slice measure '{s}': use user-pairs or auc")))
+    }
+}
+
+/// How the finder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SliceFinderConfig {
+    /// Fewest impressions a slice must have to be tested.
+    pub min_size: usize,
+    pub measure: SliceMeasure,
+    pub bootstrap: BootstrapConfig,
+}
+
+impl Default for SliceFinderConfig {
+    fn default() -> Self {
+        Self {
+            min_size: 100,
+            measure: SliceMeasure::UserPairs,
+            bootstrap: BootstrapConfig::default(),
+        }
+    }
+}
+
+/// One slice and how `b` does against `a` there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundSlice {
+    pub conditions: Vec<Condition>,
+    /// Impressions, their users and positives.
+    pub size: usize,
+    pub users: usize,
+    pub positives: usize,
+    /// The measure of `a` and of `b` on the slice.
+    pub value_a: f64,
+    pub value_b: f64,
+    /// `value_b − value_a`.
+    pub diff: f64,
+    /// The paired user bootstrap's 95% interval of `diff`.
+    pub ci: [f64; 2],
+    pub p: f64,
+    /// Benjamini–Hochberg over every slice tested.
+    pub q: f64,
+}
+
+impl FoundSlice {
+    /// `genre=Drama ∧ era=1990s`
+    pub fn name(&self) -> String {
+        self.conditions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ∧ ")
+    }
+}
+
+/// The ranked slices of one pair of models (`slices.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SliceFinding {
+    pub format_version: u32,
+    pub dataset: String,
+    pub a: String,
+    pub b: String,
+    pub config: SliceFinderConfig,
+    /// Every test impression, and the slices considered (with at least one row).
+    pub impressions: usize,
+    pub candidates: usize,
+    /// Ranked by the interval's lower end, highest first: where `b` surely gains most.
+    pub slices: Vec<FoundSlice>,
+}
+
+impl Artifact for SliceFinding {
+    const KIND: &'static str = "slice finding";
+    const FORMAT_VERSION: u32 = 1;
+    const MADE_BY: &'static str = "reaseq slices";
+}
+
+/// The slices of `table` ranked by how surely model `b` beats model `a` (scores per row).
+/// `progress` hears the share of candidate slices done.
+pub fn find_slices(
+    table: &SliceTable,
+    (a_name, a): (&str, &[f64]),
+    (b_name, b): (&str, &[f64]),
+    cfg: &SliceFinderConfig,
+    progress: &dyn Fn(f64),
+) -> Result<SliceFinding> {
+    let n = table.labels.len();
+    for (name, col) in [(a_name, a), (b_name, b)] {
+        if col.len() != n {
+            return Err(Error::Config(format!(
+                "slice finder: {name} has {} scores for {n} impressions",
+                col.len()
+            )));
+        }
+    }
+    let candidates = table.candidates();
+    let total = candidates.len();
+    let pairs = match cfg.measure {
+        SliceMeasure::UserPairs => Some((user_pairs(table, a), user_pairs(table, b))),
+        SliceMeasure::Auc => None,
+    };
+    let mut found = Vec::new();
+    for (k, (conds, rows)) in candidates.into_iter().enumerate() {
+        progress(k as f64 / total.max(1) as f64);
+        if rows.len() < cfg.min_size.max(1) {
+            continue;
+        }
+        let labels: Vec<bool> = rows.iter().map(|&r| table.labels[r]).collect();
+        let positives = labels.iter().filter(|&&l| l).count();
+        let users: Vec<u32> = rows.iter().map(|&r| table.users[r]).collect();
+        let d = match &pairs {
+            Some((pa, pb)) => match paired_user_pairs(&users, &rows, pa, pb, &cfg.bootstrap)? {
+                Some(d) => d,
+                None => continue,
+            },
+            None => {
+                if positives == 0 || positives == labels.len() {
+                    continue;
+                }
+                let sa: Vec<f64> = rows.iter().map(|&r| a[r]).collect();
+                let sb: Vec<f64> = rows.iter().map(|&r| b[r]).collect();
+                let d = paired_bootstrap(Metric::Auc, &users, &labels, &sb, &sa, &cfg.bootstrap)?;
+                let value_a = crate::metrics::auc(&labels, &sa)?;
+                Difference {
+                    value_a,
+                    value_b: value_a + d.estimate,
+                    lower: d.lower,
+                    upper: d.upper,
+                    p: d.p_value,
+                }
+            }
+        };
+        let mut distinct = users.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        found.push(FoundSlice {
+            conditions: conds.iter().map(|&c| table.conditions[c].clone()).collect(),
+            size: rows.len(),
+            users: distinct.len(),
+            positives,
+            value_a: d.value_a,
+            value_b: d.value_b,
+            diff: d.value_b - d.value_a,
+            ci: [d.lower, d.upper],
+            p: d.p,
+            q: 0.0,
+        });
+    }
+    progress(1.0);
+    let q = benjamini_hochberg(&found.iter().map(|s| s.p).collect::<Vec<_>>());
+    for (s, q) in found.iter_mut().zip(q) {
+        s.q = q;
+    }
+    // Ties (equal lower ends): the larger difference, then the broader slice (fewer conditions,
+    // more rows), then the fixed candidate order.
+    found.sort_by(|x, y| {
+        y.ci[0]
+            .total_cmp(&x.ci[0])
+            .then(y.diff.total_cmp(&x.diff))
+            .then(x.conditions.len().cmp(&y.conditions.len()))
+            .then(y.size.cmp(&x.size))
+    });
+    Ok(SliceFinding {
+        format_version: SliceFinding::FORMAT_VERSION,
+        dataset: table.dataset.clone(),
+        a: a_name.to_owned(),
+        b: b_name.to_owned(),
+        config: *cfg,
+        impressions: n,
+        candidates: total,
+        slices: found,
+    })
+}
+
+/// One slice's two values and the paired interval of their difference.
+struct Difference {
+    value_a: f64,
+    value_b: f64,
+    lower: f64,
+    upper: f64,
+    p: f64,
+}
+
+/// Per row: (pairs it is ordered right in, ties one half; pairs it is in) against the same
+/// user's rows of the other class.
+fn user_pairs(table: &SliceTable, scores: &[f64]) -> Vec<(f64, f64)> {
+    let mut by_user: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+    for (r, &u) in table.users.iter().enumerate() {
+        by_user.entry(u).or_default().push(r);
+    }
+    let mut out = vec![(0.0, 0.0); scores.len()];
+    for rows in by_user.values() {
+        for &r in rows {
+            let (mut wins, mut n) = (0.0, 0.0);
+            for &o in rows {
+                if table.labels[o] == table.labels[r] {
+                    continue;
+                }
+                let (pos, neg) = if table.labels[r] { (r, o) } else { (o, r) };
+                n += 1.0;
+                wins += match scores[pos].total_cmp(&scores[neg]) {
+                    std::cmp::Ordering::Greater => 1.0,
+                    std::cmp::Ordering::Equal => 0.5,
+                    std::cmp::Ordering::Less => 0.0,
+                };
+            }
+            out[r] = (wins, n);
+        }
+    }
+    out
+}
+
+/// The user-pairs measure of `a` and `b` on `rows`, with the paired user bootstrap of b − a;
+/// None when no row of the slice has a pair.
+fn paired_user_pairs(
+    users: &[u32],
+    rows: &[usize],
+    a: &[(f64, f64)],
+    b: &[(f64, f64)],
+    cfg: &BootstrapConfig,
+) -> Result<Option<Difference>> {
+    // Per user of the slice: a's wins, b's wins, pairs.
+    let n_users = users.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut per_user = vec![(0.0, 0.0, 0.0); n_users];
+    for (&u, &r) in users.iter().zip(rows) {
+        let e = &mut per_user[u as usize];
+        e.0 += a[r].0;
+        e.1 += b[r].0;
+        e.2 += a[r].1;
+    }
+    let value = |m: &dyn Fn(usize) -> f64| -> Option<(f64, f64)> {
+        let (mut wa, mut wb, mut n) = (0.0, 0.0, 0.0);
+        for (u, e) in per_user.iter().enumerate() {
+            let w = m(u);
+            if w > 0.0 {
+                wa += w * e.0;
+                wb += w * e.1;
+                n += w * e.2;
+            }
+        }
+        (n > 0.0).then(|| (wa / n, wb / n))
+    };
+    let Some((value_a, value_b)) = value(&|_| 1.0) else {
+        return Ok(None);
+    };
+    let mut diffs = Vec::with_capacity(cfg.replicates);
+    crate::metrics::bootstrap::for_each_replicate(users, cfg, |m| {
+        if let Some((x, y)) = value(&|u| m[u]) {
+            diffs.push(y - x);
+        }
+    });
+    let le = diffs.iter().filter(|&&d| d <= 0.0).count();
+    let ge = diffs.iter().filter(|&&d| d >= 0.0).count();
+    let n = diffs.len();
+    let (lower, upper) =
+        crate::metrics::bootstrap::percentile_interval(&mut diffs, cfg.confidence)?;
+    Ok(Some(Difference {
+        value_a,
+        value_b,
+        lower,
+        upper,
+        p: (2.0 * (le.min(ge) + 1) as f64 / (n + 1) as f64).min(1.0),
+    }))
+}
+
+/// What `reaseq slices` prints: the top `top` slices.
+impl SliceFinding {
+    pub fn markdown(&self, top: usize) -> String {
+        let mut s = format!(
+            "Slices of {} where {} beats {} most surely by {} ({} impressions, {} slices of at least {} tested of {}; ranked by the 95% interval's lower end; q = Benjamini–Hochberg)\n\n",
+            self.dataset,
+            self.b,
+            self.a,
+            self.config.measure.key(),
+            self.impressions,
+            self.slices.len(),
+            self.config.min_size,
+            self.candidates
+        );
+        s.push_str(&format!(
+            "| # | slice | size | users | {a} | {b} | diff | 95% CI | q |\n",
+            a = self.a,
+            b = self.b
+        ));
+        s.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        for (k, x) in self.slices.iter().take(top).enumerate() {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {:.4} | {:.4} | {:+.4} | [{:+.4}, {:+.4}] | {:.3} |\n",
+                k + 1,
+                x.name(),
+                x.size,
+                x.users,
+                x.value_a,
+                x.value_b,
+                x.diff,
+                x.ci[0],
+                x.ci[1],
+                x.q
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::rows::small_world;
+
+    /// A world big enough for slices of a few hundred impressions.
+    fn world() -> (Prepared, crate::experiment::ExperimentRows) {
+        let data = Prepared::synthetic(crate::data::WorldSpec::sized(300, 200, 3)).unwrap();
+        let s = crate::experiment::RowSettings {
+            negatives: 0,
+            history: crate::ranker::HistoryEvents::Liked,
+            max_history: 30,
+            seed: 1,
+        };
+        let rows = crate::experiment::ExperimentRows::build(&data, &s).unwrap();
+        (data, rows)
+    }
+
+    #[test]
+    fn a_model_that_knows_the_partner_genre_wins_first_there() {
+        let (data, rows) = world();
+        let truth = data.truth.as_ref().unwrap();
+        let table = SliceTable::new(&data, &rows.test);
+        // a: no opinion; b: separates the partner-genre rows perfectly, no opinion elsewhere.
+        let a = vec![0.5; rows.test.len()];
+        let b: Vec<f64> = rows
+            .test
+            .iter()
+            .map(
+                |e| match (truth.in_partner_genre(e.user, e.target), e.label) {
+                    (true, true) => 0.9,
+                    (true, false) => 0.1,
+                    (false, _) => 0.5,
+                },
+            )
+            .collect();
+        let cfg = SliceFinderConfig {
+            min_size: 100,
+            bootstrap: BootstrapConfig {
+                replicates: 200,
+                ..BootstrapConfig::default()
+            },
+            ..SliceFinderConfig::default()
+        };
+        let f = find_slices(&table, ("a", &a), ("b", &b), &cfg, &|_| ()).unwrap();
+        assert!(!f.slices.is_empty());
+        let top = &f.slices[0];
+        // Every partner-genre slice is equally sure (+0.5 in every replicate): the broadest
+        // comes first.
+        assert_eq!(top.name(), "partner_genre=yes", "{}", f.markdown(5));
+        assert!((top.diff - 0.5).abs() < 1e-12 && top.ci[0] > 0.49 && top.q < 0.05);
+        let partner = |s: &FoundSlice| s.conditions.iter().any(|c| c.value == "yes");
+        assert!(f
+            .slices
+            .iter()
+            .filter(|s| !partner(s))
+            .all(|s| s.ci[0] < top.ci[0]));
+        // Every slice met the minimum and q is never below p.
+        assert!(f.slices.iter().all(|s| s.size >= 100 && s.q >= s.p - 1e-12));
+        // Swapping the pair negates every difference.
+        let g = find_slices(&table, ("b", &b), ("a", &a), &cfg, &|_| ()).unwrap();
+        let back = g
+            .slices
+            .iter()
+            .find(|s| s.conditions == top.conditions)
+            .unwrap();
+        assert!((back.diff + top.diff).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_row_is_paired_with_its_users_rows_of_the_other_class_only() {
+        let table = SliceTable {
+            dataset: "t".into(),
+            users: vec![0, 0, 0, 1, 1],
+            labels: vec![true, false, false, true, true],
+            row_conditions: vec![Vec::new(); 5],
+            conditions: Vec::new(),
+            activity_edges: Vec::new(),
+        };
+        let p = user_pairs(&table, &[0.9, 0.1, 0.9, 0.2, 0.3]);
+        // The positive beats one negative and ties the other; user 1 has no negative.
+        assert_eq!(
+            p,
+            vec![(1.5, 2.0), (1.0, 1.0), (0.5, 1.0), (0.0, 0.0), (0.0, 0.0)]
+        );
+        assert_eq!(SliceMeasure::parse("auc").unwrap(), SliceMeasure::Auc);
+        assert!(SliceMeasure::parse("gauc").is_err());
+    }
+
+    #[test]
+    fn a_column_of_the_wrong_length_is_an_error() {
+        let (data, rows) = small_world(3);
+        let table = SliceTable::new(&data, &rows.test);
+        let a = vec![0.5; rows.test.len()];
+        let e = find_slices(
+            &table,
+            ("a", &a),
+            ("b", &a[1..]),
+            &SliceFinderConfig::default(),
+            &|_| (),
+        );
+        assert!(e.unwrap_err().to_string().contains("b has"));
+    }
+}
