@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::backend;
 use crate::jobs::backend::{BackendChoice, BackendUsed};
 use crate::jobs::{
-    attention, cold, coldcat, compare, every, full, open, reason, scores, Envelope, Job, Reply,
+    attention, cold, coldcat, compare, every, explain, full, open, reason, scores, slices,
+    Envelope, Job, Reply,
 };
 use crate::loading::{experiment, reasoner};
 use crate::loading::{fetch_required, load, Choice, Source, LOCAL_ROOT};
@@ -156,9 +157,16 @@ fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
 
 async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
     match job {
-        Job::Compare { choice, backend } => {
+        Job::Compare {
+            choice,
+            backend,
+            slice,
+        } => {
             let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let mut r = rows_for(&choice, &assets).await?;
+            if !slice.is_empty() {
+                r = Rc::new(r.only(&slice)?);
+            }
             let mut last = 0.0;
             let mut progress = |p: f64| {
                 // A message per percent is plenty for a progress bar.
@@ -214,6 +222,39 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let space = cached(&COLD, dir.clone(), load_cold(&dir, &assets)).await?;
             let out = cold::cold_start(&space, &assets, &r, &item)?;
             Ok(Reply::ColdStarted(Box::new(out)))
+        }
+        Job::Explain { choice, what_if } => {
+            let dir = experiment::asset_dir(&choice);
+            let assets = rankers_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
+            let space = cached(
+                &COLD,
+                dir,
+                load_cold(&experiment::asset_dir(&choice), &assets),
+            )
+            .await?;
+            let dir = reasoner::asset_dir(&choice);
+            let ra = cached(&REASONERS, dir.clone(), reasoner::load_assets(&choice)).await?;
+            let src = source_for(&choice).await?;
+            let rd = cached(&REASONER_DATA, dir, async {
+                reasoner::data(&ra, movielens(&src))
+            })
+            .await?;
+            let out = explain::explain((&assets, &r, &space), (&ra, &rd), &what_if)?;
+            Ok(Reply::Explained(Box::new(out)))
+        }
+        Job::Slices { choice, pair } => {
+            let assets = rankers_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
+            let last = Cell::new(0.0);
+            let progress = |p: f64| {
+                if p - last.get() >= 0.01 || p >= 1.0 {
+                    last.set(p);
+                    post(id, Reply::Progress(p));
+                }
+            };
+            let out = slices::find(&assets, &r, &pair, &progress)?;
+            Ok(Reply::SlicesFound(Box::new(out)))
         }
         Job::Attention {
             choice,

@@ -13,7 +13,9 @@ pub mod open_data;
 pub mod own_scores;
 pub mod pipeline;
 pub mod population;
+pub mod slice_finder;
 pub mod stat;
+pub mod what_if;
 
 pub use across_draws::AcrossDraws;
 pub use attention::AttentionStrips;
@@ -29,4 +31,6 @@ pub use open_data::OpenData;
 pub use own_scores::OwnScores;
 pub use pipeline::Pipeline;
 pub use population::PopulationPanel;
+pub use slice_finder::SliceFinderCard;
 pub use stat::Stat;
+pub use what_if::WhatIfCard;

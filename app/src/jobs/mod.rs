@@ -6,10 +6,12 @@ pub mod cold;
 pub mod coldcat;
 pub mod compare;
 pub mod every;
+pub mod explain;
 pub mod full;
 pub mod open;
 pub mod reason;
 pub mod scores;
+pub mod slices;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,11 +20,14 @@ use crate::loading::Choice;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Job {
-    /// Score the test set with the bundled rankers of this dataset.
+    /// Score the test set (the impressions of one slice, when given) with the bundled rankers
+    /// of this dataset.
     Compare {
         choice: Choice,
         #[serde(default)]
         backend: backend::BackendChoice,
+        #[serde(default)]
+        slice: Vec<reaseq_core::experiment::slice_finder::Condition>,
     },
     /// Rank every test user's whole catalogue with the bundled rankers of this dataset.
     FullRanking {
@@ -50,6 +55,17 @@ pub enum Job {
     },
     /// Embed, place and score an item no log has seen.
     ColdStart { choice: Choice, item: cold::NewItem },
+    /// A user's history edited: the reasoner, every variant's score, attention, leave-one-out
+    /// effects and top-K before and after.
+    Explain {
+        choice: Choice,
+        what_if: explain::WhatIf,
+    },
+    /// The test-set slices where one bundled variant beats another most surely.
+    Slices {
+        choice: Choice,
+        pair: slices::SlicePair,
+    },
     /// Every ranker's attention for one of a user's test targets.
     Attention {
         choice: Choice,
@@ -84,6 +100,8 @@ pub enum Reply {
     ColdPlaced(Box<coldcat::ColdCatalogueOutcome>),
     ColdStarted(Box<cold::ColdStart>),
     Attended(Box<attention::Strips>),
+    Explained(Box<explain::Explained>),
+    SlicesFound(Box<slices::SliceFinding>),
     Opened(Box<open::Opened>),
     Knew(Box<reaseq_core::knowledge::pipeline::PageKnowledge>),
     ScoresCompared(Box<scores::OwnModels>),

@@ -102,12 +102,53 @@ pub async fn load_assets(dir: &str) -> AppResult<Assets> {
 
 /// The experiment's data, GBR sequences and rows, rebuilt as `reaseq experiment` made them.
 pub struct ExperimentData {
-    pub data: Prepared,
+    /// Shared, so a slice of the rows ([`ExperimentData::only`]) costs no copy of the data.
+    pub data: std::rc::Rc<Prepared>,
     pub gbr: Vec<Vec<u32>>,
     pub rows: ExperimentRows,
 }
 
 impl ExperimentData {
+    /// The test rows meeting every condition of a slice (`reaseq_core`'s slice finder), the
+    /// rest as here; an error when none does.
+    pub fn only(
+        &self,
+        slice: &[reaseq_core::experiment::slice_finder::Condition],
+    ) -> AppResult<ExperimentData> {
+        let table = reaseq_core::experiment::SliceTable::new(&self.data, &self.rows.test);
+        let test: Vec<_> = self
+            .rows
+            .test
+            .iter()
+            .zip(&table.row_conditions)
+            .filter(|(_, cs)| {
+                slice
+                    .iter()
+                    .all(|c| cs.iter().any(|&k| table.conditions[k] == *c))
+            })
+            .map(|(e, _)| e.clone())
+            .collect();
+        if test.is_empty() {
+            return Err(AppError::Input(format!(
+                "no test impression is in the slice {}",
+                slice
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ∧ ")
+            )));
+        }
+        Ok(ExperimentData {
+            data: self.data.clone(),
+            gbr: self.gbr.clone(),
+            rows: ExperimentRows {
+                train: Vec::new(),
+                valid: Vec::new(),
+                test,
+            },
+        })
+    }
+
     /// The dataset: the results' synthetic world, or `movielens` (the loaded MovieLens-100k).
     pub fn ds(&self) -> &Dataset {
         &self.data.ds
@@ -121,5 +162,9 @@ pub fn experiment_data(a: &Assets, movielens: Option<&Dataset>) -> AppResult<Exp
     let data = r.spec().prepare(movielens)?;
     let gbr = a.sequences.resolve(file::INFERRED, &data)?;
     let rows = ExperimentRows::of_results(&data, r, &a.rankers)?;
-    Ok(ExperimentData { data, gbr, rows })
+    Ok(ExperimentData {
+        data: std::rc::Rc::new(data),
+        gbr,
+        rows,
+    })
 }

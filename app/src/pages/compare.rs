@@ -11,9 +11,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::ranker::{SliceKind, Variant};
 
+use crate::components::slice_finder::{slice_filter, slice_name};
 use crate::components::{
     download, download_png, errors_view, use_set_query, BackendLine, ColdCatalogueCard,
-    ControlsTable, FullRankingCard, OwnScores,
+    ControlsTable, FullRankingCard, OwnScores, SliceFinderCard,
 };
 use crate::error::{AppError, AppResult};
 use crate::jobs::backend::BackendChoice;
@@ -108,6 +109,8 @@ struct Picks {
     b: Variant,
     /// Where the worker computes (`?backend=auto|webgpu|cpu`).
     backend: BackendChoice,
+    /// The slice the test set is filtered to (`?where=`, from the slice finder); empty: all.
+    only: Vec<reaseq_core::experiment::slice_finder::Condition>,
     bad: Vec<String>,
 }
 
@@ -132,11 +135,16 @@ fn use_picks() -> Memo<Picks> {
         };
         let (a, b) = (variant("a", Variant::ReaSeq), variant("b", Variant::Base));
         let backend = BackendChoice::from_query(q.get("backend"), &mut bad);
+        let only = slice_filter(q.get("where")).unwrap_or_else(|e| {
+            bad.push(e);
+            Vec::new()
+        });
         Picks {
             slice,
             a,
             b,
             backend,
+            only,
             bad,
         }
     })
@@ -147,6 +155,8 @@ pub fn ComparePage() -> impl IntoView {
     let choice = crate::loading::choice_from_query();
     let picks = use_picks();
     let backend = Memo::new(move |_| picks.get().backend);
+    let only = Memo::new(move |_| picks.get().only);
+    let set_query = use_set_query();
     let (progress, set_progress) = signal(0.0);
     let (outcome, set_outcome) = signal(None::<AppResult<Outcome>>);
     let (running, set_running) = signal(false);
@@ -161,6 +171,7 @@ pub fn ComparePage() -> impl IntoView {
         let job = Job::Compare {
             choice: choice.get_untracked(),
             backend: backend.get_untracked(),
+            slice: only.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             let out = match worker::run(&job, move |p| set_progress.set(p)).await {
@@ -178,6 +189,7 @@ pub fn ComparePage() -> impl IntoView {
     Effect::new(move |_| {
         choice.track();
         backend.track();
+        only.track();
         start();
     });
     view! {
@@ -193,6 +205,14 @@ pub fn ComparePage() -> impl IntoView {
             let bad = picks.get().bad;
             (!bad.is_empty()).then(|| view! { <p class="notice" id="param-notice">{format!("{}: using the default instead.", bad.join("; "))}</p> })
         }}
+        {move || {
+            let only = only.get();
+            let set_query = set_query.clone();
+            (!only.is_empty()).then(|| view! {
+                <p class="notice" id="slice-filter">"Filtered to the slice "<strong>{slice_name(&only)}</strong>": the test set, its slices and the paired test below read only its impressions (the CLI column stays the whole test set's; the full-catalogue and catalogue cards are per user and item, not filtered). "
+                    <button id="slice-filter-clear" on:click=move |_| set_query(&[("where", None)])>"Show every impression"</button></p>
+            })
+        }}
         <ErrorBoundary fallback=errors_view>
             {move || outcome.get().map(|o| o.map(|o| {
                 let o = Arc::new(o);
@@ -206,6 +226,8 @@ pub fn ComparePage() -> impl IntoView {
                 }
             }))}
         </ErrorBoundary>
+        // Outside the test set's card group: filtering to a slice reruns those, not the finder.
+        <SliceFinderCard choice=choice/>
         <OwnScores/>
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::data::{LabelPolicy, Part, Protocol, SplitConfig};
 
-use crate::components::{errors_view, use_set_query, AttentionStrips, DataControls};
+use crate::components::{errors_view, use_set_query, AttentionStrips, DataControls, WhatIfCard};
 use crate::error::{AppError, AppResult};
 use crate::loading::{source, Source};
 
@@ -75,6 +75,7 @@ pub fn Sequences() -> impl IntoView {
             <Timeline selected=selected events=timeline/>
         </div>
         <AttentionStrips user=Signal::derive(move || selected.get())/>
+        <WhatIfCard user=Signal::derive(move || selected.get())/>
     }
 }
 
@@ -85,7 +86,9 @@ type Split = Option<AppResult<(Source, Protocol)>>;
 #[component]
 fn UserList(protocol: Memo<Split>, selected: Memo<String>) -> impl IntoView {
     let set_query = use_set_query();
-    let select = move |user: String| set_query(&[("user", Some(user))]);
+    // Another user's history: the edits and the target were this one's.
+    let select =
+        move |user: String| set_query(&[("user", Some(user)), ("edits", None), ("target", None)]);
     let (min_len, set_min_len) = signal(0usize);
     view! {
         <section class="card">

@@ -472,17 +472,14 @@ fn paired_user_pairs(
             diffs.push(y - x);
         }
     });
-    let le = diffs.iter().filter(|&&d| d <= 0.0).count();
-    let ge = diffs.iter().filter(|&&d| d >= 0.0).count();
-    let n = diffs.len();
-    let (lower, upper) =
-        crate::metrics::bootstrap::percentile_interval(&mut diffs, cfg.confidence)?;
+    let (lower, upper, p) =
+        crate::metrics::bootstrap::difference_interval(&mut diffs, cfg.confidence)?;
     Ok(Some(Difference {
         value_a,
         value_b,
         lower,
         upper,
-        p: (2.0 * (le.min(ge) + 1) as f64 / (n + 1) as f64).min(1.0),
+        p,
     }))
 }
 

@@ -123,7 +123,21 @@ pub(crate) fn for_each_replicate(users: &[u32], cfg: &BootstrapConfig, mut f: im
     }
 }
 
-pub(crate) fn percentile_interval(values: &mut [f64], confidence: f64) -> Result<(f64, f64)> {
+/// The percentile interval of replicate differences and the two-sided bootstrap p-value for
+/// "no difference": 2·min(P(d ≤ 0), P(d ≥ 0)), add-one corrected so it is never 0.
+pub(crate) fn difference_interval(diffs: &mut [f64], confidence: f64) -> Result<(f64, f64, f64)> {
+    let le = diffs.iter().filter(|&&d| d <= 0.0).count();
+    let ge = diffs.iter().filter(|&&d| d >= 0.0).count();
+    let n = diffs.len();
+    let (lower, upper) = percentile_interval(diffs, confidence)?;
+    Ok((
+        lower,
+        upper,
+        (2.0 * (le.min(ge) + 1) as f64 / (n + 1) as f64).min(1.0),
+    ))
+}
+
+fn percentile_interval(values: &mut [f64], confidence: f64) -> Result<(f64, f64)> {
     if values.is_empty() {
         return Err(Error::metric("no bootstrap replicate had both classes"));
     }
@@ -240,11 +254,8 @@ pub fn paired_bootstrap_seeds(
             diffs.push(x - y);
         }
     });
-    let le = diffs.iter().filter(|&&d| d <= 0.0).count();
-    let ge = diffs.iter().filter(|&&d| d >= 0.0).count();
     let n = diffs.len();
-    let (lower, upper) = percentile_interval(&mut diffs, cfg.confidence)?;
-    let p_value = (2.0 * (le.min(ge) + 1) as f64 / (n + 1) as f64).min(1.0);
+    let (lower, upper, p_value) = difference_interval(&mut diffs, cfg.confidence)?;
     Ok(PairedDifference {
         estimate,
         lower,
@@ -272,10 +283,7 @@ pub fn paired_mean_bootstrap(
     let mut reps: Vec<f64> = (0..replicates)
         .map(|_| (0..n).map(|_| diff[rng.below(n)]).sum::<f64>() / n as f64)
         .collect();
-    let le = reps.iter().filter(|&&d| d <= 0.0).count();
-    let ge = reps.iter().filter(|&&d| d >= 0.0).count();
-    let p = (2.0 * (le.min(ge) + 1) as f64 / (replicates + 1) as f64).min(1.0);
-    let (lower, upper) = percentile_interval(&mut reps, 0.95)?;
+    let (lower, upper, p) = difference_interval(&mut reps, 0.95)?;
     Ok((estimate, lower, upper, p))
 }
 

@@ -44,15 +44,25 @@ impl Workspace {
             let [m, w] = layout::bundle_files(v.key());
             rankers.push(Ranker::from_bundle(v.key(), &read(&m)?, &read(&w)?)?);
         }
-        let [m, w] = layout::bundle_files(file::STUDENT);
-        let student = StudentEncoder::from_bundle(file::STUDENT, &read(&m)?, &read(&w)?)?;
         let results: ExperimentResults = read_artifact(&dir.join(file::RESULTS))?;
         let rows = ExperimentRows::of_results(data, &results, &rankers)?;
+        // Where the page finds them (scripts/stage-data.sh): a world's beside its bundles; a
+        // dataset's student from its knowledge build and its sequences from the reasoner's dir.
+        let (student, inferred) = match data.world {
+            Some(_) => {
+                let [m, w] = layout::bundle_files(file::STUDENT);
+                let s = StudentEncoder::from_bundle(file::STUDENT, &read(&m)?, &read(&w)?)?;
+                (s, dir.join(file::INFERRED))
+            }
+            None => (
+                self.student(&data.ds)?,
+                self.reasoner_dir(data).join(file::INFERRED),
+            ),
+        };
         let space = ColdSpace::for_rankers(student, &rankers)?;
-        let path = dir.join(file::INFERRED);
-        let sequences =
-            InferredSequences::from_json(&path.display().to_string(), &read(file::INFERRED)?)?;
-        let gbr = sequences.resolve(&path.display().to_string(), data)?;
+        let name = inferred.display().to_string();
+        let sequences = InferredSequences::from_json(&name, &read_file(&inferred, how)?)?;
+        let gbr = sequences.resolve(&name, data)?;
         Ok(PageRankers {
             rankers,
             space,

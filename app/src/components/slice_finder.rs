@@ -1,0 +1,157 @@
+//! Compare's slice finder: the test-set slices where one bundled variant beats another most
+//! surely, with paired user-bootstrap intervals and Benjamini–Hochberg q-values, computed in
+//! the worker by the function `reaseq slices` prints. Clicking a slice filters the Compare
+//! views to its impressions (`where=` in the URL).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use reaseq_core::experiment::slice_finder::Condition;
+use reaseq_core::experiment::{SliceFinding, SliceMeasure};
+use reaseq_core::ranker::Variant;
+
+use crate::components::job_run::{job_run, JobState, RunControls};
+use crate::components::{download, errors_view, use_set_query};
+use crate::jobs::slices::SlicePair;
+use crate::jobs::{Job, Reply};
+use crate::loading::Choice;
+
+/// Rows of the finder's table.
+const SHOWN: usize = 15;
+
+/// The slice filter in the URL (`where=`, JSON conditions); None when absent or unreadable.
+pub fn slice_filter(raw: Option<String>) -> Result<Vec<Condition>, String> {
+    match raw {
+        None => Ok(Vec::new()),
+        Some(s) => {
+            serde_json::from_str(&s).map_err(|e| format!("'where={s}' is not a slice ({e})"))
+        }
+    }
+}
+
+/// `genre=Drama ∧ era=1990s`
+pub fn slice_name(conditions: &[Condition]) -> String {
+    conditions
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ∧ ")
+}
+
+#[component]
+pub fn SliceFinderCard(choice: Memo<Choice>) -> impl IntoView {
+    let query = use_query_map();
+    let set_query = use_set_query();
+    let pair = Memo::new(move |_| {
+        let q = query.get();
+        let v = |k: &str, d| q.get(k).and_then(|s| Variant::parse(&s)).unwrap_or(d);
+        SlicePair {
+            a: v("finder_a", Variant::Base),
+            b: v("finder_b", Variant::Gbr),
+            min_size: q
+                .get("min_size")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(reaseq_core::experiment::SliceFinderConfig::default().min_size),
+            measure: q
+                .get("measure")
+                .and_then(|s| SliceMeasure::parse(&s).ok())
+                .unwrap_or_default(),
+        }
+    });
+    let (job, start) = job_run(
+        move || (choice.get(), pair.get()),
+        move || Job::Slices {
+            choice: choice.get_untracked(),
+            pair: pair.get_untracked(),
+        },
+        |r| match r {
+            Reply::SlicesFound(f) => Some(*f),
+            _ => None,
+        },
+    );
+    let JobState {
+        progress,
+        running,
+        outcome,
+    } = job;
+    let select = move |key: &'static str, chosen: fn(&SlicePair) -> Variant| {
+        let set = set_query.clone();
+        view! {
+            <select id=format!("slices-{key}") on:change=move |ev| set(&[(key, Some(event_target_value(&ev)))])>
+                {Variant::ALL.into_iter().map(|v| view! { <option value=v.key() selected=move || chosen(&pair.get()) == v>{v.name()}</option> }).collect_view()}
+            </select>
+        }
+    };
+    let set_size = use_set_query();
+    let set_measure = use_set_query();
+    let command = move || {
+        let p = pair.get();
+        format!(
+            "reaseq slices --a {} --b {} --min-size {} --measure {}",
+            p.a.name(),
+            p.b.name(),
+            p.min_size,
+            p.measure.key()
+        )
+    };
+    view! {
+        <section class="card" id="slices-card">
+            <h2>"Where does one variant beat another?"</h2>
+            <p class="muted">"The test impressions cut by the target's popularity, genre and decade, the attended history's length, the user's activity (and on a synthetic world the ground truth: is the target of the user's hidden partner genre), and every pair of these; each slice of at least the minimum size gets the difference between the two variants with a paired user-bootstrap 95% interval and a Benjamini–Hochberg q-value over every slice tested, ranked by the interval's lower end. User pairs: each of the slice's impressions against the same user's impressions of the other class. Click a slice to filter the views above to it."</p>
+            <div class="controls">
+                <label>{select("finder_b", |p| p.b)}</label>
+                <label>" beats "{select("finder_a", |p| p.a)}</label>
+                <label>" in slices of at least "
+                    <input id="slices-min-size" type="number" min="1" prop:value=move || pair.get().min_size.to_string()
+                        on:change=move |ev| set_size(&[("min_size", Some(event_target_value(&ev)))])/>
+                    " impressions, by "
+                </label>
+                <select id="slices-measure" on:change=move |ev| set_measure(&[("measure", Some(event_target_value(&ev)))])>
+                    {[SliceMeasure::UserPairs, SliceMeasure::Auc].map(|m| view! { <option value=m.key() selected=move || pair.get().measure == m>{m.key()}</option> })}
+                </select>
+            </div>
+            <p class="muted">"The same with the CLI: "<code id="slices-command">{command}</code></p>
+            <RunControls prefix="slices" label="Find slices" doing="bootstrapping" progress=progress running=running start=start/>
+            <ErrorBoundary fallback=errors_view>
+                {move || outcome.get().map(|o| o.map(|f| view! { <Found f=Arc::new(f)/> }))}
+            </ErrorBoundary>
+        </section>
+    }
+}
+
+#[component]
+fn Found(f: Arc<SliceFinding>) -> impl IntoView {
+    let set_query = use_set_query();
+    let json = serde_json::to_string_pretty(&*f).unwrap_or_default();
+    let rows = f.slices.iter().take(SHOWN).enumerate().map(|(k, s)| {
+        let set = set_query.clone();
+        let filter = serde_json::to_string(&s.conditions).unwrap_or_default();
+        let name = slice_name(&s.conditions);
+        view! {
+            <tr data-slice=name.clone()>
+                <td>{k + 1}</td>
+                <td><button class="link slice-link" on:click=move |_| set(&[("where", Some(filter.clone()))])>{name.clone()}</button></td>
+                <td>{s.size}</td>
+                <td>{s.users}</td>
+                <td>{format!("{:.4}", s.value_a)}</td>
+                <td>{format!("{:.4}", s.value_b)}</td>
+                <td class="estimate">{format!("{:+.4}", s.diff)}</td>
+                <td>{format!("[{:+.4}, {:+.4}]", s.ci[0], s.ci[1])}</td>
+                <td>{format!("{:.3}", s.q)}</td>
+            </tr>
+        }
+    }).collect_view();
+    let called = f.slices.iter().filter(|s| s.q < 0.05).count();
+    view! {
+        <p class="muted" id="slices-summary">{format!(
+            "{} impressions; {} candidate slices, {} of at least {} tested, {} with q < 0.05; the {} surest gains of {} over {} by {}:",
+            f.impressions, f.candidates, f.slices.len(), f.config.min_size, called, SHOWN.min(f.slices.len()), f.b, f.a, f.config.measure.key()
+        )}</p>
+        <table class="figures" id="slices-found">
+            <tr><th>"#"</th><th>"slice"</th><th>"size"</th><th>"users"</th><th>{f.a.clone()}</th><th>{f.b.clone()}</th><th>"difference"</th><th>"95% CI"</th><th>"q"</th></tr>
+            {rows}
+        </table>
+        <button id="slices-export" on:click=move |_| download("slices.json", "application/json", &json)>"Every slice as JSON"</button>
+    }
+}
