@@ -53,6 +53,29 @@ async fn rows_for(
     .await
 }
 
+/// Fold 0's reasoner and the data it was fitted on (with its decoding prior), loaded once for
+/// the Reasoner, Every-user and What-if jobs alike.
+async fn reasoner_for(choice: &Choice) -> AppResult<(Rc<reasoner::Assets>, Rc<reasoner::Data>)> {
+    let dir = reasoner::asset_dir(choice);
+    let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(choice)).await?;
+    let src = source_for(choice).await?;
+    let data = cached(&REASONER_DATA, dir, async {
+        reasoner::data(&assets, movielens(&src))
+    })
+    .await?;
+    Ok((assets, data))
+}
+
+/// The deployed rankers' REP space and its student, loaded once for the cold-start box, the
+/// catalogue-as-new card and the what-if's typed items.
+async fn cold_for(
+    choice: &Choice,
+    assets: &experiment::Assets,
+) -> AppResult<Rc<reaseq_core::ranker::cold::ColdSpace>> {
+    let dir = experiment::asset_dir(choice);
+    cached(&COLD, dir.clone(), load_cold(&dir, assets)).await
+}
+
 async fn load_cold(
     dir: &str,
     assets: &experiment::Assets,
@@ -193,13 +216,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             Ok(Reply::Ranked(Box::new(out)))
         }
         Job::Reason { choice, settings } => {
-            let dir = reasoner::asset_dir(&choice);
-            let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(&choice)).await?;
-            let src = source_for(&choice).await?;
-            let data = cached(&REASONER_DATA, dir, async {
-                reasoner::data(&assets, movielens(&src))
-            })
-            .await?;
+            let (assets, data) = reasoner_for(&choice).await?;
             let out = reason::reason(&assets, &data, &settings)?;
             Ok(Reply::Reasoned(Box::new(out)))
         }
@@ -216,30 +233,17 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             Ok(Reply::EveryUserRan(Box::new(out)))
         }
         Job::ColdStart { choice, item } => {
-            let dir = experiment::asset_dir(&choice);
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
-            let space = cached(&COLD, dir.clone(), load_cold(&dir, &assets)).await?;
+            let space = cold_for(&choice, &assets).await?;
             let out = cold::cold_start(&space, &assets, &r, &item)?;
             Ok(Reply::ColdStarted(Box::new(out)))
         }
         Job::Explain { choice, what_if } => {
-            let dir = experiment::asset_dir(&choice);
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
-            let space = cached(
-                &COLD,
-                dir,
-                load_cold(&experiment::asset_dir(&choice), &assets),
-            )
-            .await?;
-            let dir = reasoner::asset_dir(&choice);
-            let ra = cached(&REASONERS, dir.clone(), reasoner::load_assets(&choice)).await?;
-            let src = source_for(&choice).await?;
-            let rd = cached(&REASONER_DATA, dir, async {
-                reasoner::data(&ra, movielens(&src))
-            })
-            .await?;
+            let space = cold_for(&choice, &assets).await?;
+            let (ra, rd) = reasoner_for(&choice).await?;
             let out = explain::explain((&assets, &r, &space), (&ra, &rd), &what_if)?;
             Ok(Reply::Explained(Box::new(out)))
         }
@@ -502,7 +506,7 @@ async fn cold_catalogue(
     let dir = experiment::asset_dir(choice);
     let assets = rankers_for(choice).await?;
     let r = rows_for(choice, &assets).await?;
-    let space = cached(&COLD, dir.clone(), load_cold(&dir, &assets)).await?;
+    let space = cold_for(choice, &assets).await?;
     let cli = experiment::load_cold_catalogue(choice).await?;
     post(id, Reply::Progress(0.1));
     let texts = catalogue_texts(r.ds());
@@ -544,12 +548,7 @@ async fn every_user(
     asked: BackendChoice,
 ) -> AppResult<every::EveryOutcome> {
     let dir = reasoner::asset_dir(choice);
-    let assets = cached(&REASONERS, dir.clone(), reasoner::load_assets(choice)).await?;
-    let src = source_for(choice).await?;
-    let data = cached(&REASONER_DATA, dir.clone(), async {
-        reasoner::data(&assets, movielens(&src))
-    })
-    .await?;
+    let (assets, data) = reasoner_for(choice).await?;
     let cli = reasoner::load_every_user(choice).await?;
     let cfg = every::sampler(s);
     let (vocab, prompts) = every::prompts(&assets, &data, s.slots)?;
