@@ -69,16 +69,21 @@ pub fn WhatIfCard(#[prop(into)] user: Signal<String>) -> impl IntoView {
                 edits,
             },
         });
+        // From the edit reaching the page's state to the answer back: the worker's time with
+        // the page's round trip.
+        let asked = crate::loading::now();
         async move {
             match worker::run(&job.map_err(AppError::Input)?, |_| {}).await {
-                Ok(Reply::Explained(x)) => Ok::<Explained, AppError>(*x),
+                Ok(Reply::Explained(x)) => {
+                    Ok::<(Explained, f64), AppError>((*x, crate::loading::now() - asked))
+                }
                 Ok(_) => Err(AppError::Worker("the worker answered another job".into())),
                 Err(e) => Err(e),
             }
         }
     });
     // The last good answer stays drawn while the next edit computes, and after a refused one.
-    let shown = RwSignal::new(None::<Explained>);
+    let shown = RwSignal::new(None::<(Explained, f64)>);
     let refused = RwSignal::new(None::<String>);
     Effect::new(move |_| match result.get() {
         Some(Ok(x)) => {
@@ -189,9 +194,9 @@ pub fn WhatIfCard(#[prop(into)] user: Signal<String>) -> impl IntoView {
             {move || refused.get().map(|e| view! { <p class="error" role="alert" id="whatif-error">{e}</p> })}
             {move || match shown.get() {
                 None => view! { <p class="muted">"Loading the rankers and the reasoner…"</p> }.into_any(),
-                Some(x) => {
+                Some((x, round)) => {
                     let set_edits = set_edits.clone();
-                    explained(x, variant.get(), current(), set_edits).into_any()
+                    explained(x, round, variant.get(), current(), set_edits).into_any()
                 }
             }}
         </section>
@@ -201,6 +206,7 @@ pub fn WhatIfCard(#[prop(into)] user: Signal<String>) -> impl IntoView {
 /// The answer drawn: the edited history with effects, the scores, the inferences, the top 10s.
 fn explained(
     x: Explained,
+    round: f64,
     variant: String,
     edits: Edits,
     set_edits: impl Fn(Edits) + Clone + 'static,
@@ -317,8 +323,8 @@ fn explained(
         None => "",
     };
     view! {
-        <p id="whatif-target" data-millis=x.millis.to_string()>"Target: "<strong>{e.target.title.clone()}</strong>{label}
-            <span class="muted">{format!(" · computed in {:.0} ms", x.millis)}</span></p>
+        <p id="whatif-target" data-millis=x.millis.to_string() data-round-millis=round.to_string()>"Target: "<strong>{e.target.title.clone()}</strong>{label}
+            <span class="muted">{format!(" · computed in {:.0} ms in the worker, {:.0} ms with the page's round trip", x.millis, round)}</span></p>
         <div class="two-col">
             <div>
                 <h3>"Edited history (oldest first)"</h3>

@@ -6,6 +6,7 @@ use reaseq_core::experiment::explain::WhatIfState;
 pub use reaseq_core::experiment::Explanation;
 use reaseq_core::experiment::{Edits, Explainer, WhatIfReasoner};
 use reaseq_core::ranker::cold::ColdSpace;
+use reaseq_core::ranker::AttentionCache;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -23,6 +24,8 @@ pub struct WhatIf {
 thread_local! {
     /// The last user's logged-history state, keyed by data, user and target.
     static BEFORE: std::cell::RefCell<Option<(String, WhatIfState)>> = const { std::cell::RefCell::new(None) };
+    /// The rankers' kept attention weights (any user's; each cache checks its ranker).
+    static CACHES: std::cell::RefCell<Vec<AttentionCache>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Recommendations per variant, and items inferred: `reaseq explain`'s defaults.
@@ -64,7 +67,8 @@ pub(crate) fn explain(
         &w.user,
         w.target.as_deref(),
         TOP_K,
-    )?;
+    )?
+    .with_caches(CACHES.take());
     // The logged history's state is the same for every edit of this user and target.
     let key = format!("{}|{}|{:?}", d.ds().fingerprint(), w.user, w.target);
     let before = match BEFORE.with(|b| {
@@ -80,7 +84,9 @@ pub(crate) fn explain(
             s
         }
     };
-    let explanation = x.explain_from(before, &w.edits)?;
+    let explanation = x.explain_from(before, &w.edits);
+    CACHES.set(x.into_caches());
+    let explanation = explanation?;
     Ok(Explained {
         explanation,
         millis: crate::loading::now() - t,

@@ -11,6 +11,7 @@
 //! sequence the test set was scored with, and the difference between before and after is the
 //! edit's alone.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use crate::artifact::Artifact;
 use crate::data::Prepared;
 use crate::error::{Error, Result};
 use crate::ranker::cold::ColdSpace;
-use crate::ranker::{Ranker, RankerExample, RankerInput, Scored};
+use crate::ranker::{AttentionCache, Ranker, RankerExample, RankerInput, Scored};
 use crate::reasoner::every_user::max_history;
 use crate::reasoner::{
     beam_items_with_prior, excluded, BeamConfig, DecodingPrior, DiffusionReasoner, ItemVocab,
@@ -190,6 +191,8 @@ pub struct Explainer<'a> {
     target: u32,
     target_label: Option<bool>,
     top_k: usize,
+    /// Per ranker, the attention weights kept between states (see [`AttentionCache`]).
+    caches: RefCell<Vec<AttentionCache>>,
 }
 
 impl<'a> Explainer<'a> {
@@ -238,7 +241,22 @@ impl<'a> Explainer<'a> {
             target,
             target_label,
             top_k,
+            caches: RefCell::new(vec![AttentionCache::default(); rankers.len()]),
         })
+    }
+
+    /// This explainer starting from `caches` (what [`Explainer::into_caches`] gave, for any
+    /// user of the same rankers): the page's worker keeps them between edits.
+    pub fn with_caches(self, caches: Vec<AttentionCache>) -> Self {
+        if caches.len() == self.rankers.len() {
+            *self.caches.borrow_mut() = caches;
+        }
+        self
+    }
+
+    /// The attention weights kept so far, one cache per ranker.
+    pub fn into_caches(self) -> Vec<AttentionCache> {
+        self.caches.into_inner()
     }
 
     /// The logged history (oldest first) as item ids: what edits refer to.
@@ -432,7 +450,8 @@ impl<'a> Explainer<'a> {
             .collect();
         let mut variants = Vec::new();
         let mut scores = vec![0f32; 0];
-        for m in self.rankers_for(edits)? {
+        let mut caches = self.caches.borrow_mut();
+        for (m, cache) in self.rankers_for(edits)?.into_iter().zip(caches.iter_mut()) {
             let score = |history: &[u32], gbr: &[u32]| -> Result<Scored> {
                 m.score(&RankerInput {
                     target: self.target,
@@ -456,7 +475,12 @@ impl<'a> Explainer<'a> {
                 .map(|k| Ok(full.probability - score(&ids, &without(&inferred, k))?.probability))
                 .collect::<Result<Vec<f32>>>()?;
             scores.resize(m.config.items, 0.0);
-            m.score_catalogue(&ids, &inferred, Some(self.user), &mut scores)?;
+            m.score_catalogue_cached(
+                (&ids, &inferred, Some(self.user)),
+                n as usize,
+                cache,
+                &mut scores,
+            )?;
             let top = top_items(&scores[..n as usize], &seen, self.top_k)?
                 .into_iter()
                 .map(|i| self.item_ref(i))

@@ -100,6 +100,65 @@ impl TargetAttention {
     }
 }
 
+/// One attention block's tensors, borrowed from a ranker.
+pub(super) struct BlockWeights<'a> {
+    d: usize,
+    pub(super) h: usize,
+    w1: &'a [f32],
+    b1: &'a [f32],
+    w2: &'a [f32],
+    b2: f32,
+    /// Per item, `e · (W_a + W_c)`.
+    keys: &'a [f32],
+}
+
+impl BlockWeights<'_> {
+    /// The target's part of the hidden layer, `v(W_b − W_c) + b1`: once per target.
+    pub(super) fn target_part(&self, v: &[f32]) -> Vec<f32> {
+        let (d, h, w1) = (self.d, self.h, self.w1);
+        let mut base = self.b1.to_vec();
+        for (k, &vk) in v.iter().enumerate() {
+            let (wb, wc) = (
+                &w1[(d + k) * h..(d + k + 1) * h],
+                &w1[(2 * d + k) * h..(2 * d + k + 1) * h],
+            );
+            for j in 0..h {
+                base[j] += vk * (wb[j] - wc[j]);
+            }
+        }
+        base
+    }
+
+    /// The sigmoid weight target `v` (its part `base`) gives item `it` (representation `e`):
+    /// it depends on neither the item's position nor the other items.
+    pub(super) fn weight(
+        &self,
+        v: &[f32],
+        base: &[f32],
+        e: &[f32],
+        it: u32,
+        hidden: &mut [f32],
+    ) -> f32 {
+        let (d, h, w1) = (self.d, self.h, self.w1);
+        let key = &self.keys[it as usize * h..(it as usize + 1) * h];
+        for j in 0..h {
+            hidden[j] = base[j] + key[j];
+        }
+        for k in 0..d {
+            let ev = e[k] * v[k];
+            let wd = &w1[(3 * d + k) * h..(3 * d + k + 1) * h];
+            for j in 0..h {
+                hidden[j] += ev * wd[j];
+            }
+        }
+        let mut s = self.b2;
+        for (&x, &w) in hidden[..h].iter().zip(&self.w2[..h]) {
+            s += x.max(0.0) * w;
+        }
+        sigmoid(s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankerConfig {
     pub variant: Variant,
@@ -452,6 +511,11 @@ impl Ranker {
         &self.weights[name]
     }
 
+    /// Every tensor, in name order.
+    pub(super) fn tensors_by_name(&self) -> impl Iterator<Item = (&String, &Vec<f32>)> {
+        self.weights.iter()
+    }
+
     /// A learned or fixed tensor by name, flat (for the WebGPU kernels' packing).
     pub fn weight(&self, name: &str) -> Option<&[f32]> {
         self.weights.get(name).map(Vec::as_slice)
@@ -564,56 +628,48 @@ impl Ranker {
         &self.table[item as usize * d..(item as usize + 1) * d]
     }
 
+    /// Attention block `block`'s weights, looked up once.
+    pub(super) fn block(&self, block: usize) -> BlockWeights<'_> {
+        let c = self.config;
+        let unit = &c.blocks()[block];
+        BlockWeights {
+            d: c.item_dim(),
+            h: c.att_hidden,
+            w1: self.w(&unit.hidden.w),
+            b1: self.w(&unit.hidden.b),
+            w2: self.w(&unit.score.w),
+            b2: self.w(&unit.score.b)[0],
+            keys: &self.keys[block],
+        }
+    }
+
     /// Sigmoid attention weights of `seq` for target representation `v`, and the pooled vector
     /// (weights · items / length; zeros for an empty sequence).
     fn attend(&self, block: usize, v: &[f32], seq: &[u32]) -> (Vec<f32>, Vec<f32>) {
-        let c = self.config;
-        let (d, h) = (c.item_dim(), c.att_hidden);
-        let unit = &c.blocks()[block];
-        let (w1, b1) = (self.w(&unit.hidden.w), self.w(&unit.hidden.b));
-        let (w2, b2) = (self.w(&unit.score.w), self.w(&unit.score.b)[0]);
-        // The target's part, v(W_b − W_c) + b1, once per target.
-        let mut base = b1.to_vec();
-        for (k, &vk) in v.iter().enumerate() {
-            let (wb, wc) = (
-                &w1[(d + k) * h..(d + k + 1) * h],
-                &w1[(2 * d + k) * h..(2 * d + k + 1) * h],
-            );
-            for j in 0..h {
-                base[j] += vk * (wb[j] - wc[j]);
-            }
-        }
-        let mut weights = Vec::with_capacity(seq.len());
-        let mut pooled = vec![0f32; d];
-        let mut hidden = vec![0f32; h];
-        for &it in seq {
-            let e = self.item(it);
-            let key = &self.keys[block][it as usize * h..(it as usize + 1) * h];
-            for j in 0..h {
-                hidden[j] = base[j] + key[j];
-            }
-            for k in 0..d {
-                let ev = e[k] * v[k];
-                let wd = &w1[(3 * d + k) * h..(3 * d + k + 1) * h];
-                for j in 0..h {
-                    hidden[j] += ev * wd[j];
-                }
-            }
-            let mut s = b2;
-            for j in 0..h {
-                s += hidden[j].max(0.0) * w2[j];
-            }
-            let a = sigmoid(s);
-            weights.push(a);
-            for k in 0..d {
-                pooled[k] += a * e[k];
+        let b = self.block(block);
+        let base = b.target_part(v);
+        let mut hidden = vec![0f32; b.h];
+        let weights: Vec<f32> = seq
+            .iter()
+            .map(|&it| b.weight(v, &base, self.item(it), it, &mut hidden))
+            .collect();
+        let pooled = self.pool(seq, &weights);
+        (weights, pooled)
+    }
+
+    /// `weights · items / length` (zeros for an empty sequence).
+    pub(super) fn pool(&self, seq: &[u32], weights: &[f32]) -> Vec<f32> {
+        let mut pooled = vec![0f32; self.config.item_dim()];
+        for (&it, &a) in seq.iter().zip(weights) {
+            for (p, &e) in pooled.iter_mut().zip(self.item(it)) {
+                *p += a * e;
             }
         }
         if !seq.is_empty() {
             let n = seq.len() as f32;
             pooled.iter_mut().for_each(|p| *p /= n);
         }
-        (weights, pooled)
+        pooled
     }
 
     /// Scores one pair, with the attention weights.
@@ -719,15 +775,28 @@ impl Ranker {
         let c = self.config;
         let history = &history[history.len().saturating_sub(c.max_history)..];
         let gbr = &gbr[..gbr.len().min(c.max_gbr)];
-        let mut input = v.to_vec();
         let (history_weights, p) = self.attend(0, v, history);
-        input.extend_from_slice(&p);
-        input.extend(p.iter().zip(v).map(|(a, b)| a * b));
-        let mut gbr_weights = Vec::new();
-        if c.variant.uses_gbr() {
-            let (w, p) = self.attend(1, v, gbr);
-            gbr_weights = w;
-            input.extend_from_slice(&p);
+        let (gbr_weights, q) = if c.variant.uses_gbr() {
+            self.attend(1, v, gbr)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let logit = self.head(v, &p, c.variant.uses_gbr().then_some(q.as_slice()), user);
+        Scored {
+            logit,
+            probability: sigmoid(logit),
+            history_weights,
+            gbr_weights,
+        }
+    }
+
+    /// The MLP's logit for target `v`, the pooled history `p`, the pooled inferred sequence `q`
+    /// (GBR variants) and the user.
+    pub(super) fn head(&self, v: &[f32], p: &[f32], q: Option<&[f32]>, user: Option<u32>) -> f32 {
+        let c = self.config;
+        let mut input = v.to_vec();
+        for p in std::iter::once(p).chain(q) {
+            input.extend_from_slice(p);
             input.extend(p.iter().zip(v).map(|(a, b)| a * b));
         }
         if c.uses_user() {
@@ -747,12 +816,7 @@ impl Ranker {
         h1.iter_mut().for_each(|x| *x = x.max(0.0));
         let mut out = [0f32];
         out_l.bind(&self.weights).forward(&h1, &mut out);
-        Scored {
-            logit: out[0],
-            probability: sigmoid(out[0]),
-            history_weights,
-            gbr_weights,
-        }
+        out[0]
     }
 
     pub fn to_bundle(
