@@ -8,7 +8,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use reaseq_core::experiment::slice_finder::Condition;
-use reaseq_core::experiment::{SliceFinding, SliceMeasure};
+use reaseq_core::experiment::{SliceFinderConfig, SliceFinding, SliceMeasure, SliceRanking};
 use reaseq_core::ranker::Variant;
 
 use crate::components::job_run::{job_run, JobState, RunControls};
@@ -46,16 +46,20 @@ pub fn SliceFinderCard(choice: Memo<Choice>) -> impl IntoView {
     let pair = Memo::new(move |_| {
         let q = query.get();
         let v = |k: &str, d| q.get(k).and_then(|s| Variant::parse(&s)).unwrap_or(d);
+        let n = |k: &str, d| q.get(k).and_then(|s| s.parse().ok()).unwrap_or(d);
+        let defaults = SliceFinderConfig::default();
         SlicePair {
             a: v("finder_a", Variant::Base),
             b: v("finder_b", Variant::Gbr),
-            min_size: q
-                .get("min_size")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(reaseq_core::experiment::SliceFinderConfig::default().min_size),
+            min_size: n("min_size", defaults.min_size),
+            min_users: n("min_users", defaults.min_users),
             measure: q
                 .get("measure")
                 .and_then(|s| SliceMeasure::parse(&s).ok())
+                .unwrap_or_default(),
+            ranking: q
+                .get("ranking")
+                .and_then(|s| SliceRanking::parse(&s).ok())
                 .unwrap_or_default(),
         }
     });
@@ -84,32 +88,44 @@ pub fn SliceFinderCard(choice: Memo<Choice>) -> impl IntoView {
         }
     };
     let set_size = use_set_query();
+    let set_users = use_set_query();
     let set_measure = use_set_query();
+    let set_ranking = use_set_query();
     let command = move || {
         let p = pair.get();
         format!(
-            "reaseq slices --a {} --b {} --min-size {} --measure {}",
+            "reaseq slices --a {} --b {} --min-size {} --min-users {} --measure {} --ranking {}",
             p.a.name(),
             p.b.name(),
             p.min_size,
-            p.measure.key()
+            p.min_users,
+            p.measure.key(),
+            p.ranking.key()
         )
     };
     view! {
         <section class="card" id="slices-card">
             <h2>"Where does one variant beat another?"</h2>
-            <p class="muted">"The test impressions cut by the target's popularity, genre and decade, the attended history's length, the user's activity (and on a synthetic world the ground truth: is the target of the user's hidden partner genre), and every pair of these; each slice of at least the minimum size gets the difference between the two variants with a paired user-bootstrap 95% interval and a Benjamini–Hochberg q-value over every slice tested, ranked by the interval's lower end. User pairs: each of the slice's impressions against the same user's impressions of the other class. Click a slice to filter the views above to it."</p>
+            <p class="muted">"The test impressions cut by the target's popularity, genre and decade, the attended history's length, the user's activity (and on a synthetic world the ground truth: is the target of the user's hidden partner genre), and every pair of these; each slice of at least the minimum size gets the difference between the two variants with a paired user-bootstrap 95% interval and a Benjamini–Hochberg q-value over every slice tested. General first (Slice Finder's rule): a significant gain (q < 0.05, the interval above 0) is reported at its most general slice, and the intersections that only refine it come after the rest; within each group, by the interval's lower end. User pairs: each of the slice's impressions against the same user's impressions of the other class. Click a slice to filter the views above to it."</p>
             <div class="controls">
                 <label>{select("finder_b", |p| p.b)}</label>
                 <label>" beats "{select("finder_a", |p| p.a)}</label>
                 <label>" in slices of at least "
                     <input id="slices-min-size" type="number" min="1" prop:value=move || pair.get().min_size.to_string()
                         on:change=move |ev| set_size(&[("min_size", Some(event_target_value(&ev)))])/>
-                    " impressions, by "
+                    " impressions and "
+                    <input id="slices-min-users" type="number" min="1" prop:value=move || pair.get().min_users.to_string()
+                        on:change=move |ev| set_users(&[("min_users", Some(event_target_value(&ev)))])/>
+                    " users, by "
                 </label>
                 <select id="slices-measure" on:change=move |ev| set_measure(&[("measure", Some(event_target_value(&ev)))])>
                     {[SliceMeasure::UserPairs, SliceMeasure::Auc].map(|m| view! { <option value=m.key() selected=move || pair.get().measure == m>{m.key()}</option> })}
                 </select>
+                <label>", ranked "
+                    <select id="slices-ranking" on:change=move |ev| set_ranking(&[("ranking", Some(event_target_value(&ev)))])>
+                        {[SliceRanking::GeneralFirst, SliceRanking::LowerEnd].map(|r| view! { <option value=r.key() selected=move || pair.get().ranking == r>{r.key()}</option> })}
+                    </select>
+                </label>
             </div>
             <p class="muted">"The same with the CLI: "<code id="slices-command">{command}</code></p>
             <RunControls prefix="slices" label="Find slices" doing="bootstrapping" progress=progress running=running start=start/>
@@ -139,17 +155,19 @@ fn Found(f: Arc<SliceFinding>) -> impl IntoView {
                 <td class="estimate">{format!("{:+.4}", s.diff)}</td>
                 <td>{format!("[{:+.4}, {:+.4}]", s.ci[0], s.ci[1])}</td>
                 <td>{format!("{:.3}", s.q)}</td>
+                <td class="muted">{s.note()}</td>
             </tr>
         }
     }).collect_view();
-    let called = f.slices.iter().filter(|s| s.q < 0.05).count();
+    let called = f.slices.iter().filter(|s| s.significant).count();
+    let c = f.config;
     view! {
         <p class="muted" id="slices-summary">{format!(
-            "{} impressions; {} candidate slices, {} of at least {} tested, {} with q < 0.05; the {} surest gains of {} over {} by {}:",
-            f.impressions, f.candidates, f.slices.len(), f.config.min_size, called, SHOWN.min(f.slices.len()), f.b, f.a, f.config.measure.key()
+            "{} impressions; {} candidate slices, {} of at least {} impressions and {} users tested, {} significant gains of {} (q < {}, interval above 0); the first {} by {}, {}:",
+            f.impressions, f.candidates, f.slices.len(), c.min_size, c.min_users, called, f.b, c.alpha, SHOWN.min(f.slices.len()), c.measure.key(), c.ranking.key()
         )}</p>
         <table class="figures" id="slices-found">
-            <tr><th>"#"</th><th>"slice"</th><th>"size"</th><th>"users"</th><th>{f.a.clone()}</th><th>{f.b.clone()}</th><th>"difference"</th><th>"95% CI"</th><th>"q"</th></tr>
+            <tr><th>"#"</th><th>"slice"</th><th>"size"</th><th>"users"</th><th>{f.a.clone()}</th><th>{f.b.clone()}</th><th>"difference"</th><th>"95% CI"</th><th>"q"</th><th></th></tr>
             {rows}
         </table>
         <button id="slices-export" on:click=move |_| download("slices.json", "application/json", &json)>"Every slice as JSON"</button>

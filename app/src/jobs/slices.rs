@@ -3,7 +3,9 @@
 //! (`reaseq_core::experiment::slice_finder`). It runs in the worker.
 
 pub use reaseq_core::experiment::SliceFinding;
-use reaseq_core::experiment::{find_slices, SliceFinderConfig, SliceMeasure, SliceTable};
+use reaseq_core::experiment::{
+    find_slices, SliceFinderConfig, SliceMeasure, SliceRanking, SliceTable,
+};
 use reaseq_core::metrics::BootstrapConfig;
 use reaseq_core::ranker::Variant;
 use serde::{Deserialize, Serialize};
@@ -11,14 +13,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, AppResult};
 use crate::loading::experiment::{Assets, ExperimentData};
 
-/// What the page asks: the pair and the smallest slice.
+/// What the page asks: the pair, the smallest slice, the measure and the order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlicePair {
     pub a: Variant,
     pub b: Variant,
     pub min_size: usize,
-    #[serde(default)]
+    pub min_users: usize,
     pub measure: SliceMeasure,
+    pub ranking: SliceRanking,
 }
 
 pub(crate) fn find(
@@ -43,8 +46,11 @@ pub(crate) fn find(
     let table = SliceTable::new(&d.data, &d.rows.test);
     let cfg = SliceFinderConfig {
         min_size: pair.min_size,
+        min_users: pair.min_users,
         measure: pair.measure,
+        ranking: pair.ranking,
         bootstrap: BootstrapConfig::default(),
+        ..SliceFinderConfig::default()
     };
     Ok(find_slices(
         &table,

@@ -36,7 +36,8 @@ pub use rows::{ExperimentRows, RowSettings};
 #[cfg(feature = "train")]
 pub use run::{oracle_sequences, run_experiment, ExperimentConfig, ExperimentRun};
 pub use slice_finder::{
-    find_slices, FoundSlice, SliceFinderConfig, SliceFinding, SliceMeasure, SliceTable,
+    find_slices, FoundSlice, SliceFinderConfig, SliceFinding, SliceMeasure, SliceRanking,
+    SliceTable,
 };
 pub use study::{
     across_worlds, least_sign_p, sign_test, study_report, study_table, AcrossWorlds, StudyResults,

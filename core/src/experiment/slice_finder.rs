@@ -227,12 +227,52 @@ impl SliceMeasure {
     }
 }
 
+/// How the tested slices are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SliceRanking {
+    /// Slice Finder's rule (Chung et al., 2019): a significant gain of `b` on a slice is reported
+    /// once, at its most general — an intersection whose single condition already shows a
+    /// significant gain is ranked after every slice that is not such a refinement, and says
+    /// which slice it refines. Within each group, by the interval's lower end.
+    #[default]
+    GeneralFirst,
+    /// By the interval's lower end alone (a refinement of a slice can outrank it).
+    LowerEnd,
+}
+
+impl SliceRanking {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::GeneralFirst => "general-first",
+            Self::LowerEnd => "lower-end",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        [Self::GeneralFirst, Self::LowerEnd]
+            .into_iter()
+            .find(|m| m.key() == s)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "slice ranking '{s}': use general-first or lower-end"
+                ))
+            })
+    }
+}
+
 /// How the finder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SliceFinderConfig {
     /// Fewest impressions a slice must have to be tested.
     pub min_size: usize,
+    /// Fewest users a slice must have to be tested: the user bootstrap resamples users, and
+    /// with a handful its percentile interval is far too narrow.
+    pub min_users: usize,
     pub measure: SliceMeasure,
+    pub ranking: SliceRanking,
+    /// A gain is significant when its q is below this and its interval is above zero.
+    pub alpha: f64,
     pub bootstrap: BootstrapConfig,
 }
 
@@ -240,7 +280,10 @@ impl Default for SliceFinderConfig {
     fn default() -> Self {
         Self {
             min_size: 100,
+            min_users: 20,
             measure: SliceMeasure::UserPairs,
+            ranking: SliceRanking::GeneralFirst,
+            alpha: 0.05,
             bootstrap: BootstrapConfig::default(),
         }
     }
@@ -264,6 +307,12 @@ pub struct FoundSlice {
     pub p: f64,
     /// Benjamini–Hochberg over every slice tested.
     pub q: f64,
+    /// A significant gain of `b`: `q` below the finder's alpha and the interval above zero.
+    pub significant: bool,
+    /// Under [`SliceRanking::GeneralFirst`], the more general slice (one of this one's
+    /// conditions) whose significant gain this one refines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refines: Option<Vec<Condition>>,
 }
 
 impl FoundSlice {
@@ -294,7 +343,8 @@ pub struct SliceFinding {
 
 impl Artifact for SliceFinding {
     const KIND: &'static str = "slice finding";
-    const FORMAT_VERSION: u32 = 1;
+    /// 2: the general-first ranking, `significant`, `refines` and `min_users`.
+    const FORMAT_VERSION: u32 = 2;
     const MADE_BY: &'static str = "reaseq slices";
 }
 
@@ -328,9 +378,15 @@ pub fn find_slices(
         if rows.len() < cfg.min_size.max(1) {
             continue;
         }
+        let users: Vec<u32> = rows.iter().map(|&r| table.users[r]).collect();
+        let mut distinct = users.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < cfg.min_users.max(1) {
+            continue;
+        }
         let labels: Vec<bool> = rows.iter().map(|&r| table.labels[r]).collect();
         let positives = labels.iter().filter(|&&l| l).count();
-        let users: Vec<u32> = rows.iter().map(|&r| table.users[r]).collect();
         let d = match &pairs {
             Some((pa, pb)) => match paired_user_pairs(&users, &rows, pa, pb, &cfg.bootstrap)? {
                 Some(d) => d,
@@ -353,9 +409,6 @@ pub fn find_slices(
                 }
             }
         };
-        let mut distinct = users.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
         found.push(FoundSlice {
             conditions: conds.iter().map(|&c| table.conditions[c].clone()).collect(),
             size: rows.len(),
@@ -367,12 +420,15 @@ pub fn find_slices(
             ci: [d.lower, d.upper],
             p: d.p,
             q: 0.0,
+            significant: false,
+            refines: None,
         });
     }
     progress(1.0);
     let q = benjamini_hochberg(&found.iter().map(|s| s.p).collect::<Vec<_>>());
     for (s, q) in found.iter_mut().zip(q) {
         s.q = q;
+        s.significant = q < cfg.alpha && s.ci[0] > 0.0;
     }
     // Ties (equal lower ends): the larger difference, then the broader slice (fewer conditions,
     // more rows), then the fixed candidate order.
@@ -383,6 +439,11 @@ pub fn find_slices(
             .then(x.conditions.len().cmp(&y.conditions.len()))
             .then(y.size.cmp(&x.size))
     });
+    if cfg.ranking == SliceRanking::GeneralFirst {
+        mark_refinements(&mut found);
+        // Stable: each group keeps the order above.
+        found.sort_by_key(|s| s.refines.is_some());
+    }
     Ok(SliceFinding {
         format_version: SliceFinding::FORMAT_VERSION,
         dataset: table.dataset.clone(),
@@ -393,6 +454,24 @@ pub fn find_slices(
         candidates: total,
         slices: found,
     })
+}
+
+/// Marks each significant intersection one of whose conditions alone is a significant slice
+/// (`found` sorted by lower end: the surest such parent is named).
+fn mark_refinements(found: &mut [FoundSlice]) {
+    let general: Vec<Vec<Condition>> = found
+        .iter()
+        .filter(|s| s.significant && s.conditions.len() == 1)
+        .map(|s| s.conditions.clone())
+        .collect();
+    for s in found.iter_mut() {
+        if s.significant && s.conditions.len() > 1 {
+            s.refines = general
+                .iter()
+                .find(|g| g.iter().all(|c| s.conditions.contains(c)))
+                .cloned();
+        }
+    }
 }
 
 /// One slice's two values and the paired interval of their difference.
@@ -486,26 +565,33 @@ fn paired_user_pairs(
 /// What `reaseq slices` prints: the top `top` slices.
 impl SliceFinding {
     pub fn markdown(&self, top: usize) -> String {
+        let c = &self.config;
+        let rule = match c.ranking {
+            SliceRanking::GeneralFirst => "significant gains at their most general first (a refinement of one after), then by the 95% interval's lower end",
+            SliceRanking::LowerEnd => "by the 95% interval's lower end",
+        };
         let mut s = format!(
-            "Slices of {} where {} beats {} most surely by {} ({} impressions, {} slices of at least {} tested of {}; ranked by the 95% interval's lower end; q = Benjamini–Hochberg)\n\n",
+            "Slices of {} where {} beats {} most surely by {} ({} impressions, {} slices of at least {} impressions and {} users tested of {}; ranked {rule}; q = Benjamini–Hochberg, significant: q < {} and the interval above 0)\n\n",
             self.dataset,
             self.b,
             self.a,
-            self.config.measure.key(),
+            c.measure.key(),
             self.impressions,
             self.slices.len(),
-            self.config.min_size,
-            self.candidates
+            c.min_size,
+            c.min_users,
+            self.candidates,
+            c.alpha,
         );
         s.push_str(&format!(
-            "| # | slice | size | users | {a} | {b} | diff | 95% CI | q |\n",
+            "| # | slice | size | users | {a} | {b} | diff | 95% CI | q | |\n",
             a = self.a,
             b = self.b
         ));
-        s.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
         for (k, x) in self.slices.iter().take(top).enumerate() {
             s.push_str(&format!(
-                "| {} | {} | {} | {} | {:.4} | {:.4} | {:+.4} | [{:+.4}, {:+.4}] | {:.3} |\n",
+                "| {} | {} | {} | {} | {:.4} | {:.4} | {:+.4} | [{:+.4}, {:+.4}] | {:.3} | {} |\n",
                 k + 1,
                 x.name(),
                 x.size,
@@ -515,10 +601,28 @@ impl SliceFinding {
                 x.diff,
                 x.ci[0],
                 x.ci[1],
-                x.q
+                x.q,
+                x.note()
             ));
         }
         s
+    }
+}
+
+impl FoundSlice {
+    /// `significant`, or `refines genre=Drama`, or nothing.
+    pub fn note(&self) -> String {
+        match (&self.refines, self.significant) {
+            (Some(g), _) => format!(
+                "refines {}",
+                g.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ∧ ")
+            ),
+            (None, true) => "significant".into(),
+            (None, false) => String::new(),
+        }
     }
 }
 
@@ -589,6 +693,97 @@ mod tests {
             .find(|s| s.conditions == top.conditions)
             .unwrap();
         assert!((back.diff + top.diff).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_gain_is_reported_at_its_most_general_slice_first() {
+        // Per user: partner-genre rows of genres X and Y and a row of neither kind, each a
+        // positive and a negative. b separates the X rows of the partner genre perfectly and
+        // its Y rows in three users of four; a has no opinion anywhere.
+        let cond = |attribute, value: &str| Condition {
+            attribute,
+            value: value.into(),
+        };
+        let conditions = vec![
+            cond(Attribute::PartnerGenre, "yes"),
+            cond(Attribute::PartnerGenre, "no"),
+            cond(Attribute::Genre, "X"),
+            cond(Attribute::Genre, "Y"),
+        ];
+        let (mut users, mut labels, mut row_conditions, mut b) = (vec![], vec![], vec![], vec![]);
+        for u in 0..60u32 {
+            for (cs, gain) in [
+                (vec![0, 2], 0.4),
+                (vec![0, 3], if u % 4 == 0 { -0.1 } else { 0.1 }),
+                (vec![1, 2], 0.0),
+            ] {
+                for label in [true, false] {
+                    users.push(u);
+                    labels.push(label);
+                    row_conditions.push(cs.clone());
+                    b.push(if label { 0.5 + gain } else { 0.5 - gain });
+                }
+            }
+        }
+        let table = SliceTable {
+            dataset: "t".into(),
+            users,
+            labels,
+            row_conditions,
+            conditions,
+            activity_edges: Vec::new(),
+        };
+        let a = vec![0.5; b.len()];
+        let cfg = |ranking| SliceFinderConfig {
+            min_size: 10,
+            ranking,
+            bootstrap: BootstrapConfig {
+                replicates: 300,
+                ..BootstrapConfig::default()
+            },
+            ..SliceFinderConfig::default()
+        };
+        let run = |r| find_slices(&table, ("a", &a), ("b", &b), &cfg(r), &|_| ()).unwrap();
+        let surest = run(SliceRanking::LowerEnd);
+        assert_eq!(
+            surest.slices[0].name(),
+            "genre=X ∧ partner_genre=yes",
+            "{}",
+            surest.markdown(5)
+        );
+        let general = run(SliceRanking::GeneralFirst);
+        let top = &general.slices[0];
+        assert_eq!(top.name(), "partner_genre=yes", "{}", general.markdown(8));
+        assert!(top.significant && top.refines.is_none());
+        let refined = general
+            .slices
+            .iter()
+            .position(|s| s.name() == "genre=X ∧ partner_genre=yes")
+            .unwrap();
+        assert_eq!(
+            general.slices[refined].refines.as_deref(),
+            Some(&top.conditions[..])
+        );
+        assert_eq!(general.slices[refined].note(), "refines partner_genre=yes");
+        // Every slice that refines nothing comes before every refinement.
+        let first_refinement = general.slices.iter().position(|s| s.refines.is_some());
+        assert!(general.slices[first_refinement.unwrap()..]
+            .iter()
+            .all(|s| s.refines.is_some()));
+        // The same slices and figures, only in another order.
+        assert_eq!(general.slices.len(), surest.slices.len());
+        // Too few users: nothing is tested.
+        let few = SliceFinderConfig {
+            min_users: 61,
+            ..cfg(SliceRanking::GeneralFirst)
+        };
+        let none = find_slices(&table, ("a", &a), ("b", &b), &few, &|_| ()).unwrap();
+        assert!(none.slices.is_empty());
+        assert_eq!(
+            SliceRanking::parse("lower-end").unwrap(),
+            SliceRanking::LowerEnd
+        );
+        assert!(SliceRanking::parse("best").is_err());
     }
 
     #[test]

@@ -73,14 +73,20 @@ impl Workspace {
         self.data.join(relative)
     }
 
-    /// Where the page reads `relative` for `data`: a synthetic world's from the assets the
-    /// repository ships, MovieLens-100k's from this workspace (which `scripts/stage-data.sh`
-    /// stages into the build).
+    /// Where the page reads `relative` for `data`: the workbench's synthetic world's from the
+    /// assets the repository ships, MovieLens-100k's (and any other world's, which the page
+    /// never shows) from this workspace (which `scripts/stage-data.sh` stages into the build).
     pub fn page_path(&self, data: &crate::data::Prepared, relative: &str) -> PathBuf {
-        match data.world {
-            Some(_) => self.assets.join(relative),
-            None => self.path(relative),
+        if Self::shipped_world(data) {
+            self.assets.join(relative)
+        } else {
+            self.path(relative)
         }
+    }
+
+    /// Whether `data` is the world whose models the repository ships.
+    pub fn shipped_world(data: &crate::data::Prepared) -> bool {
+        data.world == Some(crate::data::WorldSpec::WORKBENCH)
     }
 
     /// Copies `files` from the layout directory `relative` under the data directory to the same

@@ -46,18 +46,18 @@ impl Workspace {
         }
         let results: ExperimentResults = read_artifact(&dir.join(file::RESULTS))?;
         let rows = ExperimentRows::of_results(data, &results, &rankers)?;
-        // Where the page finds them (scripts/stage-data.sh): a world's beside its bundles; a
-        // dataset's student from its knowledge build and its sequences from the reasoner's dir.
-        let (student, inferred) = match data.world {
-            Some(_) => {
-                let [m, w] = layout::bundle_files(file::STUDENT);
-                let s = StudentEncoder::from_bundle(file::STUDENT, &read(&m)?, &read(&w)?)?;
-                (s, dir.join(file::INFERRED))
-            }
-            None => (
+        // Where the page finds them (scripts/stage-data.sh): the shipped world's beside its
+        // bundles; a dataset's (or another world's) student from its knowledge build and its
+        // sequences from the reasoner's dir.
+        let (student, inferred) = if Self::shipped_world(data) {
+            let [m, w] = layout::bundle_files(file::STUDENT);
+            let s = StudentEncoder::from_bundle(file::STUDENT, &read(&m)?, &read(&w)?)?;
+            (s, dir.join(file::INFERRED))
+        } else {
+            (
                 self.student(&data.ds)?,
                 self.reasoner_dir(data).join(file::INFERRED),
-            ),
+            )
         };
         let space = ColdSpace::for_rankers(student, &rankers)?;
         let name = inferred.display().to_string();

@@ -8,8 +8,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
 use reaseq_core::experiment::{
-    find_slices, Edits, Explainer, Move, SliceFinderConfig, SliceMeasure, SliceTable, TypedItem,
-    WhatIfReasoner,
+    find_slices, Edits, Explainer, Move, SliceFinderConfig, SliceMeasure, SliceRanking, SliceTable,
+    TypedItem, WhatIfReasoner,
 };
 use reaseq_core::metrics::BootstrapConfig;
 use reaseq_core::ranker::{Ranker, RankerExample};
@@ -139,6 +139,13 @@ pub struct SlicesArgs {
     /// Fewest impressions a slice needs to be tested.
     #[arg(long, default_value_t = SliceFinderConfig::default().min_size)]
     min_size: usize,
+    /// Fewest users a slice needs to be tested (the bootstrap resamples users).
+    #[arg(long, default_value_t = SliceFinderConfig::default().min_users)]
+    min_users: usize,
+    /// How slices are ordered: general-first (a significant gain at its most general slice,
+    /// its refinements after) or lower-end (by the interval's lower end alone).
+    #[arg(long, default_value = "general-first")]
+    ranking: String,
     /// What each slice is measured by: user-pairs (each slice impression against the same
     /// user's impressions of the other class) or auc (within the slice only).
     #[arg(long, default_value = "user-pairs")]
@@ -183,11 +190,14 @@ pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
     let cb = column(&page.rankers, &a.b, test, gbr)?;
     let cfg = SliceFinderConfig {
         min_size: a.min_size,
+        min_users: a.min_users,
         measure: SliceMeasure::parse(&a.measure)?,
+        ranking: SliceRanking::parse(&a.ranking)?,
         bootstrap: BootstrapConfig {
             replicates: a.replicates,
             ..BootstrapConfig::default()
         },
+        ..SliceFinderConfig::default()
     };
     let f = find_slices(&table, (ca.0, &ca.1), (cb.0, &cb.1), &cfg, &|_| ())?;
     if a.json {
