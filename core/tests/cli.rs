@@ -1070,3 +1070,85 @@ fn slices_rank_the_partner_genre_first_for_gbr_against_base() {
         stderr(&out)
     );
 }
+
+/// `slices --write-rows` writes the test impressions with every variant's probability; a
+/// model scored on them (here a copy of +GBR's column) is read back with `--scores` and sliced
+/// as +GBR is; a file missing an impression is refused by name.
+#[test]
+fn slices_read_your_models_scores_matched_to_the_test_rows() {
+    use reaseq_core::experiment::SliceFinding;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = dir.path().join("rows.csv");
+    let rows_s = rows.to_str().unwrap();
+    let out = reaseq_on_shipped(&[
+        "slices",
+        "--synthetic",
+        "--a",
+        "Base",
+        "--b",
+        "+GBR",
+        "--write-rows",
+        rows_s,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("user_id,item_id,label,Base,+REP,+GBR,ReaSeq")
+    );
+    // Keep user, item, label and +GBR's column, renamed "mine".
+    let mine: Vec<String> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{}", f[0], f[1], f[2], f[5])
+        })
+        .collect();
+    let file = dir.path().join("mine.csv");
+    std::fs::write(
+        &file,
+        format!("user_id,item_id,label,mine\n{}\n", mine.join("\n")),
+    )
+    .unwrap();
+    let run = |b: &str, scores: &str| -> SliceFinding {
+        let out = reaseq_on_shipped(&[
+            "slices",
+            "--synthetic",
+            "--a",
+            "Base",
+            "--b",
+            b,
+            "--scores",
+            scores,
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        from_json("stdout", &out.stdout).unwrap()
+    };
+    let theirs = run("mine", file.to_str().unwrap());
+    let ours = run("+GBR", file.to_str().unwrap());
+    assert_eq!(theirs.b, "mine");
+    assert_eq!(theirs.slices, ours.slices);
+    let short = dir.path().join("short.csv");
+    std::fs::write(
+        &short,
+        format!("user_id,item_id,label,mine\n{}\n", mine[1..].join("\n")),
+    )
+    .unwrap();
+    let out = reaseq_on_shipped(&[
+        "slices",
+        "--synthetic",
+        "--a",
+        "Base",
+        "--b",
+        "mine",
+        "--scores",
+        short.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("short.csv") && stderr(&out).contains("no row for user"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -21,8 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::Artifact;
 use crate::data::protocol::{history_bucket, PopularityBuckets};
-use crate::data::{Part, Prepared};
-use crate::error::{Error, Result};
+use std::collections::HashMap;
+
+use crate::data::load::ModelScores;
+use crate::data::{Dataset, Part, Prepared};
+use crate::error::{Error, Problem, Result};
 use crate::metrics::{benjamini_hochberg, paired_bootstrap, BootstrapConfig, Metric};
 use crate::ranker::slices::{history_slice_name, HISTORY_EDGES, POPULARITY_SLICES};
 use crate::ranker::RankerExample;
@@ -474,6 +477,107 @@ fn mark_refinements(found: &mut [FoundSlice]) {
     }
 }
 
+/// The test impressions as a score file (`reaseq slices --write-rows`):
+/// `user_id,item_id,label` and each named model's probability — the rows a researcher scores
+/// with their own model and adds as a column, for [`align_scores`].
+pub fn test_rows_csv(ds: &Dataset, test: &[RankerExample], models: &[(&str, &[f64])]) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = String::from("user_id,item_id,label");
+    for (name, _) in models {
+        out.push(',');
+        out.push_str(&quote(name));
+    }
+    out.push('\n');
+    for (r, e) in test.iter().enumerate() {
+        out.push_str(&format!(
+            "{},{},{}",
+            quote(ds.users.name(e.user)),
+            quote(&ds.items[e.target as usize].id),
+            u8::from(e.label)
+        ));
+        for (_, col) in models {
+            out.push_str(&format!(",{}", col[r]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Each model of a score file as a column over `test`: every test impression matched to the
+/// file's row of the same user and item, whose label must agree. Rows the test set does not
+/// have are ignored; a test impression the file lacks, a second row of one impression or a
+/// label that disagrees is an error naming the file and line.
+pub fn align_scores(
+    file: &str,
+    s: &ModelScores,
+    ds: &Dataset,
+    test: &[RankerExample],
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let problem =
+        |line: u64, field: &str, msg: String| Error::Format(Problem::new(file, line, field, msg));
+    let items = s.item.as_ref().ok_or_else(|| {
+        problem(
+            1,
+            "header",
+            "no item_id column: the slice finder matches rows to the test impressions by user and item (reaseq slices --write-rows FILE writes them)".into(),
+        )
+    })?;
+    let mut at: HashMap<(&str, &str), usize> = HashMap::with_capacity(items.len());
+    for (r, item) in items.iter().enumerate() {
+        let key = (s.users.name(s.user[r]), item.as_str());
+        if let Some(first) = at.insert(key, r) {
+            return Err(problem(
+                s.line[r],
+                "item_id",
+                format!(
+                    "user {} and item {} again (first on line {}): one row per impression",
+                    key.0, key.1, s.line[first]
+                ),
+            ));
+        }
+    }
+    let mut rows = Vec::with_capacity(test.len());
+    for e in test {
+        let (user, item) = (
+            ds.users.name(e.user),
+            ds.items[e.target as usize].id.as_str(),
+        );
+        let r = *at.get(&(user, item)).ok_or_else(|| {
+            problem(
+                1,
+                "user_id,item_id",
+                format!(
+                    "no row for user {user} and item {item}, a test impression of {}: score all {} (reaseq slices --write-rows FILE writes them)",
+                    ds.name,
+                    test.len()
+                ),
+            )
+        })?;
+        if s.label[r] != e.label {
+            return Err(problem(
+                s.line[r],
+                "label",
+                format!(
+                    "label {} for user {user} and item {item}, whose test label is {}",
+                    u8::from(s.label[r]),
+                    u8::from(e.label)
+                ),
+            ));
+        }
+        rows.push(r);
+    }
+    Ok(s.models
+        .iter()
+        .map(|(name, col)| (name.clone(), rows.iter().map(|&r| col[r]).collect()))
+        .collect())
+}
+
 /// One slice's two values and the paired interval of their difference.
 struct Difference {
     value_a: f64,
@@ -804,6 +908,52 @@ mod tests {
         );
         assert_eq!(SliceMeasure::parse("auc").unwrap(), SliceMeasure::Auc);
         assert!(SliceMeasure::parse("gauc").is_err());
+    }
+
+    #[test]
+    fn a_score_file_of_the_test_rows_reads_back_as_its_columns_and_bad_ones_name_the_line() {
+        use crate::data::load::{read_model_scores, Strictness};
+        let (data, rows) = small_world(3);
+        let ds = &data.ds;
+        let test = &rows.test;
+        let mine: Vec<f64> = (0..test.len()).map(|r| (r % 7) as f64 / 7.0).collect();
+        let csv = test_rows_csv(ds, test, &[("mine", &mine)]);
+        let read = |text: &str| read_model_scores("s.csv", text.as_bytes(), Strictness::Strict);
+        let s = read(&csv).unwrap();
+        let cols = align_scores("s.csv", &s, ds, test).unwrap();
+        assert_eq!(cols, vec![("mine".to_string(), mine.clone())]);
+        // Rows in another order, and one the test set does not have, read the same.
+        let mut lines: Vec<&str> = csv.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        let extra = format!("{},nosuchitem,1,0.5", ds.users.name(test[0].user));
+        let shuffled = format!("{header}\n{extra}\n{}\n", lines.join("\n"));
+        let cols = align_scores("s.csv", &read(&shuffled).unwrap(), ds, test).unwrap();
+        assert_eq!(cols[0].1, mine);
+        let err = |text: String| {
+            align_scores("s.csv", &read(&text).unwrap(), ds, test)
+                .unwrap_err()
+                .to_string()
+        };
+        // A missing impression; a flipped label (line 2 is the first row); a second row.
+        let e = err(format!("{header}\n{}\n", lines[1..].join("\n")));
+        assert!(e.contains("s.csv") && e.contains("no row for user"), "{e}");
+        let first: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let flipped = format!(
+            "{},{},{},{}",
+            first[0],
+            first[1],
+            1 - first[2].parse::<u8>().unwrap(),
+            first[3]
+        );
+        let body: Vec<&str> = csv.lines().skip(2).collect();
+        let e = err(format!("{header}\n{flipped}\n{}\n", body.join("\n")));
+        assert!(e.contains("s.csv:2") && e.contains("label"), "{e}");
+        let e = err(format!("{csv}{}\n", csv.lines().nth(1).unwrap()));
+        assert!(e.contains("again (first on line 2)"), "{e}");
+        let no_item = "user_id,label,mine\nu1,1,0.5\n";
+        let e = err(no_item.to_string());
+        assert!(e.contains("no item_id column"), "{e}");
     }
 
     #[test]

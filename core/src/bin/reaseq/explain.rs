@@ -4,15 +4,17 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
+use reaseq_core::data::load::{read_model_scores, Strictness};
+use reaseq_core::experiment::slice_finder::{align_scores, test_rows_csv};
 use reaseq_core::experiment::{
     find_slices, Edits, Explainer, Move, SliceFinderConfig, SliceMeasure, SliceRanking, SliceTable,
     TypedItem, WhatIfReasoner,
 };
 use reaseq_core::metrics::BootstrapConfig;
-use reaseq_core::ranker::{Ranker, RankerExample};
+use reaseq_core::ranker::{Ranker, RankerExample, Variant};
 
 use crate::source::DataArgs;
 use crate::workspace::workspace;
@@ -150,6 +152,15 @@ pub struct SlicesArgs {
     /// user's impressions of the other class) or auc (within the slice only).
     #[arg(long, default_value = "user-pairs")]
     measure: String,
+    /// Score files of your own models on the test impressions (`user_id,item_id,label` and a
+    /// column per model, or one file per model), matched by user and item; their models can
+    /// then be --a or --b by column name (by file name, one file per model). Repeatable.
+    #[arg(long = "scores")]
+    scores: Vec<String>,
+    /// Write the test impressions with every variant's probability to this CSV (the rows to
+    /// score your model on, then add as a column) and stop.
+    #[arg(long)]
+    write_rows: Option<String>,
     /// Bootstrap replicates per slice.
     #[arg(long, default_value_t = 1000)]
     replicates: usize,
@@ -160,24 +171,53 @@ pub struct SlicesArgs {
     json: bool,
 }
 
-/// A model's name and probability of every test row.
-fn column(
+/// Every variant's probability of every test row, by name.
+fn variant_columns(
     rankers: &[Ranker],
-    name: &str,
     test: &[RankerExample],
     gbr: &[Vec<u32>],
-) -> Result<(&'static str, Vec<f64>)> {
-    let Some(m) = rankers.iter().find(|m| {
-        m.config.variant.name().eq_ignore_ascii_case(name) || m.config.variant.key() == name
-    }) else {
-        let names: Vec<&str> = rankers.iter().map(|m| m.config.variant.name()).collect();
-        bail!("no model '{name}': the bundles are {}", names.join(", "));
-    };
-    let col = test
+) -> Result<Vec<(String, Vec<f64>)>> {
+    rankers
         .iter()
-        .map(|e| Ok(f64::from(m.score(&e.input(gbr))?.probability)))
-        .collect::<Result<_>>()?;
-    Ok((m.config.variant.name(), col))
+        .map(|m| {
+            let col = test
+                .iter()
+                .map(|e| Ok(f64::from(m.score(&e.input(gbr))?.probability)))
+                .collect::<Result<_>>()?;
+            Ok((m.config.variant.name().to_owned(), col))
+        })
+        .collect()
+}
+
+/// The score files' models as columns over the test rows.
+fn score_columns(
+    files: &[String],
+    data: &reaseq_core::data::Prepared,
+    test: &[RankerExample],
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("reading {f}"))?;
+        let mut s = read_model_scores(f, &bytes, Strictness::Strict)?;
+        if files.len() > 1 {
+            s = s.named_by_file(f);
+        }
+        out.extend(align_scores(f, &s, &data.ds, test)?);
+    }
+    Ok(out)
+}
+
+/// The column named `name`: a variant (by name or key) or a score file's model.
+fn column<'c>(columns: &'c [(String, Vec<f64>)], name: &str) -> Result<(&'c str, &'c [f64])> {
+    let key = Variant::parse(name).map(|v| v.name());
+    columns
+        .iter()
+        .find(|(n, _)| n == name || Some(n.as_str()) == key)
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+            anyhow::anyhow!("no model '{name}': the models are {}", names.join(", "))
+        })
 }
 
 pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
@@ -185,9 +225,25 @@ pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
     let data = a.data.prepare(10, a.seed)?;
     let page = ws.page_rankers(&data)?;
     let (test, gbr) = (&page.rows.test, &page.gbr);
+    let mut columns = variant_columns(&page.rankers, test, gbr)?;
+    if let Some(path) = &a.write_rows {
+        let models: Vec<(&str, &[f64])> = columns
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .collect();
+        std::fs::write(path, test_rows_csv(&data.ds, test, &models))
+            .with_context(|| format!("writing {path}"))?;
+        eprintln!("{} test impressions → {path}", test.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (name, col) in score_columns(&a.scores, &data, test)? {
+        if columns.iter().any(|(n, _)| *n == name) {
+            bail!("a score file's model is named {name}, as a variant is: rename its column");
+        }
+        columns.push((name, col));
+    }
     let table = SliceTable::new(&data, test);
-    let ca = column(&page.rankers, &a.a, test, gbr)?;
-    let cb = column(&page.rankers, &a.b, test, gbr)?;
+    let (ca, cb) = (column(&columns, &a.a)?, column(&columns, &a.b)?);
     let cfg = SliceFinderConfig {
         min_size: a.min_size,
         min_users: a.min_users,
@@ -199,7 +255,7 @@ pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
         },
         ..SliceFinderConfig::default()
     };
-    let f = find_slices(&table, (ca.0, &ca.1), (cb.0, &cb.1), &cfg, &|_| ())?;
+    let f = find_slices(&table, ca, cb, &cfg, &|_| ())?;
     if a.json {
         println!("{}", String::from_utf8(to_json(&f)?)?);
     } else {

@@ -84,6 +84,8 @@ pub struct ModelScores {
     pub label: Vec<bool>,
     /// The item of each row, when the file has `item_id`.
     pub item: Option<Vec<String>>,
+    /// The line each row starts on (for errors about a row after reading).
+    pub line: Vec<u64>,
     /// Per model: its column's name and scores.
     pub models: Vec<(String, Vec<f64>)>,
 }
@@ -182,6 +184,7 @@ pub fn read_model_scores(file: &str, data: &[u8], strictness: Strictness) -> Res
         }
         out.user.push(out.users.intern(user));
         out.label.push(label);
+        out.line.push(row.line());
         for ((_, col), s) in out.models.iter_mut().zip(scores) {
             col.push(s);
         }
