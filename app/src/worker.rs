@@ -247,7 +247,11 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             let out = explain::explain((&assets, &r, &space), (&ra, &rd), &what_if)?;
             Ok(Reply::Explained(Box::new(out)))
         }
-        Job::Slices { choice, pair } => {
+        Job::Slices {
+            choice,
+            pair,
+            scores,
+        } => {
             let assets = rankers_for(&choice).await?;
             let r = rows_for(&choice, &assets).await?;
             let last = Cell::new(0.0);
@@ -257,8 +261,18 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
                     post(id, Reply::Progress(p));
                 }
             };
-            let out = slices::find(&assets, &r, &pair, &progress)?;
+            let out = slices::find(&assets, &r, (&pair, &scores), &progress)?;
             Ok(Reply::SlicesFound(Box::new(out)))
+        }
+        Job::SliceModels { choice, scores } => {
+            let assets = rankers_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
+            Ok(Reply::SliceModels(slices::models(&assets, &r, &scores)?))
+        }
+        Job::SliceRows { choice } => {
+            let assets = rankers_for(&choice).await?;
+            let r = rows_for(&choice, &assets).await?;
+            Ok(Reply::SliceRows(slices::rows(&assets, &r)?))
         }
         Job::Attention {
             choice,

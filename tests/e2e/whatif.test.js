@@ -4,6 +4,8 @@
 // bundles. Every test also fails on a console error (helpers.js).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PHONE, screenshot, viewTest, waitUntil } from "./helpers.js";
@@ -122,22 +124,26 @@ viewTest("a bad what-if says why and keeps the page usable", async ({ open }) =>
   assert.match(await link.locator("#whatif-error").innerText(), /no item 'i199999'/);
 });
 
+const sliceName = (s) => s.conditions.map((c) => `${c.attribute}=${c.value}`).join(" ∧ ");
+const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
+/** The first `n` slices of a `reaseq slices --json` finding as the page's table prints them. */
+const printed = (f, n) => f.slices.slice(0, n).map((s, k) => [
+  String(k + 1), sliceName(s), String(s.size), String(s.users), s.value_a.toFixed(4), s.value_b.toFixed(4),
+  signed(s.diff), `[${signed(s.ci[0])}, ${signed(s.ci[1])}]`, s.q.toFixed(3),
+  s.refines ? `refines ${s.refines.map((c) => `${c.attribute}=${c.value}`).join(" ∧ ")}` : s.significant ? "significant" : "",
+]);
+const tableOf = (page) => page.locator("#slices-found tr[data-slice]").evaluateAll((trs) =>
+  trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText)));
+
 viewTest("the slice finder ranks the CLI's slices and a click filters Compare to one", async ({ open }) => {
   const page = await open(`/compare?${WORLD}&finder_a=base&finder_b=gbr`);
   await page.locator("#compare-table tr[data-variant]").first().waitFor({ timeout: 90000 });
   const all = await page.locator("#compare-summary").innerText();
   await page.locator("#slices-run").click();
   await page.locator("#slices-found tr[data-slice]").first().waitFor({ timeout: 120000 });
-  const rows = await page.locator("#slices-found tr[data-slice]").evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText)));
+  const rows = await tableOf(page);
   const f = cli(["slices", "--synthetic", "--a", "Base", "--b", "+GBR", "--json"]);
-  const name = (s) => s.conditions.map((c) => `${c.attribute}=${c.value}`).join(" ∧ ");
-  const want = f.slices.slice(0, rows.length).map((s, k) => [
-    String(k + 1), name(s), String(s.size), String(s.users), s.value_a.toFixed(4), s.value_b.toFixed(4),
-    `${s.diff >= 0 ? "+" : ""}${s.diff.toFixed(4)}`, `[${s.ci[0] >= 0 ? "+" : ""}${s.ci[0].toFixed(4)}, ${s.ci[1] >= 0 ? "+" : ""}${s.ci[1].toFixed(4)}]`, s.q.toFixed(3),
-    s.refines ? `refines ${s.refines.map((c) => `${c.attribute}=${c.value}`).join(" ∧ ")}` : s.significant ? "significant" : "",
-  ]);
-  assert.deepEqual(rows, want, "the page's top slices vs reaseq slices");
+  assert.deepEqual(rows, printed(f, rows.length), "the page's top slices vs reaseq slices");
   // The world's ground truth ranks first, general first (docs/results/slice-finder.md).
   assert.equal(rows[0][1], "partner_genre=yes", `the top slice is ${rows[0][1]}`);
   assert.equal(rows[0][9], "significant");
@@ -154,4 +160,41 @@ viewTest("the slice finder ranks the CLI's slices and a click filters Compare to
   await page.locator("#slice-filter-clear").click();
   const back = await waitUntil(page, (s) => document.querySelector("#compare-summary")?.innerText.split(",")[0] === s, all.split(",")[0], 60000);
   assert.ok(back, "clearing the slice shows every impression again");
+});
+
+viewTest("the slice finder compares your model from a score file of the test impressions, as reaseq slices --scores does", async ({ open }) => {
+  const page = await open(`/compare?${WORLD}&finder_a=base`);
+  await page.locator("#slices-rows").waitFor({ timeout: 90000 });
+  // The page's test impressions are the CLI's, with the same probabilities.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#slices-rows")]);
+  const rows = readFileSync(await download.path(), "utf8");
+  const dir = mkdtempSync(join(tmpdir(), "reaseq-slices-"));
+  const cliRows = join(dir, "rows.csv");
+  execFileSync(reaseq, ["slices", "--synthetic", "--a", "Base", "--b", "+GBR", "--write-rows", cliRows], { cwd: root, env: { ...process.env, REASEQ_ASSETS: join(root, "assets") }, stdio: "ignore" });
+  assert.equal(rows, readFileSync(cliRows, "utf8"), "the page's test impressions vs reaseq slices --write-rows");
+  // Your model: +GBR's column under another name.
+  const lines = rows.trim().split("\n");
+  assert.equal(lines[0], "user_id,item_id,label,Base,+REP,+GBR,ReaSeq");
+  const body = lines.slice(1).map((l) => { const f = l.split(","); return `${f[0]},${f[1]},${f[2]},${f[5]}`; });
+  const mine = join(dir, "mine.csv");
+  writeFileSync(mine, `user_id,item_id,label,mine\n${body.join("\n")}\n`);
+  await page.locator("#slices-scores").setInputFiles(mine);
+  await page.locator("#slices-models").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#slices-models").innerText(), "Your models: mine.");
+  await page.locator("#slices-finder_b").selectOption("mine");
+  await page.waitForURL(/finder_b=mine/);
+  assert.match(await page.locator("#slices-command").innerText(), /--b mine .*--scores mine\.csv$/);
+  await page.locator("#slices-run").click();
+  await page.locator("#slices-found tr[data-slice]").first().waitFor({ timeout: 120000 });
+  const table = await tableOf(page);
+  const f = cli(["slices", "--synthetic", "--a", "Base", "--b", "mine", "--scores", mine, "--json"]);
+  assert.equal(f.b, "mine");
+  assert.deepEqual(table, printed(f, table.length), "the page's slices of your model vs reaseq slices --scores");
+  assert.deepEqual(table, printed(cli(["slices", "--synthetic", "--a", "Base", "--b", "+GBR", "--json"]), table.length), "a copy of +GBR slices as +GBR");
+  // A file missing an impression is refused by name.
+  const short = join(dir, "short.csv");
+  writeFileSync(short, `user_id,item_id,label,mine\n${body.slice(1).join("\n")}\n`);
+  await page.locator("#slices-scores").setInputFiles(short);
+  await page.locator("#slices-models-error").waitFor({ timeout: 60000 });
+  assert.match(await page.locator("#slices-models-error").innerText(), /short\.csv.*no row for user/);
 });

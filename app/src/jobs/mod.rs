@@ -61,11 +61,20 @@ pub enum Job {
         choice: Choice,
         what_if: explain::WhatIf,
     },
-    /// The test-set slices where one bundled variant beats another most surely.
+    /// The test-set slices where one model beats another most surely: the bundled variants,
+    /// and the models of score files of the test impressions.
     Slices {
         choice: Choice,
         pair: slices::SlicePair,
+        scores: Vec<open::OpenedFile>,
     },
+    /// The models of score files of the test impressions, matched to them.
+    SliceModels {
+        choice: Choice,
+        scores: Vec<open::OpenedFile>,
+    },
+    /// The test impressions with every variant's probability, as CSV.
+    SliceRows { choice: Choice },
     /// Every ranker's attention for one of a user's test targets.
     Attention {
         choice: Choice,
@@ -102,6 +111,8 @@ pub enum Reply {
     Attended(Box<attention::Strips>),
     Explained(Box<explain::Explained>),
     SlicesFound(Box<slices::SliceFinding>),
+    SliceModels(Vec<String>),
+    SliceRows(String),
     Opened(Box<open::Opened>),
     Knew(Box<reaseq_core::knowledge::pipeline::PageKnowledge>),
     ScoresCompared(Box<scores::OwnModels>),

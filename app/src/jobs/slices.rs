@@ -1,48 +1,66 @@
-//! The slice finder job: two bundled variants scored on the test set, and the slices where the
-//! second beats the first most surely, by the function `reaseq slices` prints
-//! (`reaseq_core::experiment::slice_finder`). It runs in the worker.
+//! The slice finder jobs: the bundled variants (and the researcher's models from score files of
+//! the test impressions) scored on the test set, and the slices where the second beats the first
+//! most surely, by the function `reaseq slices` prints
+//! (`reaseq_core::experiment::slice_finder`). They run in the worker.
 
+use reaseq_core::experiment::slice_finder::ModelColumns;
 pub use reaseq_core::experiment::SliceFinding;
 use reaseq_core::experiment::{
     find_slices, SliceFinderConfig, SliceMeasure, SliceRanking, SliceTable,
 };
 use reaseq_core::metrics::BootstrapConfig;
-use reaseq_core::ranker::Variant;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use super::open::{named, OpenedFile};
+use crate::error::AppResult;
 use crate::loading::experiment::{Assets, ExperimentData};
 
-/// What the page asks: the pair, the smallest slice, the measure and the order.
+/// What the page asks: the pair (a variant's name or key, or a score file's model), the
+/// smallest slice, the measure and the order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlicePair {
-    pub a: Variant,
-    pub b: Variant,
+    pub a: String,
+    pub b: String,
     pub min_size: usize,
     pub min_users: usize,
     pub measure: SliceMeasure,
     pub ranking: SliceRanking,
 }
 
+/// Every model the finder can compare: the variants, then the score files' models.
+fn columns(assets: &Assets, d: &ExperimentData, scores: &[OpenedFile]) -> AppResult<ModelColumns> {
+    let mut c = ModelColumns::of_rankers(&assets.rankers, &d.rows.test, &d.gbr)?;
+    let files: Vec<(&str, &[u8])> = named(scores).collect();
+    c.add_score_files(&files, d.ds(), &d.rows.test)?;
+    Ok(c)
+}
+
+/// The names of the score files' models, once they are matched to the test impressions.
+pub(crate) fn models(
+    assets: &Assets,
+    d: &ExperimentData,
+    scores: &[OpenedFile],
+) -> AppResult<Vec<String>> {
+    let c = columns(assets, d, scores)?;
+    Ok(c.names()
+        .into_iter()
+        .skip(assets.rankers.len())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The test impressions with every variant's probability: the rows to score a model on.
+pub(crate) fn rows(assets: &Assets, d: &ExperimentData) -> AppResult<String> {
+    Ok(columns(assets, d, &[])?.rows_csv(d.ds(), &d.rows.test))
+}
+
 pub(crate) fn find(
     assets: &Assets,
     d: &ExperimentData,
-    pair: &SlicePair,
+    (pair, scores): (&SlicePair, &[OpenedFile]),
     progress: &dyn Fn(f64),
 ) -> AppResult<SliceFinding> {
-    let column = |v: Variant| -> AppResult<Vec<f64>> {
-        let m = assets
-            .rankers
-            .iter()
-            .find(|m| m.config.variant == v)
-            .ok_or_else(|| AppError::Input(format!("no {} bundle in this build", v.name())))?;
-        d.rows
-            .test
-            .iter()
-            .map(|e| Ok(f64::from(m.score(&e.input(&d.gbr))?.probability)))
-            .collect()
-    };
-    let (a, b) = (column(pair.a)?, column(pair.b)?);
+    let c = columns(assets, d, scores)?;
     let table = SliceTable::new(&d.data, &d.rows.test);
     let cfg = SliceFinderConfig {
         min_size: pair.min_size,
@@ -54,8 +72,8 @@ pub(crate) fn find(
     };
     Ok(find_slices(
         &table,
-        (pair.a.name(), &a),
-        (pair.b.name(), &b),
+        c.get(&pair.a)?,
+        c.get(&pair.b)?,
         &cfg,
         progress,
     )?)

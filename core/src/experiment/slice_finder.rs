@@ -23,12 +23,12 @@ use crate::artifact::Artifact;
 use crate::data::protocol::{history_bucket, PopularityBuckets};
 use std::collections::HashMap;
 
-use crate::data::load::ModelScores;
+use crate::data::load::{read_model_scores, ModelScores, Strictness};
 use crate::data::{Dataset, Part, Prepared};
 use crate::error::{Error, Problem, Result};
 use crate::metrics::{benjamini_hochberg, paired_bootstrap, BootstrapConfig, Metric};
 use crate::ranker::slices::{history_slice_name, HISTORY_EDGES, POPULARITY_SLICES};
-use crate::ranker::RankerExample;
+use crate::ranker::{Ranker, RankerExample, Variant};
 
 /// What a slice cuts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -474,6 +474,89 @@ fn mark_refinements(found: &mut [FoundSlice]) {
                 .find(|g| g.iter().all(|c| s.conditions.contains(c)))
                 .cloned();
         }
+    }
+}
+
+/// The models a slice finder compares, each a score of every test impression: the variants'
+/// bundles, and the models of score files matched to the impressions ([`align_scores`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelColumns {
+    columns: Vec<(String, Vec<f64>)>,
+}
+
+impl ModelColumns {
+    /// Every ranker's probability of every test row, named by its variant.
+    pub fn of_rankers(
+        rankers: &[Ranker],
+        test: &[RankerExample],
+        gbr: &[Vec<u32>],
+    ) -> Result<Self> {
+        let columns = rankers
+            .iter()
+            .map(|m| {
+                let col = test
+                    .iter()
+                    .map(|e| Ok(f64::from(m.score(&e.input(gbr))?.probability)))
+                    .collect::<Result<_>>()?;
+                Ok((m.config.variant.name().to_owned(), col))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { columns })
+    }
+
+    /// Adds the models of score files (`(name, bytes)`; with several files, each file is one
+    /// model named by the file, as `reaseq metrics` names them), matched to `test`.
+    pub fn add_score_files<'f>(
+        &mut self,
+        files: &[(&'f str, &'f [u8])],
+        ds: &Dataset,
+        test: &[RankerExample],
+    ) -> Result<()> {
+        for &(file, bytes) in files {
+            let mut s = read_model_scores(file, bytes, Strictness::Strict)?;
+            if files.len() > 1 {
+                s = s.named_by_file(file);
+            }
+            for (name, col) in align_scores(file, &s, ds, test)? {
+                if self.get(&name).is_ok() {
+                    return Err(Error::Config(format!(
+                        "{file}: a model named '{name}' is here already: rename its column"
+                    )));
+                }
+                self.columns.push((name, col));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every model's name, variants first.
+    pub fn names(&self) -> Vec<&str> {
+        self.columns.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The model named `name` (a variant also by its key, e.g. `gbr`).
+    pub fn get(&self, name: &str) -> Result<(&str, &[f64])> {
+        let variant = Variant::parse(name).map(Variant::name);
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name || Some(n.as_str()) == variant)
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "no model '{name}': the models are {} (a score file's models once it is opened)",
+                    self.names().join(", ")
+                ))
+            })
+    }
+
+    /// The test rows with every model's score (`reaseq slices --write-rows`).
+    pub fn rows_csv(&self, ds: &Dataset, test: &[RankerExample]) -> String {
+        let models: Vec<(&str, &[f64])> = self
+            .columns
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .collect();
+        test_rows_csv(ds, test, &models)
     }
 }
 

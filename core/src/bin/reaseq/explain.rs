@@ -7,14 +7,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use reaseq_core::artifact::to_json;
-use reaseq_core::data::load::{read_model_scores, Strictness};
-use reaseq_core::experiment::slice_finder::{align_scores, test_rows_csv};
+use reaseq_core::experiment::slice_finder::ModelColumns;
 use reaseq_core::experiment::{
     find_slices, Edits, Explainer, Move, SliceFinderConfig, SliceMeasure, SliceRanking, SliceTable,
     TypedItem, WhatIfReasoner,
 };
 use reaseq_core::metrics::BootstrapConfig;
-use reaseq_core::ranker::{Ranker, RankerExample, Variant};
 
 use crate::source::DataArgs;
 use crate::workspace::workspace;
@@ -171,79 +169,32 @@ pub struct SlicesArgs {
     json: bool,
 }
 
-/// Every variant's probability of every test row, by name.
-fn variant_columns(
-    rankers: &[Ranker],
-    test: &[RankerExample],
-    gbr: &[Vec<u32>],
-) -> Result<Vec<(String, Vec<f64>)>> {
-    rankers
-        .iter()
-        .map(|m| {
-            let col = test
-                .iter()
-                .map(|e| Ok(f64::from(m.score(&e.input(gbr))?.probability)))
-                .collect::<Result<_>>()?;
-            Ok((m.config.variant.name().to_owned(), col))
-        })
-        .collect()
-}
-
-/// The score files' models as columns over the test rows.
-fn score_columns(
-    files: &[String],
-    data: &reaseq_core::data::Prepared,
-    test: &[RankerExample],
-) -> Result<Vec<(String, Vec<f64>)>> {
-    let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).with_context(|| format!("reading {f}"))?;
-        let mut s = read_model_scores(f, &bytes, Strictness::Strict)?;
-        if files.len() > 1 {
-            s = s.named_by_file(f);
-        }
-        out.extend(align_scores(f, &s, &data.ds, test)?);
-    }
-    Ok(out)
-}
-
-/// The column named `name`: a variant (by name or key) or a score file's model.
-fn column<'c>(columns: &'c [(String, Vec<f64>)], name: &str) -> Result<(&'c str, &'c [f64])> {
-    let key = Variant::parse(name).map(|v| v.name());
-    columns
-        .iter()
-        .find(|(n, _)| n == name || Some(n.as_str()) == key)
-        .map(|(n, c)| (n.as_str(), c.as_slice()))
-        .ok_or_else(|| {
-            let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-            anyhow::anyhow!("no model '{name}': the models are {}", names.join(", "))
-        })
-}
-
 pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
     let ws = workspace();
     let data = a.data.prepare(10, a.seed)?;
     let page = ws.page_rankers(&data)?;
     let (test, gbr) = (&page.rows.test, &page.gbr);
-    let mut columns = variant_columns(&page.rankers, test, gbr)?;
+    let mut columns = ModelColumns::of_rankers(&page.rankers, test, gbr)?;
     if let Some(path) = &a.write_rows {
-        let models: Vec<(&str, &[f64])> = columns
-            .iter()
-            .map(|(n, c)| (n.as_str(), c.as_slice()))
-            .collect();
-        std::fs::write(path, test_rows_csv(&data.ds, test, &models))
+        std::fs::write(path, columns.rows_csv(&data.ds, test))
             .with_context(|| format!("writing {path}"))?;
         eprintln!("{} test impressions → {path}", test.len());
         return Ok(ExitCode::SUCCESS);
     }
-    for (name, col) in score_columns(&a.scores, &data, test)? {
-        if columns.iter().any(|(n, _)| *n == name) {
-            bail!("a score file's model is named {name}, as a variant is: rename its column");
-        }
-        columns.push((name, col));
-    }
+    let bytes = a
+        .scores
+        .iter()
+        .map(|f| std::fs::read(f).with_context(|| format!("reading {f}")))
+        .collect::<Result<Vec<_>>>()?;
+    let files: Vec<(&str, &[u8])> = a
+        .scores
+        .iter()
+        .zip(&bytes)
+        .map(|(f, b)| (f.as_str(), b.as_slice()))
+        .collect();
+    columns.add_score_files(&files, &data.ds, test)?;
     let table = SliceTable::new(&data, test);
-    let (ca, cb) = (column(&columns, &a.a)?, column(&columns, &a.b)?);
+    let (ca, cb) = (columns.get(&a.a)?, columns.get(&a.b)?);
     let cfg = SliceFinderConfig {
         min_size: a.min_size,
         min_users: a.min_users,
