@@ -1011,7 +1011,7 @@ fn explain_edits_a_history_and_names_a_bad_edit() {
 
 /// `slices`: every tested slice meets the minimum, q is never below p, the pair swapped
 /// negates the differences, and on the synthetic world the partner genre leads +GBR's gains
-/// over Base (docs/results/slice-finder.md: its parts rank above it).
+/// over Base, general first (docs/results/slice-finder.md).
 #[test]
 fn slices_rank_the_partner_genre_first_for_gbr_against_base() {
     use reaseq_core::experiment::SliceFinding;
