@@ -1041,16 +1041,7 @@ fn slices_rank_the_partner_genre_first_for_gbr_against_base() {
     let surest = run("Base", "+GBR", &["--ranking", "lower-end"]);
     assert!(surest.slices[0].name().contains("partner_genre=yes"));
     assert_ne!(surest.slices[0].name(), "partner_genre=yes");
-    let out = reaseq_on_shipped(&[
-        "slices",
-        "--synthetic",
-        "--a",
-        "Base",
-        "--b",
-        "+GBR",
-        "--ranking",
-        "best",
-    ]);
+    let out = base_against_gbr(&["--ranking", "best"]);
     assert!(
         stderr(&out).contains("general-first or lower-end"),
         "{}",
@@ -1071,6 +1062,13 @@ fn slices_rank_the_partner_genre_first_for_gbr_against_base() {
     );
 }
 
+/// `reaseq slices --synthetic --a Base --b +GBR` with `more` flags, on the shipped bundles.
+fn base_against_gbr(more: &[&str]) -> Output {
+    let mut args = vec!["slices", "--synthetic", "--a", "Base", "--b", "+GBR"];
+    args.extend(more);
+    reaseq_on_shipped(&args)
+}
+
 /// `slices --write-rows` writes the test impressions with every variant's probability; a
 /// model scored on them (here a copy of +GBR's column) is read back with `--scores` and sliced
 /// as +GBR is; a file missing an impression is refused by name.
@@ -1080,16 +1078,7 @@ fn slices_read_your_models_scores_matched_to_the_test_rows() {
     let dir = tempfile::tempdir().unwrap();
     let rows = dir.path().join("rows.csv");
     let rows_s = rows.to_str().unwrap();
-    let out = reaseq_on_shipped(&[
-        "slices",
-        "--synthetic",
-        "--a",
-        "Base",
-        "--b",
-        "+GBR",
-        "--write-rows",
-        rows_s,
-    ]);
+    let out = base_against_gbr(&["--write-rows", rows_s]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&rows).unwrap();
     let mut lines = text.lines();
@@ -1110,8 +1099,9 @@ fn slices_read_your_models_scores_matched_to_the_test_rows() {
         format!("user_id,item_id,label,mine\n{}\n", mine.join("\n")),
     )
     .unwrap();
-    let run = |b: &str, scores: &str| -> SliceFinding {
-        let out = reaseq_on_shipped(&[
+    let against_base = |b: &str, scores: &Path| {
+        let s = scores.to_str().unwrap();
+        reaseq_on_shipped(&[
             "slices",
             "--synthetic",
             "--a",
@@ -1119,14 +1109,17 @@ fn slices_read_your_models_scores_matched_to_the_test_rows() {
             "--b",
             b,
             "--scores",
-            scores,
+            s,
             "--json",
-        ]);
+        ])
+    };
+    let run = |b: &str| -> SliceFinding {
+        let out = against_base(b, &file);
         assert!(out.status.success(), "{}", stderr(&out));
         from_json("stdout", &out.stdout).unwrap()
     };
-    let theirs = run("mine", file.to_str().unwrap());
-    let ours = run("+GBR", file.to_str().unwrap());
+    let theirs = run("mine");
+    let ours = run("+GBR");
     assert_eq!(theirs.b, "mine");
     assert_eq!(theirs.slices, ours.slices);
     let short = dir.path().join("short.csv");
@@ -1135,16 +1128,7 @@ fn slices_read_your_models_scores_matched_to_the_test_rows() {
         format!("user_id,item_id,label,mine\n{}\n", mine[1..].join("\n")),
     )
     .unwrap();
-    let out = reaseq_on_shipped(&[
-        "slices",
-        "--synthetic",
-        "--a",
-        "Base",
-        "--b",
-        "mine",
-        "--scores",
-        short.to_str().unwrap(),
-    ]);
+    let out = against_base("mine", &short);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("short.csv") && stderr(&out).contains("no row for user"),
