@@ -174,6 +174,15 @@ async fn rankers_for(choice: &Choice) -> AppResult<Rc<experiment::Assets>> {
     cached(&RANKERS, dir.clone(), experiment::load_assets(&dir)).await
 }
 
+/// The rankers and the test rows they score, each loaded once per data.
+async fn rankers_and_rows(
+    choice: &Choice,
+) -> AppResult<(Rc<experiment::Assets>, Rc<experiment::ExperimentData>)> {
+    let assets = rankers_for(choice).await?;
+    let rows = rows_for(choice, &assets).await?;
+    Ok((assets, rows))
+}
+
 fn movielens(s: &Source) -> Option<&reaseq_core::data::Dataset> {
     s.synthetic.is_none().then_some(&*s.dataset)
 }
@@ -185,8 +194,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             backend,
             slice,
         } => {
-            let assets = rankers_for(&choice).await?;
-            let mut r = rows_for(&choice, &assets).await?;
+            let (assets, mut r) = rankers_and_rows(&choice).await?;
             if !slice.is_empty() {
                 r = Rc::new(r.only(&slice)?);
             }
@@ -233,15 +241,13 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             Ok(Reply::EveryUserRan(Box::new(out)))
         }
         Job::ColdStart { choice, item } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             let space = cold_for(&choice, &assets).await?;
             let out = cold::cold_start(&space, &assets, &r, &item)?;
             Ok(Reply::ColdStarted(Box::new(out)))
         }
         Job::Explain { choice, what_if } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             let space = cold_for(&choice, &assets).await?;
             let (ra, rd) = reasoner_for(&choice).await?;
             let out = explain::explain((&assets, &r, &space), (&ra, &rd), &what_if)?;
@@ -252,8 +258,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             pair,
             scores,
         } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             let last = Cell::new(0.0);
             let progress = |p: f64| {
                 if p - last.get() >= 0.01 || p >= 1.0 {
@@ -265,13 +270,11 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             Ok(Reply::SlicesFound(Box::new(out)))
         }
         Job::SliceModels { choice, scores } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             Ok(Reply::SliceModels(slices::models(&assets, &r, &scores)?))
         }
         Job::SliceRows { choice } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             Ok(Reply::SliceRows(slices::rows(&assets, &r)?))
         }
         Job::Attention {
@@ -279,8 +282,7 @@ async fn run_job(id: u64, job: Job) -> AppResult<Reply> {
             user,
             target,
         } => {
-            let assets = rankers_for(&choice).await?;
-            let r = rows_for(&choice, &assets).await?;
+            let (assets, r) = rankers_and_rows(&choice).await?;
             let src = source_for(&choice).await?;
             if r.ds().fingerprint() != src.dataset.fingerprint() {
                 return Err(AppError::Build(match assets.results.world {

@@ -27,31 +27,33 @@ pub struct SlicePair {
     pub ranking: SliceRanking,
 }
 
-/// Every model the finder can compare: the variants, then the score files' models.
-fn columns(assets: &Assets, d: &ExperimentData, scores: &[OpenedFile]) -> AppResult<ModelColumns> {
-    let mut c = ModelColumns::of_rankers(&assets.rankers, &d.rows.test, &d.gbr)?;
+/// The variants `only` names (all with None), then the score files' models.
+fn columns(
+    assets: &Assets,
+    d: &ExperimentData,
+    only: Option<&[&str]>,
+    scores: &[OpenedFile],
+) -> AppResult<ModelColumns> {
+    let mut c = ModelColumns::of_rankers(&assets.rankers, only, &d.rows.test, &d.gbr)?;
     let files: Vec<(&str, &[u8])> = named(scores).collect();
     c.add_score_files(&files, d.ds(), &d.rows.test)?;
     Ok(c)
 }
 
-/// The names of the score files' models, once they are matched to the test impressions.
+/// The names of the score files' models, once they are matched to the test impressions (no
+/// variant is scored for this).
 pub(crate) fn models(
     assets: &Assets,
     d: &ExperimentData,
     scores: &[OpenedFile],
 ) -> AppResult<Vec<String>> {
-    let c = columns(assets, d, scores)?;
-    Ok(c.names()
-        .into_iter()
-        .skip(assets.rankers.len())
-        .map(str::to_owned)
-        .collect())
+    let c = columns(assets, d, Some(&[]), scores)?;
+    Ok(c.names().into_iter().map(str::to_owned).collect())
 }
 
 /// The test impressions with every variant's probability: the rows to score a model on.
 pub(crate) fn rows(assets: &Assets, d: &ExperimentData) -> AppResult<String> {
-    Ok(columns(assets, d, &[])?.rows_csv(d.ds(), &d.rows.test))
+    Ok(columns(assets, d, None, &[])?.rows_csv(d.ds(), &d.rows.test))
 }
 
 pub(crate) fn find(
@@ -60,7 +62,8 @@ pub(crate) fn find(
     (pair, scores): (&SlicePair, &[OpenedFile]),
     progress: &dyn Fn(f64),
 ) -> AppResult<SliceFinding> {
-    let c = columns(assets, d, scores)?;
+    // Only the pair's variants are scored.
+    let c = columns(assets, d, Some(&[&pair.a, &pair.b]), scores)?;
     let table = SliceTable::new(&d.data, &d.rows.test);
     let cfg = SliceFinderConfig {
         min_size: pair.min_size,

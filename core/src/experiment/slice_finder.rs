@@ -485,14 +485,19 @@ pub struct ModelColumns {
 }
 
 impl ModelColumns {
-    /// Every ranker's probability of every test row, named by its variant.
+    /// Every ranker's probability of every test row, named by its variant; with `only`, the
+    /// rankers of the variants it names alone (the others are not scored).
     pub fn of_rankers(
         rankers: &[Ranker],
+        only: Option<&[&str]>,
         test: &[RankerExample],
         gbr: &[Vec<u32>],
     ) -> Result<Self> {
+        let wanted =
+            |v: Variant| only.is_none_or(|ns| ns.iter().any(|n| Variant::parse(n) == Some(v)));
         let columns = rankers
             .iter()
+            .filter(|m| wanted(m.config.variant))
             .map(|m| {
                 let col = test
                     .iter()
@@ -518,7 +523,7 @@ impl ModelColumns {
                 s = s.named_by_file(file);
             }
             for (name, col) in align_scores(file, &s, ds, test)? {
-                if self.get(&name).is_ok() {
+                if Variant::parse(&name).is_some() || self.get(&name).is_ok() {
                     return Err(Error::Config(format!(
                         "{file}: a model named '{name}' is here already: rename its column"
                     )));
@@ -542,9 +547,16 @@ impl ModelColumns {
             .find(|(n, _)| n == name || Some(n.as_str()) == variant)
             .map(|(n, c)| (n.as_str(), c.as_slice()))
             .ok_or_else(|| {
+                let variants = Variant::ALL.map(Variant::name);
+                let theirs: Vec<&str> = self
+                    .names()
+                    .into_iter()
+                    .filter(|n| !variants.contains(n))
+                    .collect();
                 Error::Config(format!(
-                    "no model '{name}': the models are {} (a score file's models once it is opened)",
-                    self.names().join(", ")
+                    "no model '{name}': the models are the variants {} and a score file's models once it is opened{}",
+                    variants.join(", "),
+                    if theirs.is_empty() { String::new() } else { format!(" ({})", theirs.join(", ")) }
                 ))
             })
     }

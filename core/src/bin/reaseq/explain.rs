@@ -174,8 +174,8 @@ pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
     let data = a.data.prepare(10, a.seed)?;
     let page = ws.page_rankers(&data)?;
     let (test, gbr) = (&page.rows.test, &page.gbr);
-    let mut columns = ModelColumns::of_rankers(&page.rankers, test, gbr)?;
     if let Some(path) = &a.write_rows {
+        let columns = ModelColumns::of_rankers(&page.rankers, None, test, gbr)?;
         std::fs::write(path, columns.rows_csv(&data.ds, test))
             .with_context(|| format!("writing {path}"))?;
         eprintln!("{} test impressions → {path}", test.len());
@@ -192,6 +192,9 @@ pub fn slices(a: SlicesArgs) -> Result<ExitCode> {
         .zip(&bytes)
         .map(|(f, b)| (f.as_str(), b.as_slice()))
         .collect();
+    // Only the pair's variants are scored.
+    let only = [a.a.as_str(), a.b.as_str()];
+    let mut columns = ModelColumns::of_rankers(&page.rankers, Some(&only), test, gbr)?;
     columns.add_score_files(&files, &data.ds, test)?;
     let table = SliceTable::new(&data, test);
     let (ca, cb) = (columns.get(&a.a)?, columns.get(&a.b)?);
